@@ -1,0 +1,267 @@
+"""The ``aidmatch`` command: a thin layer over the library. Only this module imports click."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from aidmatch.config import load_rules
+from aidmatch.errors import AidmatchError, UsageError
+from aidmatch.outputs.summary import Summary
+from aidmatch.semester import Semester
+
+F = TypeVar("F", bound=Callable[..., Any])
+console = Console(stderr=True)
+log = logging.getLogger("aidmatch")
+
+EXIT_INTERNAL = 70
+
+
+class AidmatchGroup(click.Group):
+    """Turns library errors into a clear message and an exit code; no traceback unless --debug."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AidmatchError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            console.print(f"[bold red]错误：[/]{exc}", highlight=False)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            console.print(f"[bold red]内部错误：[/]{type(exc).__name__}: {exc}\n"
+                          "请用 --debug 重新运行并把输出交给技术支持。", highlight=False)
+            sys.exit(EXIT_INTERNAL)
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    """Warnings by default and with --quiet; -v adds stage times, -vv every step."""
+    level = logging.WARNING
+    if verbose == 1 and not quiet:
+        level = logging.INFO
+    elif verbose >= 2 and not quiet:
+        level = logging.DEBUG
+    handler: logging.Handler = (
+        RichHandler(console=console, show_path=False, show_time=False)
+        if console.is_terminal else logging.StreamHandler(sys.stderr)
+    )
+    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+
+
+@click.group(cls=AidmatchGroup)
+@click.option("-v", "--verbose", count=True, help="显示更多过程信息（-vv 显示每个处理步骤）。")
+@click.option("-q", "--quiet", is_flag=True, help="只显示错误，适合脚本调用。")
+@click.option("--debug", is_flag=True, help="出错时显示完整的技术信息（traceback）。")
+@click.version_option(package_name="aidmatch")
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
+    """aidmatch：学生资助“不漏一人”比对工具。
+
+    比对学籍、资助、扶贫（脱贫/防返贫监测）、民政（低保/特困/孤儿/事实无人抚养）、残联五个系统的
+    导出名单，找出在读、属于重点保障群体、但本学期没有得到资助的学生（漏助名单）。
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(verbose=verbose, quiet=quiet, debug=debug)
+    _setup_logging(verbose, quiet)
+
+
+def _semester(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Semester | None:
+    if value is None:
+        return None
+    try:
+        return Semester.parse(value)
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _source_overrides(values: tuple[str, ...]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for value in values:
+        kind, sep, path = value.partition("=")
+        if not sep or not kind or not path:
+            raise click.BadParameter(f"「{value}」应写成 类型=文件，例如 civil_assistance=低保.xlsx",
+                                     param_hint="--source")
+        overrides[path] = kind.strip()
+    return overrides
+
+
+@contextmanager
+def _file_progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    if not console.is_terminal:
+        def plain(label: str, number: int, total: int) -> None:
+            print(f"读取 {number}/{total}：{label}", file=sys.stderr, flush=True)
+        yield plain
+        return
+    with Progress(TextColumn("[bold]读取文件"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(label: str, number: int, total: int) -> None:
+            bar.update(task, total=total, completed=number - 1, description=label)
+
+        yield update
+        bar.update(task, completed=bar.tasks[0].total or 0)
+
+
+def _print_summary(summary: Summary) -> None:
+    out = Console()
+    out.print(f"[bold]aidmatch 对账结果[/] · {summary.semester} · 规则 {summary.rules}",
+              highlight=False)
+    files = Table(title="读入的名单（数据行 = 关联 + 未关联 + 剔除）", title_justify="left")
+    for header in ("文件", "工作表", "名单", "表头行", "数据行", "关联", "未关联", "剔除"):
+        files.add_column(header, justify="right" if header in ("表头行", "数据行", "关联", "未关联",
+                                                                "剔除") else "left")
+    for s in summary.sheets:
+        files.add_row(s.file, s.sheet, s.kind, str(s.header_row), str(s.data_rows),
+                      str(s.linked), str(s.unlinked), str(s.rejected))
+    out.print(files)
+    counties = Table(title="各区县资助覆盖情况", title_justify="left")
+    for header in ("区县", "在读", "困难学生", "已资助", "漏助", "覆盖率"):
+        counties.add_column(header, justify="left" if header == "区县" else "right")
+    for c in [*summary.counties, summary.total]:
+        coverage = f"{c.coverage:.1%}" if c.coverage is not None else "—"
+        counties.add_row(c.county, str(c.enrolled), str(c.key_students), str(c.aided),
+                         f"[bold red]{c.gaps}[/]" if c.gaps else "0", coverage,
+                         style="bold" if c.county == "合计" else None)
+    out.print(counties)
+    if summary.link_methods:
+        out.print("关联方式：" + "，".join(f"{k} {v}" for k, v in summary.link_methods.items()))
+    if summary.review_records:
+        out.print(f"[yellow]待核实的记录 {summary.review_records} 条，见 review.csv[/]")
+    for note in summary.notes:
+        out.print(f"[yellow]※ {note}[/]", highlight=False)
+
+
+def _db_option(func: F) -> F:
+    return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+                        default=Path("aidmatch.duckdb"), show_default=True,
+                        help="保存数据和结果的 DuckDB 数据库文件。")(func)
+
+
+def _rules_option(func: F) -> F:
+    return click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path),
+                        default=None, help="规则目录（默认：项目自带的 rules/）。")(func)
+
+
+@main.command()
+@click.option("--input", "input_dir", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="存放各部门导出文件（.xlsx/.xls/.csv）的文件夹。")
+@click.option("--semester", required=True, callback=_semester,
+              help="学期，如 2025-spring、2024-autumn、2025春、2025年春季学期。")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="结果输出文件夹。")
+@_db_option
+@_rules_option
+@click.option("--source", "sources", multiple=True, metavar="类型=文件",
+              help="指定某个文件是哪种名单（可多次使用），类型：registry、aid、poverty、"
+                   "civil_assistance、child_welfare、disability。")
+@click.option("--mask", is_flag=True, help="输出中的身份证号打码（如 6110**********123X），用于外发的名单。")
+@click.option("--keep-intermediate", is_flag=True, help="在数据库的 work 模式中保留每个处理步骤的中间表。")
+@click.pass_context
+def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: Path,
+              db_path: Path, rules_dir: Path | None, sources: tuple[str, ...], mask: bool,
+              keep_intermediate: bool) -> None:
+    """对账一个学期：读入各系统名单，输出漏助名单（gaps.csv）等结果。"""
+    from aidmatch.pipeline import reconcile as run_reconcile
+
+    started = time.perf_counter()
+    with _file_progress(not ctx.obj["quiet"]) as progress:
+        result = run_reconcile(
+            input_dir, semester, out_dir, db_path=db_path, rules_dir=rules_dir,
+            overrides=_source_overrides(sources), masked=mask,
+            keep_intermediate=keep_intermediate, progress=progress)
+    if not ctx.obj["quiet"]:
+        _print_summary(result.summary)
+        click.echo(f"漏助 {result.gaps} 人，结果已写入 {out_dir}（gaps.csv、gaps.xlsx 等），"
+                   f"数据库 {db_path}，用时 {time.perf_counter() - started:.1f} 秒。")
+
+
+@main.command()
+@click.option("--students", default=2000, show_default=True, type=click.IntRange(10),
+              help="学籍学生人数（约）。")
+@click.option("--seed", default=42, show_default=True, type=int, help="随机种子（相同种子生成相同数据）。")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="输出文件夹：exports/ 为各系统导出文件，truth/ 为真实答案。")
+@click.option("--semester", default="2025-spring", show_default=True, callback=_semester,
+              help="生成哪个学期的资助数据。")
+@click.option("--profile", default="realistic", show_default=True,
+              type=click.Choice(["clean", "realistic", "harsh"]), help="数据损坏程度。")
+@click.option("--csv-only", is_flag=True, help="全部导出为 CSV（大规模数据时使用）。")
+def synth(students: int, seed: int, out_dir: Path, semester: Semester, profile: str,
+          csv_only: bool) -> None:
+    """生成合成的测试数据（虚构的人员，绝无真实个人信息）及其真实答案。"""
+    from aidmatch.synth import generate_city
+
+    result = generate_city(out_dir, students=students, seed=seed, semester=semester,
+                           profile=profile, excel=not csv_only)
+    click.echo(f"已生成 {out_dir}：{result}")
+
+
+@main.command()
+@click.option("--out", "out_dir", default=Path("demo"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="演示输出文件夹。")
+@click.option("--students", default=3000, show_default=True, type=click.IntRange(10),
+              help="合成数据的学生人数。")
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.pass_context
+def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
+    """演示：生成合成数据，对账，打印结果并与真实答案比较。"""
+    from aidmatch.pipeline import reconcile as run_reconcile
+    from aidmatch.quality import score_gaps
+    from aidmatch.synth import generate_city
+
+    semester = Semester.parse("2025-spring")
+    data_dir = out_dir / "data"
+    click.echo(f"1/3 生成合成数据（{students} 名学生）→ {data_dir / 'exports'}")
+    generate_city(data_dir, students=students, seed=seed, semester=semester)
+    click.echo("2/3 对账 …")
+    with _file_progress(not ctx.obj["quiet"]) as progress:
+        result = run_reconcile(data_dir / "exports", semester, out_dir / "out",
+                               db_path=out_dir / "aidmatch.duckdb", progress=progress)
+    _print_summary(result.summary)
+    score = score_gaps(out_dir / "out" / "gaps.csv", data_dir / "truth" / "gaps.csv")
+    click.echo(f"3/3 与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 {score.recall:.2%}"
+               f"（命中 {score.true_positives}，误报 {score.false_positives}，漏报 "
+               f"{score.false_negatives}）")
+    click.echo(f"结果在 {out_dir / 'out'}：gaps.xlsx 可直接用 Excel 打开。")
+
+
+@main.group()
+def rules() -> None:
+    """查看和检查规则（rules/ 目录）。"""
+
+
+@rules.command("check")
+@_rules_option
+def rules_check(rules_dir: Path | None) -> None:
+    """检查规则文件是否正确，列出所有问题。"""
+    loaded = load_rules(rules_dir)
+    click.echo(f"规则正确：{loaded.directory}（{loaded.version}，指纹 {loaded.fingerprint}）")
+    for group in loaded.policy.groups.values():
+        state = "启用" if group.enabled else "停用"
+        click.echo(f"  [{state}] {group.label}：{loaded.sources.sources[group.source].label}"
+                   + (f"，类别 {'、'.join(group.categories)}" if group.categories else ""))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

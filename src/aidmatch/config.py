@@ -1,0 +1,477 @@
+"""The rules in ``rules/*.yaml`` turned into validated, typed objects.
+
+Every problem in every file is collected and reported at once (file, key path, what is wrong),
+before any input is read. The rules' fingerprint (a hash of the three files) goes into every
+report so a result can be traced to the policy that produced it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from aidmatch.errors import ConfigError, ConfigProblems, raise_if_any
+from aidmatch.normalize.values import header_label
+from aidmatch.semester import Semester
+
+RULE_FILES = ("sources.yaml", "policy.yaml", "programmes.yaml")
+Scope = Literal["person", "household", "parent"]
+SCOPES: tuple[Scope, ...] = ("person", "household", "parent")
+GroupUse = Literal["persons", "family"]
+
+# Fields the engine reads; sources.yaml may name only these (a typo is caught, not ignored).
+KNOWN_FIELDS = frozenset(
+    """name id_number id_type birth_date sex county town village household_id person_no relation
+    head_name head_id_number student_no status boarding grade class_name school school_code stage
+    school_year term pay_date programme amount pay_method household_type monitor_type
+    risk_eliminated policy_status student_status category security_status members_count
+    monthly_amount start_date end_date guardian_name guardian_id_number cert_no
+    disability_category disability_grade serial""".split()
+)
+
+
+@dataclass(frozen=True)
+class SourceDef:
+    kind: str
+    label: str
+    system: str
+    keywords: tuple[str, ...]
+    required: tuple[tuple[str, ...], ...]  # each inner tuple: one of these fields
+    signature: tuple[str, ...]
+    groups: GroupUse | None
+    categories: Mapping[str, tuple[str, ...]]
+    category_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SourceRules:
+    version: str
+    synonyms: Mapping[str, str]  # normalised header label → field
+    field_labels: Mapping[str, str]  # field → its first (display) synonym
+    head_words: tuple[str, ...]
+    member_words: tuple[str, ...]
+    group_fields: frozenset[str]
+    sources: Mapping[str, SourceDef]
+    total_row_words: tuple[str, ...]
+    footer_row_words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GroupRule:
+    id: str
+    label: str
+    source: str
+    categories: tuple[str, ...]  # empty: every row of the source
+    scope: Scope
+    exclude_when: Mapping[str, tuple[str, ...]]
+    exclude_if_ended_before_semester: bool
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Policy:
+    version: str
+    groups: Mapping[str, GroupRule]
+    registry_parent_relations: tuple[str, ...]
+    household_parents: Mapping[str, tuple[str, ...]]
+    enrolled_status: tuple[str, ...]
+
+    @property
+    def enabled_groups(self) -> list[GroupRule]:
+        return [g for g in self.groups.values() if g.enabled]
+
+
+@dataclass(frozen=True)
+class Rate:
+    start: Semester
+    amount: Decimal | None  # None: set locally (按当地标准)
+
+
+@dataclass(frozen=True)
+class Programme:
+    id: str
+    label: str
+    stage: str
+    boarding: bool | None
+    groups: tuple[str, ...]  # empty: every key group
+    rates: tuple[Rate, ...]
+
+    def rate_for(self, semester: Semester) -> Rate | None:
+        """The rate in force in ``semester``: the latest whose start is not after it."""
+        in_force = [r for r in self.rates if r.start <= semester]
+        return max(in_force, key=lambda r: r.start) if in_force else None
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    grades: tuple[str, ...]
+    school_words: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Programmes:
+    version: str
+    stages: Mapping[str, Stage]
+    stage_match_order: tuple[str, ...]
+    day_words: tuple[str, ...]
+    boarding_words: tuple[str, ...]
+    programmes: Mapping[str, Programme]
+
+
+@dataclass(frozen=True)
+class Rules:
+    directory: Path
+    sources: SourceRules
+    policy: Policy
+    programmes: Programmes
+    fingerprint: str
+    version: str = field(default="")
+
+
+def default_rules_dir() -> Path:
+    """The project's ``rules/`` (next to ``src/`` in a checkout), else the packaged copy."""
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        candidate = parent / "rules"
+        if (candidate / "policy.yaml").exists():
+            return candidate
+    return Path(str(resources.files("aidmatch"))) / "rules"
+
+
+class _Checker:
+    """Collects problems while reading one rules file."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[ConfigError] = []
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(ConfigError(f"{path}：{message}", file=self.file))
+
+    def mapping(self, value: Any, path: str) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(path, "应为「键: 值」形式的表")
+            return {}
+        return {str(k): v for k, v in value.items()}
+
+    def words(self, value: Any, path: str) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+            self.problem(path, "应为文字列表，例如 [低保, 特困]")
+            return ()
+        return tuple(str(v) for v in value)
+
+    def only_keys(self, table: dict[str, Any], allowed: set[str], path: str) -> None:
+        for key in table:
+            if key not in allowed:
+                self.problem(f"{path}.{key}" if path else key,
+                             f"未知的设置项（可用：{'、'.join(sorted(allowed))}）")
+
+    def text(self, value: Any, path: str, default: str = "") -> str:
+        if value is None:
+            return default
+        if not isinstance(value, str | int | float):
+            self.problem(path, "应为文字")
+            return default
+        return str(value)
+
+
+def _read_yaml(path: Path, problems: list[ConfigError]) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(ConfigError("规则文件不存在", file=str(path)))
+        return {}
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.append(ConfigError(f"无法读取规则文件（{exc}）", file=str(path)))
+        return {}
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        problems.append(ConfigError(f"YAML 格式错误：{getattr(exc, 'problem', exc)}",
+                                    file=str(path), row=row,
+                                    hint="检查缩进和冒号，列表写成 [a, b]。"))
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        problems.append(ConfigError("文件内容应为「键: 值」形式的表", file=str(path)))
+        return {}
+    return data
+
+
+def load_rules(directory: Path | None = None) -> Rules:
+    """Read and validate ``sources.yaml``, ``policy.yaml`` and ``programmes.yaml``."""
+    directory = Path(directory) if directory is not None else default_rules_dir()
+    problems: list[ConfigError] = []
+    if not directory.is_dir():
+        raise ConfigError("规则目录不存在", file=str(directory),
+                          hint="用 --rules 指向含 sources.yaml、policy.yaml、programmes.yaml 的目录。")
+    raw = {name: _read_yaml(directory / name, problems) for name in RULE_FILES}
+    digest = hashlib.sha256()
+    for name in RULE_FILES:
+        path = directory / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    raise_if_any(problems, "规则文件无法读取", ConfigProblems)
+
+    sources_check = _Checker(str(directory / "sources.yaml"))
+    sources = _parse_sources(raw["sources.yaml"], sources_check)
+    policy_check = _Checker(str(directory / "policy.yaml"))
+    policy = _parse_policy(raw["policy.yaml"], sources, policy_check)
+    programmes_check = _Checker(str(directory / "programmes.yaml"))
+    programmes = _parse_programmes(raw["programmes.yaml"], policy, programmes_check)
+    raise_if_any(
+        sources_check.problems + policy_check.problems + programmes_check.problems,
+        "规则有误，请逐条修改后重试",
+        ConfigProblems,
+    )
+    return Rules(
+        directory=directory,
+        sources=sources,
+        policy=policy,
+        programmes=programmes,
+        fingerprint=digest.hexdigest()[:12],
+        version=f"sources {sources.version} · policy {policy.version} · programmes {programmes.version}",
+    )
+
+
+def _field_list(check: _Checker, value: Any, path: str) -> tuple[str, ...]:
+    fields = check.words(value, path)
+    for name in fields:
+        if name not in KNOWN_FIELDS:
+            check.problem(path, f"未知字段「{name}」")
+    return fields
+
+
+def _parse_sources(data: dict[str, Any], check: _Checker) -> SourceRules:
+    check.only_keys(data, {"version", "fields", "groups", "sources", "total_row_words",
+                           "footer_row_words"}, "")
+    synonyms: dict[str, str] = {}
+    field_labels: dict[str, str] = {}
+    for name, words in check.mapping(data.get("fields"), "fields").items():
+        if name not in KNOWN_FIELDS:
+            check.problem(f"fields.{name}", "未知字段名（字段名是程序使用的英文名，不能自造）")
+            continue
+        labels = check.words(words, f"fields.{name}")
+        if not labels:
+            check.problem(f"fields.{name}", "至少需要一个表头写法")
+            continue
+        field_labels[name] = labels[0]
+        for label in labels:
+            normal = header_label(label)
+            other = synonyms.get(normal)
+            if other is not None and other != name:
+                check.problem(f"fields.{name}", f"表头「{label}」同时出现在 {other} 和 {name} 中")
+            synonyms[normal] = name
+
+    groups = check.mapping(data.get("groups"), "groups")
+    check.only_keys(groups, {"head", "member", "group_fields"}, "groups")
+    group_fields = frozenset(_field_list(check, groups.get("group_fields"), "groups.group_fields"))
+
+    sources: dict[str, SourceDef] = {}
+    for kind, spec in check.mapping(data.get("sources"), "sources").items():
+        path = f"sources.{kind}"
+        table = check.mapping(spec, path)
+        check.only_keys(table, {"label", "system", "keywords", "required", "signature", "groups",
+                                "categories", "category_fields"}, path)
+        required: list[tuple[str, ...]] = []
+        for i, item in enumerate(table.get("required") or []):
+            options = _field_list(check, item, f"{path}.required[{i + 1}]")
+            if options:
+                required.append(options)
+        if not required:
+            check.problem(f"{path}.required", "至少需要一个必填字段")
+        group_use = table.get("groups")
+        if group_use not in (None, "persons", "family"):
+            check.problem(f"{path}.groups", "只能是 persons 或 family")
+            group_use = None
+        categories = {
+            str(cat): check.words(words, f"{path}.categories.{cat}")
+            for cat, words in check.mapping(table.get("categories"), f"{path}.categories").items()
+        }
+        sources[kind] = SourceDef(
+            kind=kind,
+            label=check.text(table.get("label"), f"{path}.label", kind),
+            system=check.text(table.get("system"), f"{path}.system", ""),
+            keywords=check.words(table.get("keywords"), f"{path}.keywords"),
+            required=tuple(required),
+            signature=_field_list(check, table.get("signature"), f"{path}.signature"),
+            groups=group_use,
+            categories=categories,
+            category_fields=_field_list(check, table.get("category_fields"),
+                                        f"{path}.category_fields"),
+        )
+        for needed in {f for options in required for f in options} | set(sources[kind].signature):
+            if needed in KNOWN_FIELDS and needed not in field_labels and needed not in (
+                "head_name", "head_id_number"):
+                check.problem(path, f"字段「{needed}」没有在 fields 中给出表头写法")
+    for needed_kind in ("registry", "aid"):
+        if needed_kind not in sources:
+            check.problem("sources", f"缺少 {needed_kind}（学籍名单和资助名单是对比的基础）")
+    return SourceRules(
+        version=check.text(data.get("version"), "version", "?"),
+        synonyms=synonyms,
+        field_labels=field_labels,
+        head_words=check.words(groups.get("head"), "groups.head"),
+        member_words=check.words(groups.get("member"), "groups.member"),
+        group_fields=group_fields,
+        sources=sources,
+        total_row_words=check.words(data.get("total_row_words"), "total_row_words"),
+        footer_row_words=check.words(data.get("footer_row_words"), "footer_row_words"),
+    )
+
+
+def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -> Policy:
+    check.only_keys(data, {"version", "groups", "parents", "enrolled_status"}, "")
+    groups: dict[str, GroupRule] = {}
+    for group_id, spec in check.mapping(data.get("groups"), "groups").items():
+        path = f"groups.{group_id}"
+        table = check.mapping(spec, path)
+        check.only_keys(table, {"label", "source", "categories", "scope", "exclude_when",
+                                "exclude_if_ended_before_semester", "enabled"}, path)
+        source = check.text(table.get("source"), f"{path}.source")
+        source_def = sources.sources.get(source)
+        if source_def is None:
+            check.problem(f"{path}.source", f"未知名单「{source}」（可用：{'、'.join(sources.sources)}）")
+        categories = check.words(table.get("categories"), f"{path}.categories")
+        if source_def is not None:
+            for category in categories:
+                if category not in source_def.categories:
+                    check.problem(f"{path}.categories",
+                                  f"名单 {source} 没有类别「{category}」"
+                                  f"（sources.yaml 中有：{'、'.join(source_def.categories) or '无'}）")
+        scope = table.get("scope", "person")
+        if scope not in SCOPES:
+            check.problem(f"{path}.scope", "只能是 person、household 或 parent")
+            scope = "person"
+        exclude: dict[str, tuple[str, ...]] = {}
+        for name, words in check.mapping(table.get("exclude_when"), f"{path}.exclude_when").items():
+            if name not in KNOWN_FIELDS:
+                check.problem(f"{path}.exclude_when.{name}", "未知字段")
+            exclude[name] = check.words(words, f"{path}.exclude_when.{name}")
+        enabled = table.get("enabled", True)
+        ended = table.get("exclude_if_ended_before_semester", False)
+        for flag_name, flag in (("enabled", enabled), ("exclude_if_ended_before_semester", ended)):
+            if not isinstance(flag, bool):
+                check.problem(f"{path}.{flag_name}", "只能是 true 或 false")
+        groups[group_id] = GroupRule(
+            id=group_id,
+            label=check.text(table.get("label"), f"{path}.label", group_id),
+            source=source,
+            categories=categories,
+            scope=scope,
+            exclude_when=exclude,
+            exclude_if_ended_before_semester=bool(ended),
+            enabled=bool(enabled),
+        )
+    if not groups:
+        check.problem("groups", "至少需要一个重点群体")
+    parents = check.mapping(data.get("parents"), "parents")
+    check.only_keys(parents, {"registry_relations", "household_parents"}, "parents")
+    household_parents = {
+        str(child): check.words(words, f"parents.household_parents.{child}")
+        for child, words in check.mapping(parents.get("household_parents"),
+                                          "parents.household_parents").items()
+    }
+    enrolled = check.words(data.get("enrolled_status"), "enrolled_status")
+    if not enrolled:
+        check.problem("enrolled_status", "需要列出表示「在读」的学籍状态，例如 [在读]")
+    return Policy(
+        version=check.text(data.get("version"), "version", "?"),
+        groups=groups,
+        registry_parent_relations=check.words(parents.get("registry_relations"),
+                                              "parents.registry_relations"),
+        household_parents=household_parents,
+        enrolled_status=enrolled,
+    )
+
+
+def _parse_programmes(data: dict[str, Any], policy: Policy, check: _Checker) -> Programmes:
+    check.only_keys(data, {"version", "stages", "stage_match_order", "day_words",
+                           "boarding_words", "programmes"}, "")
+    stages: dict[str, Stage] = {}
+    for name, spec in check.mapping(data.get("stages"), "stages").items():
+        table = check.mapping(spec, f"stages.{name}")
+        check.only_keys(table, {"grades", "school_words"}, f"stages.{name}")
+        stages[name] = Stage(name, check.words(table.get("grades"), f"stages.{name}.grades"),
+                             check.words(table.get("school_words"), f"stages.{name}.school_words"))
+    order = check.words(data.get("stage_match_order"), "stage_match_order") or tuple(stages)
+    for name in order:
+        if name not in stages:
+            check.problem("stage_match_order", f"未定义的学段「{name}」")
+    programmes: dict[str, Programme] = {}
+    for prog_id, spec in check.mapping(data.get("programmes"), "programmes").items():
+        path = f"programmes.{prog_id}"
+        table = check.mapping(spec, path)
+        check.only_keys(table, {"label", "stage", "boarding", "groups", "rates"}, path)
+        stage = check.text(table.get("stage"), f"{path}.stage")
+        if stage not in stages:
+            check.problem(f"{path}.stage", f"未定义的学段「{stage}」（可用：{'、'.join(stages)}）")
+        boarding = table.get("boarding")
+        if boarding is not None and not isinstance(boarding, bool):
+            check.problem(f"{path}.boarding", "只能是 true、false 或不写")
+            boarding = None
+        groups = check.words(table.get("groups"), f"{path}.groups")
+        for group in groups:
+            if group not in policy.groups:
+                check.problem(f"{path}.groups", f"未知的重点群体「{group}」")
+        rates: list[Rate] = []
+        raw_rates = table.get("rates")
+        if not isinstance(raw_rates, list) or not raw_rates:
+            check.problem(f"{path}.rates", "至少需要一条标准，例如 - {from: 2024-spring, amount: 625}")
+            raw_rates = []
+        for i, item in enumerate(raw_rates):
+            rate_path = f"{path}.rates[{i + 1}]"
+            rate = check.mapping(item, rate_path)
+            check.only_keys(rate, {"from", "amount"}, rate_path)
+            start = Semester.try_parse(str(rate.get("from", "")))
+            if start is None:
+                check.problem(f"{rate_path}.from", f"无法识别学期「{rate.get('from')}」")
+                continue
+            amount_value = rate.get("amount")
+            amount: Decimal | None = None
+            if amount_value is not None:
+                try:
+                    amount = Decimal(str(amount_value))
+                except InvalidOperation:
+                    check.problem(f"{rate_path}.amount", f"金额「{amount_value}」不是数字")
+                    continue
+                if amount < 0:
+                    check.problem(f"{rate_path}.amount", "金额不能为负数")
+                    continue
+            rates.append(Rate(start, amount))
+        starts = [r.start for r in rates]
+        if len(set(starts)) != len(starts):
+            check.problem(f"{path}.rates", "同一学期开始的标准出现了两次")
+        programmes[prog_id] = Programme(
+            id=prog_id,
+            label=check.text(table.get("label"), f"{path}.label", prog_id),
+            stage=stage,
+            boarding=boarding,
+            groups=groups,
+            rates=tuple(sorted(rates, key=lambda r: r.start)),
+        )
+    return Programmes(
+        version=check.text(data.get("version"), "version", "?"),
+        stages=stages,
+        stage_match_order=order,
+        day_words=check.words(data.get("day_words"), "day_words"),
+        boarding_words=check.words(data.get("boarding_words"), "boarding_words"),
+        programmes=programmes,
+    )

@@ -1,0 +1,279 @@
+"""Who belongs to a key group, who was paid, and who was missed — as named DuckDB steps.
+
+``roster_rows``        roster records with household attributes filled in from their household
+                       (a long roster may write 户类型 on the 户主's row only)
+``qualifying_records`` roster records that satisfy a group rule of ``rules/policy.yaml``
+``identity_keys``      keys for matching people who are not students (a parent on a roster):
+                       the valid ID, and the first 15 digits + name (survives precision loss)
+``key_group_evidence`` student × group × the roster record that qualified them, and how:
+                       本人 (the student is on the roster), 家庭成员 (a registry family member is on
+                       a household roster), 父母/监护人 (a parent holds a certificate: the registry's
+                       family members, or a parent in the same roster household)
+``paid_students``      students with an aid payment this semester
+``gaps``               enrolled key-group students with no payment (漏助), with the programme and
+                       amount the rules expect for their stage and boarding
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pyarrow as pa
+
+from aidmatch.config import Rules
+from aidmatch.errors import ConfigError
+from aidmatch.semester import Semester
+from aidmatch.sources.base import RECORD_SCHEMA
+from aidmatch.steps import Steps
+
+FILTERABLE_FIELDS = frozenset(RECORD_SCHEMA.names) - {"categories", "end_date", "birth_date",
+                                                      "amount", "boarding", "row", "file_id"}
+VIA_LABELS = {"self": "本人", "family": "家庭成员", "parent": "父母/监护人"}
+_ATTRIBUTES = ("categories", "household_type", "monitor_type", "risk_eliminated", "policy_status",
+               "security_status", "end_date")
+
+
+def roster_rows_sql() -> str:
+    fills = ",\n".join(
+        f"coalesce({_empty_to_null(a)}, first_value({_empty_to_null(a)} IGNORE NULLS) OVER h) AS {a}"
+        for a in _ATTRIBUTES
+    )
+    return f"""
+    SELECT * REPLACE ({fills})
+    FROM records
+    WHERE source NOT IN ('registry', 'aid')
+    WINDOW h AS (PARTITION BY source, coalesce(household_key, 'REC:' || record_id)
+                 ORDER BY (relation = '户主') DESC NULLS LAST, record_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    """
+
+
+def _empty_to_null(column: str) -> str:
+    if column == "categories":
+        return "CASE WHEN len(coalesce(categories, [])) = 0 THEN NULL ELSE categories END"
+    if column == "end_date":
+        return "end_date"
+    return f"nullif({column}, '')"
+
+
+def qualifying_records_sql(rules: Rules, semester: Semester) -> tuple[str, list[object]]:
+    """One SELECT per enabled group rule, with every value passed as a parameter."""
+    parts: list[str] = []
+    params: list[object] = []
+    for group in rules.policy.enabled_groups:
+        conditions = ["source = ?"]
+        params_group: list[object] = [group.id, group.source]
+        if group.categories:
+            conditions.append("list_has_any(categories, ?::VARCHAR[])")
+            params_group.append(list(group.categories))
+        for field_name, words in group.exclude_when.items():
+            if field_name not in FILTERABLE_FIELDS:
+                raise ConfigError(f"groups.{group.id}.exclude_when：字段「{field_name}」不能用于排除条件",
+                                  file=str(rules.directory / "policy.yaml"))
+            conditions.append(
+                f"NOT coalesce(list_bool_or(list_transform(?::VARCHAR[], "
+                f"lambda w: contains({field_name}, w))), false)"
+            )
+            params_group.append(list(words))
+        if group.exclude_if_ended_before_semester:
+            conditions.append("(end_date IS NULL OR end_date >= ?)")
+            params_group.append(semester.start)
+        parts.append(f"SELECT record_id, ? AS group_id FROM roster_rows WHERE "
+                     + " AND ".join(conditions))
+        params.extend(params_group)
+    if not parts:
+        return "SELECT NULL::BIGINT AS record_id, NULL::VARCHAR AS group_id WHERE false", []
+    return " UNION ALL ".join(parts), params
+
+
+def identity_keys_sql() -> str:
+    return """
+    WITH people AS (
+        SELECT 'record' AS kind, record_id AS person, id, id_status, id_prefix, name_key
+        FROM roster_rows
+        UNION ALL
+        SELECT 'family', family_id, id, id_status, id_prefix, name_key FROM family
+    )
+    SELECT kind, person, 'id' AS key_type, id AS key FROM people WHERE id IS NOT NULL
+    UNION ALL
+    SELECT kind, person, 'prefix_name', left(coalesce(id, id_prefix), 15) || '|' || name_key
+    FROM people
+    WHERE name_key <> '' AND (id IS NOT NULL OR (id_status = 'precision_lost'
+                                                  AND length(id_prefix) = 15))
+    """
+
+
+def key_group_evidence_sql() -> str:
+    return """
+    WITH q AS (
+        SELECT q.record_id, q.group_id, g.scope FROM qualifying_records q
+        JOIN group_rules g USING (group_id)
+    ),
+    -- a roster record and a registry family member that are the same person
+    family_matches AS (
+        SELECT DISTINCT f.person AS family_id, r.person AS record_id,
+               first(f.key_type ORDER BY f.key_type) AS key_type
+        FROM identity_keys f JOIN identity_keys r
+          ON f.key_type = r.key_type AND f.key = r.key
+        WHERE f.kind = 'family' AND r.kind = 'record'
+        GROUP BY f.person, r.person
+    ),
+    roster_matches AS (  -- two roster records that are the same person (a parent on two rosters)
+        SELECT DISTINCT a.person AS member_id, b.person AS record_id
+        FROM identity_keys a JOIN identity_keys b ON a.key_type = b.key_type AND a.key = b.key
+        WHERE a.kind = 'record' AND b.kind = 'record' AND a.person <> b.person
+    ),
+    own AS (
+        SELECT l.student_id, q.group_id, q.record_id, 'self' AS via, l.method_first AS method,
+               NULL AS detail
+        FROM links l JOIN q USING (record_id)
+        WHERE q.scope IN ('person', 'household')
+    ),
+    through_family AS (
+        SELECT rr.student_id, q.group_id, q.record_id, 'family' AS via,
+               CASE fm.key_type WHEN 'id' THEN '家庭成员身份证号' ELSE '家庭成员身份证前15位+姓名' END
+                   AS method,
+               f.slot || ' ' || coalesce(f.relation, '') || ' ' || f.name AS detail
+        FROM family f
+        JOIN registry_rows rr ON rr.record_id = f.student_record_id
+        JOIN family_matches fm ON fm.family_id = f.family_id
+        JOIN q ON q.record_id = fm.record_id
+        WHERE q.scope = 'household'
+           OR (q.scope = 'parent' AND (f.relation IS NULL OR
+               list_bool_or(list_transform(?::VARCHAR[], lambda w: contains(f.relation, w)))))
+    ),
+    through_household AS (
+        SELECT l.student_id, q.group_id, q.record_id, 'parent' AS via,
+               '同户成员身份证号' AS method,
+               m.relation || ' ' || m.name || '（' || m.file || ' 第' || m.row || '行）' AS detail
+        FROM links l
+        JOIN roster_rows child ON child.record_id = l.record_id
+        JOIN roster_rows m ON m.source = child.source AND m.household_key = child.household_key
+                           AND m.record_id <> child.record_id
+        JOIN roster_matches rm ON rm.member_id = m.record_id
+        JOIN q ON q.record_id = rm.record_id
+        WHERE q.scope = 'parent' AND child.household_key IS NOT NULL
+          AND (
+            EXISTS (SELECT 1 FROM household_parents hp
+                    WHERE hp.child = child.relation AND hp.parent = m.relation)
+            OR ((child.relation IS NULL OR m.relation IS NULL
+                 OR NOT EXISTS (SELECT 1 FROM household_parents hp WHERE hp.child = child.relation))
+                AND child.birth_date IS NOT NULL AND m.birth_date IS NOT NULL
+                AND date_diff('year', m.birth_date, child.birth_date) BETWEEN 15 AND 50)
+          )
+    )
+    SELECT DISTINCT * FROM (
+        SELECT * FROM own UNION ALL SELECT * FROM through_family
+        UNION ALL SELECT * FROM through_household
+    )
+    """
+
+
+def student_groups_sql() -> str:
+    return """
+    SELECT e.student_id,
+           list(DISTINCT e.group_id ORDER BY e.group_id) AS groups,
+           string_agg(DISTINCT g.label, '；' ORDER BY g.label) AS group_labels,
+           string_agg(DISTINCT r.file || CASE WHEN r.sheet <> '' THEN '「' || r.sheet || '」' ELSE '' END
+                      || '第' || r.row || '行' || CASE WHEN r.slot <> '' THEN '（' || r.slot || '）'
+                      ELSE '' END, '；') AS sources,
+           string_agg(DISTINCT e.method || CASE WHEN e.detail IS NOT NULL
+                      THEN '（' || e.detail || '）' ELSE '' END, '；') AS methods,
+           list(DISTINCT e.record_id ORDER BY e.record_id) AS evidence_records
+    FROM key_group_evidence e
+    JOIN group_rules g USING (group_id)
+    JOIN records r USING (record_id)
+    GROUP BY e.student_id
+    """
+
+
+def paid_students_sql() -> str:
+    return """
+    SELECT l.student_id, list(r.record_id ORDER BY r.record_id) AS aid_records,
+           sum(r.amount) AS amount, string_agg(DISTINCT r.programme, '；') AS programmes,
+           count(*) AS payments
+    FROM links l JOIN records r USING (record_id)
+    WHERE r.source = 'aid' AND (r.semester = ? OR r.semester IS NULL)
+    GROUP BY l.student_id
+    """
+
+
+def gaps_sql() -> str:
+    return """
+    WITH expected AS (
+        SELECT s.student_id,
+               string_agg(p.label || CASE WHEN p.amount IS NULL THEN '（金额按当地标准）' ELSE '' END,
+                          '；' ORDER BY p.sort_order) AS programmes,
+               sum(p.amount) AS amount
+        FROM students s
+        JOIN student_groups sg USING (student_id)
+        JOIN expected_programmes p
+          ON p.stage = s.stage
+         AND (p.boarding IS NULL OR p.boarding = coalesce(s.boarding, false))
+         AND (len(p.groups) = 0 OR list_has_any(p.groups, sg.groups))
+        GROUP BY s.student_id
+    )
+    SELECT s.*, sg.groups, sg.group_labels, sg.sources, sg.methods, sg.evidence_records,
+           e.programmes AS expected_programmes, e.amount AS expected_amount
+    FROM students s
+    JOIN student_groups sg USING (student_id)
+    LEFT JOIN expected e USING (student_id)
+    WHERE s.enrolled AND s.student_id NOT IN (SELECT student_id FROM paid_students)
+    ORDER BY coalesce(s.county, ''), coalesce(s.school, ''), coalesce(s.grade, ''),
+             coalesce(s.class_name, ''), s.name, s.student_id
+    """
+
+
+def _register(steps: Steps, name: str, table: pa.Table) -> None:
+    steps.con.register(f"{name}_arrow", table)
+    steps.table(name, f"SELECT * FROM {name}_arrow")
+    steps.con.unregister(f"{name}_arrow")
+
+
+def _rule_tables(steps: Steps, rules: Rules, semester: Semester) -> None:
+    groups = list(rules.policy.groups.values())
+    _register(steps, "group_rules", pa.table({
+        "group_id": [g.id for g in groups],
+        "label": [g.label for g in groups],
+        "source": [g.source for g in groups],
+        "scope": [g.scope for g in groups],
+        "enabled": [g.enabled for g in groups],
+    }))
+    pairs = [(child, parent) for child, parents in rules.policy.household_parents.items()
+             for parent in parents]
+    _register(steps, "household_parents", pa.table({
+        "child": pa.array([c for c, _ in pairs], pa.string()),
+        "parent": pa.array([p for _, p in pairs], pa.string()),
+    }))
+    rows: list[dict[str, object]] = []
+    for order, programme in enumerate(rules.programmes.programmes.values()):
+        rate = programme.rate_for(semester)
+        if rate is None:
+            continue
+        rows.append({
+            "programme_id": programme.id, "label": programme.label, "stage": programme.stage,
+            "boarding": programme.boarding, "groups": list(programme.groups),
+            "amount": rate.amount, "sort_order": order,
+        })
+    _register(steps, "expected_programmes", pa.Table.from_pylist(rows, schema=pa.schema([
+        ("programme_id", pa.string()), ("label", pa.string()), ("stage", pa.string()),
+        ("boarding", pa.bool_()), ("groups", pa.list_(pa.string())),
+        ("amount", pa.decimal128(14, 2)), ("sort_order", pa.int32()),
+    ])))
+
+
+def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
+    """Run the eligibility steps after linking."""
+    _rule_tables(steps, rules, semester)
+    steps.table("roster_rows", roster_rows_sql())
+    sql, params = qualifying_records_sql(rules, semester)
+    steps.table("qualifying_records", sql, params)
+    steps.table("identity_keys", identity_keys_sql())
+    steps.table("key_group_evidence", key_group_evidence_sql(),
+                [list(rules.policy.registry_parent_relations)])
+    steps.table("student_groups", student_groups_sql())
+    steps.table("paid_students", paid_students_sql(), [semester.code])
+    steps.table("gaps", gaps_sql())
+
+
+__all__ = ["VIA_LABELS", "Decimal", "decide"]

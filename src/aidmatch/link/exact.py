@@ -1,0 +1,240 @@
+"""Exact linkage of every roster and aid record to registry students, as named DuckDB steps.
+
+Steps (each a table; ``--keep-intermediate`` keeps them):
+
+``students``        one row per registry person (rows sharing an ID or 学籍号 are one student,
+                    represented by the enrolled row if there is one)
+``registry_rows``   every registry row → its student
+``student_keys``    the exact keys a student can be found by
+``record_keys``     the same keys computed for every other record
+``candidates``      record × student pairs sharing at least one key
+``candidate_names`` name agreement of each pair (scored in bulk in Python, see ``names.py``)
+``ranked``          candidates ordered by name agreement, then key strength
+``links``           the accepted link of each record (one student at most)
+``link_review``     records whose only candidates contradict them (ID matches, name does not) or
+                    that point at two students equally: listed for review, never linked
+
+Keys, strongest first: 身份证号 (valid ID = ID), 学籍号, the ID inside a G-学籍号 (a student whose ID
+changed), the first 15 digits of a precision-lost ID with the same name, name + birth date, and
+for aid rows name + school. A key that is not the ID is only as good as the name agreeing with it,
+which is why names decide between candidates before key strength does: a twin's ID typed in the
+other twin's row goes to the twin whose name and birth date match.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from aidmatch.config import Rules
+from aidmatch.link.names import score_pairs
+from aidmatch.steps import Steps, arrow
+
+METHOD_LABELS = {
+    "id": "身份证号",
+    "student_no": "学籍号",
+    "id_in_student_no": "学籍号内身份证号",
+    "prefix_name": "身份证前15位+姓名",
+    "name_birth": "姓名+出生日期",
+    "name_school": "姓名+学校",
+}
+KEY_STRENGTH = {
+    "id": 5,
+    "student_no": 5,
+    "id_in_student_no": 4,
+    "prefix_name": 4,
+    "name_birth": 2,
+    "name_school": 1,
+}
+NAME_LEVEL_LABELS = {
+    "same": "姓名相同",
+    "homophone": "姓名同音",
+    "similar": "姓名相近",
+    "unknown": "无姓名",
+    "different": "姓名不符",
+}
+
+
+def _strength_case(column: str) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN {v}" for k, v in KEY_STRENGTH.items())
+    return f"CASE {column} {whens} ELSE 0 END"
+
+
+def _label_case(column: str, labels: dict[str, str]) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in labels.items())
+    return f"CASE {column} {whens} ELSE {column} END"
+
+
+def students_sql() -> str:
+    return """
+    WITH reg AS (
+        SELECT *,
+               coalesce(id, 'XJH:' || student_no, 'REC:' || record_id) AS person_key,
+               (status IS NULL OR list_bool_or(list_transform($enrolled::VARCHAR[],
+                                                              lambda w: contains(status, w))))
+                   AS enrolled
+        FROM records WHERE source = 'registry'
+    ), ranked AS (
+        SELECT *,
+               row_number() OVER (PARTITION BY person_key ORDER BY enrolled DESC, record_id) AS rn,
+               count(*) OVER (PARTITION BY person_key) AS registry_row_count
+        FROM reg
+    )
+    SELECT record_id AS student_id, person_key, registry_row_count, name, name_raw, name_key,
+           id, id_raw, id_status, student_no, birth_date, sex, county, town, school, school_code,
+           grade, class_name, status, enrolled, boarding, stage, file, sheet, row
+    FROM ranked WHERE rn = 1
+    """
+
+
+def registry_rows_sql() -> str:
+    return """
+    SELECT r.record_id, s.student_id
+    FROM records r
+    JOIN students s ON coalesce(r.id, 'XJH:' || r.student_no, 'REC:' || r.record_id) = s.person_key
+    WHERE r.source = 'registry'
+    """
+
+
+def student_keys_sql() -> str:
+    return """
+    WITH reg AS (
+        SELECT r.*, rr.student_id FROM records r JOIN registry_rows rr USING (record_id)
+    )
+    SELECT DISTINCT key_type, key, student_id FROM (
+        SELECT 'id' AS key_type, id AS key, student_id FROM reg WHERE id IS NOT NULL
+        UNION ALL
+        SELECT 'student_no', student_no, student_id FROM reg WHERE student_no IS NOT NULL
+        UNION ALL
+        SELECT 'id_in_student_no', substr(student_no, 2, 18), student_id FROM reg
+        WHERE regexp_full_match(student_no, 'G[0-9]{17}[0-9X]')
+          AND substr(student_no, 2, 18) <> coalesce(id, '')
+        UNION ALL
+        SELECT 'prefix_name', left(id, 15) || '|' || name_key, student_id FROM reg
+        WHERE id IS NOT NULL AND name_key <> ''
+        UNION ALL
+        SELECT 'name_birth', name_key || '|' || CAST(birth_date AS VARCHAR), student_id FROM reg
+        WHERE birth_date IS NOT NULL AND name_key <> ''
+        UNION ALL
+        SELECT 'name_school', name_key || '|' || school, student_id FROM reg
+        WHERE school IS NOT NULL AND name_key <> ''
+    )
+    """
+
+
+def record_keys_sql() -> str:
+    return """
+    WITH others AS (SELECT * FROM records WHERE source <> 'registry')
+    SELECT record_id, key_type, key FROM (
+        SELECT record_id, 'id' AS key_type, id AS key FROM others WHERE id IS NOT NULL
+        UNION ALL
+        SELECT record_id, 'id_in_student_no', id FROM others WHERE id IS NOT NULL
+        UNION ALL
+        SELECT record_id, 'student_no', student_no FROM others WHERE student_no IS NOT NULL
+        UNION ALL
+        SELECT record_id, 'prefix_name', id_prefix || '|' || name_key FROM others
+        WHERE id_status = 'precision_lost' AND length(id_prefix) = 15 AND name_key <> ''
+        UNION ALL
+        SELECT record_id, 'name_birth', name_key || '|' || CAST(birth_date AS VARCHAR) FROM others
+        WHERE birth_date IS NOT NULL AND name_key <> ''
+        UNION ALL
+        SELECT record_id, 'name_school', name_key || '|' || school FROM others
+        WHERE source = 'aid' AND school IS NOT NULL AND name_key <> ''
+    )
+    """
+
+
+def candidates_sql() -> str:
+    return f"""
+    SELECT k.record_id, s.student_id,
+           list(DISTINCT k.key_type ORDER BY k.key_type) AS via,
+           max({_strength_case('k.key_type')}) AS strength
+    FROM record_keys k
+    JOIN student_keys s ON k.key_type = s.key_type AND k.key = s.key
+    GROUP BY k.record_id, s.student_id
+    """
+
+
+def ranked_sql() -> str:
+    return """
+    WITH scored AS (
+        SELECT c.*, n.name_score, n.name_level,
+               CASE n.name_level WHEN 'same' THEN 2 WHEN 'homophone' THEN 2
+                    WHEN 'similar' THEN 1 WHEN 'unknown' THEN 1 ELSE 0 END AS name_class
+        FROM candidates c JOIN candidate_names n USING (record_id, student_id)
+    )
+    SELECT *,
+           row_number() OVER w AS rank,
+           count(*) OVER (PARTITION BY record_id, name_class, strength, name_score) AS tied
+    FROM scored
+    WINDOW w AS (PARTITION BY record_id ORDER BY name_class DESC, strength DESC,
+                 name_score DESC, student_id)
+    """
+
+
+def links_sql() -> str:
+    via_labels = _label_case("v", METHOD_LABELS)
+    return f"""
+    WITH top AS (SELECT * FROM ranked WHERE rank = 1),
+    contradicted AS (
+        -- another student whose ID this record carries but whose name disagrees
+        SELECT record_id, first(student_id ORDER BY student_id) AS id_points_to
+        FROM ranked WHERE rank > 1 AND list_contains(via, 'id') GROUP BY record_id
+    )
+    SELECT t.record_id, t.student_id,
+           list_transform(t.via, lambda v: {via_labels}) AS via_labels,
+           {_label_case('t.via[1]', METHOD_LABELS)} AS method_first,
+           t.strength, t.name_score, t.name_level,
+           c.id_points_to
+    FROM top t LEFT JOIN contradicted c USING (record_id)
+    WHERE t.name_class > 0 AND t.tied = 1
+    """
+
+
+def link_review_sql() -> str:
+    return f"""
+    SELECT r.record_id, r.student_id, r.rank, r.name_score, r.name_level, r.strength,
+           list_transform(r.via, lambda v: {_label_case('v', METHOD_LABELS)}) AS via_labels,
+           CASE WHEN top.tied > 1 THEN '同时符合多名学生，无法确定是谁'
+                WHEN list_contains(r.via, 'id') THEN '身份证号一致但姓名不符'
+                ELSE '关联依据与姓名不符' END AS reason
+    FROM ranked r
+    JOIN (SELECT record_id, tied, name_class FROM ranked WHERE rank = 1) top USING (record_id)
+    WHERE (top.name_class = 0 OR top.tied > 1) AND r.rank <= 3
+      AND r.record_id NOT IN (SELECT record_id FROM links)
+    """
+
+
+def _score_candidate_names(steps: Steps) -> None:
+    pairs = arrow(
+        steps.con,
+        """
+        SELECT c.record_id, c.student_id, coalesce(r.name_key, '') AS a, coalesce(s.name_key, '') AS b
+        FROM candidates c
+        JOIN records r USING (record_id)
+        JOIN students s USING (student_id)
+        """,
+    )
+    scores, levels = score_pairs(pairs.column("a").to_pylist(), pairs.column("b").to_pylist())
+    table = pa.table({
+        "record_id": pairs.column("record_id"),
+        "student_id": pairs.column("student_id"),
+        "name_score": pa.array(scores, pa.float64()),
+        "name_level": pa.array(levels, pa.string()),
+    })
+    steps.con.register("candidate_names_arrow", table)
+    steps.table("candidate_names", "SELECT * FROM candidate_names_arrow")
+    steps.con.unregister("candidate_names_arrow")
+
+
+def link_exact(steps: Steps, rules: Rules) -> None:
+    """Run the exact-linkage steps over ``records``."""
+    enrolled = list(rules.policy.enrolled_status)
+    steps.table("students", students_sql().replace("$enrolled", "?"), [enrolled])
+    steps.table("registry_rows", registry_rows_sql())
+    steps.table("student_keys", student_keys_sql())
+    steps.table("record_keys", record_keys_sql())
+    steps.table("candidates", candidates_sql())
+    _score_candidate_names(steps)
+    steps.table("ranked", ranked_sql())
+    steps.table("links", links_sql())
+    steps.table("link_review", link_review_sql())

@@ -1,0 +1,105 @@
+"""Personal names as exports write them.
+
+``normalize`` gives the form to show and store: NFKC (full-width letters → ASCII), spaces inside
+a Chinese name removed (王 芳 → 王芳), every middle-dot variant unified to U+00B7 (阿依古丽•买买提 →
+阿依古丽·买买提) and traditional characters simplified with OpenCC (陳 → 陈). ``key`` is what exact
+comparison uses: the normalised name without dots, spaces or placeholder characters.
+
+>>> normalize(" 王 芳 ")
+'王芳'
+>>> normalize("陳小龍")
+'陈小龙'
+>>> normalize("阿依古丽•买买提") == normalize("阿依古丽．买买提") == "阿依古丽·买买提"
+True
+>>> key("阿依古丽·买买提") == key("阿依古丽买买提")
+True
+>>> pinyin("欣怡") == pinyin("心怡")
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+
+import opencc
+import pyarrow as pa
+import pyarrow.compute as pc
+from pypinyin import Style, lazy_pinyin
+
+MIDDLE_DOT = "\u00b7"
+# U+2022 •, U+30FB ・, U+FF65 ･, U+2027 ‧, U+FF0E ．(NFKC → .), U+2219 ∙, U+22C5 ⋅, U+00B7 ·, "."
+_DOT_VARIANTS = "\u2022\u30fb\uff65\u2027\uff0e\u2219\u22c5\u00b7\u0387\u16eb\u2e31."
+_DOT_PATTERN = "[" + re.escape(_DOT_VARIANTS) + "]+"
+_HAN_PATTERN = r"\p{Han}"
+_SPACE_PATTERN = r"[\s" + "\u3000" + "]+"
+# What `key` drops: dots, spaces, and the placeholders typed for characters a system cannot store.
+_KEY_DROP_PATTERN = "[" + re.escape(_DOT_VARIANTS) + r"\s?？*＊□■_\-0-9()（）\[\]]+"
+_KEY_DROP_RE = re.compile(_KEY_DROP_PATTERN)
+_DOT_RE = re.compile(_DOT_PATTERN)
+_SPACE_RE = re.compile(_SPACE_PATTERN)
+
+
+@functools.cache
+def _converter() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def _has_han(text: str) -> bool:
+    return any(
+        "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
+        or ch == "\u3007"
+        for ch in text
+    )
+
+
+def normalize(raw: object) -> str:
+    """The display form of a name; see the module docstring."""
+    if raw is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(raw))
+    text = _DOT_RE.sub(MIDDLE_DOT, text)
+    text = _SPACE_RE.sub("", text) if _has_han(text) else _SPACE_RE.sub(" ", text).strip()
+    text = text.strip(MIDDLE_DOT)
+    return str(_converter().convert(text)) if text else ""
+
+
+def key(name: str) -> str:
+    """The comparison key of a normalised name."""
+    return _KEY_DROP_RE.sub("", name).lower()
+
+
+def pinyin(name: str) -> str:
+    """Toneless pinyin of a name's key, syllables joined by spaces (catches homophones)."""
+    return " ".join(lazy_pinyin(key(name), style=Style.NORMAL, errors="default"))
+
+
+def normalize_many(raw: Sequence[object] | pa.Array) -> tuple[pa.Array, pa.Array]:
+    """Bulk :func:`normalize` and :func:`key`: returns (names, keys) as Arrow string arrays.
+
+    >>> names, keys = normalize_many(["陳 小龍", None, "阿依古丽•买买提"])
+    >>> names.to_pylist(), keys.to_pylist()
+    (['陈小龙', '', '阿依古丽·买买提'], ['陈小龙', '', '阿依古丽买买提'])
+    """
+    array = raw if isinstance(raw, pa.Array) else pa.array(
+        [None if v is None else str(v) for v in raw], pa.string()
+    )
+    text = pc.utf8_normalize(pc.cast(array, pa.string()).fill_null(""), "NFKC")
+    text = pc.replace_substring_regex(text, _DOT_PATTERN, MIDDLE_DOT)
+    has_han = pc.match_substring_regex(text, _HAN_PATTERN)
+    text = pc.if_else(
+        has_han,
+        pc.replace_substring_regex(text, _SPACE_PATTERN, ""),
+        pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _SPACE_PATTERN, " ")),
+    )
+    text = pc.utf8_trim(text, MIDDLE_DOT)
+    values = text.to_pylist()
+    unique = sorted(set(values))
+    # One OpenCC call over all distinct names: names hold no line breaks after the space folding.
+    converted = str(_converter().convert("\n".join(unique))).split("\n") if unique else []
+    mapping = dict(zip(unique, converted, strict=True))
+    names = pa.array([mapping[v] for v in values], pa.string())
+    keys = pc.utf8_lower(pc.replace_substring_regex(names, _KEY_DROP_PATTERN, ""))
+    return names, keys

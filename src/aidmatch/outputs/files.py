@@ -1,0 +1,78 @@
+"""Writing result files safely: everything goes to a temporary folder first and is moved into
+place only when the whole run succeeded, so a failed run never leaves half-written results."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import xlsxwriter
+
+# Columns written as text in Excel so an 18-digit number never turns into 6.11022E+17.
+TEXT_COLUMNS = frozenset({"学籍号", "身份证件号", "身份证号", "学校标识码", "证件号码"})
+
+
+@contextmanager
+def staged_output(out_dir: Path) -> Iterator[Path]:
+    """Yield a private temporary folder; on success move its files into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".aidmatch-", dir=out_dir))
+    try:
+        yield staging
+        for item in sorted(staging.iterdir()):
+            os.replace(item, out_dir / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """UTF-8 with BOM (Excel opens it without garbling Chinese); returns the row count."""
+    count = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow(["" if v is None else v for v in row])
+            count += 1
+    os.chmod(path, 0o600)
+    return count
+
+
+def _width(value: object) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def write_xlsx(path: Path, sheet_name: str, headers: Sequence[str],
+               rows: Sequence[Sequence[object]]) -> None:
+    """One sheet with a frozen, filtered header, IDs as text and widths that fit Chinese."""
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False,
+                                               "strings_to_formulas": False})
+    sheet = workbook.add_worksheet(sheet_name[:31])
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                "text_wrap": True, "valign": "vcenter"})
+    text = workbook.add_format({"num_format": "@"})
+    sheet.write_row(0, 0, headers, bold)
+    widths = [_width(h) for h in headers]
+    for r, row in enumerate(rows, 1):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            if headers[c] in TEXT_COLUMNS:
+                sheet.write_string(r, c, str(value), text)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, str(value))
+            widths[c] = max(widths[c], min(_width(value), 60))
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width + 2, text if headers[c] in TEXT_COLUMNS else None)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
+    workbook.close()
+    os.chmod(path, 0o600)

@@ -1,0 +1,140 @@
+"""The result lists of a reconciliation, as CSV (UTF-8 with BOM) and, for the gap list, Excel.
+
+``gaps.csv`` / ``gaps.xlsx``  漏助: enrolled key-group students with no aid this semester
+``key_students.csv``          every enrolled student in a key group, paid or not, with evidence
+``matches.csv``               every accepted link: which source row, which student, how, score
+``review.csv``                records whose exact evidence contradicts itself (ID matches, name
+                              does not; two students equally likely): never linked, listed here
+``rejects.csv``               every input row that was not used, with file, sheet, row and reason
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from aidmatch.link.exact import NAME_LEVEL_LABELS
+from aidmatch.normalize.ids import STATUS_LABELS, mask
+from aidmatch.outputs.files import write_csv, write_xlsx
+from aidmatch.sources.extract import Reject
+
+GAP_HEADERS = ["学籍号", "身份证件号", "姓名", "性别", "区县", "学校名称", "年级", "班级", "学段",
+               "就读方式", "困难类型", "来源", "建议资助项目", "建议金额（元）", "匹配方式"]
+
+
+def _boarding(value: object) -> str:
+    return "住校" if value is True else "走读" if value is False else ""
+
+
+def _amount(value: object) -> object:
+    if value is None:
+        return None
+    number = float(str(value))
+    return int(number) if number.is_integer() else number
+
+
+def _id_writer(masked: bool) -> Callable[[object], object]:
+    return (lambda v: mask(v) if v else v) if masked else (lambda v: v)
+
+
+def gap_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
+    show_id = _id_writer(masked)
+    rows = con.execute(
+        """SELECT student_no, coalesce(id, id_raw), name, sex, county, school, grade, class_name,
+                  stage, boarding, group_labels, sources, expected_programmes, expected_amount,
+                  methods
+           FROM gaps"""
+    ).fetchall()
+    return [
+        [r[0], show_id(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], _boarding(r[9]), r[10],
+         r[11], r[12], _amount(r[13]), r[14]]
+        for r in rows
+    ]
+
+
+def write_gaps(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
+    rows = gap_rows(con, masked)
+    write_csv(out / "gaps.csv", GAP_HEADERS, rows)
+    write_xlsx(out / "gaps.xlsx", "漏助名单", GAP_HEADERS, rows)
+    return len(rows)
+
+
+def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
+    show_id = _id_writer(masked)
+    headers = ["学籍号", "身份证件号", "姓名", "区县", "学校名称", "年级", "学段", "学籍状态",
+               "困难类型", "本学期已资助", "资助项目", "资助金额（元）", "来源", "匹配方式"]
+    rows = con.execute(
+        """SELECT s.student_no, coalesce(s.id, s.id_raw), s.name, s.county, s.school, s.grade,
+                  s.stage, s.status, g.group_labels, p.student_id IS NOT NULL, p.programmes,
+                  p.amount, g.sources, g.methods
+           FROM students s JOIN student_groups g USING (student_id)
+           LEFT JOIN paid_students p USING (student_id)
+           WHERE s.enrolled
+           ORDER BY coalesce(s.county, ''), coalesce(s.school, ''), coalesce(s.grade, ''),
+                    s.name, s.student_id"""
+    ).fetchall()
+    return write_csv(out / "key_students.csv", headers, (
+        [r[0], show_id(r[1]), *r[2:9], "是" if r[9] else "否", r[10], _amount(r[11]), r[12], r[13]]
+        for r in rows
+    ))
+
+
+def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
+    show_id = _id_writer(masked)
+    headers = ["来源文件", "工作表", "行号", "位置", "名单类型", "记录姓名", "记录证件号", "证件号状态",
+               "学籍号", "学生姓名", "学生身份证件号", "匹配方式", "依据", "姓名一致性", "姓名相似度",
+               "说明"]
+    rows = con.execute(
+        """SELECT r.file, r.sheet, r.row, r.slot, r.source, r.name_raw, r.id_raw, r.id_status,
+                  s.student_no, s.name, s.id, l.method_first, array_to_string(l.via_labels, '+'),
+                  l.name_level, l.name_score,
+                  CASE WHEN l.id_points_to IS NOT NULL
+                       THEN '记录中的身份证号属于另一名学生（学生编号 ' || l.id_points_to || '），按姓名判定'
+                  END
+           FROM links l JOIN records r USING (record_id) JOIN students s USING (student_id)
+           ORDER BY r.file_id, r.sheet, r.row, r.slot"""
+    ).fetchall()
+    return write_csv(out / "matches.csv", headers, (
+        [*r[:6], show_id(r[6]), STATUS_LABELS.get(r[7], r[7]), r[8], r[9], show_id(r[10]), r[11],
+         r[12], NAME_LEVEL_LABELS.get(r[13], r[13]), r[14], r[15]]
+        for r in rows
+    ))
+
+
+def write_review(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
+    show_id = _id_writer(masked)
+    headers = ["来源文件", "工作表", "行号", "位置", "名单类型", "记录姓名", "记录证件号", "原因",
+               "候选序号", "候选学籍号", "候选学生姓名", "候选身份证件号", "候选学校", "依据",
+               "姓名相似度"]
+    rows = con.execute(
+        """SELECT r.file, r.sheet, r.row, r.slot, r.source, r.name_raw, r.id_raw, v.reason,
+                  v.rank, s.student_no, s.name, s.id, s.school, array_to_string(v.via_labels, '+'),
+                  v.name_score
+           FROM link_review v JOIN records r USING (record_id) JOIN students s USING (student_id)
+           ORDER BY r.file_id, r.sheet, r.row, r.slot, v.rank"""
+    ).fetchall()
+    return write_csv(out / "review.csv", headers, (
+        [*r[:6], show_id(r[6]), *r[7:11], show_id(r[11]), *r[12:]] for r in rows
+    ))
+
+
+def write_rejects(con: duckdb.DuckDBPyConnection, out: Path,
+                  extraction_rejects: Sequence[Reject]) -> int:
+    """Rejected rows; IDs are always masked here (file, sheet and row locate the record)."""
+    show_id = _id_writer(True)
+    headers = ["文件", "工作表", "行号", "列", "原因", "姓名", "证件号"]
+    rows: list[list[object]] = [
+        [r.file, r.sheet, r.row, r.column, r.reason, "", ""] for r in extraction_rejects
+    ]
+    for file, sheet, row, reason, name, id_raw in con.execute(
+        """SELECT r.file, r.sheet, r.row, s.reason, r.name_raw, r.id_raw
+           FROM record_states s JOIN records r USING (record_id)
+           WHERE s.state = 'rejected'
+           ORDER BY r.file_id, r.sheet, r.row, r.slot"""
+    ).fetchall():
+        rows.append([file, sheet, row, "", reason, name, show_id(id_raw)])
+    rows.sort(key=lambda r: (str(r[0]), str(r[1]), int(str(r[2]))))
+    return write_csv(out / "rejects.csv", headers, rows)

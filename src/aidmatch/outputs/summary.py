@@ -1,0 +1,114 @@
+"""The run summary: rows per file (read = linked + unlinked + rejected) and, per county,
+在读 / 困难学生 / 已资助 / 漏助 / coverage. Printed by the CLI and written as summary.txt and
+summary.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from aidmatch.accounting import SheetAccount
+
+UNKNOWN_COUNTY = "（未填区县）"
+
+
+@dataclass(frozen=True)
+class CountyLine:
+    county: str
+    enrolled: int
+    key_students: int
+    aided: int
+    gaps: int
+
+    @property
+    def coverage(self) -> float | None:
+        return self.aided / self.key_students if self.key_students else None
+
+
+@dataclass
+class Summary:
+    semester: str
+    rules: str
+    sheets: list[SheetAccount]
+    counties: list[CountyLine]
+    notes: list[str] = field(default_factory=list)
+    link_methods: dict[str, int] = field(default_factory=dict)
+    review_records: int = 0
+    incomplete: bool = False
+
+    @property
+    def total(self) -> CountyLine:
+        return CountyLine(
+            "合计",
+            sum(c.enrolled for c in self.counties),
+            sum(c.key_students for c in self.counties),
+            sum(c.aided for c in self.counties),
+            sum(c.gaps for c in self.counties),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["total"] = asdict(self.total)
+        for line, raw in zip(self.counties, data["counties"], strict=True):
+            raw["coverage"] = line.coverage
+        data["total"]["coverage"] = self.total.coverage
+        return data
+
+    def render(self) -> str:
+        lines = [f"aidmatch 对账结果 · {self.semester} · 规则 {self.rules}", ""]
+        lines.append("读入的名单（数据行 = 关联 + 未关联 + 剔除）：")
+        for s in self.sheets:
+            where = f"{s.file}「{s.sheet}」" if s.sheet else s.file
+            lines.append(f"  {where}：{s.kind}，表头第 {s.header_row} 行，数据 {s.data_rows} 行 = "
+                         f"关联 {s.linked} + 未关联 {s.unlinked} + 剔除 {s.rejected}")
+        if self.link_methods:
+            lines.append("")
+            lines.append("关联方式：" + "，".join(f"{k} {v}" for k, v in self.link_methods.items()))
+        if self.review_records:
+            lines.append(f"待核实的记录（见 review.csv）：{self.review_records} 条")
+        lines.append("")
+        lines.append(f"{'区县':<10}{'在读':>8}{'困难学生':>8}{'已资助':>8}{'漏助':>8}{'覆盖率':>9}")
+        for c in [*self.counties, self.total]:
+            coverage = f"{c.coverage:.1%}" if c.coverage is not None else "—"
+            lines.append(f"{c.county:<10}{c.enrolled:>10}{c.key_students:>10}{c.aided:>10}"
+                         f"{c.gaps:>10}{coverage:>10}")
+        if self.notes:
+            lines.append("")
+            lines.extend(f"※ {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def write(self, out: Path) -> None:
+        (out / "summary.txt").write_text(self.render() + "\n", encoding="utf-8-sig")
+        (out / "summary.json").write_text(
+            json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=str) + "\n",
+            encoding="utf-8")
+
+
+def county_lines(con: duckdb.DuckDBPyConnection) -> list[CountyLine]:
+    rows = con.execute(
+        f"""
+        SELECT coalesce(s.county, '{UNKNOWN_COUNTY}') AS county,
+               count(*) AS enrolled,
+               count(g.student_id) AS key_students,
+               count(g.student_id) FILTER (p.student_id IS NOT NULL) AS aided
+        FROM students s
+        LEFT JOIN student_groups g USING (student_id)
+        LEFT JOIN paid_students p USING (student_id)
+        WHERE s.enrolled
+        GROUP BY ALL ORDER BY county
+        """
+    ).fetchall()
+    return [CountyLine(c, int(e), int(k), int(a), int(k) - int(a)) for c, e, k, a in rows]
+
+
+def link_method_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {
+        str(method): int(count)
+        for method, count in con.execute(
+            "SELECT method_first, count(*) FROM links GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+    }

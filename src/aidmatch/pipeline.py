@@ -1,0 +1,183 @@
+"""One semester's reconciliation: load → normalise → link → decide → account → outputs → store.
+
+This is the one entry point the CLI calls. It raises :class:`~aidmatch.errors.AidmatchError`
+for anything the user can fix; outputs and the database are written only when the whole run
+succeeded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+import pyarrow as pa
+
+from aidmatch.accounting import account
+from aidmatch.config import Rules, load_rules
+from aidmatch.eligibility import decide
+from aidmatch.errors import InputError
+from aidmatch.link.baseline import vlookup_family, vlookup_records
+from aidmatch.link.exact import link_exact
+from aidmatch.outputs import lists
+from aidmatch.outputs.files import staged_output
+from aidmatch.outputs.summary import Summary, county_lines, link_method_counts
+from aidmatch.semester import Semester
+from aidmatch.sources import LoadResult, load_inputs
+from aidmatch.steps import StepRecord, Steps, scalar
+from aidmatch.store import RunInfo, save_run
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class StageTime:
+    name: str
+    seconds: float
+    rows: int = 0
+
+
+@dataclass
+class RunResult:
+    summary: Summary
+    out_dir: Path
+    db_path: Path | None
+    run_id: int | None
+    gaps: int
+    stages: list[StageTime] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
+
+
+def aidmatch_version() -> str:
+    try:
+        return version("aidmatch")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def connect_work(temp_dir: Path | None = None, memory_limit: str | None = None
+                 ) -> duckdb.DuckDBPyConnection:
+    """The in-memory working database; large stages spill to ``temp_dir``."""
+    con = duckdb.connect(":memory:")
+    if temp_dir is not None:
+        temp_dir.mkdir(parents=True, exist_ok=True)
+        con.execute("SET temp_directory = ?", [str(temp_dir)])
+    if memory_limit:
+        con.execute("SET memory_limit = ?", [memory_limit])
+    return con
+
+
+def _register(steps: Steps, name: str, table: pa.Table) -> None:
+    steps.con.register(f"{name}_arrow", table)
+    steps.table(name, f"SELECT * FROM {name}_arrow")
+    steps.con.unregister(f"{name}_arrow")
+
+
+def reconcile(
+    input_dir: Path,
+    semester: Semester,
+    out_dir: Path,
+    db_path: Path | None = Path("aidmatch.duckdb"),
+    rules: Rules | None = None,
+    rules_dir: Path | None = None,
+    overrides: Mapping[str, str] | None = None,
+    masked: bool = False,
+    keep_intermediate: bool = False,
+    progress: Progress | None = None,
+    linkage: Literal["exact", "vlookup"] = "exact",
+) -> RunResult:
+    """Reconcile one semester's exports in ``input_dir``; write results to ``out_dir``.
+
+    ``linkage="vlookup"`` runs the Excel VLOOKUP baseline instead of the real linkage (for
+    measuring, see :mod:`aidmatch.link.baseline`).
+    """
+    started = dt.datetime.now()
+    stages: list[StageTime] = []
+    clock = time.perf_counter()
+
+    def stage(name: str, rows: int = 0) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        stages.append(StageTime(name, now - clock, rows))
+        log.info("阶段 %s：%.2f 秒", name, now - clock)
+        clock = now
+
+    rules = rules or load_rules(rules_dir)
+    if not input_dir.is_dir():
+        raise InputError("输入目录不存在", file=str(input_dir),
+                         hint="--input 应指向存放各部门导出文件的文件夹。")
+    stage("rules")
+    loaded = load_inputs(input_dir, rules, semester, overrides, progress)
+    stage("load", loaded.records.num_rows)
+
+    con = connect_work(db_path.parent / ".aidmatch-tmp" if db_path else None)
+    steps = Steps(con)
+    try:
+        records, family = loaded.records, loaded.family
+        if linkage == "vlookup":
+            records, family = vlookup_records(records), vlookup_family(family)
+        _register(steps, "records", records)
+        family = family.append_column(
+            "family_id", pa.array(range(1, family.num_rows + 1), pa.int64()))
+        _register(steps, "family", family)
+        stage("stage", loaded.records.num_rows)
+        link_exact(steps, rules)
+        stage("link", steps.count("links"))
+        decide(steps, rules, semester)
+        stage("decide", steps.count("gaps"))
+        extraction_rejects = Counter((r.file_id, r.sheet) for r in loaded.rejects)
+        accounts = account(steps, semester, loaded.sheets, dict(extraction_rejects))
+        summary = Summary(
+            semester=semester.label,
+            rules=f"{rules.version}（指纹 {rules.fingerprint}）",
+            sheets=accounts,
+            counties=county_lines(con),
+            notes=_notes(loaded),
+            link_methods=link_method_counts(con),
+            review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
+        )
+        run_id = None
+        with staged_output(out_dir) as staging:
+            gaps = lists.write_gaps(con, staging, masked)
+            lists.write_key_students(con, staging, masked)
+            lists.write_matches(con, staging, masked)
+            lists.write_review(con, staging, masked)
+            lists.write_rejects(con, staging, loaded.rejects)
+            summary.write(staging)
+            stage("outputs", gaps)
+            # The database is written before the staged files are moved into place: if saving
+            # fails, neither the database nor the output folder changes.
+            if db_path is not None:
+                run = RunInfo(semester.code, started, str(input_dir), rules.fingerprint,
+                              rules.version, aidmatch_version())
+                run_id = save_run(con, db_path, run, loaded.files, loaded.rejects,
+                                  summary.to_json(),
+                                  keep=steps.names if keep_intermediate else None)
+                stage("store")
+        return RunResult(summary, out_dir, db_path, run_id, gaps, stages, steps.records)
+    finally:
+        con.close()
+
+
+def _notes(loaded: LoadResult) -> list[str]:
+    notes = list(loaded.notes)
+    for sheet in loaded.sheets:
+        if sheet.note:
+            where = f"{sheet.file}「{sheet.sheet}」" if sheet.sheet else sheet.file
+            notes.append(f"{where}：{sheet.note}")
+    aid = loaded.records.filter(pa.compute.equal(loaded.records.column("source"), "aid"))
+    if aid.num_rows and aid.column("semester").null_count:
+        files = sorted({f for f, s in zip(aid.column("file").to_pylist(),
+                                          aid.column("semester").to_pylist(), strict=True)
+                        if s is None})
+        notes.append("以下资助文件没有学年/学期/发放日期列，按本学期计：" + "、".join(files))
+    return notes

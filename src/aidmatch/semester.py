@@ -1,0 +1,152 @@
+"""Semesters: parsing what users and exports write, ordering, and date ranges.
+
+A semester is named by the calendar year it runs in: ``2024-autumn`` is 2024年秋季学期
+(2024-2025学年第一学期, Sep 2024 – Jan 2025) and ``2025-spring`` is 2025年春季学期
+(2024-2025学年第二学期, Mar – Jul 2025).
+
+>>> Semester.parse("2025-spring")
+Semester(year=2025, term='spring')
+>>> Semester.parse("2025春").code
+'2025-spring'
+>>> Semester.parse("2024年秋季学期").label
+'2024年秋季学期'
+>>> Semester.parse("2024-2025学年第二学期").code
+'2025-spring'
+>>> Semester.parse("2024-autumn") < Semester.parse("2025-spring")
+True
+>>> Semester.parse("2025-spring").previous().code
+'2024-autumn'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+from aidmatch.errors import UsageError
+
+Term = Literal["spring", "autumn"]
+
+_SPRING_WORDS = ("spring", "春", "第二学期", "下学期", "第2学期")
+_AUTUMN_WORDS = ("autumn", "fall", "秋", "第一学期", "上学期", "第1学期")
+
+
+@functools.total_ordering
+@dataclass(frozen=True)
+class Semester:
+    year: int
+    term: Term
+
+    def _key(self) -> tuple[int, int]:
+        # Spring comes before autumn within a calendar year.
+        return (self.year, 0 if self.term == "spring" else 1)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Semester):
+            return NotImplemented
+        return self._key() < other._key()
+
+    @property
+    def code(self) -> str:
+        return f"{self.year}-{self.term}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年{'春季' if self.term == 'spring' else '秋季'}学期"
+
+    @property
+    def school_year(self) -> str:
+        """The 学年 the semester belongs to, e.g. ``2024-2025``."""
+        first = self.year if self.term == "autumn" else self.year - 1
+        return f"{first}-{first + 1}"
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, 3, 1) if self.term == "spring" else dt.date(self.year, 9, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return dt.date(self.year, 8, 31) if self.term == "spring" else dt.date(self.year + 1, 2, 28)
+
+    def previous(self) -> Semester:
+        if self.term == "spring":
+            return Semester(self.year - 1, "autumn")
+        return Semester(self.year, "spring")
+
+    def next(self) -> Semester:
+        if self.term == "spring":
+            return Semester(self.year, "autumn")
+        return Semester(self.year + 1, "spring")
+
+    @classmethod
+    def containing(cls, day: dt.date) -> Semester:
+        """The semester a payment date falls in (Feb–Aug spring, Sep–Jan autumn).
+
+        >>> Semester.containing(dt.date(2025, 1, 10)).code
+        '2024-autumn'
+        >>> Semester.containing(dt.date(2025, 4, 1)).code
+        '2025-spring'
+        """
+        if day.month >= 9:
+            return cls(day.year, "autumn")
+        if day.month == 1:
+            return cls(day.year - 1, "autumn")
+        return cls(day.year, "spring")
+
+    @classmethod
+    def parse(cls, text: str) -> Semester:
+        """Parse a semester as users write it; raise :class:`UsageError` if it is not one."""
+        found = cls.try_parse(text)
+        if found is None:
+            raise UsageError(
+                f"无法识别学期「{text}」",
+                hint="请写成 2025-spring、2024-autumn、2025春 或 2025年春季学期 这样的形式。",
+            )
+        return found
+
+    @classmethod
+    def try_parse(cls, text: str, term_text: str = "") -> Semester | None:
+        """Parse a semester from one text, or from a 学年 text plus a separate 学期 text.
+
+        A school year (``2024-2025``) with 第二学期/春季 is the spring of its second year; a single
+        year with 春季 is read as a calendar year (2025年春季学期).
+
+        >>> Semester.try_parse("2024-2025", "春季学期").code
+        '2025-spring'
+        >>> Semester.try_parse("2024-2025学年", "1").code
+        '2024-autumn'
+        >>> Semester.try_parse("2025", "春").code
+        '2025-spring'
+        >>> Semester.try_parse("2025年", "") is None
+        True
+        """
+        joined = unicodedata.normalize("NFKC", f"{text} {term_text}").strip().lower()
+        term = _term_of(joined, term_text)
+        if term is None:
+            return None
+        years = [int(y) for y in re.findall(r"(?<!\d)(20\d\d|19\d\d)(?!\d)", joined)]
+        if not years:
+            short = re.findall(r"(?<!\d)(\d\d)(?!\d)", joined)
+            years = [2000 + int(y) for y in short[:2]]
+        if not years:
+            return None
+        if len(years) >= 2 and years[1] == years[0] + 1:
+            return cls(years[0] if term == "autumn" else years[1], term)
+        return cls(years[0], term)
+
+
+def _term_of(joined: str, term_text: str) -> Term | None:
+    if any(word in joined for word in _SPRING_WORDS):
+        return "spring"
+    if any(word in joined for word in _AUTUMN_WORDS):
+        return "autumn"
+    bare = unicodedata.normalize("NFKC", term_text).strip()
+    if bare in ("1", "一"):
+        return "autumn"
+    if bare in ("2", "二"):
+        return "spring"
+    return None

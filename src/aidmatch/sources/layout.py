@@ -1,0 +1,250 @@
+"""Finding the header of a sheet and deciding which source it is.
+
+Exports put title rows, a 填报单位 row or a row of merged group labels (基本信息, 家庭成员1 …) above
+the real header. This module tries every row near the top as the header, maps its cells to fields
+with the synonyms in ``rules/sources.yaml`` (composing group labels with the sub-headers below
+them: 家庭成员1 + 身份证号 → 成员1 身份证号), and scores each source definition against it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aidmatch.config import SourceDef, SourceRules
+from aidmatch.normalize.values import header_label
+
+HEADER_SEARCH_ROWS = 30
+_NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_HEAD = "户主"
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int
+    header: str  # the header as shown (group label and sub-header joined)
+    field: str | None
+    group: str | None  # None for row-level fields; "户主", "成员1", "成员2", …
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: str
+    header_row: int  # 0-based index of the (lowest) header row
+    columns: tuple[Column, ...]
+    title: str  # the text above the header (title and 填报单位 rows)
+    score: int
+    evidence: str  # why this source was chosen, for the summary
+
+    def field_columns(self, group: str | None = None) -> dict[str, Column]:
+        """First column per field within ``group`` (None: row-level fields)."""
+        found: dict[str, Column] = {}
+        for column in self.columns:
+            if column.field and column.group == group and column.field not in found:
+                found[column.field] = column
+        return found
+
+    @property
+    def groups(self) -> list[str]:
+        seen: list[str] = []
+        for column in self.columns:
+            if column.group and column.group not in seen:
+                seen.append(column.group)
+        return seen
+
+    @property
+    def duplicate_fields(self) -> list[tuple[str, list[Column]]]:
+        """Fields mapped from two or more columns of the same group (ambiguous input)."""
+        by_key: dict[tuple[str | None, str], list[Column]] = {}
+        for column in self.columns:
+            if column.field and column.field != "serial":
+                by_key.setdefault((column.group, column.field), []).append(column)
+        return [(f, cols) for (_, f), cols in by_key.items() if len(cols) > 1]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    layout: Layout
+    matched: int
+
+
+def _member_number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if text and all(ch in _NUMERALS for ch in text):
+        if text == "十":
+            return 10
+        if text.startswith("十"):
+            return 10 + _NUMERALS[text[1]]
+        return _NUMERALS[text[0]] if len(text) == 1 else None
+    return None
+
+
+class HeaderMapper:
+    """Maps header cells to (group, field) with the rules' synonyms."""
+
+    def __init__(self, rules: SourceRules) -> None:
+        self.rules = rules
+        words = sorted({header_label(w) for w in rules.member_words}, key=len, reverse=True)
+        self._member_re = re.compile(
+            "^(?:" + "|".join(map(re.escape, words)) + r")[(\[]?(\d+|[一二三四五六七八九十]+)[)\]]?(.*)$"
+        )
+        self._group_label_re = re.compile(
+            "^(?:" + "|".join(map(re.escape, words)) + r")[(\[]?(\d+|[一二三四五六七八九十]+)[)\]]?"
+            r"(?:信息|情况)?$"
+        )
+
+    def field_of(self, label: str) -> str | None:
+        return self.rules.synonyms.get(label)
+
+    def group_label(self, raw: str) -> str | None:
+        """The group a label-row cell names (户主 / 成员N), or None."""
+        label = header_label(raw)
+        if not label:
+            return None
+        if label.startswith(_HEAD) and len(label) <= 4:  # 户主, 户主信息, 户主情况
+            return _HEAD
+        match = self._group_label_re.match(label)
+        if match:
+            number = _member_number(match.group(1))
+            return f"成员{number}" if number else None
+        return None
+
+    def map_cell(self, raw: str, group_above: str | None) -> tuple[str | None, str | None]:
+        """(group, field) for one header cell, given the group label above it (if any)."""
+        label = header_label(raw)
+        if not label:
+            return None, None
+        match = self._member_re.match(label)
+        if match:
+            number = _member_number(match.group(1))
+            rest = match.group(2).lstrip("的")
+            field = self._group_field(rest)
+            if number and field:
+                return f"成员{number}", field
+        direct = self.field_of(label)
+        if group_above is not None:
+            field = self._group_field(label)
+            if field:
+                return group_above, field
+        if direct in ("head_name", "head_id_number"):
+            return None, direct
+        if label.startswith(_HEAD):
+            field = self._group_field(label[len(_HEAD):])
+            if field in ("relation", "birth_date", "sex", "cert_no"):
+                return _HEAD, field
+        return None, direct
+
+    def _group_field(self, label: str) -> str | None:
+        if not label:
+            return None
+        field = self.field_of(label)
+        if field in ("head_name",):
+            return "name"
+        if field in ("head_id_number", "guardian_id_number"):
+            return "id_number"
+        if field == "guardian_name":
+            return "name"
+        if field in self.rules.group_fields:
+            return field
+        return None
+
+
+def _group_row(mapper: HeaderMapper, row: Sequence[str], width: int) -> list[str | None] | None:
+    """Forward-filled group labels of a label row, or None when the row has no group labels."""
+    labels: list[str | None] = []
+    current: str | None = None
+    found = False
+    for index in range(width):
+        cell = row[index] if index < len(row) else ""
+        if cell.strip():
+            current = mapper.group_label(cell)
+            found = found or current is not None
+        labels.append(current)
+    return labels if found else None
+
+
+def _text_of(rows: Sequence[Sequence[str]]) -> str:
+    return " ".join(cell.strip() for row in rows for cell in row if cell and cell.strip())
+
+
+def _keyword_hits(source: SourceDef, text: str) -> int:
+    return sum(1 for word in source.keywords if word in text)
+
+
+def _required_ok(source: SourceDef, fields: set[str]) -> bool:
+    return all(any(option in fields for option in options) for options in source.required)
+
+
+def detect_layouts(
+    head: Sequence[Sequence[str]],
+    sheet_name: str,
+    file_name: str,
+    rules: SourceRules,
+    mapper: HeaderMapper,
+    only_kind: str | None = None,
+) -> list[Layout]:
+    """Every plausible (header row, source) reading of a sheet, best first."""
+    candidates: list[Layout] = []
+    limit = min(len(head), HEADER_SEARCH_ROWS)
+    for index in range(limit):
+        row = head[index]
+        if sum(1 for cell in row if cell.strip()) < 2:
+            continue
+        width = max(len(row), len(head[index - 1]) if index else 0)
+        group_above = _group_row(mapper, head[index - 1], width) if index else None
+        columns: list[Column] = []
+        for col, cell in enumerate(row):
+            group = group_above[col] if group_above else None
+            mapped_group, field = mapper.map_cell(cell, group)
+            shown = cell.strip().replace("\n", "")
+            if group and group_above and mapped_group == group:
+                shown = f"{head[index - 1][col].strip() or group}/{shown}" if col < len(
+                    head[index - 1]) else f"{group}/{shown}"
+            columns.append(Column(col, shown, field, mapped_group if field else None))
+        fields = {c.field for c in columns if c.field}
+        group_fields = {c.field for c in columns if c.field and c.group}
+        if len(fields) < 2:
+            continue
+        title_rows = head[: index - 1] if group_above else head[:index]
+        title = _text_of(title_rows)
+        context_strong = f"{sheet_name} {title}"
+        for kind, source in rules.sources.items():
+            if only_kind is not None and kind != only_kind:
+                continue
+            present = set(fields)
+            if source.groups == "persons":
+                present |= {"name", "id_number"} & group_fields
+            if not _required_ok(source, present):
+                continue
+            signature = sum(1 for f in source.signature if f in fields)
+            strong = _keyword_hits(source, context_strong)
+            weak = _keyword_hits(source, file_name)
+            if only_kind is None and signature == 0 and strong == 0 and weak == 0:
+                continue
+            score = 4 * signature + 3 * min(strong, 2) + 2 * min(weak, 2) + len(fields)
+            evidence = "、".join(
+                part for part in (
+                    f"特征列 {signature} 个" if signature else "",
+                    "工作表名/标题含关键词" if strong else "",
+                    "文件名含关键词" if weak else "",
+                ) if part
+            )
+            candidates.append(Layout(kind, index, tuple(columns), title, score,
+                                     evidence or "由 --source 指定"))
+    # Best score first; among equal scores prefer the header row with more mapped fields, then the
+    # higher row (titles sit above headers, never below).
+    candidates.sort(key=lambda c: (-c.score, -sum(1 for x in c.columns if x.field), c.header_row))
+    return candidates
+
+
+def looks_like_people(head: Sequence[Sequence[str]]) -> bool:
+    """Whether an unrecognised sheet seems to hold people (an ID-like value), so skipping it would
+    lose records; instruction sheets and empty sheets do not."""
+    for row in head:
+        for cell in row:
+            digits = sum(ch.isdigit() for ch in cell)
+            if digits >= 15 and len(cell.strip()) <= 24:
+                return True
+    return False

@@ -1,0 +1,259 @@
+"""Loading a folder of exports: find the files, recognise each sheet, extract canonical records.
+
+Problems are collected over all files and reported together, so a clerk fixes every broken or
+unrecognised file in one go; nothing is skipped silently (a skipped roster would mean children
+silently missed). Sheets that hold no people (a 说明 sheet, an empty sheet) are skipped with a note.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from aidmatch.config import Rules
+from aidmatch.errors import AidmatchError, InputError, InputProblems, raise_if_any
+from aidmatch.semester import Semester
+from aidmatch.sources import systems
+from aidmatch.sources.base import FAMILY_SCHEMA, RECORD_SCHEMA, FinishContext
+from aidmatch.sources.extract import Reject, RowExtractor
+from aidmatch.sources.layout import HEADER_SEARCH_ROWS, HeaderMapper, detect_layouts, looks_like_people
+from aidmatch.sources.reading import TABLE_SUFFIXES, Sheet, read_table_file
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SheetReport:
+    file_id: int
+    file: str
+    sheet: str
+    kind: str | None
+    header_row: int | None  # 1-based
+    total_rows: int
+    header_rows: int = 0
+    data_rows: int = 0
+    records: int = 0
+    rejected_rows: int = 0
+    record_rows: int = 0  # data rows that gave at least one record
+    evidence: str = ""
+    columns: str = ""
+    note: str = ""
+
+
+@dataclass
+class InputFile:
+    file_id: int
+    path: Path
+    label: str
+    sha256: str
+    size: int
+    kind_override: str | None = None
+    sheets: list[SheetReport] = field(default_factory=list)
+
+
+@dataclass
+class LoadResult:
+    files: list[InputFile]
+    records: pa.Table  # RECORD_SCHEMA plus record_id
+    family: pa.Table  # FAMILY_SCHEMA with student_record_id instead of record_index
+    rejects: list[Reject]
+    notes: list[str]
+
+    @property
+    def sheets(self) -> list[SheetReport]:
+        return [s for f in self.files for s in f.sheets]
+
+
+def discover(input_dir: Path, overrides: Mapping[str, str]) -> tuple[list[tuple[Path, str | None]],
+                                                                     list[str]]:
+    """The table files to read (with a forced source kind where given) and notes on the rest."""
+    notes: list[str] = []
+    forced: dict[Path, str] = {}
+    for path_text, kind in overrides.items():
+        path = Path(path_text)
+        if not path.is_absolute() and not path.exists():
+            path = input_dir / path
+        forced[path.resolve()] = kind
+    found: list[tuple[Path, str | None]] = []
+    seen: set[Path] = set()
+    if input_dir.is_dir():
+        for path in sorted(input_dir.rglob("*"), key=lambda p: str(p.relative_to(input_dir))):
+            if not path.is_file():
+                continue
+            relative = path.relative_to(input_dir)
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            if path.name.startswith("~$"):
+                notes.append(f"跳过 Excel 临时文件 {relative}（文件正被 Excel 打开）")
+                continue
+            if path.suffix.lower() not in TABLE_SUFFIXES:
+                notes.append(f"跳过非表格文件 {relative}")
+                continue
+            resolved = path.resolve()
+            found.append((path, forced.get(resolved)))
+            seen.add(resolved)
+    for resolved, kind in forced.items():
+        if resolved not in seen:
+            found.append((resolved, kind))
+    return found, notes
+
+
+def _label(path: Path, input_dir: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(input_dir.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_inputs(
+    input_dir: Path,
+    rules: Rules,
+    semester: Semester,
+    overrides: Mapping[str, str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> LoadResult:
+    """Read every export in ``input_dir``; raise :class:`InputProblems` listing every bad file."""
+    overrides = dict(overrides or {})
+    for kind in overrides.values():
+        if kind not in rules.sources.sources:
+            raise InputError(f"--source 指定了未知的名单类型「{kind}」",
+                             hint="可用：" + "、".join(rules.sources.sources))
+    paths, notes = discover(input_dir, overrides)
+    if not paths:
+        raise InputError("输入目录中没有 .xlsx、.xls 或 .csv 文件", file=str(input_dir))
+    mapper = HeaderMapper(rules.sources)
+    context = FinishContext(rules, semester)
+    problems: list[AidmatchError] = []
+    files: list[InputFile] = []
+    record_tables: list[pa.Table] = []
+    family_tables: list[pa.Table] = []
+    rejects: list[Reject] = []
+    offset = 0
+    for number, (path, kind_override) in enumerate(paths, 1):
+        label = _label(path, input_dir)
+        if progress:
+            progress(label, number, len(paths))
+        try:
+            sheets = read_table_file(path, label)
+        except AidmatchError as exc:
+            problems.append(exc)
+            continue
+        input_file = InputFile(number, path, label, _sha256(path), path.stat().st_size,
+                               kind_override)
+        files.append(input_file)
+        recognised = 0
+        file_problems: list[AidmatchError] = []
+        for sheet in sheets:
+            report, extract_tables, sheet_rejects, problem = _load_sheet(
+                sheet, input_file, rules, mapper, context, kind_override)
+            input_file.sheets.append(report)
+            if problem is not None:
+                file_problems.append(problem)
+                continue
+            if extract_tables is not None:
+                recognised += 1
+                records, family = extract_tables
+                records = records.append_column(
+                    "record_id", pa.array(range(offset + 1, offset + 1 + records.num_rows),
+                                          pa.int64()))
+                family = family.set_column(
+                    0, "student_record_id",
+                    pa.array([offset + 1 + i for i in family.column(0).to_pylist()], pa.int64()))
+                offset += records.num_rows
+                record_tables.append(records)
+                family_tables.append(family)
+                rejects.extend(sheet_rejects)
+        problems.extend(file_problems)
+        if recognised == 0 and not file_problems:
+            problems.append(_unrecognised(label, "", rules))
+    raise_if_any(problems, "以下输入文件无法使用，请处理后重新运行", InputProblems)
+    schema = RECORD_SCHEMA.append(pa.field("record_id", pa.int64()))
+    family_schema = pa.schema([pa.field("student_record_id", pa.int64()), *list(FAMILY_SCHEMA)[1:]])
+    records = pa.concat_tables(record_tables) if record_tables else schema.empty_table()
+    family = pa.concat_tables(family_tables) if family_tables else family_schema.empty_table()
+    kinds_present = {s.kind for f in files for s in f.sheets if s.kind}
+    for kind, source in rules.sources.sources.items():
+        if kind not in kinds_present:
+            notes.append(f"注意：没有找到「{source.label}」（{source.system}）的文件，"
+                         f"本次结果不含这部分数据")
+    return LoadResult(files, records, family, rejects, notes)
+
+
+def _unrecognised(label: str, sheet: str, rules: Rules) -> InputError:
+    expected = "；".join(
+        f"{s.label}（如含 " + "、".join(
+            rules.sources.field_labels.get(f, f) for f in s.signature[:3]) + " 等列）"
+        for s in rules.sources.sources.values()
+    )
+    return InputError(
+        "无法识别这是哪个系统的名单：表头中没有找到可识别的列",
+        file=label,
+        sheet=sheet or None,
+        hint=f"应为以下名单之一：{expected}。如表头写法特殊，可在 rules/sources.yaml 中添加同义词，"
+        "或用 --source 类型=文件 指定。",
+    )
+
+
+def _load_sheet(
+    sheet: Sheet,
+    input_file: InputFile,
+    rules: Rules,
+    mapper: HeaderMapper,
+    context: FinishContext,
+    kind_override: str | None,
+) -> tuple[SheetReport, tuple[pa.Table, pa.Table] | None, list[Reject], AidmatchError | None]:
+    report = SheetReport(input_file.file_id, input_file.label, sheet.name, None, None, len(sheet))
+    head = sheet.head(HEADER_SEARCH_ROWS + 1)
+    if not any(cell.strip() for row in head for cell in row):
+        report.note = "空白工作表，已跳过"
+        return report, None, [], None
+    layouts = detect_layouts(head, sheet.name, input_file.path.name, rules.sources, mapper,
+                             only_kind=kind_override)
+    if not layouts:
+        if looks_like_people(head) or kind_override or not sheet.name:
+            return report, None, [], _unrecognised(input_file.label, sheet.name, rules)
+        report.note = "不含人员名单（如填表说明），已跳过"
+        return report, None, [], None
+    best = layouts[0]
+    rivals = [c for c in layouts[1:] if c.score == best.score and c.kind != best.kind
+              and c.header_row == best.header_row]
+    if rivals and kind_override is None:
+        names = "、".join(rules.sources.sources[k].label for k in {best.kind, *(r.kind for r in rivals)})
+        return report, None, [], InputError(
+            f"无法确定是哪种名单（可能是：{names}）",
+            file=input_file.label, sheet=sheet.name or None, row=best.header_row + 1,
+            hint="用 --source 类型=文件 指定，例如 --source civil_assistance=低保.xlsx。")
+    source = rules.sources.sources[best.kind]
+    extract = RowExtractor(rules.sources, source, sheet, best, input_file.file_id).run()
+    records, family = systems.system_for(source).build(extract, context)
+    report.kind = best.kind
+    report.header_row = best.header_row + 1
+    report.header_rows = extract.header_rows
+    report.data_rows = extract.data_rows
+    report.records = len(extract)
+    report.rejected_rows = len({r.row for r in extract.rejects})
+    report.record_rows = len(set(extract.rows))
+    report.evidence = best.evidence
+    report.columns = "、".join(
+        f"{c.header}→{c.group + '·' if c.group else ''}{c.field}" for c in best.columns if c.field)
+    for field_name, columns in best.duplicate_fields:
+        report.note += (f"列「{columns[0].header}」与「{columns[1].header}」都表示 {field_name}，"
+                        f"使用前者；")
+    if report.record_rows + report.rejected_rows != report.data_rows:
+        raise AssertionError(f"row accounting broken for {sheet.label}")
+    log.info("%s: %s，表头第 %d 行，%d 条记录，%d 行剔除", sheet.label, source.label,
+             report.header_row, report.records, report.rejected_rows)
+    return report, (records, family), extract.rejects, None

@@ -1,0 +1,60 @@
+"""Rosters of people with categories: 扶贫 (脱贫户, 监测户), 民政 (低保, 特困供养, 孤儿,
+事实无人抚养儿童) and any roster added later as an entry in ``rules/sources.yaml``.
+
+Nothing here is specific to one department: what a roster's columns are called and which words
+name its categories are rules data; which categories make a key group is ``rules/policy.yaml``.
+A row's categories come from its category columns (户类型, 监测对象类别, 保障类别 …), plus the sheet
+name when a workbook has one sheet per category; the title rows or the file name are used only
+when the row itself says nothing.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from aidmatch.normalize import dates, values
+from aidmatch.sources.base import FinishContext, SourceSystem, first_category, mapped
+from aidmatch.sources.extract import Extract
+
+
+class RosterSystem(SourceSystem):
+    """A roster of people with categories (扶贫, 民政, or a roster added as a rules entry)."""
+
+    def specific(self, extract: Extract, context: FinishContext,
+                 columns: dict[str, pa.Array]) -> dict[str, pa.Array]:
+        v = extract.values
+        n = len(extract)
+        blank = [""] * n
+        categories = self.source.categories
+        sheet_cats = first_category(extract.sheet.name, dict(categories))
+        sheet_cats = sheet_cats if len(sheet_cats) == 1 else []
+        context_cats = first_category(extract.layout.title, dict(categories))
+        if len(context_cats) != 1:
+            context_cats = first_category(extract.sheet.file.stem, dict(categories))
+        context_cats = context_cats if len(context_cats) == 1 else []
+        field_values = [v.get(f, blank) for f in self.source.category_fields]
+        cache: dict[tuple[str, ...], list[str]] = {}
+        result: list[list[str]] = []
+        for i in range(n):
+            key = tuple(values_[i] for values_ in field_values)
+            if key not in cache:
+                found: list[str] = []
+                for value in key:
+                    for category in first_category(value, dict(categories)):
+                        if category not in found:
+                            found.append(category)
+                for category in sheet_cats:
+                    if category not in found:
+                        found.append(category)
+                if not found:
+                    found = list(context_cats)
+                cache[key] = found
+            result.append(cache[key])
+        return {
+            "categories": pa.array(result, pa.list_(pa.string())),
+            "risk_eliminated": mapped(v.get("risk_eliminated", blank), values.parse_yes_no,
+                                       pa.string()),
+            "end_date": mapped(v.get("end_date", blank), dates.parse, pa.date32()),
+        }
+
+

@@ -1,0 +1,62 @@
+"""Named DuckDB steps: each step builds one table from one SQL statement and is logged with its
+row count and time, so a run can be inspected table by table (``--keep-intermediate``)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+log = logging.getLogger(__name__)
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
+    """The first value of a query's first row (None when there is no row). Fetches the whole
+    result, so the connection is free for the next statement."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None
+          ) -> pa.Table:
+    """A query's result as an Arrow table (DuckDB 2: through a relation, without a copy)."""
+    return con.sql(sql, params=list(params or [])).to_arrow_table()
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    name: str
+    rows: int
+    seconds: float
+
+
+@dataclass
+class Steps:
+    con: duckdb.DuckDBPyConnection
+    records: list[StepRecord] = field(default_factory=list)
+
+    def table(self, name: str, sql: str, params: Sequence[Any] | None = None) -> int:
+        """``CREATE OR REPLACE TABLE name AS sql``; returns the row count."""
+        started = time.perf_counter()
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", params or [])
+        rows = self.count(name)
+        elapsed = time.perf_counter() - started
+        self.records.append(StepRecord(name, rows, elapsed))
+        log.debug("step %-28s %9d rows %7.3fs", name, rows, elapsed)
+        return rows
+
+    def count(self, name: str) -> int:
+        return int(scalar(self.con, f"SELECT count(*) FROM {name}") or 0)
+
+    @property
+    def names(self) -> list[str]:
+        seen: list[str] = []
+        for record in self.records:
+            if record.name not in seen:
+                seen.append(record.name)
+        return seen
