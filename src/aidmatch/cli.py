@@ -222,7 +222,7 @@ def synth(students: int, seed: int, out_dir: Path, semester: Semester, profile: 
               type=click.Path(file_okay=False, path_type=Path), help="演示输出文件夹。")
 @click.option("--students", default=3000, show_default=True, type=click.IntRange(10),
               help="合成数据的学生人数。")
-@click.option("--seed", default=42, show_default=True, type=int)
+@click.option("--seed", default=42, show_default=True, type=int, help="随机种子。")
 @click.pass_context
 def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
     """演示：生成合成数据，对账，打印结果并与真实答案比较。"""

@@ -28,12 +28,15 @@ GroupUse = Literal["persons", "family"]
 
 # Fields the engine reads; sources.yaml may name only these (a typo is caught, not ignored).
 KNOWN_FIELDS = frozenset(
-    """name id_number id_type birth_date sex county town village household_id person_no relation
-    head_name head_id_number student_no status boarding grade class_name school school_code stage
-    school_year term pay_date programme amount pay_method household_type monitor_type
-    risk_eliminated policy_status student_status category security_status members_count
-    monthly_amount start_date end_date guardian_name guardian_id_number cert_no
-    disability_category disability_grade serial""".split()
+    [
+        "name", "id_number", "id_type", "birth_date", "sex", "county", "town", "village",
+        "household_id", "person_no", "relation", "head_name", "head_id_number", "student_no", "status",
+        "boarding", "grade", "class_name", "school", "school_code", "stage", "school_year", "term",
+        "pay_date", "programme", "amount", "pay_method", "household_type", "monitor_type",
+        "risk_eliminated", "policy_status", "student_status", "category", "security_status",
+        "members_count", "monthly_amount", "start_date", "end_date", "guardian_name",
+        "guardian_id_number", "cert_no", "disability_category", "disability_grade", "serial",
+    ]
 )
 
 

@@ -78,7 +78,7 @@ def qualifying_records_sql(rules: Rules, semester: Semester) -> tuple[str, list[
         if group.exclude_if_ended_before_semester:
             conditions.append("(end_date IS NULL OR end_date >= ?)")
             params_group.append(semester.start)
-        parts.append(f"SELECT record_id, ? AS group_id FROM roster_rows WHERE "
+        parts.append("SELECT record_id, ? AS group_id FROM roster_rows WHERE "
                      + " AND ".join(conditions))
         params.extend(params_group)
     if not parts:

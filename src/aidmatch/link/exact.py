@@ -146,7 +146,8 @@ def record_keys_sql() -> str:
 def candidates_sql() -> str:
     return f"""
     SELECT k.record_id, s.student_id,
-           list(DISTINCT k.key_type ORDER BY k.key_type) AS via,
+           -- one key of each type per record, so no duplicates: strongest key first
+           list(k.key_type ORDER BY {_strength_case('k.key_type')} DESC, k.key_type) AS via,
            max({_strength_case('k.key_type')}) AS strength
     FROM record_keys k
     JOIN student_keys s ON k.key_type = s.key_type AND k.key = s.key

@@ -121,7 +121,7 @@ def is_valid(number: object) -> bool:
     return classify(number).is_valid
 
 
-def format(number: object) -> str:  # noqa: A001 - python-stdnum's interface name
+def format(number: object) -> str:
     """The compact 18-character form (IDs are written without separators)."""
     return validate(number)
 
@@ -227,7 +227,7 @@ def _fixed_width_bytes(array: pa.StringArray, width: int) -> np.ndarray:
 
 def _check_chars(digits17: np.ndarray) -> np.ndarray:
     total = (digits17.astype(np.int64) * _WEIGHTS).sum(axis=1) % 11
-    return _CHECK_CHARS[total]
+    return np.asarray(_CHECK_CHARS[total], dtype=np.uint8)
 
 
 def _valid_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -240,7 +240,7 @@ def _valid_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.nda
     ok &= year >= _EARLIEST_BIRTH_YEAR
     as_int = year * 10000 + month * 100 + day
     ok &= as_int <= today.year * 10000 + today.month * 100 + today.day
-    return ok
+    return np.asarray(ok, dtype=bool)
 
 
 def _date_parts(matrix: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -56,7 +56,7 @@ class Extract:
 def _fill_merged_down(sheet: Sheet, first_data_index: int) -> None:
     """Copy a merged range's value into every cell it covers below the header."""
     for (top, left), (bottom, right) in sheet.merged:
-        if bottom < first_data_index or top == bottom and left == right:
+        if bottom < first_data_index or (top == bottom and left == right):
             continue
         if top < first_data_index:
             continue

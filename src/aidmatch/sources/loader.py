@@ -21,7 +21,12 @@ from aidmatch.semester import Semester
 from aidmatch.sources import systems
 from aidmatch.sources.base import FAMILY_SCHEMA, RECORD_SCHEMA, FinishContext
 from aidmatch.sources.extract import Reject, RowExtractor
-from aidmatch.sources.layout import HEADER_SEARCH_ROWS, HeaderMapper, detect_layouts, looks_like_people
+from aidmatch.sources.layout import (
+    HEADER_SEARCH_ROWS,
+    HeaderMapper,
+    detect_layouts,
+    looks_like_people,
+)
 from aidmatch.sources.reading import TABLE_SUFFIXES, Sheet, read_table_file
 
 log = logging.getLogger(__name__)

@@ -88,7 +88,7 @@ def cell_text(value: object) -> str:
         if value.is_integer():
             if abs(value) >= 1e15:
                 # Excel keeps 15 significant digits; show those, never the double's noise.
-                digits = "%d" % abs(value)
+                digits = f"{abs(value):.0f}"
                 sign = "-" if value < 0 else ""
                 return f"{sign}{digits[0]}.{digits[1:15]}E+{len(digits) - 1}"
             return str(int(value))
@@ -187,8 +187,9 @@ def detect_encoding(data: bytes, label: str) -> str:
         data.decode("gb18030")
         return "gb18030"
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError("无法识别文件编码（不是 UTF-8，也不是 GBK/GB18030）", file=label, row=line,
+        line_number = data[: exc.start].count(b"\n") + 1
+        raise InputError("无法识别文件编码（不是 UTF-8，也不是 GBK/GB18030）", file=label,
+                         row=line_number,
                          hint="用 Excel 打开后另存为 .xlsx 或「CSV UTF-8」。") from None
 
 

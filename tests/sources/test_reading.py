@@ -1,0 +1,70 @@
+"""Reading files: every cell as text, encodings, formats recognised by content."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from aidmatch.errors import InputError
+from aidmatch.sources.reading import cell_text, detect_encoding, read_table_file
+from tests.builders import write_csv, write_xls, write_xlsx
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, ""),
+        ("王芳", "王芳"),
+        (1.0, "1"),
+        (312.5, "312.5"),
+        (611022199001011234.0, "6.11022199001011E+17"),  # Excel kept 15 digits; never invent more
+        (611022199001011.0, "611022199001011"),  # a 15-digit old ID is exact
+        (dt.date(2010, 1, 2), "2010-01-02"),
+        (dt.datetime(2010, 1, 2), "2010-01-02"),
+        (dt.datetime(2025, 3, 1, 8, 30), "2025-03-01 08:30:00"),
+        (True, "TRUE"),
+        (float("nan"), ""),
+    ],
+)
+def test_cell_text(value: object, text: str) -> None:
+    assert cell_text(value) == text
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_csv_in_every_chinese_encoding(tmp_path: Path, encoding: str) -> None:
+    path = write_csv(tmp_path / "a.csv", [["姓名", "身份证号"], ["陈小龙", "61102219900101123X"]],
+                     encoding=encoding, delimiter="\t" if encoding == "utf-16" else ",")
+    [sheet] = read_table_file(path, "a.csv")
+    assert sheet.text_row(1) == ["陈小龙", "61102219900101123X"]
+
+
+def test_mixed_encodings_are_an_error_naming_lines(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes("姓名,身份证号\n".encode() + "王芳,1\n".encode("gbk"))
+    with pytest.raises(InputError, match="第 1 行是 UTF-8，第 2 行是 GBK"):
+        detect_encoding(path.read_bytes(), "mixed.csv")
+
+
+def test_xls_and_renamed_xls(tmp_path: Path) -> None:
+    path = write_xls(tmp_path / "old.xls", {"Sheet1": [["姓名", "身份证号"],
+                                                       ["王芳", 611022199001011234.0]]})
+    renamed = tmp_path / "old.xlsx"
+    shutil.copy(path, renamed)
+    for candidate in (path, renamed):
+        [sheet] = read_table_file(candidate, candidate.name)
+        assert sheet.text_row(1) == ["王芳", "6.11022199001011E+17"]
+
+
+def test_broken_and_empty_files_are_clear_errors(tmp_path: Path) -> None:
+    good = write_xlsx(tmp_path / "good.xlsx", {"S": [["姓名"]]})
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(good.read_bytes()[:300])
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(InputError, match="已损坏"):
+        read_table_file(broken, "broken.xlsx")
+    with pytest.raises(InputError, match="空的"):
+        read_table_file(empty, "empty.csv")

@@ -1,0 +1,81 @@
+"""The command line: a thin layer; errors become clear messages and exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from aidmatch.cli import main
+from tests.builders import read_csv, write_csv
+from tests.conftest import EXPECTED_GAPS
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found: list[tuple[str, click.Command]] = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, f"{prefix}{name} "))
+    return found
+
+
+@pytest.mark.parametrize(("name", "command"), _commands(main))
+def test_every_command_is_documented(name: str, command: click.Command) -> None:
+    assert command.help and command.help.strip(), name
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help, f"{name} {param.opts}"
+
+
+@pytest.mark.parametrize("semester", ["2025-spring", "2025春", "2025年春季学期"])
+def test_reconcile(mini_exports: Path, tmp_path: Path, semester: str) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["reconcile", "--input", str(mini_exports), "--semester",
+                                       semester, "--out", str(out), "--db",
+                                       str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert len(read_csv(out / "gaps.csv")) == len(EXPECTED_GAPS)
+    assert f"漏助 {len(EXPECTED_GAPS)} 人" in result.output
+    assert "各区县资助覆盖情况" in result.output
+
+
+def test_bad_semester_is_a_usage_error(mini_exports: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["reconcile", "--input", str(mini_exports), "--semester",
+                                       "明年", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "无法识别学期" in result.output
+
+
+def test_unrecognised_file_is_an_input_error_without_traceback(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_csv(folder / "物品.csv", [["名称", "数量"], ["611022198001011110", "3"]])
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["reconcile", "--input", str(folder), "--semester",
+                                       "2025-spring", "--out", str(out), "--db",
+                                       str(tmp_path / "x.duckdb")])
+    assert result.exit_code == 3
+    assert "物品.csv" in result.output and "无法识别" in result.output
+    assert "Traceback" not in result.output
+    assert not (out / "gaps.csv").exists()
+    assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_rules_check_reports_every_problem(tmp_path: Path) -> None:
+    rules = Path(__file__).resolve().parents[1] / "rules"
+    broken = tmp_path / "rules"
+    broken.mkdir()
+    for name in ("sources.yaml", "programmes.yaml"):
+        (broken / name).write_text((rules / name).read_text(encoding="utf-8"), encoding="utf-8")
+    policy = (rules / "policy.yaml").read_text(encoding="utf-8")
+    (broken / "policy.yaml").write_text(
+        policy.replace("scope: household", "scop: household", 1).replace(
+            "source: child_welfare", "source: orphans", 1), encoding="utf-8")
+    result = CliRunner().invoke(main, ["rules", "check", "--rules", str(broken)])
+    assert result.exit_code == 4
+    assert "共 2 处" in result.output
+    assert "scop" in result.output and "orphans" in result.output
+    assert CliRunner().invoke(main, ["rules", "check"]).exit_code == 0
