@@ -8,6 +8,7 @@ report so a result can be traced to the policy that produced it.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -57,9 +58,11 @@ class SourceDef:
 class SourceRules:
     version: str
     synonyms: Mapping[str, str]  # normalised header label → field
+    patterns: tuple[tuple[re.Pattern[str], str], ...]  # tried in order for unlisted headers
     field_labels: Mapping[str, str]  # field → its first (display) synonym
     head_words: tuple[str, ...]
     member_words: tuple[str, ...]
+    named_groups: Mapping[str, str]  # column prefix (父亲) → the relation it implies
     group_fields: frozenset[str]
     sources: Mapping[str, SourceDef]
     total_row_words: tuple[str, ...]
@@ -263,8 +266,8 @@ def _field_list(check: _Checker, value: Any, path: str) -> tuple[str, ...]:
 
 
 def _parse_sources(data: dict[str, Any], check: _Checker) -> SourceRules:
-    check.only_keys(data, {"version", "fields", "groups", "sources", "total_row_words",
-                           "footer_row_words"}, "")
+    check.only_keys(data, {"version", "fields", "header_patterns", "groups", "sources",
+                           "total_row_words", "footer_row_words"}, "")
     synonyms: dict[str, str] = {}
     field_labels: dict[str, str] = {}
     for name, words in check.mapping(data.get("fields"), "fields").items():
@@ -283,8 +286,29 @@ def _parse_sources(data: dict[str, Any], check: _Checker) -> SourceRules:
                 check.problem(f"fields.{name}", f"表头「{label}」同时出现在 {other} 和 {name} 中")
             synonyms[normal] = name
 
+    patterns: list[tuple[re.Pattern[str], str]] = []
+    raw_patterns = data.get("header_patterns") or []
+    if not isinstance(raw_patterns, list):
+        check.problem("header_patterns", "应为 [正则表达式, 字段] 的列表")
+        raw_patterns = []
+    for i, item in enumerate(raw_patterns, 1):
+        path = f"header_patterns[{i}]"
+        if not (isinstance(item, list) and len(item) == 2 and all(isinstance(x, str) for x in item)):
+            check.problem(path, "应写成 [正则表达式, 字段]")
+            continue
+        pattern, name = item
+        if name not in KNOWN_FIELDS:
+            check.problem(path, f"未知字段「{name}」")
+            continue
+        try:
+            patterns.append((re.compile(pattern), name))
+        except re.error as exc:
+            check.problem(path, f"正则表达式有误（{exc}）")
+
     groups = check.mapping(data.get("groups"), "groups")
-    check.only_keys(groups, {"head", "member", "group_fields"}, "groups")
+    check.only_keys(groups, {"head", "member", "named", "group_fields"}, "groups")
+    named_groups = {str(k): check.text(v, f"groups.named.{k}")
+                    for k, v in check.mapping(groups.get("named"), "groups.named").items()}
     group_fields = frozenset(_field_list(check, groups.get("group_fields"), "groups.group_fields"))
 
     sources: dict[str, SourceDef] = {}
@@ -330,9 +354,11 @@ def _parse_sources(data: dict[str, Any], check: _Checker) -> SourceRules:
     return SourceRules(
         version=check.text(data.get("version"), "version", "?"),
         synonyms=synonyms,
+        patterns=tuple(patterns),
         field_labels=field_labels,
         head_words=check.words(groups.get("head"), "groups.head"),
         member_words=check.words(groups.get("member"), "groups.member"),
+        named_groups=named_groups,
         group_fields=group_fields,
         sources=sources,
         total_row_words=check.words(data.get("total_row_words"), "total_row_words"),

@@ -187,7 +187,7 @@ class RowExtractor:
         if head["name"].strip() or head["id_number"].strip():
             persons.append(("户主", head))
         for group, columns in self.group_fields.items():
-            if group == "户主":
+            if not group.startswith("成员"):
                 continue
             member = {f: self._cell(cells, c) for f, c in columns.items()}
             if member.get("name", "").strip() or member.get("id_number", "").strip():
@@ -195,13 +195,15 @@ class RowExtractor:
         return persons
 
     def _family(self, cells: list[str], index: int, out: Extract) -> None:
+        """The registry's family members of the student on this row (成员N, 父亲, 监护人 …)."""
+        implied = self.rules.named_groups
         for group, columns in self.group_fields.items():
             name = self._cell(cells, columns.get("name"))
             id_raw = self._cell(cells, columns.get("id_number"))
             if name.strip() or id_raw.strip():
-                relation = self._cell(cells, columns.get("relation"))
+                relation = self._cell(cells, columns.get("relation")) or implied.get(group, "")
                 out.family.append((index, group, name, relation, id_raw))
         guardian_name = self._cell(cells, self.row_fields.get("guardian_name"))
         guardian_id = self._cell(cells, self.row_fields.get("guardian_id_number"))
-        if guardian_name.strip() or guardian_id.strip():
+        if (guardian_name.strip() or guardian_id.strip()) and "监护人" not in self.group_fields:
             out.family.append((index, "监护人", guardian_name, "监护人", guardian_id))

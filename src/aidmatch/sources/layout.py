@@ -96,7 +96,14 @@ class HeaderMapper:
         )
 
     def field_of(self, label: str) -> str | None:
-        return self.rules.synonyms.get(label)
+        """The field a normalised header names: a listed synonym, else the first pattern."""
+        field = self.rules.synonyms.get(label)
+        if field is not None or not label:
+            return field
+        for pattern, name in self.rules.patterns:
+            if pattern.search(label):
+                return name
+        return None
 
     def group_label(self, raw: str) -> str | None:
         """The group a label-row cell names (户主 / 成员N), or None."""
@@ -105,6 +112,9 @@ class HeaderMapper:
             return None
         if label.startswith(_HEAD) and len(label) <= 4:  # 户主, 户主信息, 户主情况
             return _HEAD
+        for word in self.rules.named_groups:
+            if label in (word, f"{word}信息", f"{word}情况"):
+                return word
         match = self._group_label_re.match(label)
         if match:
             number = _member_number(match.group(1))
@@ -123,6 +133,11 @@ class HeaderMapper:
             field = self._group_field(rest)
             if number and field:
                 return f"成员{number}", field
+        for word in sorted(self.rules.named_groups, key=len, reverse=True):
+            if label.startswith(word) and len(label) > len(word):
+                field = self._group_field(label[len(word):].lstrip("的"))
+                if field:
+                    return word, field
         direct = self.field_of(label)
         if group_above is not None:
             field = self._group_field(label)
