@@ -192,6 +192,34 @@ def _required_ok(source: SourceDef, fields: set[str]) -> bool:
     return all(any(option in fields for option in options) for options in source.required)
 
 
+def _header_columns(head: Sequence[Sequence[str]], index: int, mapper: HeaderMapper
+                    ) -> tuple[list[Column], bool]:
+    """The columns of row ``index`` read as a header, and whether the row above is group labels."""
+    row = head[index]
+    width = max(len(row), len(head[index - 1]) if index else 0)
+    group_above = _group_row(mapper, head[index - 1], width) if index else None
+    labels_above = _forward_filled(head[index - 1], width) if group_above else []
+    columns: list[Column] = []
+    for col, cell in enumerate(row):
+        group = group_above[col] if group_above else None
+        mapped_group, field = mapper.map_cell(cell, group)
+        shown = cell.strip().replace("\n", "")
+        if group and mapped_group == group:
+            shown = f"{labels_above[col] or group}/{shown}"
+        columns.append(Column(col, shown, field, mapped_group if field else None))
+    return columns, group_above is not None
+
+
+def _forward_filled(row: Sequence[str], width: int) -> list[str]:
+    filled: list[str] = []
+    current = ""
+    for index in range(width):
+        cell = row[index].strip() if index < len(row) else ""
+        current = cell or current
+        filled.append(current)
+    return filled
+
+
 def detect_layouts(
     head: Sequence[Sequence[str]],
     sheet_name: str,
@@ -200,57 +228,62 @@ def detect_layouts(
     mapper: HeaderMapper,
     only_kind: str | None = None,
 ) -> list[Layout]:
-    """Every plausible (header row, source) reading of a sheet, best first."""
+    """The readings of a sheet as each source, best first, all at the same header row.
+
+    The header row is the one where the most cells name a known field; on a tie the highest row
+    wins (a header repeated further down the data is never the header). Then every source whose
+    required fields are there is scored: columns only it has, and its keywords in the sheet name,
+    the title rows above the header, or the file name.
+    """
+    rows: list[tuple[int, int, list[Column], bool]] = []
+    for index in range(min(len(head), HEADER_SEARCH_ROWS)):
+        if sum(1 for cell in head[index] if cell.strip()) < 2:
+            continue
+        columns, grouped = _header_columns(head, index, mapper)
+        mapped = sum(1 for c in columns if c.field)
+        if len({c.field for c in columns if c.field}) >= 2:
+            rows.append((mapped, index, columns, grouped))
+    rows.sort(key=lambda r: (-r[0], r[1]))
+    for _, index, columns, grouped in rows:
+        candidates = _score_sources(head, index, columns, grouped, sheet_name, file_name, rules,
+                                    only_kind)
+        if candidates:
+            return candidates
+    return []
+
+
+def _score_sources(head: Sequence[Sequence[str]], index: int, columns: list[Column], grouped: bool,
+                   sheet_name: str, file_name: str, rules: SourceRules, only_kind: str | None
+                   ) -> list[Layout]:
+    fields = {c.field for c in columns if c.field}
+    group_fields = {c.field for c in columns if c.field and c.group}
+    title = _text_of(head[: index - 1] if grouped else head[:index])
+    context_strong = f"{sheet_name} {title}"
     candidates: list[Layout] = []
-    limit = min(len(head), HEADER_SEARCH_ROWS)
-    for index in range(limit):
-        row = head[index]
-        if sum(1 for cell in row if cell.strip()) < 2:
+    for kind, source in rules.sources.items():
+        if only_kind is not None and kind != only_kind:
             continue
-        width = max(len(row), len(head[index - 1]) if index else 0)
-        group_above = _group_row(mapper, head[index - 1], width) if index else None
-        columns: list[Column] = []
-        for col, cell in enumerate(row):
-            group = group_above[col] if group_above else None
-            mapped_group, field = mapper.map_cell(cell, group)
-            shown = cell.strip().replace("\n", "")
-            if group and group_above and mapped_group == group:
-                shown = f"{head[index - 1][col].strip() or group}/{shown}" if col < len(
-                    head[index - 1]) else f"{group}/{shown}"
-            columns.append(Column(col, shown, field, mapped_group if field else None))
-        fields = {c.field for c in columns if c.field}
-        group_fields = {c.field for c in columns if c.field and c.group}
-        if len(fields) < 2:
+        present = set(fields)
+        if source.groups == "persons":
+            present |= {"name", "id_number"} & group_fields
+        if not _required_ok(source, present):
             continue
-        title_rows = head[: index - 1] if group_above else head[:index]
-        title = _text_of(title_rows)
-        context_strong = f"{sheet_name} {title}"
-        for kind, source in rules.sources.items():
-            if only_kind is not None and kind != only_kind:
-                continue
-            present = set(fields)
-            if source.groups == "persons":
-                present |= {"name", "id_number"} & group_fields
-            if not _required_ok(source, present):
-                continue
-            signature = sum(1 for f in source.signature if f in fields)
-            strong = _keyword_hits(source, context_strong)
-            weak = _keyword_hits(source, file_name)
-            if only_kind is None and signature == 0 and strong == 0 and weak == 0:
-                continue
-            score = 4 * signature + 3 * min(strong, 2) + 2 * min(weak, 2) + len(fields)
-            evidence = "、".join(
-                part for part in (
-                    f"特征列 {signature} 个" if signature else "",
-                    "工作表名/标题含关键词" if strong else "",
-                    "文件名含关键词" if weak else "",
-                ) if part
-            )
-            candidates.append(Layout(kind, index, tuple(columns), title, score,
-                                     evidence or "由 --source 指定"))
-    # Best score first; among equal scores prefer the header row with more mapped fields, then the
-    # higher row (titles sit above headers, never below).
-    candidates.sort(key=lambda c: (-c.score, -sum(1 for x in c.columns if x.field), c.header_row))
+        signature = sum(1 for f in source.signature if f in fields)
+        strong = _keyword_hits(source, context_strong)
+        weak = _keyword_hits(source, file_name)
+        if only_kind is None and signature == 0 and strong == 0 and weak == 0:
+            continue
+        score = 4 * signature + 3 * min(strong, 2) + 2 * min(weak, 2)
+        evidence = "、".join(
+            part for part in (
+                f"特征列 {signature} 个" if signature else "",
+                "工作表名/标题含关键词" if strong else "",
+                "文件名含关键词" if weak else "",
+            ) if part
+        )
+        candidates.append(Layout(kind, index, tuple(columns), title, score,
+                                 evidence or "由 --source 指定"))
+    candidates.sort(key=lambda c: -c.score)
     return candidates
 
 

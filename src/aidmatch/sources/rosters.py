@@ -17,6 +17,21 @@ from aidmatch.sources.base import FinishContext, SourceSystem, first_category, m
 from aidmatch.sources.extract import Extract
 
 
+def policy_status(text: str) -> str | None:
+    """是否享受政策 answered 是/否 becomes 享受政策/不享受政策; other wording is kept.
+
+    >>> policy_status("否"), policy_status("是"), policy_status("继续享受政策"), policy_status("")
+    ('不享受政策', '享受政策', '继续享受政策', None)
+    """
+    answer = values.parse_yes_no(text)
+    if answer == "是":
+        return "享受政策"
+    if answer == "否":
+        return "不享受政策"
+    cleaned = " ".join(text.split())
+    return cleaned or None
+
+
 class RosterSystem(SourceSystem):
     """A roster of people with categories (扶贫, 民政, or a roster added as a rules entry)."""
 
@@ -52,6 +67,7 @@ class RosterSystem(SourceSystem):
             result.append(cache[key])
         return {
             "categories": pa.array(result, pa.list_(pa.string())),
+            "policy_status": mapped(v.get("policy_status", blank), policy_status, pa.string()),
             "risk_eliminated": mapped(v.get("risk_eliminated", blank), values.parse_yes_no,
                                        pa.string()),
             "end_date": mapped(v.get("end_date", blank), dates.parse, pa.date32()),

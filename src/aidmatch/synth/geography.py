@@ -1,0 +1,159 @@
+"""The synthetic 商洛市: seven 区县 with real region codes, towns, invented villages, schools."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from aidmatch.synth.datafiles import data_lines
+
+CITY = "商洛市"
+STAGES = ("学前", "小学", "初中", "高中", "中职")
+
+
+@dataclass(eq=False)
+class Town:
+    name: str
+    county: County = field(repr=False)
+    villages: list[str]
+
+    @property
+    def urban(self) -> bool:
+        return self.name.endswith("街道")
+
+    @property
+    def short(self) -> str:
+        for suffix in ("回族镇", "街道", "镇"):
+            if self.name.endswith(suffix):
+                return self.name[: -len(suffix)]
+        return self.name
+
+
+@dataclass(eq=False)
+class County:
+    name: str
+    code: str
+    old_code: str  # the 商洛地区 code in IDs issued before 2002
+    weight: float
+    towns: list[Town] = field(default_factory=list, repr=False)
+
+
+@dataclass(eq=False)
+class School:
+    name: str
+    code: str  # 10-digit 学校标识码
+    county: County
+    town: Town | None
+    stage: str
+    rural: bool
+    boarding_rate: float
+    village: str = ""  # a village school serves one village
+
+
+@dataclass
+class Geography:
+    counties: list[County]
+    schools: list[School]
+    # Lookups used when placing students.
+    kindergartens: dict[str, list[School]]  # by town key
+    primary: dict[str, list[School]]
+    village_primary: dict[tuple[str, str], School]
+    junior: dict[str, list[School]]
+    senior: dict[str, list[School]]  # by county name
+    vocational: list[School]
+
+    def county(self, name: str) -> County:
+        return next(c for c in self.counties if c.name == name)
+
+
+def town_key(town: Town) -> str:
+    return f"{town.county.name}/{town.name}"
+
+
+def build_geography(rng: random.Random, students: int) -> Geography:
+    stems = data_lines("villages.txt")[0][0].split()
+    counties = []
+    for name, code, old_code, weight, towns in data_lines("geography.tsv"):
+        county = County(name, code, old_code, float(weight))
+        for town_name in towns.split():
+            count = rng.randint(4, 8) if town_name.endswith("街道") else rng.randint(8, 14)
+            suffix = "社区" if town_name.endswith("街道") else "村"
+            villages = [stem + suffix for stem in rng.sample(stems, count)]
+            county.towns.append(Town(town_name, county, villages))
+        counties.append(county)
+    return _with_schools(rng, counties, students)
+
+
+def _with_schools(rng: random.Random, counties: list[County], students: int) -> Geography:
+    codes: set[str] = set()
+
+    def code() -> str:
+        while True:
+            candidate = "2161" + "".join(rng.choice("0123456789") for _ in range(6))
+            if candidate not in codes:
+                codes.add(candidate)
+                return candidate
+
+    schools: list[School] = []
+    kindergartens: dict[str, list[School]] = {}
+    primary: dict[str, list[School]] = {}
+    village_primary: dict[tuple[str, str], School] = {}
+    junior: dict[str, list[School]] = {}
+    senior: dict[str, list[School]] = {}
+    # Village schools exist where there are enough children; a big city has more of them.
+    village_schools = min(4, students // 25_000)
+
+    def add(school: School) -> School:
+        schools.append(school)
+        return school
+
+    for county in counties:
+        cname = county.name
+        for town in county.towns:
+            key = town_key(town)
+            if town.urban:
+                kindergartens[key] = [
+                    add(School(f"{cname}{town.short}{label}幼儿园", code(), county, town, "学前",
+                               False, 0.0))
+                    for label in ("第一", "第二")
+                ]
+                primary[key] = [
+                    add(School(f"{cname}{town.short}第{n}小学", code(), county, town, "小学",
+                               False, 0.02))
+                    for n in ("一", "二", "三")
+                ]
+                junior[key] = [
+                    add(School(f"{cname}{town.short}初级中学", code(), county, town, "初中",
+                               False, 0.15))
+                ]
+            else:
+                kindergartens[key] = [
+                    add(School(f"{cname}{town.short}镇中心幼儿园", code(), county, town, "学前",
+                               True, 0.0))
+                ]
+                primary[key] = [
+                    add(School(f"{cname}{town.short}镇中心小学", code(), county, town, "小学",
+                               True, 0.2))
+                ]
+                for village in rng.sample(town.villages, min(village_schools, len(town.villages))):
+                    school = add(School(f"{cname}{town.short}镇{village[:-1]}小学", code(), county,
+                                        town, "小学", True, 0.0, village))
+                    village_primary[(key, village)] = school
+                junior[key] = [
+                    add(School(f"{cname}{town.short}镇{rng.choice(['初级中学', '中学'])}", code(),
+                               county, town, "初中", True, 0.65))
+                ]
+        short = cname[:-1]
+        names = [f"{short}中学", f"{short}县高级中学" if cname.endswith("县") else "商洛中学"]
+        if county.weight >= 15:
+            names.append(f"{short}第二中学" if cname.endswith("县") else "商洛市高级中学")
+        senior[cname] = [
+            add(School(name, code(), county, None, "高中", True, 0.8)) for name in names
+        ]
+    vocational = [
+        add(School("商洛市职业技术教育中心", code(), counties[0], None, "中职", False, 0.7)),
+        add(School("洛南县职业教育中心", code(), counties[1], None, "中职", True, 0.7)),
+        add(School("山阳县职业技术教育中心", code(), counties[4], None, "中职", True, 0.7)),
+    ]
+    return Geography(counties, schools, kindergartens, primary, village_primary, junior, senior,
+                     vocational)
