@@ -91,10 +91,10 @@ def test_source_override_reads_a_file_with_unusual_headers(tmp_path: Path, rules
 
 def test_aid_semester_from_year_and_term_or_date(tmp_path: Path, rules: Rules) -> None:
     write_csv(tmp_path / "资助.csv", [
-        ["学年", "学期", "发放日期", "姓名", "身份证号", "资助金额"],
-        ["2024-2025", "第二学期", "", "王芳", CHILD, "375"],
-        ["", "", "2024-10-08", "王芳", CHILD, "375"],
-        ["2024-2025", "第三学期", "", "王芳", CHILD, "375"],
+        ["学年", "学期", "发放日期", "姓名", "身份证号", "学校", "资助金额"],
+        ["2024-2025", "第二学期", "", "王芳", CHILD, "丹凤中学", "375"],
+        ["", "", "2024-10-08", "王芳", CHILD, "丹凤中学", "375"],
+        ["2024-2025", "第三学期", "", "王芳", CHILD, "丹凤中学", "375"],
     ])
     records = _records(tmp_path, rules)
     assert [r["semester"] for r in records] == ["2025-spring", "2024-autumn", "?"]
