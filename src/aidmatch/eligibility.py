@@ -98,7 +98,7 @@ def identity_keys_sql() -> str:
     UNION ALL
     SELECT kind, person, 'prefix_name', left(coalesce(id, id_prefix), 15) || '|' || name_key
     FROM people
-    WHERE name_key <> '' AND (id IS NOT NULL OR (id_status = 'precision_lost'
+    WHERE name_key <> '' AND NOT contains(name_key, '?') AND (id IS NOT NULL OR (id_status = 'precision_lost'
                                                   AND length(id_prefix) = 15))
     """
 

@@ -14,11 +14,12 @@ Steps (each a table; ``--keep-intermediate`` keeps them):
 ``link_review``     records whose only candidates contradict them (ID matches, name does not) or
                     that point at two students equally: listed for review, never linked
 
-Keys, strongest first: 身份证号 (valid ID = ID), 学籍号, the ID inside a G-学籍号 (a student whose ID
-changed), the first 15 digits of a precision-lost ID with the same name, name + birth date, and
-for aid rows name + school. A key that is not the ID is only as good as the name agreeing with it,
-which is why names decide between candidates before key strength does: a twin's ID typed in the
-other twin's row goes to the twin whose name and birth date match.
+Keys, strongest first: 身份证号 (valid ID = ID), 学籍号, the ID inside a G-学籍号 (a student whose
+ID changed), the first 15 digits of a precision-lost ID with the same name or in the same
+school, name + birth date, and for aid rows name + school. A key that is not the ID is only as
+good as the name agreeing with it, which is why names decide between candidates before key
+strength does: a twin's ID typed in the other twin's row goes to the twin whose name and birth
+date match.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ METHOD_LABELS = {
     "student_no": "学籍号",
     "id_in_student_no": "学籍号内身份证号",
     "prefix_name": "身份证前15位+姓名",
+    "prefix_school": "身份证前15位+学校",
     "name_birth": "姓名+出生日期",
     "name_school": "姓名+学校",
 }
@@ -42,12 +44,14 @@ KEY_STRENGTH = {
     "student_no": 5,
     "id_in_student_no": 4,
     "prefix_name": 4,
+    "prefix_school": 3,
     "name_birth": 2,
     "name_school": 1,
 }
 NAME_LEVEL_LABELS = {
     "same": "姓名相同",
     "homophone": "姓名同音",
+    "wildcard": "姓名相同（含生僻字占位符）",
     "similar": "姓名相近",
     "unknown": "无姓名",
     "different": "姓名不符",
@@ -110,13 +114,16 @@ def student_keys_sql() -> str:
           AND substr(student_no, 2, 18) <> coalesce(id, '')
         UNION ALL
         SELECT 'prefix_name', left(id, 15) || '|' || name_key, student_id FROM reg
-        WHERE id IS NOT NULL AND name_key <> ''
+        WHERE id IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
+        UNION ALL
+        SELECT 'prefix_school', left(id, 15) || '|' || school, student_id FROM reg
+        WHERE id IS NOT NULL AND school IS NOT NULL
         UNION ALL
         SELECT 'name_birth', name_key || '|' || CAST(birth_date AS VARCHAR), student_id FROM reg
-        WHERE birth_date IS NOT NULL AND name_key <> ''
+        WHERE birth_date IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
         UNION ALL
         SELECT 'name_school', name_key || '|' || school, student_id FROM reg
-        WHERE school IS NOT NULL AND name_key <> ''
+        WHERE school IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
     )
     """
 
@@ -132,26 +139,75 @@ def record_keys_sql() -> str:
         SELECT record_id, 'student_no', student_no FROM others WHERE student_no IS NOT NULL
         UNION ALL
         SELECT record_id, 'prefix_name', id_prefix || '|' || name_key FROM others
-        WHERE id_status = 'precision_lost' AND length(id_prefix) = 15 AND name_key <> ''
+        WHERE id_status = 'precision_lost' AND length(id_prefix) = 15 AND name_key <> '' AND NOT contains(name_key, '?')
+        UNION ALL
+        SELECT record_id, 'prefix_school', id_prefix || '|' || school FROM others
+        WHERE id_status = 'precision_lost' AND length(id_prefix) = 15 AND school IS NOT NULL
         UNION ALL
         SELECT record_id, 'name_birth', name_key || '|' || CAST(birth_date AS VARCHAR) FROM others
-        WHERE birth_date IS NOT NULL AND name_key <> ''
+        WHERE birth_date IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
         UNION ALL
         SELECT record_id, 'name_school', name_key || '|' || school FROM others
-        WHERE source = 'aid' AND school IS NOT NULL AND name_key <> ''
+        WHERE source = 'aid' AND school IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
     )
     """
 
 
+def _digits_apart(left: str, right: str) -> str:
+    """How many positions two ID strings differ in; unequal lengths count as far apart.
+
+    Written with list functions rather than DuckDB's ``hamming``, which raises on unequal
+    lengths even inside a CASE the optimiser has rewritten into a join.
+    """
+    return (f"(CASE WHEN length({left}) = length({right}) THEN "
+            f"len(list_filter(range(1, length({left}) + 1), "
+            f"lambda i: {left}[i] <> {right}[i])) ELSE 99 END)")
+
+
 def candidates_sql() -> str:
+    """Record × student pairs sharing a key, minus the pairs the record's own ID rules out.
+
+    A pair found only through name + birth date is dropped when the record carries the ID of
+    someone else, more than two digits away from the student's (a typo changes one digit, a swap
+    two): a valid ID, the 15 digits a precision-lost ID still has, or a broken 18-digit ID —
+    unless that ID is another student's (typed in the wrong row) or one of this student's
+    registry family members' (a parent's ID in the child's row). Two people with the same name
+    and birthday are two people. A payment row names the school it was paid in, so name + school
+    stands on its own (its ID may be a parent's or an old one).
+    """
     return f"""
-    SELECT k.record_id, s.student_id,
-           -- one key of each type per record, so no duplicates: strongest key first
-           list(k.key_type ORDER BY {_strength_case('k.key_type')} DESC, k.key_type) AS via,
-           max({_strength_case('k.key_type')}) AS strength
-    FROM record_keys k
-    JOIN student_keys s ON k.key_type = s.key_type AND k.key = s.key
-    GROUP BY k.record_id, s.student_id
+    WITH pairs AS (
+        SELECT k.record_id, s.student_id,
+               -- one key of each type per record, so no duplicates: strongest key first
+               list(k.key_type ORDER BY {_strength_case('k.key_type')} DESC, k.key_type) AS via,
+               max({_strength_case('k.key_type')}) AS strength
+        FROM record_keys k
+        JOIN student_keys s ON k.key_type = s.key_type AND k.key = s.key
+        GROUP BY k.record_id, s.student_id
+    ),
+    student_ids AS (SELECT DISTINCT key AS id FROM student_keys WHERE key_type = 'id'),
+    family_ids AS (
+        SELECT DISTINCT rr.student_id, f.id FROM family f
+        JOIN registry_rows rr ON rr.record_id = f.student_record_id WHERE f.id IS NOT NULL
+    )
+    SELECT p.* FROM pairs p
+    JOIN records r USING (record_id)
+    JOIN students s USING (student_id)
+    WHERE list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'name_school'])
+       OR s.id IS NULL
+       OR NOT (
+            (r.id IS NOT NULL AND {_digits_apart('r.id', 's.id')} > 2
+             AND r.id NOT IN (SELECT id FROM student_ids)
+             AND NOT EXISTS (SELECT 1 FROM family_ids fi
+                             WHERE fi.student_id = p.student_id AND fi.id = r.id))
+         OR (r.id_status = 'precision_lost' AND length(r.id_prefix) = 15
+             AND {_digits_apart('r.id_prefix', 'left(s.id, 15)')} > 2
+             AND NOT EXISTS (SELECT 1 FROM family_ids fi
+                             WHERE fi.student_id = p.student_id AND left(fi.id, 15) = r.id_prefix))
+         OR (r.id_status = 'bad_checksum' AND {_digits_apart('r.id_compact', 's.id')} > 2
+             AND NOT EXISTS (SELECT 1 FROM family_ids fi WHERE fi.student_id = p.student_id
+                             AND {_digits_apart('r.id_compact', 'fi.id')} <= 2))
+       )
     """
 
 
@@ -159,7 +215,7 @@ def ranked_sql() -> str:
     return """
     WITH scored AS (
         SELECT c.*, n.name_score, n.name_level,
-               CASE n.name_level WHEN 'same' THEN 2 WHEN 'homophone' THEN 2
+               CASE n.name_level WHEN 'same' THEN 2 WHEN 'homophone' THEN 2 WHEN 'wildcard' THEN 2
                     WHEN 'similar' THEN 1 WHEN 'unknown' THEN 1 ELSE 0 END AS name_class
         FROM candidates c JOIN candidate_names n USING (record_id, student_id)
     )

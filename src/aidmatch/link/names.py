@@ -1,12 +1,16 @@
 """Name agreement between two records, scored in bulk.
 
 Levels, from the strongest: ``same`` (equal after normalisation: spaces, traditional characters
-and middle dots already folded), ``homophone`` (same toneless pinyin: 欣怡/心怡), ``similar``
+and middle dots already folded), ``homophone`` (same toneless pinyin: 欣怡/心怡), ``wildcard`` (equal
+but for placeholders typed for a rare character: 张天? / 张天煊), ``similar``
 (character or pinyin similarity at least the rules' threshold), ``different``.
 A record without a name is ``unknown``: it neither supports nor contradicts a link.
 
->>> score_pairs(["王芳", "王子涵", "张伟", "欣怡", ""], ["王芳", "王子轩", "李娜", "心怡", "王芳"])
-([1.0, 0.783, 0.129, 0.95, 0.5], ['same', 'similar', 'different', 'homophone', 'unknown'])
+>>> score_pairs(["王芳", "王子涵", "张伟", "欣怡", "", "张天?"],
+...             ["王芳", "王子轩", "李娜", "心怡", "王芳", "张天煊"])[1]
+['same', 'similar', 'different', 'homophone', 'unknown', 'wildcard']
+>>> score_pairs(["张天?"], ["张天"])   # a placeholder is a character: lengths differ
+([0.818], ['similar'])
 """
 
 from __future__ import annotations
@@ -18,10 +22,19 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from aidmatch.normalize import names as name_rules
+from aidmatch.normalize.names import WILDCARD
 
 HOMOPHONE_SCORE = 0.95
+WILDCARD_SCORE = 0.9
 UNKNOWN_SCORE = 0.5
 SIMILAR_THRESHOLD = 0.5
+
+
+def _wildcard_equal(left: str, right: str) -> bool:
+    """Equal length and equal characters wherever neither side has a placeholder."""
+    if (WILDCARD not in left and WILDCARD not in right) or len(left) != len(right):
+        return False
+    return all(x == y or WILDCARD in (x, y) for x, y in zip(left, right, strict=True))
 
 
 @functools.lru_cache(maxsize=262144)
@@ -39,7 +52,9 @@ def score_pairs(left: Sequence[str], right: Sequence[str],
     b = np.array(right, dtype=object)
     scores = np.zeros(n)
     levels = np.full(n, "different", dtype=object)
-    same = a == b
+    has_wildcard = np.array([WILDCARD in x or WILDCARD in y for x, y in zip(a, b, strict=True)],
+                            dtype=bool)
+    same = (a == b) & ~has_wildcard
     empty = (a == "") | (b == "")
     scores[same] = 1.0
     levels[same] = "same"
@@ -53,9 +68,13 @@ def score_pairs(left: Sequence[str], right: Sequence[str],
         sounds = process.cpdist(pinyin_a, pinyin_b, scorer=fuzz.ratio, workers=-1) / 100
         best = np.maximum(chars, sounds * 0.9)
         best = np.where(homophone, HOMOPHONE_SCORE, best)
+        wildcard = np.array([_wildcard_equal(x, y) for x, y in zip(a[todo], b[todo], strict=True)])
+        best = np.where(wildcard & ~homophone, WILDCARD_SCORE, best)
         scores[todo] = best
-        levels[todo] = np.where(homophone, "homophone",
-                                np.where(best >= similar_threshold, "similar", "different"))
+        levels[todo] = np.where(
+            homophone, "homophone",
+            np.where(wildcard, "wildcard",
+                     np.where(best >= similar_threshold, "similar", "different")))
     unknown = empty & ~same
     scores[unknown] = UNKNOWN_SCORE
     levels[unknown] = "unknown"

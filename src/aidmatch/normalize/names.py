@@ -35,9 +35,14 @@ _DOT_VARIANTS = "\u2022\u30fb\uff65\u2027\uff0e\u2219\u22c5\u00b7\u0387\u16eb\u2
 _DOT_PATTERN = "[" + re.escape(_DOT_VARIANTS) + "]+"
 _HAN_PATTERN = r"\p{Han}"
 _SPACE_PATTERN = r"[\s" + "\u3000" + "]+"
-# What `key` drops: dots, spaces, and the placeholders typed for characters a system cannot store.
-_KEY_DROP_PATTERN = "[" + re.escape(_DOT_VARIANTS) + r"\s?？*＊□■_\-0-9()（）\[\]]+"
+# What `key` drops: dots, spaces, digits and brackets. The placeholders typed for a character a
+# system cannot store (王?芳, 王*芳, 王□芳) become one WILDCARD each: such a name is never equal to
+# another, it can only be compared (see link/names.py).
+WILDCARD = "?"
+_KEY_DROP_PATTERN = "[" + re.escape(_DOT_VARIANTS) + r"\s\-0-9()（）\[\]]+"
 _KEY_DROP_RE = re.compile(_KEY_DROP_PATTERN)
+_PLACEHOLDER_PATTERN = r"[?？*＊□■_]"
+_PLACEHOLDER_RE = re.compile(_PLACEHOLDER_PATTERN)
 _DOT_RE = re.compile(_DOT_PATTERN)
 _SPACE_RE = re.compile(_SPACE_PATTERN)
 
@@ -67,8 +72,12 @@ def normalize(raw: object) -> str:
 
 
 def key(name: str) -> str:
-    """The comparison key of a normalised name."""
-    return _KEY_DROP_RE.sub("", name).lower()
+    """The comparison key of a normalised name.
+
+    >>> key("阿依古丽·买买提"), key("王*芳"), key("Li Na")
+    ('阿依古丽买买提', '王?芳', 'lina')
+    """
+    return _PLACEHOLDER_RE.sub(WILDCARD, _KEY_DROP_RE.sub("", name)).lower()
 
 
 def pinyin(name: str) -> str:
@@ -101,5 +110,6 @@ def normalize_many(raw: Sequence[object] | pa.Array) -> tuple[pa.Array, pa.Array
     converted = str(_converter().convert("\n".join(unique))).split("\n") if unique else []
     mapping = dict(zip(unique, converted, strict=True))
     names = pa.array([mapping[v] for v in values], pa.string())
-    keys = pc.utf8_lower(pc.replace_substring_regex(names, _KEY_DROP_PATTERN, ""))
+    keys = pc.utf8_lower(pc.replace_substring_regex(
+        pc.replace_substring_regex(names, _KEY_DROP_PATTERN, ""), _PLACEHOLDER_PATTERN, WILDCARD))
     return names, keys

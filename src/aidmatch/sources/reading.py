@@ -71,6 +71,8 @@ def cell_text(value: object) -> str:
 
     >>> cell_text(6.110221990010112e+17)   # an 18-digit ID that became an Excel number
     '6.11022199001011E+17'
+    >>> cell_text(611023201707123000.0)    # stored as …122944; Excel shows …123000
+    '6.11023201707123E+17'
     >>> cell_text(1.0), cell_text(312.5), cell_text(None), cell_text(dt.date(2010, 1, 2))
     ('1', '312.5', '', '2010-01-02')
     >>> cell_text(dt.datetime(2010, 1, 2, 0, 0))
@@ -87,10 +89,10 @@ def cell_text(value: object) -> str:
             return ""
         if value.is_integer():
             if abs(value) >= 1e15:
-                # Excel keeps 15 significant digits; show those, never the double's noise.
-                digits = f"{abs(value):.0f}"
-                sign = "-" if value < 0 else ""
-                return f"{sign}{digits[0]}.{digits[1:15]}E+{len(digits) - 1}"
+                # Excel keeps 15 significant digits; the nearest double of such a number is not
+                # exact (611023201707123000 reads back as …122944), so round to 15 digits — what
+                # Excel shows — and never print the double's noise as digits.
+                return f"{value:.14E}"
             return str(int(value))
         return format(value, ".15g")
     if isinstance(value, int):
@@ -152,6 +154,36 @@ def _read_excel(path: Path, label: str) -> list[Sheet]:
     return sheets
 
 
+def _common_share(text: str) -> float:
+    """Share of the Han characters in ``text`` that are among the 3,755 most common (GB2312
+    level 1): real Chinese scores high, bytes decoded with the wrong codec score low."""
+    han = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if not han:
+        return 0.0
+    common = 0
+    for ch in han:
+        try:
+            encoded = ch.encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        common += 0xB0 <= encoded[0] <= 0xD7
+    return common / len(han)
+
+
+def _reads_better_as_utf8(line: bytes) -> bool:
+    """Whether a line is UTF-8 rather than GBK. GBK bytes are sometimes valid UTF-8 by chance;
+    then the text that reads as more ordinary Chinese wins."""
+    try:
+        as_utf8 = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    try:
+        as_gbk = line.decode("gb18030")
+    except UnicodeDecodeError:
+        return True
+    return _common_share(as_utf8) >= _common_share(as_gbk)
+
+
 def detect_encoding(data: bytes, label: str) -> str:
     """The encoding of a CSV file's bytes; mixed encodings are an error naming the lines."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -168,10 +200,9 @@ def detect_encoding(data: bytes, label: str) -> str:
     for number, line in enumerate(data.split(b"\n"), 1):
         if line.isascii():
             continue
-        try:
-            line.decode("utf-8")
+        if _reads_better_as_utf8(line):
             utf8_lines.append(number)
-        except UnicodeDecodeError:
+        else:
             other_lines.append(number)
     if utf8_lines and other_lines:
         raise InputError(

@@ -8,6 +8,7 @@ Each row is a student enrolment: 学籍号, ID, 学籍状态 (在读/休学/转�
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 import pyarrow as pa
@@ -18,6 +19,24 @@ from aidmatch.sources.base import FAMILY_SCHEMA, FinishContext, SourceSystem, cl
 from aidmatch.sources.extract import Extract
 
 _PLAIN_GRADES = ("一年级", "二年级", "三年级", "1年级", "2年级", "3年级")
+# A county or district name at the start of a school name (丹凤县龙驹寨小学) or inside a title or
+# file name (商南县2025年学籍数据): two or three characters and 县 or 区.
+_COUNTY_AT_START = re.compile(r"^([\u4e00-\u9fff]{2,3}?[县区])")
+_COUNTY_ANYWHERE = re.compile(r"([\u4e00-\u9fff]{2,3}?[县区])")
+
+
+def county_from_text(text: str, anywhere: bool) -> str | None:
+    """A county named in a school name (at its start) or a title/file name (anywhere).
+
+    >>> county_from_text("丹凤县龙驹寨镇中心小学", anywhere=False)
+    '丹凤县'
+    >>> county_from_text("商南县2025年学籍数据", anywhere=True)
+    '商南县'
+    >>> county_from_text("商洛市第一中学", anywhere=False) is None
+    True
+    """
+    match = (_COUNTY_ANYWHERE.search if anywhere else _COUNTY_AT_START.match)(text or "")
+    return match.group(1) if match else None
 
 
 def _contains_any(text: str, words: tuple[str, ...]) -> bool:
@@ -76,7 +95,17 @@ class RegistrySystem(SourceSystem):
                                 v.get("school", blank), strict=True)
         ]
         cached_boarding = functools.lru_cache(maxsize=None)(lambda b: boarding_of(b, programmes))
+        context_county = (county_from_text(extract.layout.title, anywhere=True)
+                          or county_from_text(extract.sheet.name, anywhere=True)
+                          or county_from_text(extract.sheet.file.stem, anywhere=True))
+        counties = columns["county"].to_pylist()
+        schools = columns["school"].to_pylist()
+        county = [
+            stated or county_from_text(school or "", anywhere=False) or context_county
+            for stated, school in zip(counties, schools, strict=True)
+        ]
         return {
+            "county": pa.array(county, pa.string()),
             "status": pa.array([clean_text(s) or None for s in v.get("status", blank)],
                                pa.string()),
             "stage": pa.array(stage, pa.string()),

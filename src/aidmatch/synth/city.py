@@ -8,7 +8,6 @@ import logging
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from aidmatch.semester import Semester
@@ -60,9 +59,6 @@ class City:
 
     def household_of(self, person: Person) -> Household:
         return self.households[person.household]
-
-    def parents_of(self, person: Person) -> list[Person]:
-        return [parent for parent in (person.father, person.mother) if parent is not None]
 
 
 def build_city(
@@ -214,8 +210,3 @@ class _Placer:
             for position, student in enumerate(group):
                 student.class_no = position % classes + 1
 
-
-def iter_children(household: Household) -> Iterator[Person]:
-    for member in household.members:
-        if member.father is not None or member.mother is not None or member.guardian is not None:
-            yield member

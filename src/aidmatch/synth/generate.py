@@ -52,6 +52,11 @@ class SynthResult:
     records: int  # rows of records.csv
     counts: dict[str, Any] = field(default_factory=dict)
 
+    def __str__(self) -> str:
+        return (f"{len(self.files)} 个导出文件，学籍学生 {self.students} 人（在读 {self.enrolled}），"
+                f"重点群体在读学生 {self.key_group_students} 人，漏助 {self.gaps} 人，"
+                f"本学期资助 {self.aid_rows} 行")
+
 
 def generate_city(
     out_dir: Path,

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from aidmatch.synth.datafiles import data_lines
 
 CITY = "商洛市"
-STAGES = ("学前", "小学", "初中", "高中", "中职")
 
 
 @dataclass(eq=False)

@@ -166,12 +166,12 @@ class HouseholdMaker:
                 p.GRANDSON, p.GRANDDAUGHTER)
             grand_roles = (p.HEAD, p.SPOUSE)
         else:
-            mother_heads = self.rng.random() < 0.1
+            # The mother heads some households (never with grandparents living in).
+            mother_heads = not grandparents and self.rng.random() < 0.1
             father_role, mother_role = (p.SPOUSE, p.HEAD) if mother_heads else (p.HEAD, p.SPOUSE)
             child_roles = (p.SON, p.DAUGHTER)
-            grand_roles = (p.MOTHER, p.FATHER) if mother_heads else (p.FATHER, p.MOTHER)
-            if son_in_law:
-                grand_roles = (p.FATHER_IN_LAW, p.MOTHER_IN_LAW)
+            grand_roles = (p.FATHER_IN_LAW, p.MOTHER_IN_LAW) if son_in_law else (p.FATHER,
+                                                                                  p.MOTHER)
 
         grand_people: list[Person] = []
         if grandparents:
@@ -182,7 +182,9 @@ class HouseholdMaker:
                 grand_people.append(self._person(household, grand_roles[0], "男",
                                                  self._birth(grand_age), grand_surname))
             if both or not grandfather_first:
-                role = grand_roles[1] if grandfather_first else grand_roles[0]
+                # A grandmother alone heads the household when the grandparents do.
+                alone_heads = not grandfather_first and head_is_grand
+                role = grand_roles[0] if alone_heads else grand_roles[1]
                 grand_people.append(self._person(household, role, "女",
                                                  self._birth(grand_age - self.rng.randint(0, 4)),
                                                  self.names.surname()))

@@ -81,7 +81,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "stage": ("学段", "教育阶段"),
 }
 
-FORMATS = ("xlsx", "xls", "csv")
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
 XLS_MAX_ROWS = 20_000  # xlwt stops at 65,535; keep .xls for small files only
 
