@@ -37,6 +37,7 @@ KNOWN_FIELDS = frozenset(
         "risk_eliminated", "policy_status", "student_status", "category", "security_status",
         "members_count", "monthly_amount", "start_date", "end_date", "guardian_name",
         "guardian_id_number", "cert_no", "disability_category", "disability_grade", "serial",
+        "poverty_year",
     ]
 )
 
@@ -52,6 +53,7 @@ class SourceDef:
     groups: GroupUse | None
     categories: Mapping[str, tuple[str, ...]]
     category_fields: tuple[str, ...]
+    category_when_filled: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -316,7 +318,7 @@ def _parse_sources(data: dict[str, Any], check: _Checker) -> SourceRules:
         path = f"sources.{kind}"
         table = check.mapping(spec, path)
         check.only_keys(table, {"label", "system", "keywords", "required", "signature", "groups",
-                                "categories", "category_fields"}, path)
+                                "categories", "category_fields", "category_when_filled"}, path)
         required: list[tuple[str, ...]] = []
         for i, item in enumerate(table.get("required") or []):
             options = _field_list(check, item, f"{path}.required[{i + 1}]")
@@ -332,6 +334,15 @@ def _parse_sources(data: dict[str, Any], check: _Checker) -> SourceRules:
             str(cat): check.words(words, f"{path}.categories.{cat}")
             for cat, words in check.mapping(table.get("categories"), f"{path}.categories").items()
         }
+        when_filled: dict[str, str] = {}
+        for name, category in check.mapping(table.get("category_when_filled"),
+                                            f"{path}.category_when_filled").items():
+            if name not in KNOWN_FIELDS:
+                check.problem(f"{path}.category_when_filled.{name}", "未知字段")
+            elif str(category) not in categories:
+                check.problem(f"{path}.category_when_filled.{name}", f"未定义的类别「{category}」")
+            else:
+                when_filled[name] = str(category)
         sources[kind] = SourceDef(
             kind=kind,
             label=check.text(table.get("label"), f"{path}.label", kind),
@@ -343,6 +354,7 @@ def _parse_sources(data: dict[str, Any], check: _Checker) -> SourceRules:
             categories=categories,
             category_fields=_field_list(check, table.get("category_fields"),
                                         f"{path}.category_fields"),
+            category_when_filled=when_filled,
         )
         for needed in {f for options in required for f in options} | set(sources[kind].signature):
             if needed in KNOWN_FIELDS and needed not in field_labels and needed not in (

@@ -155,11 +155,10 @@ def key_group_evidence_sql() -> str:
         WHERE q.scope = 'parent' AND child.household_key IS NOT NULL
           AND (
             EXISTS (SELECT 1 FROM household_parents hp
-                    WHERE hp.child = child.relation AND hp.parent = m.relation)
-            OR ((child.relation IS NULL OR m.relation IS NULL
-                 OR NOT EXISTS (SELECT 1 FROM household_parents hp WHERE hp.child = child.relation))
+                    WHERE hp.child = ltrim(child.relation, '之') AND hp.parent = ltrim(m.relation, '之'))
+            OR ((child.relation IS NULL OR m.relation IS NULL)
                 AND child.birth_date IS NOT NULL AND m.birth_date IS NOT NULL
-                AND date_diff('year', m.birth_date, child.birth_date) BETWEEN 15 AND 50)
+                AND date_diff('year', m.birth_date, child.birth_date) BETWEEN 18 AND 45)
           )
     )
     SELECT DISTINCT * FROM (

@@ -32,6 +32,18 @@ def policy_status(text: str) -> str | None:
     return cleaned or None
 
 
+def sheet_label(extract: Extract) -> str:
+    """The sheet name, or for a CSV the part of its file name after the last _ or - (Excel and
+    export tools name a saved sheet ``workbook_sheet.csv``)."""
+    if extract.sheet.name:
+        return extract.sheet.name
+    stem = extract.sheet.file.stem
+    for separator in ("_", "-", "—"):
+        if separator in stem:
+            return stem.rsplit(separator, 1)[1]
+    return ""
+
+
 class RosterSystem(SourceSystem):
     """A roster of people with categories (扶贫, 民政, or a roster added as a rules entry)."""
 
@@ -40,24 +52,30 @@ class RosterSystem(SourceSystem):
         v = extract.values
         n = len(extract)
         blank = [""] * n
-        categories = self.source.categories
-        sheet_cats = first_category(extract.sheet.name, dict(categories))
+        categories = dict(self.source.categories)
+        sheet_cats = first_category(sheet_label(extract), categories)
         sheet_cats = sheet_cats if len(sheet_cats) == 1 else []
-        context_cats = first_category(extract.layout.title, dict(categories))
+        context_cats = first_category(extract.layout.title, categories)
         if len(context_cats) != 1:
-            context_cats = first_category(extract.sheet.file.stem, dict(categories))
+            context_cats = first_category(extract.sheet.file.stem, categories)
         context_cats = context_cats if len(context_cats) == 1 else []
         field_values = [v.get(f, blank) for f in self.source.category_fields]
+        filled = [(v.get(f, blank), category)
+                  for f, category in self.source.category_when_filled.items() if f in v]
         cache: dict[tuple[str, ...], list[str]] = {}
         result: list[list[str]] = []
         for i in range(n):
-            key = tuple(values_[i] for values_ in field_values)
+            key = tuple(values_[i] for values_ in field_values) + tuple(
+                "1" if cells[i].strip() else "" for cells, _ in filled)
             if key not in cache:
                 found: list[str] = []
-                for value in key:
-                    for category in first_category(value, dict(categories)):
+                for value in key[: len(field_values)]:
+                    for category in first_category(value, categories):
                         if category not in found:
                             found.append(category)
+                for (_, category), flag in zip(filled, key[len(field_values):], strict=True):
+                    if flag and category not in found:
+                        found.append(category)
                 for category in sheet_cats:
                     if category not in found:
                         found.append(category)

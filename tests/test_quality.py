@@ -1,0 +1,71 @@
+"""The gap list scored against ground truth: the synthetic generator's, and the checked-in sample.
+
+Prints precision and recall (visible in CI logs) and writes them to test-artifacts/quality.json.
+Thresholds are for exact evidence only; fuzzy linkage is a later step.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aidmatch.pipeline import reconcile
+from aidmatch.quality import Score, score_gaps
+from aidmatch.semester import Semester
+from aidmatch.synth import generate_city
+
+SPRING = Semester.parse("2025-spring")
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+RESULTS: dict[str, dict[str, float]] = {}
+
+
+def _record(name: str, score: Score, capsys: pytest.CaptureFixture[str]) -> None:
+    RESULTS[name] = {"precision": score.precision, "recall": score.recall,
+                     "tp": score.true_positives, "fp": score.false_positives,
+                     "fn": score.false_negatives}
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "quality.json").write_text(json.dumps(RESULTS, indent=2), encoding="utf-8")
+    with capsys.disabled():
+        print(f"\n  gap list {name}: {score}")
+
+
+@pytest.mark.parametrize(("profile", "seed", "min_precision", "min_recall"), [
+    ("clean", 11, 1.0, 1.0),
+    ("realistic", 12, 0.97, 0.90),
+    ("realistic", 13, 0.97, 0.90),
+    ("harsh", 14, 0.90, 0.80),
+])
+def test_gap_list_against_synthetic_truth(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          profile: str, seed: int, min_precision: float,
+                                          min_recall: float) -> None:
+    data = tmp_path / "city"
+    generate_city(data, students=2500, seed=seed, semester=SPRING, profile=profile)
+    truth = data / "truth" / "gaps.csv"
+    exact = reconcile(data / "exports", SPRING, tmp_path / "exact", db_path=None)
+    score = score_gaps(exact.out_dir / "gaps.csv", truth)
+    _record(f"{profile}-{seed} aidmatch", score, capsys)
+    assert score.precision >= min_precision
+    assert score.recall >= min_recall
+    if profile == "clean":
+        return
+    baseline = reconcile(data / "exports", SPRING, tmp_path / "vlookup", db_path=None,
+                         linkage="vlookup")
+    vlookup = score_gaps(baseline.out_dir / "gaps.csv", truth)
+    _record(f"{profile}-{seed} VLOOKUP", vlookup, capsys)
+    # Exact evidence must beat a VLOOKUP on the ID column by a clear margin.
+    assert score.precision - vlookup.precision >= 0.2
+    assert score.recall >= vlookup.recall
+
+
+def test_checked_in_sample_matches_its_truth(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    sample = ROOT / "fixtures" / "sample"
+    result = reconcile(sample / "exports", SPRING, tmp_path / "out", db_path=None)
+    score = score_gaps(result.out_dir / "gaps.csv", sample / "truth" / "gaps.csv")
+    _record("fixtures/sample aidmatch", score, capsys)
+    assert score.precision == 1.0 and score.recall == 1.0
+    for sheet in result.summary.sheets:
+        assert sheet.balanced, sheet
