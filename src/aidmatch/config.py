@@ -157,8 +157,10 @@ def default_rules_dir() -> Path:
 class _Checker:
     """Collects problems while reading one rules file."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, references_known: bool = True) -> None:
         self.file = file
+        # False when the file this one refers to could not be read: its names cannot be checked.
+        self.references_known = references_known
         self.problems: list[ConfigError] = []
 
     def problem(self, path: str, message: str) -> None:
@@ -230,22 +232,35 @@ def load_rules(directory: Path | None = None) -> Rules:
     if not directory.is_dir():
         raise ConfigError("规则目录不存在", file=str(directory),
                           hint="用 --rules 指向含 sources.yaml、policy.yaml、programmes.yaml 的目录。")
-    raw = {name: _read_yaml(directory / name, problems) for name in RULE_FILES}
+    raw: dict[str, dict[str, Any]] = {}
+    unreadable: set[str] = set()
+    for name in RULE_FILES:
+        before = len(problems)
+        raw[name] = _read_yaml(directory / name, problems)
+        if len(problems) > before:
+            unreadable.add(name)
     digest = hashlib.sha256()
     for name in RULE_FILES:
         path = directory / name
         if path.exists():
             digest.update(path.read_bytes())
-    raise_if_any(problems, "规则文件无法读取", ConfigProblems)
 
+    # A file that cannot be read is reported and its dependants are checked as far as they can
+    # be: every problem is listed in one go.
     sources_check = _Checker(str(directory / "sources.yaml"))
     sources = _parse_sources(raw["sources.yaml"], sources_check)
-    policy_check = _Checker(str(directory / "policy.yaml"))
+    policy_check = _Checker(str(directory / "policy.yaml"),
+                            references_known="sources.yaml" not in unreadable)
     policy = _parse_policy(raw["policy.yaml"], sources, policy_check)
-    programmes_check = _Checker(str(directory / "programmes.yaml"))
+    programmes_check = _Checker(str(directory / "programmes.yaml"),
+                                references_known="policy.yaml" not in unreadable)
     programmes = _parse_programmes(raw["programmes.yaml"], policy, programmes_check)
+    for name, check in (("sources.yaml", sources_check), ("policy.yaml", policy_check),
+                        ("programmes.yaml", programmes_check)):
+        if name in unreadable:
+            check.problems.clear()  # the YAML error already says what is wrong
     raise_if_any(
-        sources_check.problems + policy_check.problems + programmes_check.problems,
+        problems + sources_check.problems + policy_check.problems + programmes_check.problems,
         "规则有误，请逐条修改后重试",
         ConfigProblems,
     )
@@ -388,7 +403,7 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
                                 "exclude_if_ended_before_semester", "enabled"}, path)
         source = check.text(table.get("source"), f"{path}.source")
         source_def = sources.sources.get(source)
-        if source_def is None:
+        if source_def is None and check.references_known:
             check.problem(f"{path}.source", f"未知名单「{source}」（可用：{'、'.join(sources.sources)}）")
         categories = check.words(table.get("categories"), f"{path}.categories")
         if source_def is not None:
@@ -470,7 +485,7 @@ def _parse_programmes(data: dict[str, Any], policy: Policy, check: _Checker) -> 
             boarding = None
         groups = check.words(table.get("groups"), f"{path}.groups")
         for group in groups:
-            if group not in policy.groups:
+            if group not in policy.groups and check.references_known:
                 check.problem(f"{path}.groups", f"未知的重点群体「{group}」")
         rates: list[Rate] = []
         raw_rates = table.get("rates")
@@ -492,6 +507,9 @@ def _parse_programmes(data: dict[str, Any], policy: Policy, check: _Checker) -> 
                     amount = Decimal(str(amount_value))
                 except InvalidOperation:
                     check.problem(f"{rate_path}.amount", f"金额「{amount_value}」不是数字")
+                    continue
+                if not amount.is_finite():
+                    check.problem(f"{rate_path}.amount", f"金额「{amount_value}」不是有限的数")
                     continue
                 if amount < 0:
                     check.problem(f"{rate_path}.amount", "金额不能为负数")

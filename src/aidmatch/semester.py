@@ -2,7 +2,8 @@
 
 A semester is named by the calendar year it runs in: ``2024-autumn`` is 2024年秋季学期
 (2024-2025学年第一学期, Sep 2024 – Jan 2025) and ``2025-spring`` is 2025年春季学期
-(2024-2025学年第二学期, Mar – Jul 2025).
+(2024-2025学年第二学期, Feb – Aug 2025, teaching from about mid-February). The ranges cover the
+whole year without gaps: a payment date always falls in exactly one semester.
 
 >>> Semester.parse("2025-spring")
 Semester(year=2025, term='spring')
@@ -66,11 +67,11 @@ class Semester:
 
     @property
     def start(self) -> dt.date:
-        return dt.date(self.year, 3, 1) if self.term == "spring" else dt.date(self.year, 9, 1)
+        return dt.date(self.year, 2, 1) if self.term == "spring" else dt.date(self.year, 9, 1)
 
     @property
     def end(self) -> dt.date:
-        return dt.date(self.year, 8, 31) if self.term == "spring" else dt.date(self.year + 1, 2, 28)
+        return dt.date(self.year, 8, 31) if self.term == "spring" else dt.date(self.year + 1, 1, 31)
 
     def previous(self) -> Semester:
         if self.term == "spring":
@@ -128,21 +129,28 @@ class Semester:
         term = _term_of(joined, term_text)
         if term is None:
             return None
-        years = [int(y) for y in re.findall(r"(?<!\d)(20\d\d|19\d\d)(?!\d)", joined)]
+        years = [int(y) for y in re.findall(r"(?<![0-9])(20[0-9][0-9]|19[0-9][0-9])(?![0-9])", joined)]
         if not years:
-            short = re.findall(r"(?<!\d)(\d\d)(?!\d)", joined)
+            short = re.findall(r"(?<![0-9])([0-9][0-9])(?![0-9])", joined)
             years = [2000 + int(y) for y in short[:2]]
         if not years:
             return None
-        if len(years) >= 2 and years[1] == years[0] + 1:
-            return cls(years[0] if term == "autumn" else years[1], term)
+        distinct = sorted(set(years))
+        if len(distinct) == 2 and distinct[1] == distinct[0] + 1 and years[0] < years[1]:
+            return cls(distinct[0] if term == "autumn" else distinct[1], term)
+        if len(distinct) > 1:
+            return None  # 2024-2026学年, 2025-2024学年: not a school year
         return cls(years[0], term)
 
 
 def _term_of(joined: str, term_text: str) -> Term | None:
-    if any(word in joined for word in _SPRING_WORDS):
+    spring = any(word in joined for word in _SPRING_WORDS)
+    autumn = any(word in joined for word in _AUTUMN_WORDS)
+    if spring and autumn:
+        return None  # 2025春秋: contradictory
+    if spring:
         return "spring"
-    if any(word in joined for word in _AUTUMN_WORDS):
+    if autumn:
         return "autumn"
     bare = unicodedata.normalize("NFKC", term_text).strip()
     if bare in ("1", "一"):

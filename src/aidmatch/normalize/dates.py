@@ -2,8 +2,8 @@
 
 >>> parse("2010-01-02"), parse("2010/1/2"), parse("2010年1月2日"), parse("20100102")
 (datetime.date(2010, 1, 2), datetime.date(2010, 1, 2), datetime.date(2010, 1, 2), datetime.date(2010, 1, 2))
->>> parse("40180")            # an Excel date serial that lost its format
-datetime.date(2010, 1, 2)
+>>> parse("40180"), parse("40180.5")   # Excel date serials that lost their format
+(datetime.date(2010, 1, 2), datetime.date(2010, 1, 2))
 >>> parse("2010-01-02 00:00:00"), parse("2025年3月")
 (datetime.date(2010, 1, 2), datetime.date(2025, 3, 1))
 >>> parse("不详") is None and parse("2010-02-30") is None
@@ -18,9 +18,9 @@ import re
 import unicodedata
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
-_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*(?:[-/.月]\s*(\d{1,2})\s*日?)?\s*月?")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_SERIAL = re.compile(r"^(\d{4,5})(?:\.0+)?$")
+_YMD = re.compile(r"^([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*(?:[-/.月]\s*([0-9]{1,2})\s*日?)?\s*月?")
+_COMPACT = re.compile(r"^([0-9]{4})([0-9]{2})([0-9]{2})$")
+_SERIAL = re.compile(r"^([0-9]{4,5})(?:\.[0-9]+)?$")  # a time of day may follow
 
 
 @functools.lru_cache(maxsize=65536)

@@ -50,6 +50,8 @@ import pyarrow.compute as pc
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength
 
+from aidmatch.normalize.text import UNICODE_SPACES, ascii_upper
+
 STATUS_LABELS: dict[str, str] = {
     "valid": "有效",
     "bad_checksum": "校验位错误",
@@ -64,9 +66,9 @@ _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype
 _CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)
 # Whitespace of every kind, quotes and the apostrophe Excel users type to force text.
 # Literal zero-width characters keep the pattern valid for both Python's re and Arrow's RE2.
-_STRIP_PATTERN = r"[\s\x00-\x1f\x7f" + "\u200b\u200c\u200d\u2060\ufeff" + r"'\"`‘’“”]+"
+_STRIP_PATTERN = r"[\s\x00-\x1f\x7f" + UNICODE_SPACES + r"'\"`‘’“”]+"
 _STRIP_RE = re.compile(_STRIP_PATTERN)
-_SCIENTIFIC_PATTERN = r"^(\d)(?:\.(\d+))?E\+?(\d{1,2})$"
+_SCIENTIFIC_PATTERN = r"^([0-9])(?:\.([0-9]+))?E\+?([0-9]{1,2})$"
 _SCIENTIFIC_RE = re.compile(_SCIENTIFIC_PATTERN)
 _EARLIEST_BIRTH_YEAR = 1900
 
@@ -91,8 +93,11 @@ def compact(number: object) -> str:
     """Clean an ID cell: NFKC (full-width → ASCII), no whitespace or quotes, upper-case X."""
     if number is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(number))
-    return _STRIP_RE.sub("", text).upper()
+    # Strip, normalise, strip again: NFKC can turn a character into spaces, and removing a
+    # space can bring a combining mark next to a letter.
+    text = _STRIP_RE.sub("", unicodedata.normalize("NFKC", str(number)))
+    text = _STRIP_RE.sub("", unicodedata.normalize("NFKC", text))
+    return ascii_upper(text)
 
 
 def validate(number: object) -> str:
@@ -172,18 +177,18 @@ def classify(number: object) -> IdInfo:
     scientific = _SCIENTIFIC_RE.match(text)
     if scientific:
         return _precision_lost_from_scientific(text, scientific)
-    if re.fullmatch(r"\d{15}", text):
+    if re.fullmatch(r"[0-9]{15}", text):
         upgraded17 = text[:6] + "19" + text[6:15]
         born = _birth_date(upgraded17[6:14])
         if born is None:
             return IdInfo("bad_date", "", text, text[:6], None, "")
         value = upgraded17 + check_character(upgraded17)
         return IdInfo("valid", value, text, value, born, _sex(value))
-    if len(text) > 18 and re.fullmatch(r"\d{17}[\dX]", text[:18]):
+    if len(text) > 18 and re.fullmatch(r"[0-9]{17}[0-9X]", text[:18]):
         head = classify(text[:18])
         if head.is_valid:
-            return head
-    if re.fullmatch(r"\d{17}[\dX]", text):
+            return IdInfo("valid", head.value, text, head.known_prefix, head.birth_date, head.sex)
+    if re.fullmatch(r"[0-9]{17}[0-9X]", text):
         born = _birth_date(text[6:14])
         if text[17] == check_character(text[:17]):
             if born is None:
@@ -194,7 +199,7 @@ def classify(number: object) -> IdInfo:
         if born is None:
             return IdInfo("bad_date", "", text, text[:6], None, "")
         return IdInfo("bad_checksum", "", text, "", born, "")
-    if re.fullmatch(r"\d+", text):
+    if re.fullmatch(r"[0-9]+", text):
         return IdInfo("wrong_length", "", text, "", None, "")
     return IdInfo("bad_format", "", text, "", None, "")
 
@@ -277,7 +282,9 @@ def classify_many(values: Sequence[object] | pa.Array | pa.ChunkedArray) -> pa.T
     else:
         raw = pa.array([None if v is None else str(v) for v in values], pa.string())
     raw = pc.cast(raw, pa.string()).fill_null("")
-    text = pc.utf8_upper(pc.replace_substring_regex(pc.utf8_normalize(raw, "NFKC"), _STRIP_PATTERN, ""))
+    text = pc.replace_substring_regex(pc.utf8_normalize(raw, "NFKC"), _STRIP_PATTERN, "")
+    text = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKC"), _STRIP_PATTERN, "")
+    text = pc.ascii_upper(text)
     n = len(text)
 
     status = np.full(n, "bad_format", dtype=object)
@@ -290,12 +297,12 @@ def classify_many(values: Sequence[object] | pa.Array | pa.ChunkedArray) -> pa.T
     has_birth = np.zeros(n, dtype=bool)
 
     length = pc.utf8_length(text).to_numpy(zero_copy_only=False)
-    is_digits = pc.match_substring_regex(text, r"^\d+$").to_numpy(zero_copy_only=False)
+    is_digits = pc.match_substring_regex(text, r"^[0-9]+$").to_numpy(zero_copy_only=False)
     status[length == 0] = "blank"
     status[is_digits & (length > 0)] = "wrong_length"
 
     # 18 characters, or longer with a certificate tail: judge the first 18.
-    shape18 = pc.match_substring_regex(text, r"^\d{17}[\dX]").to_numpy(zero_copy_only=False)
+    shape18 = pc.match_substring_regex(text, r"^[0-9]{17}[0-9X]").to_numpy(zero_copy_only=False)
     idx18 = np.flatnonzero(shape18)
     if len(idx18):
         head = pc.utf8_slice_codeunits(pc.take(text, pa.array(idx18)), 0, 18)

@@ -29,22 +29,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pypinyin import Style, lazy_pinyin
 
+from aidmatch.normalize.text import HAN_CLASS, HAN_RE, IDC_CLASS, SPACE_CLASS, ascii_lower
+
 MIDDLE_DOT = "\u00b7"
 # U+2022 •, U+30FB ・, U+FF65 ･, U+2027 ‧, U+FF0E ．(NFKC → .), U+2219 ∙, U+22C5 ⋅, U+00B7 ·, "."
 _DOT_VARIANTS = "\u2022\u30fb\uff65\u2027\uff0e\u2219\u22c5\u00b7\u0387\u16eb\u2e31."
 _DOT_PATTERN = "[" + re.escape(_DOT_VARIANTS) + "]+"
-_HAN_PATTERN = r"\p{Han}"
-_SPACE_PATTERN = r"[\s" + "\u3000" + "]+"
+_SPACE_PATTERN = SPACE_CLASS + "+"
 # What `key` drops: dots, spaces, digits and brackets. The placeholders typed for a character a
 # system cannot store (王?芳, 王*芳, 王□芳) become one WILDCARD each: such a name is never equal to
 # another, it can only be compared (see link/names.py).
 WILDCARD = "?"
-_KEY_DROP_PATTERN = "[" + re.escape(_DOT_VARIANTS) + r"\s\-0-9()（）\[\]]+"
+_KEY_DROP_PATTERN = "[" + re.escape(_DOT_VARIANTS) + SPACE_CLASS[1:-1] + r"\-0-9()（）\[\]]+"
 _KEY_DROP_RE = re.compile(_KEY_DROP_PATTERN)
 _PLACEHOLDER_PATTERN = r"[?？*＊□■_]"
 _PLACEHOLDER_RE = re.compile(_PLACEHOLDER_PATTERN)
 _DOT_RE = re.compile(_DOT_PATTERN)
 _SPACE_RE = re.compile(_SPACE_PATTERN)
+_IDC_RE = re.compile(IDC_CLASS + "+")
+_TRIM = MIDDLE_DOT + " "
 
 
 @functools.cache
@@ -52,22 +55,20 @@ def _converter() -> opencc.OpenCC:
     return opencc.OpenCC("t2s")
 
 
-def _has_han(text: str) -> bool:
-    return any(
-        "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\U00020000" <= ch <= "\U0003134f"
-        or ch == "\u3007"
-        for ch in text
-    )
+def _fold(text: str) -> str:
+    """NFKC, dots unified, spaces dropped inside Chinese names (kept single elsewhere)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _IDC_RE.sub(WILDCARD, text)  # a described character is a character we cannot show
+    text = _DOT_RE.sub(MIDDLE_DOT, text)
+    text = _SPACE_RE.sub("", text) if HAN_RE.search(text) else _SPACE_RE.sub(" ", text)
+    return text.strip(_TRIM)
 
 
 def normalize(raw: object) -> str:
     """The display form of a name; see the module docstring."""
     if raw is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(raw))
-    text = _DOT_RE.sub(MIDDLE_DOT, text)
-    text = _SPACE_RE.sub("", text) if _has_han(text) else _SPACE_RE.sub(" ", text).strip()
-    text = text.strip(MIDDLE_DOT)
+    text = _fold(str(raw))
     return str(_converter().convert(text)) if text else ""
 
 
@@ -77,7 +78,7 @@ def key(name: str) -> str:
     >>> key("阿依古丽·买买提"), key("王*芳"), key("Li Na")
     ('阿依古丽买买提', '王?芳', 'lina')
     """
-    return _PLACEHOLDER_RE.sub(WILDCARD, _KEY_DROP_RE.sub("", name)).lower()
+    return ascii_lower(_PLACEHOLDER_RE.sub(WILDCARD, _KEY_DROP_RE.sub("", name)))
 
 
 def pinyin(name: str) -> str:
@@ -96,20 +97,30 @@ def normalize_many(raw: Sequence[object] | pa.Array) -> tuple[pa.Array, pa.Array
         [None if v is None else str(v) for v in raw], pa.string()
     )
     text = pc.utf8_normalize(pc.cast(array, pa.string()).fill_null(""), "NFKC")
+    text = pc.replace_substring_regex(text, IDC_CLASS + "+", WILDCARD)
     text = pc.replace_substring_regex(text, _DOT_PATTERN, MIDDLE_DOT)
-    has_han = pc.match_substring_regex(text, _HAN_PATTERN)
+    has_han = pc.match_substring_regex(text, HAN_CLASS)
     text = pc.if_else(
         has_han,
         pc.replace_substring_regex(text, _SPACE_PATTERN, ""),
-        pc.utf8_trim_whitespace(pc.replace_substring_regex(text, _SPACE_PATTERN, " ")),
+        pc.replace_substring_regex(text, _SPACE_PATTERN, " "),
     )
-    text = pc.utf8_trim(text, MIDDLE_DOT)
+    text = pc.utf8_trim(text, _TRIM)
     values = text.to_pylist()
     unique = sorted(set(values))
-    # One OpenCC call over all distinct names: names hold no line breaks after the space folding.
-    converted = str(_converter().convert("\n".join(unique))).split("\n") if unique else []
-    mapping = dict(zip(unique, converted, strict=True))
+    mapping = dict(zip(unique, _convert_all(unique), strict=True))
     names = pa.array([mapping[v] for v in values], pa.string())
-    keys = pc.utf8_lower(pc.replace_substring_regex(
+    keys = pc.ascii_lower(pc.replace_substring_regex(
         pc.replace_substring_regex(names, _KEY_DROP_PATTERN, ""), _PLACEHOLDER_PATTERN, WILDCARD))
     return names, keys
+
+
+def _convert_all(unique: list[str]) -> list[str]:
+    """OpenCC over all distinct names in one call (names hold no line breaks after folding);
+    if the joined text does not split back into as many names, convert one by one."""
+    if not unique:
+        return []
+    converted = str(_converter().convert("\n".join(unique))).split("\n")
+    if len(converted) == len(unique):
+        return converted
+    return [str(_converter().convert(v)) if v else "" for v in unique]

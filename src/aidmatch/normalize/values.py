@@ -4,6 +4,8 @@
 (Decimal('1250.00'), Decimal('625'), Decimal('312.5'), None)
 >>> parse_yes_no("是"), parse_yes_no("已消除"), parse_yes_no("未消除"), parse_yes_no("N"), parse_yes_no("")
 ('是', '是', '否', '否', '')
+>>> parse_yes_no("未知")
+''
 >>> header_label(" 资助金额\\n（元）* ")
 '资助金额'
 """
@@ -18,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 _AMOUNT_NOISE = re.compile(r"[¥￥,，\s元圆]|人民币")
 _YES = ("是", "已消除", "消除", "y", "yes", "true", "1", "√", "有")
 _NO = ("否", "未消除", "没有消除", "n", "no", "false", "0", "×", "无", "未")
+_UNKNOWN = ("未知", "不详", "不清楚", "无法确定", "不确定", "待定", "待核实")
 # A trailing unit or remark in brackets, and marks for required columns.
 _LABEL_NOTE = re.compile(r"[(\[][^()\[\]]*[)\]]$")
 
@@ -44,6 +47,8 @@ def parse_yes_no(text: str | None) -> str:
         return ""
     value = unicodedata.normalize("NFKC", text).strip().lower()
     if not value:
+        return ""
+    if value.startswith(_UNKNOWN):
         return ""
     # Negative words first: 未消除 contains 消除.
     if value.startswith(_NO) or value in _NO:
