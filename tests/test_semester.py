@@ -181,3 +181,14 @@ def test_containing_agrees_with_start_and_end_in_february(day: dt.date) -> None:
 def test_contradictory_semesters_are_rejected(text: str) -> None:
     with pytest.raises(UsageError):
         Semester.parse(text)
+
+
+@pytest.mark.parametrize(("year", "term", "code"), [
+    ("2024学年", "第二学期", "2025-spring"),
+    ("2024", "2", "2025-spring"),
+    ("2024", "第一学期", "2024-autumn"),
+    ("2025", "春季学期", "2025-spring"),
+])
+def test_single_year_with_ordinal_term_is_a_school_year(year: str, term: str, code: str) -> None:
+    found = Semester.try_parse(year, term)
+    assert found is not None and found.code == code

@@ -114,13 +114,16 @@ class Semester:
         """Parse a semester from one text, or from a 学年 text plus a separate 学期 text.
 
         A school year (``2024-2025``) with 第二学期/春季 is the spring of its second year; a single
-        year with 春季 is read as a calendar year (2025年春季学期).
+        year with 春季 is read as a calendar year (2025年春季学期), with 第二学期 as a school year
+        (2024学年第二学期 is 2025-spring).
 
         >>> Semester.try_parse("2024-2025", "春季学期").code
         '2025-spring'
         >>> Semester.try_parse("2024-2025学年", "1").code
         '2024-autumn'
         >>> Semester.try_parse("2025", "春").code
+        '2025-spring'
+        >>> Semester.try_parse("2024学年", "第二学期").code
         '2025-spring'
         >>> Semester.try_parse("2025年", "") is None
         True
@@ -140,7 +143,19 @@ class Semester:
             return cls(distinct[0] if term == "autumn" else distinct[1], term)
         if len(distinct) > 1:
             return None  # 2024-2026学年, 2025-2024学年: not a school year
+        if term == "spring" and _is_ordinal(joined, term_text):
+            # 2024学年第二学期: a school year's second term falls in the next calendar year
+            return cls(years[0] + 1, term)
         return cls(years[0], term)
+
+
+def _is_ordinal(joined: str, term_text: str) -> bool:
+    """Whether the term is counted within a school year (第二学期, 下学期, 2) rather than named by
+    season (春季): then a single year is the school year's first."""
+    if any(word in joined for word in ("春", "秋", "spring", "autumn", "fall")):
+        return False
+    bare = unicodedata.normalize("NFKC", term_text).strip()
+    return "学期" in joined or bare in ("1", "2", "一", "二")
 
 
 def _term_of(joined: str, term_text: str) -> Term | None:

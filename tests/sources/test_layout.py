@@ -56,3 +56,19 @@ def test_numbered_member_columns(rules: Rules, label: str) -> None:
 def test_instructions_sheet_is_not_a_source(rules: Rules) -> None:
     head = [["填表说明"], ["1. 身份证号请填写 18 位"], ["2. 姓名与户口本一致"]]
     assert detect_layouts(head, "说明", "x.xlsx", rules.sources, HeaderMapper(rules.sources)) == []
+
+
+@pytest.mark.parametrize(("label", "expected"), [
+    ("成员姓名1", ("成员1", "name")),
+    ("家庭成员身份证号2", ("成员2", "id_number")),
+    ("姓名2", ("成员2", "name")),
+    ("与户主关系3", ("成员3", "relation")),
+    ("户主姓名", (None, "head_name")),
+    ("联系电话1", (None, None)),
+    ("父亲身份证号", ("父亲", "id_number")),
+    ("学生身份证号码（必填）", (None, "id_number")),
+    ("家长姓名", (None, "guardian_name")),
+])
+def test_numbered_named_and_unlisted_columns(rules: Rules, label: str,
+                                             expected: tuple[str | None, str | None]) -> None:
+    assert HeaderMapper(rules.sources).map_cell(label, None) == expected

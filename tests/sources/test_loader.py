@@ -98,3 +98,25 @@ def test_aid_semester_from_year_and_term_or_date(tmp_path: Path, rules: Rules) -
     ])
     records = _records(tmp_path, rules)
     assert [r["semester"] for r in records] == ["2025-spring", "2024-autumn", "?"]
+
+
+def test_long_roster_without_household_number_groups_by_head_rows(tmp_path: Path,
+                                                                  rules: Rules) -> None:
+    write_csv(tmp_path / "低保.csv", [
+        ["姓名", "身份证号", "与户主关系", "保障类别"],
+        ["王大", HEAD, "户主", "农村低保"], ["王芳", CHILD, "之女", ""],
+        ["李大", make_id("611022", "19700101", "331"), "户主", "农村低保"],
+    ])
+    records = _records(tmp_path, rules)
+    keys = [r["household_key"] for r in records]
+    assert keys[0] == keys[1] != keys[2]
+
+
+def test_risk_elimination_date_means_eliminated(tmp_path: Path, rules: Rules) -> None:
+    write_csv(tmp_path / "监测户.csv", [
+        ["户编号", "姓名", "身份证号", "监测对象类别", "风险消除时间"],
+        ["M1", "王芳", CHILD, "边缘易致贫户", "2024-06-30"],
+        ["M2", "王大", HEAD, "突发严重困难户", ""],
+    ])
+    records = _records(tmp_path, rules)
+    assert [r["risk_eliminated"] for r in records] == ["是", ""]

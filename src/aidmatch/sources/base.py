@@ -151,6 +151,21 @@ def first_category(value: str, categories: dict[str, tuple[str, ...]]) -> list[s
     return found
 
 
+def _households_by_sequence(extract: Extract) -> list[str]:
+    """A long roster without 户编号: each 户主 row starts a household that runs until the next
+    (the order rosters are printed in). Without 户主 rows nothing is inferred."""
+    relations = extract.values.get("relation", [])
+    if not any(r.strip() == "户主" for r in relations):
+        return [""] * len(extract)
+    keys: list[str] = []
+    current = ""
+    for row, relation in zip(extract.rows, relations, strict=True):
+        if relation.strip() == "户主":
+            current = f"序:{extract.file_id}:{extract.sheet.name}:{row}"
+        keys.append(current)
+    return keys
+
+
 class SourceSystem:
     """The default behaviour; subclasses add what their system's columns mean."""
 
@@ -222,6 +237,8 @@ class SourceSystem:
             ]
         elif any(keys):
             keys = [f"户:{extract.file_id}:{k}" if k and ":" not in k else k for k in keys]
+        elif self.source.groups == "persons":
+            keys = _households_by_sequence(extract)
         return pa.array([k or None for k in keys], pa.string())
 
     def specific(self, extract: Extract, context: FinishContext,

@@ -90,6 +90,12 @@ class HeaderMapper:
         self._member_re = re.compile(
             "^(?:" + "|".join(map(re.escape, words)) + r")[(\[]?(\d+|[一二三四五六七八九十]+)[)\]]?(.*)$"
         )
+        # 成员姓名1 / 家庭成员身份证号2: the number after the field
+        self._member_suffix_re = re.compile(
+            "^(?:" + "|".join(map(re.escape, words)) + r")(.+?)[(\[]?(\d+)[)\]]?$"
+        )
+        # 姓名2 / 身份证号码3 on their own: a numbered person column
+        self._numbered_re = re.compile(r"^(.+?)[(\[]?([1-9][0-9]?)[)\]]?$")
         self._group_label_re = re.compile(
             "^(?:" + "|".join(map(re.escape, words)) + r")[(\[]?(\d+|[一二三四五六七八九十]+)[)\]]?"
             r"(?:信息|情况)?$"
@@ -133,6 +139,12 @@ class HeaderMapper:
             field = self._group_field(rest)
             if number and field:
                 return f"成员{number}", field
+        for pattern in (self._member_suffix_re, self._numbered_re):
+            match = pattern.match(label)
+            if match and not match.group(1).startswith("户主"):
+                field = self._group_field(match.group(1).lstrip("的"))
+                if field and self.rules.synonyms.get(label) is None:
+                    return f"成员{int(match.group(2))}", field
         for word in sorted(self.rules.named_groups, key=len, reverse=True):
             if label.startswith(word) and len(label) > len(word):
                 field = self._group_field(label[len(word):].lstrip("的"))

@@ -32,6 +32,18 @@ def policy_status(text: str) -> str | None:
     return cleaned or None
 
 
+def risk_eliminated(text: str) -> str:
+    """是/否/'' for 风险是否消除; a date there (风险消除时间) means the risk was eliminated.
+
+    >>> risk_eliminated("已消除"), risk_eliminated("否"), risk_eliminated("2024-05-10"), risk_eliminated("")
+    ('是', '否', '是', '')
+    """
+    answer = values.parse_yes_no(text)
+    if answer:
+        return answer
+    return "是" if dates.parse(text) is not None else ""
+
+
 def sheet_label(extract: Extract) -> str:
     """The sheet name, or for a CSV the part of its file name after the last _ or - (Excel and
     export tools name a saved sheet ``workbook_sheet.csv``)."""
@@ -86,7 +98,7 @@ class RosterSystem(SourceSystem):
         return {
             "categories": pa.array(result, pa.list_(pa.string())),
             "policy_status": mapped(v.get("policy_status", blank), policy_status, pa.string()),
-            "risk_eliminated": mapped(v.get("risk_eliminated", blank), values.parse_yes_no,
+            "risk_eliminated": mapped(v.get("risk_eliminated", blank), risk_eliminated,
                                        pa.string()),
             "end_date": mapped(v.get("end_date", blank), dates.parse, pa.date32()),
         }
