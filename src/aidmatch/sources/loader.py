@@ -197,6 +197,16 @@ def load_inputs(
     return LoadResult(files, records, family, rejects, notes)
 
 
+# Fields whose column choice changes a decision; a second column for anything else is not worth a
+# note in the summary.
+_DECISIVE_FIELDS = frozenset({
+    "name", "id_number", "student_no", "cert_no", "status", "boarding", "grade", "school",
+    "amount", "programme", "school_year", "term", "pay_date", "household_id", "relation",
+    "category", "security_status", "household_type", "monitor_type", "risk_eliminated",
+    "policy_status", "end_date", "head_id_number", "head_name",
+})
+
+
 def _unrecognised(label: str, sheet: str, rules: Rules) -> InputError:
     expected = "；".join(
         f"{s.label}（如含 " + "、".join(
@@ -255,6 +265,8 @@ def _load_sheet(
     report.columns = "、".join(
         f"{c.header}→{c.group + '·' if c.group else ''}{c.field}" for c in best.columns if c.field)
     for field_name, columns in best.duplicate_fields:
+        if field_name not in _DECISIVE_FIELDS:
+            continue
         report.note += (f"列「{columns[0].header}」与「{columns[1].header}」都表示 {field_name}，"
                         f"使用前者；")
     if report.record_rows + report.rejected_rows != report.data_rows:
