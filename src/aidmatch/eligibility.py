@@ -16,8 +16,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pyarrow as pa
 
 from aidmatch.config import Rules
@@ -223,15 +221,9 @@ def gaps_sql() -> str:
     """
 
 
-def _register(steps: Steps, name: str, table: pa.Table) -> None:
-    steps.con.register(f"{name}_arrow", table)
-    steps.table(name, f"SELECT * FROM {name}_arrow")
-    steps.con.unregister(f"{name}_arrow")
-
-
 def _rule_tables(steps: Steps, rules: Rules, semester: Semester) -> None:
     groups = list(rules.policy.groups.values())
-    _register(steps, "group_rules", pa.table({
+    steps.from_arrow("group_rules", pa.table({
         "group_id": [g.id for g in groups],
         "label": [g.label for g in groups],
         "source": [g.source for g in groups],
@@ -240,7 +232,7 @@ def _rule_tables(steps: Steps, rules: Rules, semester: Semester) -> None:
     }))
     pairs = [(child, parent) for child, parents in rules.policy.household_parents.items()
              for parent in parents]
-    _register(steps, "household_parents", pa.table({
+    steps.from_arrow("household_parents", pa.table({
         "child": pa.array([c for c, _ in pairs], pa.string()),
         "parent": pa.array([p for _, p in pairs], pa.string()),
     }))
@@ -254,7 +246,7 @@ def _rule_tables(steps: Steps, rules: Rules, semester: Semester) -> None:
             "boarding": programme.boarding, "groups": list(programme.groups),
             "amount": rate.amount, "sort_order": order,
         })
-    _register(steps, "expected_programmes", pa.Table.from_pylist(rows, schema=pa.schema([
+    steps.from_arrow("expected_programmes", pa.Table.from_pylist(rows, schema=pa.schema([
         ("programme_id", pa.string()), ("label", pa.string()), ("stage", pa.string()),
         ("boarding", pa.bool_()), ("groups", pa.list_(pa.string())),
         ("amount", pa.decimal128(14, 2)), ("sort_order", pa.int32()),
@@ -275,4 +267,4 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     steps.table("gaps", gaps_sql())
 
 
-__all__ = ["VIA_LABELS", "Decimal", "decide"]
+__all__ = ["VIA_LABELS", "decide"]

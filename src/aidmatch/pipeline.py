@@ -76,12 +76,6 @@ def connect_work(temp_dir: Path | None = None, memory_limit: str | None = None
     return con
 
 
-def _register(steps: Steps, name: str, table: pa.Table) -> None:
-    steps.con.register(f"{name}_arrow", table)
-    steps.table(name, f"SELECT * FROM {name}_arrow")
-    steps.con.unregister(f"{name}_arrow")
-
-
 def reconcile(
     input_dir: Path,
     semester: Semester,
@@ -125,10 +119,10 @@ def reconcile(
         records, family = loaded.records, loaded.family
         if linkage == "vlookup":
             records, family = vlookup_records(records), vlookup_family(family)
-        _register(steps, "records", records)
+        steps.from_arrow("records", records)
         family = family.append_column(
             "family_id", pa.array(range(1, family.num_rows + 1), pa.int64()))
-        _register(steps, "family", family)
+        steps.from_arrow("family", family)
         stage("stage", loaded.records.num_rows)
         link_exact(steps, rules)
         stage("link", steps.count("links"))

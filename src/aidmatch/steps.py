@@ -50,6 +50,15 @@ class Steps:
         log.debug("step %-28s %9d rows %7.3fs", name, rows, elapsed)
         return rows
 
+    def from_arrow(self, name: str, table: pa.Table) -> int:
+        """A step whose table comes from Python (an Arrow table) rather than SQL."""
+        view = f"{name}_arrow"
+        self.con.register(view, table)
+        try:
+            return self.table(name, f"SELECT * FROM {view}")
+        finally:
+            self.con.unregister(view)
+
     def count(self, name: str) -> int:
         return int(scalar(self.con, f"SELECT count(*) FROM {name}") or 0)
 

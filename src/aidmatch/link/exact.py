@@ -278,9 +278,7 @@ def _score_candidate_names(steps: Steps) -> None:
         "name_score": pa.array(scores, pa.float64()),
         "name_level": pa.array(levels, pa.string()),
     })
-    steps.con.register("candidate_names_arrow", table)
-    steps.table("candidate_names", "SELECT * FROM candidate_names_arrow")
-    steps.con.unregister("candidate_names_arrow")
+    steps.from_arrow("candidate_names", table)
 
 
 def link_exact(steps: Steps, rules: Rules) -> None:
