@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -113,7 +115,10 @@ def reconcile(
     loaded = load_inputs(input_dir, rules, semester, overrides, progress)
     stage("load", loaded.records.num_rows)
 
-    con = connect_work(db_path.parent / ".aidmatch-tmp" if db_path else None)
+    # Spill space for stages larger than memory; it may hold personal data, so it is private to
+    # this run and removed at the end.
+    spill_dir = Path(tempfile.mkdtemp(prefix="aidmatch-spill-"))
+    con = connect_work(spill_dir)
     steps = Steps(con)
     try:
         records, family = loaded.records, loaded.family
@@ -160,6 +165,7 @@ def reconcile(
         return RunResult(summary, out_dir, db_path, run_id, gaps, stages, steps.records)
     finally:
         con.close()
+        shutil.rmtree(spill_dir, ignore_errors=True)
 
 
 def _notes(loaded: LoadResult) -> list[str]:
