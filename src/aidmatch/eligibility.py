@@ -4,7 +4,9 @@
                        (a long roster may write 户类型 on the 户主's row only)
 ``qualifying_records`` roster records that satisfy a group rule of ``rules/policy.yaml``
 ``identity_keys``      keys for matching people who are not students (a parent on a roster):
-                       the valid ID, and the first 15 digits + name (survives precision loss)
+                       the valid ID, the first 15 digits + name (survives precision loss), name +
+                       birth date (with the ID cells at most two digits apart: a typo)
+``person_matches``     pairs of roster records and registry family members that are one person
 ``key_group_evidence`` student × group × the roster record that qualified them, and how:
                        本人 (the student is on the roster), 家庭成员 (a registry family member is on
                        a household roster), 父母/监护人 (a parent holds a certificate: the registry's
@@ -20,6 +22,7 @@ import pyarrow as pa
 
 from aidmatch.config import Rules
 from aidmatch.errors import ConfigError
+from aidmatch.link.exact import digits_apart
 from aidmatch.semester import Semester
 from aidmatch.sources.base import RECORD_SCHEMA
 from aidmatch.steps import Steps
@@ -85,19 +88,45 @@ def qualifying_records_sql(rules: Rules, semester: Semester) -> tuple[str, list[
 
 
 def identity_keys_sql() -> str:
+    """Keys for recognising one person across rosters and the registry's family columns: the ID;
+    the first 15 digits + name (survives precision loss); name + birth date, which only counts
+    when the two ID cells are at most two digits apart (see ``person_matches``)."""
     return """
     WITH people AS (
-        SELECT 'record' AS kind, record_id AS person, id, id_status, id_prefix, name_key
+        SELECT 'record' AS kind, record_id AS person, id, id_status, id_prefix, id_compact,
+               birth_date, name_key
         FROM roster_rows
         UNION ALL
-        SELECT 'family', family_id, id, id_status, id_prefix, name_key FROM family
+        SELECT 'family', family_id, id, id_status, id_prefix, id_compact, birth_date, name_key
+        FROM family
+    ),
+    named AS (
+        SELECT * FROM people WHERE name_key <> '' AND NOT contains(name_key, '?')
     )
-    SELECT kind, person, 'id' AS key_type, id AS key FROM people WHERE id IS NOT NULL
+    SELECT kind, person, 'id' AS key_type, id AS key, id_compact AS compact
+    FROM people WHERE id IS NOT NULL
     UNION ALL
-    SELECT kind, person, 'prefix_name', left(coalesce(id, id_prefix), 15) || '|' || name_key
-    FROM people
-    WHERE name_key <> '' AND NOT contains(name_key, '?') AND (id IS NOT NULL OR (id_status = 'precision_lost'
-                                                  AND length(id_prefix) = 15))
+    SELECT kind, person, 'prefix_name', left(coalesce(id, id_prefix), 15) || '|' || name_key,
+           id_compact
+    FROM named
+    WHERE id IS NOT NULL OR (id_status = 'precision_lost' AND length(id_prefix) = 15)
+    UNION ALL
+    SELECT kind, person, 'name_birth', name_key || '|' || CAST(birth_date AS VARCHAR), id_compact
+    FROM named WHERE birth_date IS NOT NULL
+    """
+
+
+def person_matches_sql() -> str:
+    """Pairs of (kind, person) that are the same person by a shared key."""
+    close = digits_apart("a.compact", "b.compact")
+    return f"""
+    SELECT a.kind AS kind_a, a.person AS person_a, b.kind AS kind_b, b.person AS person_b,
+           first(a.key_type ORDER BY CASE a.key_type WHEN 'id' THEN 0 WHEN 'prefix_name' THEN 1
+                                       ELSE 2 END) AS key_type
+    FROM identity_keys a JOIN identity_keys b ON a.key_type = b.key_type AND a.key = b.key
+    WHERE NOT (a.kind = b.kind AND a.person = b.person)
+      AND (a.key_type <> 'name_birth' OR {close} <= 2)
+    GROUP BY ALL
     """
 
 
@@ -108,18 +137,13 @@ def key_group_evidence_sql() -> str:
         JOIN group_rules g USING (group_id)
     ),
     -- a roster record and a registry family member that are the same person
-    family_matches AS (
-        SELECT DISTINCT f.person AS family_id, r.person AS record_id,
-               first(f.key_type ORDER BY f.key_type) AS key_type
-        FROM identity_keys f JOIN identity_keys r
-          ON f.key_type = r.key_type AND f.key = r.key
-        WHERE f.kind = 'family' AND r.kind = 'record'
-        GROUP BY f.person, r.person
+    family_matches AS (  -- a registry family member and a roster record: the same person
+        SELECT person_a AS family_id, person_b AS record_id, key_type FROM person_matches
+        WHERE kind_a = 'family' AND kind_b = 'record'
     ),
     roster_matches AS (  -- two roster records that are the same person (a parent on two rosters)
-        SELECT DISTINCT a.person AS member_id, b.person AS record_id
-        FROM identity_keys a JOIN identity_keys b ON a.key_type = b.key_type AND a.key = b.key
-        WHERE a.kind = 'record' AND b.kind = 'record' AND a.person <> b.person
+        SELECT person_a AS member_id, person_b AS record_id FROM person_matches
+        WHERE kind_a = 'record' AND kind_b = 'record'
     ),
     own AS (
         SELECT l.student_id, q.group_id, q.record_id, 'self' AS via, l.method_first AS method,
@@ -129,8 +153,9 @@ def key_group_evidence_sql() -> str:
     ),
     through_family AS (
         SELECT rr.student_id, q.group_id, q.record_id, 'family' AS via,
-               CASE fm.key_type WHEN 'id' THEN '家庭成员身份证号' ELSE '家庭成员身份证前15位+姓名' END
-                   AS method,
+               CASE fm.key_type WHEN 'id' THEN '家庭成员身份证号'
+                    WHEN 'prefix_name' THEN '家庭成员身份证前15位+姓名'
+                    ELSE '家庭成员姓名+出生日期（证件号仅一两位不同）' END AS method,
                f.slot || ' ' || coalesce(f.relation, '') || ' ' || f.name AS detail
         FROM family f
         JOIN registry_rows rr ON rr.record_id = f.student_record_id
@@ -260,6 +285,7 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     sql, params = qualifying_records_sql(rules, semester)
     steps.table("qualifying_records", sql, params)
     steps.table("identity_keys", identity_keys_sql())
+    steps.table("person_matches", person_matches_sql())
     steps.table("key_group_evidence", key_group_evidence_sql(),
                 [list(rules.policy.registry_parent_relations)])
     steps.table("student_groups", student_groups_sql())

@@ -156,8 +156,9 @@ def test_classify(raw: object, status: str, value: str, prefix: str, born: dt.da
 
 
 def test_every_status_has_a_chinese_label() -> None:
+    # classify's statuses, plus other_person which the loaders set (someone else's ID in the cell)
     assert set(STATUS_LABELS) == {"valid", "bad_checksum", "precision_lost", "bad_date",
-                                  "wrong_length", "bad_format", "blank"}
+                                  "wrong_length", "bad_format", "blank", "other_person"}
     assert all(_has_cjk(label) for label in STATUS_LABELS.values())
 
 

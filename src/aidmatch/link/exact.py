@@ -153,7 +153,7 @@ def record_keys_sql() -> str:
     """
 
 
-def _digits_apart(left: str, right: str) -> str:
+def digits_apart(left: str, right: str) -> str:
     """How many positions two ID strings differ in; unequal lengths count as far apart.
 
     Written with list functions rather than DuckDB's ``hamming``, which raises on unequal
@@ -196,17 +196,17 @@ def candidates_sql() -> str:
     WHERE list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'name_school'])
        OR s.id IS NULL
        OR NOT (
-            (r.id IS NOT NULL AND {_digits_apart('r.id', 's.id')} > 2
+            (r.id IS NOT NULL AND {digits_apart('r.id', 's.id')} > 2
              AND r.id NOT IN (SELECT id FROM student_ids)
              AND NOT EXISTS (SELECT 1 FROM family_ids fi
                              WHERE fi.student_id = p.student_id AND fi.id = r.id))
          OR (r.id_status = 'precision_lost' AND length(r.id_prefix) = 15
-             AND {_digits_apart('r.id_prefix', 'left(s.id, 15)')} > 2
+             AND {digits_apart('r.id_prefix', 'left(s.id, 15)')} > 2
              AND NOT EXISTS (SELECT 1 FROM family_ids fi
                              WHERE fi.student_id = p.student_id AND left(fi.id, 15) = r.id_prefix))
-         OR (r.id_status = 'bad_checksum' AND {_digits_apart('r.id_compact', 's.id')} > 2
+         OR (r.id_status = 'bad_checksum' AND {digits_apart('r.id_compact', 's.id')} > 2
              AND NOT EXISTS (SELECT 1 FROM family_ids fi WHERE fi.student_id = p.student_id
-                             AND {_digits_apart('r.id_compact', 'fi.id')} <= 2))
+                             AND {digits_apart('r.id_compact', 'fi.id')} <= 2))
        )
     """
 

@@ -15,6 +15,8 @@ these classes (:data:`STATUS_LABELS` gives the Chinese names):
 ``wrong_length``    digits, but not 15 or 18 of them
 ``bad_format``      other characters
 ``blank``           nothing
+``other_person``    (set by the loaders, not here) the row's own guardian or 户主 ID typed in the
+                    person's ID cell: valid, but someone else's
 
 Scalar functions follow python-stdnum's interface (``compact``, ``validate``, ``is_valid``,
 ``format``) and reuse ``stdnum.cn.ric`` for the check character:
@@ -60,6 +62,7 @@ STATUS_LABELS: dict[str, str] = {
     "wrong_length": "位数错误",
     "bad_format": "含非法字符",
     "blank": "空白",
+    "other_person": "是同一行监护人或户主的证件号",
 }
 
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)

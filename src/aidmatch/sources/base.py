@@ -80,6 +80,8 @@ FAMILY_SCHEMA = pa.schema(
         ("id_status", pa.string()),
         ("id", pa.string()),
         ("id_prefix", pa.string()),
+        ("id_compact", pa.string()),
+        ("birth_date", pa.date32()),
     ]
 )
 
@@ -151,6 +153,39 @@ def first_category(value: str, categories: dict[str, tuple[str, ...]]) -> list[s
     return found
 
 
+def _others_ids_set_aside(classified: pa.Table, extract: Extract) -> pa.Table:
+    """A person's ID cell holding the ID written in the same row for their guardian or their
+    户主 (when they are not the 户主) is someone else's: status ``other_person``, not used."""
+    n = len(extract)
+    own = classified.column("id").to_pylist()
+    others: list[set[str]] = [set() for _ in range(n)]
+    relations = extract.values.get("relation", [""] * n)
+    for field_name in ("guardian_id_number", "head_id_number"):
+        cells = extract.values.get(field_name)
+        if not cells or not any(cells):
+            continue
+        their = ids.classify_many(cells).column("id").to_pylist()
+        for i, theirs in enumerate(their):
+            if theirs and (field_name == "guardian_id_number"
+                           or relations[i].strip().lstrip("之") not in ("户主", "本人")):
+                others[i].add(theirs)
+    wrong = [bool(x) and x in o for x, o in zip(own, others, strict=True)]
+    if not any(wrong):
+        return classified
+    mask = pa.array(wrong)
+    replaced = {
+        "id_status": pc.if_else(mask, pa.scalar("other_person"), classified.column("id_status")),
+        "id": pc.if_else(mask, pa.scalar(None, pa.string()), classified.column("id")),
+        "id_prefix": pc.if_else(mask, pa.scalar(None, pa.string()), classified.column("id_prefix")),
+        "birth_date": pc.if_else(mask, pa.scalar(None, pa.date32()),
+                                 classified.column("birth_date")),
+        "sex": pc.if_else(mask, pa.scalar(None, pa.string()), classified.column("sex")),
+    }
+    for name, column in replaced.items():
+        classified = classified.set_column(classified.column_names.index(name), name, column)
+    return classified
+
+
 def _households_by_sequence(extract: Extract) -> list[str]:
     """A long roster without 户编号: each 户主 row starts a household that runs until the next
     (the order rosters are printed in). Without 户主 rows nothing is inferred."""
@@ -196,7 +231,7 @@ class SourceSystem:
         columns["name"] = norm_names
         columns["name_key"] = name_keys
         id_raw = self.identity_cells(extract)
-        classified = ids.classify_many(id_raw)
+        classified = _others_ids_set_aside(ids.classify_many(id_raw), extract)
         columns["id_raw"] = pa.array(id_raw, pa.string())
         for name in ("id_status", "id", "id_compact", "id_prefix", "sex"):
             columns[name] = classified.column(name).combine_chunks()

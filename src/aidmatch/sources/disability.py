@@ -27,8 +27,13 @@ class DisabilitySystem(SourceSystem):
         cert_cells = extract.values.get("cert_no", [""] * len(extract))
         chosen: list[str] = []
         for id_cell, cert in zip(id_cells, cert_cells, strict=True):
-            if cert.strip() and not ids.is_valid(id_cell) and ids.is_valid(ids.compact(cert)[:18]):
-                chosen.append(ids.compact(cert)[:18])
+            cert_id = ids.compact(cert)[:18]
+            if cert.strip() and not ids.is_valid(id_cell) and ids.is_valid(cert_id):
+                chosen.append(cert_id)
+            elif not id_cell.strip() and len(cert_id) == 18:
+                # Only a certificate, and its ID part is damaged: judge the ID part alone so a
+                # typo still leaves its birth date to match on.
+                chosen.append(cert_id)
             else:
                 chosen.append(id_cell or cert)
         return chosen

@@ -18,6 +18,12 @@ from aidmatch.sources.reading import Sheet
 
 # Row-level fields copied onto every person of a wide household row.
 _PERSON_FIELDS = ("name", "id_number", "relation", "birth_date", "sex", "cert_no")
+# What a long household roster writes once per household: on the 户主's row only when the sheet
+# had merged cells that were saved as CSV.
+_HOUSEHOLD_FIELDS = ("household_id", "household_type", "monitor_type", "risk_eliminated",
+                     "policy_status", "poverty_year", "category", "security_status", "start_date",
+                     "end_date", "members_count", "head_name", "head_id_number", "county", "town",
+                     "village")
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,9 @@ class RowExtractor:
                                       "head_id_number"}}
         total_words = self.rules.total_row_words
         footer_words = self.rules.footer_row_words
+        fill_down = (not self.wide and self.source.groups == "persons"
+                     and "relation" in self.row_fields)
+        head_row: dict[str, str] = {}
         for row_number, cells in sheet.iter_text_rows(first_data):
             out.data_rows += 1
             if not any(c.strip() for c in cells):
@@ -146,6 +155,8 @@ class RowExtractor:
                     column=name_col.header if name_col else ""))
                 continue
             shared_values = {f: self._cell(cells, self.row_fields[f]) for f in shared}
+            if fill_down:
+                head_row = self._fill_from_head(persons[0][1], shared_values, head_row)
             household = shared_values.get("household_id", "").strip()
             for slot, person in persons:
                 index = len(out.rows)
@@ -163,6 +174,22 @@ class RowExtractor:
                 if self.source.groups == "family":
                     self._family(cells, index, out)
         return out
+
+    def _fill_from_head(self, person: dict[str, str], shared: dict[str, str],
+                        head_row: dict[str, str]) -> dict[str, str]:
+        """Fill a member row's blank household cells from the 户主 row above it (merged cells
+        saved as CSV keep their value on the first row only). Returns the 户主 row in force."""
+        fields = [f for f in _HOUSEHOLD_FIELDS if f in self.row_fields]
+        if person.get("relation", "").strip().lstrip("之") in ("户主", "本人"):
+            return {f: person.get(f, "") for f in fields}
+        own_household = person.get("household_id", "").strip()
+        if head_row and own_household in ("", head_row.get("household_id", "").strip()):
+            for f in fields:
+                if not person.get(f, "").strip() and head_row.get(f, "").strip():
+                    person[f] = head_row[f]
+                    if f in shared:
+                        shared[f] = head_row[f]
+        return head_row
 
     def _reject(self, row: int, reason: str, column: str = "") -> Reject:
         return Reject(self.file_id, self.sheet.file_label, self.sheet.name, row, reason, column)

@@ -132,6 +132,8 @@ class RegistrySystem(SourceSystem):
                 "id_status": classified.column("id_status").combine_chunks(),
                 "id": classified.column("id").combine_chunks(),
                 "id_prefix": classified.column("id_prefix").combine_chunks(),
+                "id_compact": classified.column("id_compact").combine_chunks(),
+                "birth_date": classified.column("birth_date").combine_chunks(),
             },
             schema=FAMILY_SCHEMA,
         )
