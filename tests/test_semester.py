@@ -91,7 +91,7 @@ def test_junk_is_rejected_with_usage_error(text: str) -> None:
 @pytest.mark.parametrize(
     ("semester", "code", "label", "school_year", "start"),
     [
-        (S(2025, "spring"), "2025-spring", "2025年春季学期", "2024-2025", dt.date(2025, 2, 1)),
+        (S(2025, "spring"), "2025-spring", "2025年春季学期", "2024-2025", dt.date(2025, 3, 1)),
         (S(2024, "autumn"), "2024-autumn", "2024年秋季学期", "2024-2025", dt.date(2024, 9, 1)),
     ],
 )
@@ -172,9 +172,12 @@ def test_containing_agrees_with_start_and_end_outside_february(day: dt.date) -> 
 
 
 @pytest.mark.parametrize("day", [dt.date(2025, 2, 10), dt.date(2028, 2, 29)])
-def test_containing_agrees_with_start_and_end_in_february(day: dt.date) -> None:
+def test_february_is_the_break_before_spring(day: dt.date) -> None:
+    """The domain's semesters are Sep–Jan and Mar–Jul: February lies between them. A payment
+    dated then is for the coming spring; every other day lies inside its semester."""
     semester = Semester.containing(day)
-    assert semester.start <= day <= semester.end
+    assert semester == Semester(day.year, "spring")
+    assert semester.previous().end < day < semester.start
 
 
 @pytest.mark.parametrize("text", ["2024-2026学年第二学期", "2025-2024学年第二学期", "2025春秋"])

@@ -3,6 +3,7 @@
 ``roster_rows``        roster records with household attributes filled in from their household
                        (a long roster may write 户类型 on the 户主's row only)
 ``qualifying_records`` roster records that satisfy a group rule of ``rules/policy.yaml``
+``family_completed``   registry family members, a missing ID completed from a sibling's row
 ``identity_keys``      keys for matching people who are not students (a parent on a roster):
                        the valid ID, the first 15 digits + name (survives precision loss), name +
                        birth date (with the ID cells at most two digits apart: a typo)
@@ -87,6 +88,44 @@ def qualifying_records_sql(rules: Rules, semester: Semester) -> tuple[str, list[
     return " UNION ALL ".join(parts), params
 
 
+def family_completed_sql() -> str:
+    """Registry family members with their ID completed from a sibling's registry row.
+
+    Two students are siblings here when their rows list a family member with the same valid ID
+    (the mother, say). A member with no usable ID on one row (the father, ID blank) takes the
+    valid ID that the sibling's row gives a member of exactly the same name — when that is one
+    ID only. The row keeps its own ID whenever it has one.
+    """
+    return """
+    WITH fam AS (
+        SELECT f.*, rr.student_id FROM family f
+        JOIN registry_rows rr ON rr.record_id = f.student_record_id
+    ),
+    siblings AS (
+        SELECT DISTINCT a.student_id AS student, b.student_id AS sibling
+        FROM fam a JOIN fam b ON a.id = b.id AND a.student_id <> b.student_id
+        WHERE a.id IS NOT NULL
+    ),
+    fill AS (
+        SELECT m.family_id, min(o.id) AS id, count(DISTINCT o.id) AS options
+        FROM fam m
+        JOIN siblings sb ON sb.student = m.student_id
+        JOIN fam o ON o.student_id = sb.sibling AND o.name_key = m.name_key AND o.id IS NOT NULL
+        WHERE m.id IS NULL AND m.name_key <> '' AND NOT contains(m.name_key, '?')
+        GROUP BY m.family_id
+    )
+    SELECT f.* REPLACE (
+               coalesce(f.id, fill.id) AS id,
+               CASE WHEN fill.id IS NOT NULL THEN 'valid' ELSE f.id_status END AS id_status,
+               coalesce(fill.id, f.id_prefix) AS id_prefix,
+               coalesce(fill.id, f.id_compact) AS id_compact,
+               coalesce(f.birth_date, strptime(substr(fill.id, 7, 8), '%Y%m%d')::DATE)
+                   AS birth_date),
+           fill.id IS NOT NULL AS id_from_sibling
+    FROM family f LEFT JOIN fill ON fill.family_id = f.family_id AND fill.options = 1
+    """
+
+
 def identity_keys_sql() -> str:
     """Keys for recognising one person across rosters and the registry's family columns: the ID;
     the first 15 digits + name (survives precision loss); name + birth date, which only counts
@@ -98,7 +137,7 @@ def identity_keys_sql() -> str:
         FROM roster_rows
         UNION ALL
         SELECT 'family', family_id, id, id_status, id_prefix, id_compact, birth_date, name_key
-        FROM family
+        FROM family_completed
     ),
     named AS (
         SELECT * FROM people WHERE name_key <> '' AND NOT contains(name_key, '?')
@@ -156,8 +195,10 @@ def key_group_evidence_sql() -> str:
                CASE fm.key_type WHEN 'id' THEN '家庭成员身份证号'
                     WHEN 'prefix_name' THEN '家庭成员身份证前15位+姓名'
                     ELSE '家庭成员姓名+出生日期（证件号仅一两位不同）' END AS method,
-               f.slot || ' ' || coalesce(f.relation, '') || ' ' || f.name AS detail
-        FROM family f
+               f.slot || ' ' || coalesce(f.relation, '') || ' ' || f.name
+                   || CASE WHEN f.id_from_sibling THEN '，证件号取自兄弟姐妹的学籍记录' ELSE '' END
+                   AS detail
+        FROM family_completed f
         JOIN registry_rows rr ON rr.record_id = f.student_record_id
         JOIN family_matches fm ON fm.family_id = f.family_id
         JOIN q ON q.record_id = fm.record_id
@@ -284,6 +325,7 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     steps.table("roster_rows", roster_rows_sql())
     sql, params = qualifying_records_sql(rules, semester)
     steps.table("qualifying_records", sql, params)
+    steps.table("family_completed", family_completed_sql())
     steps.table("identity_keys", identity_keys_sql())
     steps.table("person_matches", person_matches_sql())
     steps.table("key_group_evidence", key_group_evidence_sql(),

@@ -28,6 +28,7 @@ from aidmatch.eligibility import decide
 from aidmatch.errors import InputError
 from aidmatch.link.baseline import vlookup_family, vlookup_records
 from aidmatch.link.exact import link_exact
+from aidmatch.link.households import link_households
 from aidmatch.outputs import lists
 from aidmatch.outputs.files import staged_output
 from aidmatch.outputs.summary import Summary, county_lines, link_method_counts
@@ -130,6 +131,8 @@ def reconcile(
         steps.from_arrow("family", family)
         stage("stage", loaded.records.num_rows)
         link_exact(steps, rules)
+        if linkage == "exact":
+            link_households(steps)
         stage("link", steps.count("links"))
         decide(steps, rules, semester)
         stage("decide", steps.count("gaps"))

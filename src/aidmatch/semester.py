@@ -2,8 +2,9 @@
 
 A semester is named by the calendar year it runs in: ``2024-autumn`` is 2024年秋季学期
 (2024-2025学年第一学期, Sep 2024 – Jan 2025) and ``2025-spring`` is 2025年春季学期
-(2024-2025学年第二学期, Feb – Aug 2025, teaching from about mid-February). The ranges cover the
-whole year without gaps: a payment date always falls in exactly one semester.
+(2024-2025学年第二学期, Mar – Jul 2025, the summer holiday included up to 31 August). February
+is the winter break between them: a payment dated then is for the coming spring semester
+(:meth:`Semester.containing`), and a roster entry that ended then ended before it.
 
 >>> Semester.parse("2025-spring")
 Semester(year=2025, term='spring')
@@ -67,7 +68,7 @@ class Semester:
 
     @property
     def start(self) -> dt.date:
-        return dt.date(self.year, 2, 1) if self.term == "spring" else dt.date(self.year, 9, 1)
+        return dt.date(self.year, 3, 1) if self.term == "spring" else dt.date(self.year, 9, 1)
 
     @property
     def end(self) -> dt.date:
@@ -85,7 +86,8 @@ class Semester:
 
     @classmethod
     def containing(cls, day: dt.date) -> Semester:
-        """The semester a payment date falls in (Feb–Aug spring, Sep–Jan autumn).
+        """The semester a payment date is for: Sep–Jan autumn, Mar–Aug spring, and the February
+        winter break the coming spring.
 
         >>> Semester.containing(dt.date(2025, 1, 10)).code
         '2024-autumn'

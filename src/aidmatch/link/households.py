@@ -1,0 +1,103 @@
+"""Recognising a household roster's member through their household, when their own ID is of no
+use (a whole file of IDs shown as ``6.11022E+17``, a blank, a typo).
+
+A roster record R is linked to registry student S when, exactly:
+
+- R's name is S's name, and
+- another member M of R's household has the name of one of S's registry family members F
+  (成员N, 父亲, 监护人 …), and
+- nothing contradicts it: M's and F's IDs (when both are known) are the same person's, R's ID
+  (valid, precision-lost or broken) is S's or within two digits of it or one of S's family
+  members' (a parent's ID in the child's row), R's birth date (when R has no valid ID) is S's,
+- and it is the only such student for R, and R the only such record for S in that household.
+
+Two names agreeing inside one household — the child's and a parent's — is evidence no VLOOKUP can
+use and a coincidence cannot fake. Steps: ``household_candidates``, ``household_links`` (then
+appended to ``links`` with the method 同户成员姓名).
+"""
+
+from __future__ import annotations
+
+from aidmatch.link.exact import digits_apart
+from aidmatch.steps import Steps
+
+METHOD = "同户成员姓名"
+
+
+def household_candidates_sql() -> str:
+    return f"""
+    WITH named AS (
+        SELECT * FROM records
+        WHERE source NOT IN ('registry', 'aid') AND household_key IS NOT NULL
+          AND name_key <> '' AND NOT contains(name_key, '?')
+    ),
+    unlinked AS (
+        SELECT * FROM named WHERE record_id NOT IN (SELECT record_id FROM links)
+    ),
+    family_of AS (
+        SELECT rr.student_id, f.family_id, f.slot, f.relation, f.name, f.name_key, f.id
+        FROM family f JOIN registry_rows rr ON rr.record_id = f.student_record_id
+        WHERE f.name_key <> '' AND NOT contains(f.name_key, '?')
+    ),
+    family_ids AS (SELECT DISTINCT student_id, id FROM family_of WHERE id IS NOT NULL)
+    SELECT u.record_id, s.student_id, m.record_id AS member_id, fa.slot,
+           coalesce(fa.relation, '') AS family_relation, fa.name AS family_name
+    FROM unlinked u
+    JOIN students s ON s.name_key = u.name_key
+    JOIN family_of fa ON fa.student_id = s.student_id
+    JOIN named m ON m.source = u.source AND m.household_key = u.household_key
+                AND m.record_id <> u.record_id AND m.name_key = fa.name_key
+    WHERE NOT (m.id IS NOT NULL AND fa.id IS NOT NULL AND m.id <> fa.id)
+      AND NOT (m.id_status = 'precision_lost' AND fa.id IS NOT NULL
+               AND NOT starts_with(fa.id, m.id_prefix))
+      AND NOT (u.id IS NOT NULL AND s.id IS NOT NULL AND u.id <> s.id
+               AND NOT EXISTS (SELECT 1 FROM family_ids fi
+                               WHERE fi.student_id = s.student_id AND fi.id = u.id))
+      AND NOT (u.id_status = 'precision_lost' AND s.id IS NOT NULL
+               AND NOT starts_with(s.id, u.id_prefix))
+      AND NOT (u.id_status = 'bad_checksum' AND s.id IS NOT NULL
+               AND {digits_apart('u.id_compact', 's.id')} > 2)
+      AND NOT (u.id IS NULL AND u.birth_date IS NOT NULL AND s.birth_date IS NOT NULL
+               AND u.birth_date <> s.birth_date)
+    """
+
+
+def household_links_sql() -> str:
+    return """
+    WITH pairs AS (
+        SELECT record_id, student_id,
+               first(trim(slot || ' ' || family_relation || ' ' || family_name)
+                     ORDER BY member_id) AS through
+        FROM household_candidates GROUP BY record_id, student_id
+    ),
+    one_student AS (
+        SELECT record_id FROM pairs GROUP BY record_id HAVING count(*) = 1
+    ),
+    one_record AS (
+        SELECT p.student_id, r.source, r.household_key FROM pairs p
+        JOIN records r USING (record_id)
+        GROUP BY p.student_id, r.source, r.household_key HAVING count(*) = 1
+    )
+    SELECT p.record_id, p.student_id, p.through
+    FROM pairs p
+    JOIN records r USING (record_id)
+    JOIN one_student USING (record_id)
+    JOIN one_record o ON o.student_id = p.student_id AND o.source = r.source
+                     AND o.household_key = r.household_key
+    """
+
+
+def link_households(steps: Steps) -> None:
+    """Add household-inferred links to ``links`` (and take them off the review list)."""
+    steps.table("household_candidates", household_candidates_sql())
+    steps.table("household_links", household_links_sql())
+    steps.con.execute(f"""
+        INSERT INTO links BY NAME
+        SELECT record_id, student_id,
+               ['{METHOD}（' || through || '）'] AS via_labels,
+               '{METHOD}' AS method_first, 2 AS strength, 1.0 AS name_score,
+               'same' AS name_level, NULL AS id_points_to
+        FROM household_links
+    """)
+    steps.con.execute("DELETE FROM link_review WHERE record_id IN "
+                      "(SELECT record_id FROM household_links)")
