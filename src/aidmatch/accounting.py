@@ -29,6 +29,8 @@ class SheetAccount:
     unlinked: int
     rejected: int
     records: int
+    columns: str = ""  # header → field, as recognised
+    unused_columns: str = ""  # headers no rule recognised
 
     @property
     def balanced(self) -> bool:
@@ -95,7 +97,8 @@ def account(steps: Steps, semester: Semester, sheets: list[SheetReport],
         rejected += extraction_rejects.get((report.file_id, report.sheet), 0)
         entry = SheetAccount(report.file_id, report.file, report.sheet, report.kind,
                              report.header_row or 0, report.data_rows, int(linked), int(unlinked),
-                             int(rejected), int(records or 0))
+                             int(rejected), int(records or 0), report.columns,
+                             report.unused_columns)
         if not entry.balanced:
             raise AssertionError(
                 f"行数不平衡：{report.file}「{report.sheet}」数据行 {entry.data_rows} ≠ "

@@ -65,6 +65,8 @@ class Summary:
             where = f"{s.file}「{s.sheet}」" if s.sheet else s.file
             lines.append(f"  {where}：{s.kind}，表头第 {s.header_row} 行，数据 {s.data_rows} 行 = "
                          f"关联 {s.linked} + 未关联 {s.unlinked} + 剔除 {s.rejected}")
+            if s.unused_columns:
+                lines.append(f"      未使用的列：{s.unused_columns}")
         if self.link_methods:
             lines.append("")
             lines.append("关联方式：" + "，".join(f"{k} {v}" for k, v in self.link_methods.items()))

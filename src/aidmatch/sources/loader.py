@@ -47,6 +47,7 @@ class SheetReport:
     record_rows: int = 0  # data rows that gave at least one record
     evidence: str = ""
     columns: str = ""
+    unused_columns: str = ""  # headers no rule recognised: a new synonym may be needed
     note: str = ""
 
 
@@ -264,6 +265,10 @@ def _load_sheet(
     report.evidence = best.evidence
     report.columns = "、".join(
         f"{c.header}→{c.group + '·' if c.group else ''}{c.field}" for c in best.columns if c.field)
+    report.unused_columns = "、".join(
+        c.header for c in best.columns if not c.field and c.header.strip())
+    if report.unused_columns:
+        log.info("%s：未使用的列 %s", sheet.label, report.unused_columns)
     for field_name, columns in best.duplicate_fields:
         if field_name not in _DECISIVE_FIELDS:
             continue
