@@ -54,6 +54,12 @@ def _students() -> dict[str, Student]:
         Student("paid_other_semester", "褚五", make_id(DANFENG, "20121111", "666"), "七年级",
                 "丹凤中学"),
         Student("plain", "卫六", make_id(DANFENG, "20121212", "777"), "七年级", "丹凤中学"),
+        Student("household_only", "何小伟", make_id(DANFENG, "20130909", "135"), "五年级",
+                "龙驹寨小学"),
+        Student("household_negative", "严七", make_id(DANFENG, "20131010", "157"), "五年级",
+                "龙驹寨小学"),
+        Student("sibling_a", "孟一", make_id(DANFENG, "20110101", "173"), "八年级", "丹凤中学"),
+        Student("sibling_b", "孟二", make_id(DANFENG, "20140202", "184"), "四年级", "龙驹寨小学"),
     ]
     return {x.key: x for x in s}
 
@@ -64,10 +70,15 @@ PARENTS = {
     "li_mu": ("李母", make_id(DANFENG, "19860202", "222")),
     "chen_da": ("陈大", make_id(DANFENG, "19800303", "331")),
     "zhao_da": ("赵大", make_id(DANFENG, "19820404", "441")),
+    "he_fu": ("何父", make_id(DANFENG, "19810505", "551")),
+    "yan_fu": ("严父", make_id(DANFENG, "19830606", "571")),
+    "meng_fu": ("孟父", make_id(DANFENG, "19790707", "591")),
+    "meng_mu": ("孟母", make_id(DANFENG, "19800808", "602")),
 }
 # Students the exports make gaps, and those that must not be.
 EXPECTED_GAPS = {"dibao_member", "child_of_disabled", "twin_b", "disabled",
-                 "household_filled", "paid_other_semester"}
+                 "household_filled", "paid_other_semester", "household_only", "sibling_a",
+                 "sibling_b"}
 
 
 def write_mini_exports(folder: Path) -> Path:
@@ -75,18 +86,42 @@ def write_mini_exports(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     st = STUDENTS
     registry_header = ["序号", "学籍号", "姓名", "身份证件号", "学籍状态", "就读方式", "年级",
-                       "班级", "学校名称", "区县", "姓名", "关系", "身份证件号"]
+                       "班级", "学校名称", "区县", "姓名", "关系", "身份证件号", "姓名", "关系",
+                       "身份证件号"]
     rows: list[list[object]] = [["丹凤县2025年春季学期学生名单"],
-                                ["学生基本信息", *[None] * 9, "家庭成员1", None, None],
+                                ["学生基本信息", *[None] * 9, "家庭成员1", None, None,
+                                 "家庭成员2", None, None],
                                 registry_header]
-    family = {"dibao_member": PARENTS["wang_da"], "child_of_disabled": PARENTS["li_mu"]}
+    p = PARENTS
+    family: dict[str, list[tuple[str, str, str]]] = {
+        "dibao_member": [(p["wang_da"][0], "父亲", p["wang_da"][1])],
+        "child_of_disabled": [(p["li_mu"][0], "母亲", p["li_mu"][1])],
+        "household_only": [(p["he_fu"][0], "父亲", p["he_fu"][1])],
+        "household_negative": [(p["yan_fu"][0], "父亲", p["yan_fu"][1])],
+        "sibling_a": [(p["meng_fu"][0], "父亲", p["meng_fu"][1]),
+                      (p["meng_mu"][0], "母亲", p["meng_mu"][1])],
+        # the father's ID left blank on this row: the sibling's row has it
+        "sibling_b": [(p["meng_fu"][0], "父亲", ""), (p["meng_mu"][0], "母亲", p["meng_mu"][1])],
+    }
     for n, s in enumerate(st.values(), 1):
-        parent = family.get(s.key, ("", ""))
-        relation = "父亲" if s.key == "dibao_member" else "母亲" if parent[0] else ""
+        members = family.get(s.key, [])
+        cells = [cell for member in members for cell in member]
+        cells += [""] * (6 - len(cells))
         rows.append([n, s.student_no, s.name, s.id, s.status, s.boarding, s.grade, "1班", s.school,
-                     "丹凤县", parent[0], relation, parent[1]])
+                     "丹凤县", *cells])
     write_xlsx(folder / "学籍名单.xlsx", {"填表说明": [["请勿修改表头"]], "学生": rows},
-               merges={"学生": [(1, 0, 1, 9), (1, 10, 1, 12)]})
+               merges={"学生": [(1, 0, 1, 9), (1, 10, 1, 12), (1, 13, 1, 15)]})
+
+    # 扶贫 CSV whose IDs all went through Excel as numbers: only the region code is left.
+    sci = "6.11022E+17"
+    write_csv(folder / "脱贫户（数字格式）.csv", [
+        ["户编号", "姓名", "身份证号", "与户主关系", "户类型"],
+        ["S1", p["he_fu"][0], sci, "户主", "脱贫户"], ["S1", st["household_only"].name, sci, "之子",
+                                                     "脱贫户"],
+        # 严七's name, but no member is one of 严七's registry family: not 严七
+        ["S2", "严叔", sci, "户主", "脱贫户"], ["S2", st["household_negative"].name, sci, "之侄",
+                                            "脱贫户"],
+    ])
 
     # 民政 低保, wide layout with a title, 填报单位 row, an ID stored as an Excel number and a 合计 row.
     wang_da = PARENTS["wang_da"]
@@ -145,6 +180,7 @@ def write_mini_exports(folder: Path) -> Path:
         ["姓名", "残疾人证号", "残疾类别", "残疾等级"],
         [PARENTS["li_mu"][0], PARENTS["li_mu"][1] + "42", "肢体", "二级"],
         [st["disabled"].name, st["disabled"].id + "51", "智力", "一级"],
+        [PARENTS["meng_fu"][0], PARENTS["meng_fu"][1] + "43", "肢体", "三级"],
     ])
 
     # 资助: payments of this semester and one of the previous semester.

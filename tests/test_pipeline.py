@@ -54,6 +54,24 @@ def test_gap_list_columns_and_evidence(run: RunResult) -> None:
     assert rows["郑一"]["困难类型"] == "家庭经济困难残疾学生"
 
 
+def test_household_recognises_a_member_whose_id_is_lost(run: RunResult) -> None:
+    rows = {r["姓名"]: r for r in read_csv(run.out_dir / "gaps.csv")}
+    he = rows["何小伟"]
+    assert he["困难类型"] == "脱贫家庭学生"
+    assert "同户成员姓名（成员1 父亲 何父）" in he["匹配方式"]
+    # the same name in a household with none of the student's family is not the student
+    assert "严七" not in rows
+    matches = read_csv(run.out_dir / "matches.csv")
+    assert all(m["记录姓名"] != "严七" for m in matches)
+
+
+def test_parent_id_completed_from_a_siblings_registry_row(run: RunResult) -> None:
+    rows = {r["姓名"]: r for r in read_csv(run.out_dir / "gaps.csv")}
+    assert rows["孟一"]["困难类型"] == rows["孟二"]["困难类型"] == "残疾人子女"
+    assert "证件号取自兄弟姐妹的学籍记录" in rows["孟二"]["匹配方式"]
+    assert "兄弟姐妹" not in rows["孟一"]["匹配方式"]
+
+
 def test_twin_id_in_the_other_twins_row_goes_to_the_named_twin(run: RunResult) -> None:
     matches = read_csv(run.out_dir / "matches.csv")
     twin_row = next(m for m in matches if m["记录姓名"] == "吴子轩")
@@ -126,6 +144,7 @@ def test_vlookup_baseline_misses_what_normalisation_finds(mini_exports: Path,
     # IDs with spaces (王芳, 陈小龙) are not found on the rosters; the twin's row goes by ID alone;
     # payments found only by 学籍号 or a precision-lost ID look unpaid; a roster row with the wrong
     # name is taken at face value.
-    assert EXPECTED_GAPS - found == {"dibao_member", "household_filled", "twin_b"}
+    assert EXPECTED_GAPS - found == {"dibao_member", "household_filled", "twin_b",
+                                     "household_only", "sibling_b"}
     assert found - EXPECTED_GAPS == {"twin_a", "paid_by_student_no", "orphan_paid_lost_id",
                                      "name_conflict"}

@@ -186,7 +186,7 @@ def key_group_evidence_sql() -> str:
     ),
     own AS (
         SELECT l.student_id, q.group_id, q.record_id, 'self' AS via, l.method_first AS method,
-               NULL AS detail
+               l.detail
         FROM links l JOIN q USING (record_id)
         WHERE q.scope IN ('person', 'household')
     ),

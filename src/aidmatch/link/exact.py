@@ -241,7 +241,8 @@ def links_sql() -> str:
            list_transform(t.via, lambda v: {via_labels}) AS via_labels,
            {_label_case('t.via[1]', METHOD_LABELS)} AS method_first,
            t.strength, t.name_score, t.name_level,
-           c.id_points_to
+           c.id_points_to,
+           NULL::VARCHAR AS detail  -- what else the link rests on (the household step fills it)
     FROM top t LEFT JOIN contradicted c USING (record_id)
     WHERE t.name_class > 0 AND t.tied = 1
     """

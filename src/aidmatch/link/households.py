@@ -93,10 +93,9 @@ def link_households(steps: Steps) -> None:
     steps.table("household_links", household_links_sql())
     steps.con.execute(f"""
         INSERT INTO links BY NAME
-        SELECT record_id, student_id,
-               ['{METHOD}（' || through || '）'] AS via_labels,
+        SELECT record_id, student_id, ['{METHOD}'] AS via_labels,
                '{METHOD}' AS method_first, 2 AS strength, 1.0 AS name_score,
-               'same' AS name_level, NULL AS id_points_to
+               'same' AS name_level, NULL AS id_points_to, through AS detail
         FROM household_links
     """)
     steps.con.execute("DELETE FROM link_review WHERE record_id IN "

@@ -93,6 +93,7 @@ def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> in
                   l.name_level, l.name_score,
                   CASE WHEN l.id_points_to IS NOT NULL
                        THEN '记录中的身份证号属于另一名学生（学生编号 ' || l.id_points_to || '），按姓名判定'
+                       WHEN l.detail IS NOT NULL THEN '同户：' || l.detail
                   END
            FROM links l JOIN records r USING (record_id) JOIN students s USING (student_id)
            ORDER BY r.file_id, r.sheet, r.row, r.slot"""
