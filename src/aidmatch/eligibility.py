@@ -233,20 +233,30 @@ def key_group_evidence_sql() -> str:
 
 
 def student_groups_sql() -> str:
+    """Per student: groups, and the evidence in a stable order (sources by file, sheet, row)."""
     return """
-    SELECT e.student_id,
-           list(DISTINCT e.group_id ORDER BY e.group_id) AS groups,
-           string_agg(DISTINCT g.label, '；' ORDER BY g.label) AS group_labels,
-           string_agg(DISTINCT r.file || CASE WHEN r.sheet <> '' THEN '「' || r.sheet || '」' ELSE '' END
-                      || '第' || r.row || '行' || CASE WHEN r.slot <> '' THEN '（' || r.slot || '）'
-                      ELSE '' END, '；') AS sources,
-           string_agg(DISTINCT e.method || CASE WHEN e.detail IS NOT NULL
-                      THEN '（' || e.detail || '）' ELSE '' END, '；') AS methods,
-           list(DISTINCT e.record_id ORDER BY e.record_id) AS evidence_records
-    FROM key_group_evidence e
-    JOIN group_rules g USING (group_id)
-    JOIN records r USING (record_id)
-    GROUP BY e.student_id
+    WITH evidence AS (
+        SELECT e.*, g.label, r.file_id, r.sheet, r.row, r.slot,
+               r.file || CASE WHEN r.sheet <> '' THEN '「' || r.sheet || '」' ELSE '' END
+                   || '第' || r.row || '行'
+                   || CASE WHEN r.slot <> '' THEN '（' || r.slot || '）' ELSE '' END AS source_text,
+               e.method || CASE WHEN e.detail IS NOT NULL THEN '（' || e.detail || '）' ELSE '' END
+                   AS method_text
+        FROM key_group_evidence e
+        JOIN group_rules g USING (group_id)
+        JOIN records r USING (record_id)
+    )
+    SELECT student_id,
+           list(DISTINCT group_id ORDER BY group_id) AS groups,
+           string_agg(DISTINCT label, '；' ORDER BY label) AS group_labels,
+           array_to_string(list_transform(
+               list_sort(list(DISTINCT {'file': file_id, 'sheet': sheet, 'row': row, 'slot': slot,
+                                        'text': source_text})),
+               lambda x: x.text), '；') AS sources,
+           string_agg(DISTINCT method_text, '；' ORDER BY method_text) AS methods,
+           list(DISTINCT record_id ORDER BY record_id) AS evidence_records
+    FROM evidence
+    GROUP BY student_id
     """
 
 
