@@ -261,13 +261,18 @@ def student_groups_sql() -> str:
 
 
 def paid_students_sql() -> str:
+    """Students paid this semester: their linked payments of the semester (rows of a file that
+    names no semester count) net above zero. A row without an amount counts as a payment; a 0
+    or a reversal (负数) cancelling the payment does not."""
     return """
     SELECT l.student_id, list(r.record_id ORDER BY r.record_id) AS aid_records,
-           sum(r.amount) AS amount, string_agg(DISTINCT r.programme, '；') AS programmes,
+           sum(r.amount) AS amount, string_agg(DISTINCT r.programme, '；' ORDER BY r.programme)
+               AS programmes,
            count(*) AS payments
     FROM links l JOIN records r USING (record_id)
     WHERE r.source = 'aid' AND (r.semester = ? OR r.semester IS NULL)
     GROUP BY l.student_id
+    HAVING sum(CASE WHEN r.amount IS NULL THEN 1 ELSE r.amount END) > 0
     """
 
 

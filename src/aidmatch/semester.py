@@ -33,8 +33,12 @@ from aidmatch.errors import UsageError
 
 Term = Literal["spring", "autumn"]
 
-_SPRING_WORDS = ("spring", "春", "第二学期", "下学期", "第2学期")
-_AUTUMN_WORDS = ("autumn", "fall", "秋", "第一学期", "上学期", "第1学期")
+_SPRING_WORDS = ("spring", "春", "第二学期", "下学期", "第2学期", "上半年")
+_AUTUMN_WORDS = ("autumn", "fall", "秋", "第一学期", "上学期", "第1学期", "下半年")
+# 2024-2025-2, 2024-2025(2), 2024-2025学年2: a school year and the number of its term
+_SCHOOL_YEAR_TERM = re.compile(
+    r"(?<![0-9])((?:19|20)[0-9]{2})\s*[-—–~至/]\s*((?:19|20)[0-9]{2})\s*(?:学年)?\s*"
+    r"[-—–(（_]?\s*(?:第)?\s*([12一二])\s*(?:学期)?\s*[)）]?\s*$")
 
 
 @functools.total_ordering
@@ -127,10 +131,18 @@ class Semester:
         '2025-spring'
         >>> Semester.try_parse("2024学年", "第二学期").code
         '2025-spring'
+        >>> Semester.try_parse("2024-2025-2").code, Semester.try_parse("2024-2025(1)").code
+        ('2025-spring', '2024-autumn')
+        >>> Semester.try_parse("2025年上半年").code
+        '2025-spring'
         >>> Semester.try_parse("2025年", "") is None
         True
         """
         joined = unicodedata.normalize("NFKC", f"{text} {term_text}").strip().lower()
+        coded = _SCHOOL_YEAR_TERM.search(joined.replace(" ", ""))
+        if coded and int(coded.group(2)) == int(coded.group(1)) + 1:
+            first = int(coded.group(1))
+            return cls(first, "autumn") if coded.group(3) in ("1", "一") else cls(first + 1, "spring")
         term = _term_of(joined, term_text)
         if term is None:
             return None
@@ -149,6 +161,15 @@ class Semester:
             # 2024学年第二学期: a school year's second term falls in the next calendar year
             return cls(years[0] + 1, term)
         return cls(years[0], term)
+
+
+def term_in(text: str) -> Term | None:
+    """The term a text names, whatever its year (春季学期 → spring).
+
+    >>> term_in("春季学期"), term_in("第一学期"), term_in("学生名单")
+    ('spring', 'autumn', None)
+    """
+    return _term_of(unicodedata.normalize("NFKC", text).strip().lower(), "")
 
 
 def _is_ordinal(joined: str, term_text: str) -> bool:

@@ -138,6 +138,10 @@ def record_keys_sql() -> str:
         UNION ALL
         SELECT record_id, 'student_no', student_no FROM others WHERE student_no IS NOT NULL
         UNION ALL
+        -- a 学籍号 cell holding the bare ID (no G): the ID, when the row has no ID of its own
+        SELECT record_id, 'id', student_no FROM others
+        WHERE id IS NULL AND regexp_full_match(student_no, '[0-9]{17}[0-9X]')
+        UNION ALL
         SELECT record_id, 'prefix_name', id_prefix || '|' || name_key FROM others
         WHERE id_status = 'precision_lost' AND length(id_prefix) = 15 AND name_key <> '' AND NOT contains(name_key, '?')
         UNION ALL

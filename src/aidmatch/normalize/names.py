@@ -7,6 +7,8 @@ comparison uses: the normalised name without dots, spaces or placeholder charact
 
 >>> normalize(" 王 芳 ")
 '王芳'
+>>> normalize("徐晓（学生）")
+'徐晓'
 >>> normalize("陳小龍")
 '陈小龙'
 >>> normalize("阿依古丽•买买提") == normalize("阿依古丽．买买提") == "阿依古丽·买买提"
@@ -47,6 +49,9 @@ _PLACEHOLDER_RE = re.compile(_PLACEHOLDER_PATTERN)
 _DOT_RE = re.compile(_DOT_PATTERN)
 _SPACE_RE = re.compile(_SPACE_PATTERN)
 _IDC_RE = re.compile(IDC_CLASS + "+")
+# A remark in brackets after a name (徐晓（学生）, 张三(已故)) is not part of it.
+_ANNOTATION_PATTERN = r"[(（\[【][^()（）\[\]【】]*[)）\]】]"
+_ANNOTATION_RE = re.compile(_ANNOTATION_PATTERN)
 _TRIM = MIDDLE_DOT + " "
 
 
@@ -58,6 +63,7 @@ def _converter() -> opencc.OpenCC:
 def _fold(text: str) -> str:
     """NFKC, dots unified, spaces dropped inside Chinese names (kept single elsewhere)."""
     text = unicodedata.normalize("NFKC", text)
+    text = _ANNOTATION_RE.sub("", text)
     text = _IDC_RE.sub(WILDCARD, text)  # a described character is a character we cannot show
     text = _DOT_RE.sub(MIDDLE_DOT, text)
     text = _SPACE_RE.sub("", text) if HAN_RE.search(text) else _SPACE_RE.sub(" ", text)
@@ -97,6 +103,7 @@ def normalize_many(raw: Sequence[object] | pa.Array) -> tuple[pa.Array, pa.Array
         [None if v is None else str(v) for v in raw], pa.string()
     )
     text = pc.utf8_normalize(pc.cast(array, pa.string()).fill_null(""), "NFKC")
+    text = pc.replace_substring_regex(text, _ANNOTATION_PATTERN, "")
     text = pc.replace_substring_regex(text, IDC_CLASS + "+", WILDCARD)
     text = pc.replace_substring_regex(text, _DOT_PATTERN, MIDDLE_DOT)
     has_han = pc.match_substring_regex(text, HAN_CLASS)

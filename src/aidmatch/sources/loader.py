@@ -27,7 +27,7 @@ from aidmatch.sources.layout import (
     detect_layouts,
     looks_like_people,
 )
-from aidmatch.sources.reading import TABLE_SUFFIXES, Sheet, read_table_file
+from aidmatch.sources.reading import ARCHIVE_SUFFIXES, TABLE_SUFFIXES, Sheet, read_table_file
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +75,12 @@ class LoadResult:
         return [s for f in self.files for s in f.sheets]
 
 
-def discover(input_dir: Path, overrides: Mapping[str, str]) -> tuple[list[tuple[Path, str | None]],
-                                                                     list[str]]:
-    """The table files to read (with a forced source kind where given) and notes on the rest."""
+def discover(input_dir: Path, overrides: Mapping[str, str]
+             ) -> tuple[list[tuple[Path, str | None]], list[str], list[AidmatchError]]:
+    """The table files to read (with a forced source kind where given), notes on the files that
+    are not tables, and problems: an archive may hold rosters, so it must be unpacked first."""
     notes: list[str] = []
+    problems: list[AidmatchError] = []
     forced: dict[Path, str] = {}
     for path_text, kind in overrides.items():
         path = Path(path_text)
@@ -97,6 +99,11 @@ def discover(input_dir: Path, overrides: Mapping[str, str]) -> tuple[list[tuple[
             if path.name.startswith("~$"):
                 notes.append(f"跳过 Excel 临时文件 {relative}（文件正被 Excel 打开）")
                 continue
+            if path.suffix.lower() in ARCHIVE_SUFFIXES:
+                problems.append(InputError(
+                    "这是压缩文件，其中的名单不会被读取", file=str(relative),
+                    hint="先解压到输入目录，再删除或移走压缩文件。"))
+                continue
             if path.suffix.lower() not in TABLE_SUFFIXES:
                 notes.append(f"跳过非表格文件 {relative}")
                 continue
@@ -106,7 +113,7 @@ def discover(input_dir: Path, overrides: Mapping[str, str]) -> tuple[list[tuple[
     for resolved, kind in forced.items():
         if resolved not in seen:
             found.append((resolved, kind))
-    return found, notes
+    return found, notes, problems
 
 
 def _label(path: Path, input_dir: Path) -> str:
@@ -137,12 +144,11 @@ def load_inputs(
         if kind not in rules.sources.sources:
             raise InputError(f"--source 指定了未知的名单类型「{kind}」",
                              hint="可用：" + "、".join(rules.sources.sources))
-    paths, notes = discover(input_dir, overrides)
-    if not paths:
+    paths, notes, problems = discover(input_dir, overrides)
+    if not paths and not problems:
         raise InputError("输入目录中没有 .xlsx、.xls 或 .csv 文件", file=str(input_dir))
     mapper = HeaderMapper(rules.sources)
     context = FinishContext(rules, semester)
-    problems: list[AidmatchError] = []
     files: list[InputFile] = []
     record_tables: list[pa.Table] = []
     family_tables: list[pa.Table] = []
@@ -183,7 +189,10 @@ def load_inputs(
                 family_tables.append(family)
                 rejects.extend(sheet_rejects)
         problems.extend(file_problems)
-        if recognised == 0 and not file_problems:
+        # A spreadsheet that gave nothing is an error (a roster skipped is children missed);
+        # a text file that is not a table at all (说明.txt) is only noted.
+        not_a_table = all(report.note.startswith(_NOT_A_TABLE) for report in input_file.sheets)
+        if recognised == 0 and not file_problems and not not_a_table:
             problems.append(_unrecognised(label, "", rules))
     raise_if_any(problems, "以下输入文件无法使用，请处理后重新运行", InputProblems)
     schema = RECORD_SCHEMA.append(pa.field("record_id", pa.int64()))
@@ -198,6 +207,7 @@ def load_inputs(
     return LoadResult(files, records, family, rejects, notes)
 
 
+_NOT_A_TABLE = "不是表格"
 # Fields whose column choice changes a decision; a second column for anything else is not worth a
 # note in the summary.
 _DECISIVE_FIELDS = frozenset({
@@ -232,9 +242,15 @@ def _load_sheet(
     kind_override: str | None,
 ) -> tuple[SheetReport, tuple[pa.Table, pa.Table] | None, list[Reject], AidmatchError | None]:
     report = SheetReport(input_file.file_id, input_file.label, sheet.name, None, None, len(sheet))
+    if sheet.hidden and kind_override is None:
+        report.note = "隐藏的工作表，已跳过（如需使用，请在 Excel 中取消隐藏）"
+        return report, None, [], None
     head = sheet.head(HEADER_SEARCH_ROWS + 1)
     if not any(cell.strip() for row in head for cell in row):
         report.note = "空白工作表，已跳过"
+        return report, None, [], None
+    if not sheet.name and not any(sum(1 for c in row if c.strip()) >= 2 for row in head):
+        report.note = _NOT_A_TABLE + "（没有分列的内容，如一段说明文字），已跳过"
         return report, None, [], None
     layouts = detect_layouts(head, sheet.name, input_file.path.name, rules.sources, mapper,
                              only_kind=kind_override)

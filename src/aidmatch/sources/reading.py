@@ -27,6 +27,7 @@ from aidmatch.errors import InputError
 log = logging.getLogger(__name__)
 
 EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+ARCHIVE_SUFFIXES = frozenset({".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz"})
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 TABLE_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
 
@@ -44,6 +45,7 @@ class Sheet:
     rows: Sequence[Sequence[object]]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     encoding: str = ""
+    hidden: bool = False
 
     @property
     def label(self) -> str:
@@ -150,7 +152,8 @@ def _read_excel(path: Path, label: str) -> list[Sheet]:
             merged = list(sheet.merged_cell_ranges or [])
         except Exception as exc:
             raise InputError(f"工作表无法读取（{exc}）", file=label, sheet=meta.name) from None
-        sheets.append(Sheet(path, label, meta.name, rows, merged))
+        hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
+        sheets.append(Sheet(path, label, meta.name, rows, merged, hidden=hidden))
     return sheets
 
 
@@ -224,16 +227,28 @@ def detect_encoding(data: bytes, label: str) -> str:
                          hint="用 Excel 打开后另存为 .xlsx 或「CSV UTF-8」。") from None
 
 
+def sniff_delimiter(sample: str) -> str:
+    """The separator of a delimited text: the candidate found on the most lines (ragged rows,
+    title lines and quoted commas do not fool it the way csv.Sniffer can be fooled).
+
+    >>> sniff_delimiter("标题" + chr(10) + "姓名;身份证号;停保日期" + chr(10) + "王芳;6110")
+    ';'
+    """
+    lines = [line for line in sample.splitlines()[:50] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for candidate in (",", "\t", ";", "|"):
+        counts = [line.count(candidate) for line in lines]
+        score = (sum(1 for c in counts if c > 0), sorted(counts)[len(counts) // 2] if counts else 0)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
 def _read_csv(path: Path, label: str) -> Sheet:
     data = path.read_bytes()
     encoding = detect_encoding(data, label)
     text = data.decode(encoding)
-    sample = text[:20000]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    delimiter = sniff_delimiter(text[:50000])
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:

@@ -10,6 +10,9 @@ when the row itself says nothing.
 
 from __future__ import annotations
 
+import datetime as dt
+import unicodedata
+
 import pyarrow as pa
 
 from aidmatch.normalize import dates, values
@@ -32,16 +35,31 @@ def policy_status(text: str) -> str | None:
     return cleaned or None
 
 
-def risk_eliminated(text: str) -> str:
-    """是/否/'' for 风险是否消除; a date there (风险消除时间) means the risk was eliminated.
+def risk_eliminated(text: str, semester_start: dt.date) -> str:
+    """是/否/'' for 风险是否消除 as of the semester: a date there (风险消除时间) counts when it is
+    not after the semester's start.
 
-    >>> risk_eliminated("已消除"), risk_eliminated("否"), risk_eliminated("2024-05-10"), risk_eliminated("")
-    ('是', '否', '是', '')
+    >>> start = dt.date(2025, 3, 1)
+    >>> [risk_eliminated(t, start) for t in ("已消除", "否", "风险消除", "未消除", "2024-05-10",
+    ...                                      "2025-09-30", "")]
+    ['是', '否', '是', '否', '是', '否', '']
     """
     answer = values.parse_yes_no(text)
     if answer:
         return answer
-    return "是" if dates.parse(text) is not None else ""
+    words = unicodedata.normalize("NFKC", text).strip()
+    day = dates.parse(words)
+    if day is not None:
+        return "是" if day <= semester_start else "否"
+    if any(negation in words for negation in ("未", "没", "不", "无")):
+        return "否"
+    if "消除" in words or "解除" in words:
+        return "是"
+    return ""
+
+
+# Values that say nothing about a row's category (a blank written out).
+_SAYS_NOTHING = frozenset({"", "无", "否", "/", "-", "—", "--", "空", "0", "不是", "暂无"})
 
 
 def sheet_label(extract: Extract) -> str:
@@ -88,18 +106,23 @@ class RosterSystem(SourceSystem):
                 for (_, category), flag in zip(filled, key[len(field_values):], strict=True):
                     if flag and category not in found:
                         found.append(category)
-                for category in sheet_cats:
-                    if category not in found:
-                        found.append(category)
-                if not found:
-                    found = list(context_cats)
+                # The main category column saying something else (户类型 一般农户) is the row's
+                # own word: the sheet or file name does not overrule it.
+                primary = key[0].strip() if field_values else ""
+                if found or primary in _SAYS_NOTHING:
+                    for category in sheet_cats:
+                        if category not in found:
+                            found.append(category)
+                    if not found:
+                        found = list(context_cats)
                 cache[key] = found
             result.append(cache[key])
         return {
             "categories": pa.array(result, pa.list_(pa.string())),
             "policy_status": mapped(v.get("policy_status", blank), policy_status, pa.string()),
-            "risk_eliminated": mapped(v.get("risk_eliminated", blank), risk_eliminated,
-                                       pa.string()),
+            "risk_eliminated": mapped(v.get("risk_eliminated", blank),
+                                      lambda t: risk_eliminated(t, context.semester.start),
+                                      pa.string()),
             "end_date": mapped(v.get("end_date", blank), dates.parse, pa.date32()),
         }
 
