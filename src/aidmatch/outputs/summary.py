@@ -5,6 +5,7 @@ summary.json."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,10 +85,12 @@ class Summary:
         return "\n".join(lines)
 
     def write(self, out: Path) -> None:
-        (out / "summary.txt").write_text(self.render() + "\n", encoding="utf-8-sig")
-        (out / "summary.json").write_text(
-            json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=str) + "\n",
-            encoding="utf-8")
+        text, data = out / "summary.txt", out / "summary.json"
+        text.write_text(self.render() + "\n", encoding="utf-8-sig")
+        data.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=str)
+                        + "\n", encoding="utf-8")
+        for path in (text, data):
+            os.chmod(path, 0o600)
 
 
 def county_lines(con: duckdb.DuckDBPyConnection) -> list[CountyLine]:

@@ -29,6 +29,13 @@ from aidmatch.synth.people import Person
 from aidmatch.synth.writers import DataRow, SlotRecord, Table
 
 HouseholdValues = Callable[[Household], dict[str, object]]
+
+
+def _roster_mode(rng: random.Random, category_sheets: float) -> str:
+    """How a roster is cut: one sheet per category, one combined list, or one file per category."""
+    if rng.random() < category_sheets:
+        return "sheets"
+    return "combined" if rng.random() < 0.5 else "files"
 _SCHOOL_STATUS = {"学前": "学前教育", "小学": "义务教育", "初中": "义务教育", "高中": "普通高中",
                   "中职": "中职"}
 
@@ -238,13 +245,7 @@ def write_poverty(ctx: ExportContext) -> None:
     monitored = [h for h in city.households if h.monitored]
     combined = [h for h in city.households if h.poverty or h.monitored]
     layout = ctx.profile.layout
-    roll = rng.random()
-    if roll < layout.category_sheets:
-        mode = "sheets"
-    elif rng.random() < 0.5:
-        mode = "combined"
-    else:
-        mode = "files"
+    mode = _roster_mode(rng, layout.category_sheets)
     split = layout.split
     if mode == "sheets":
         for label, part in split_by_county(rng, combined, _county, split):
@@ -368,13 +369,7 @@ def write_dibao(ctx: ExportContext, tekun_job: Callable[..., SheetJob | None]) -
     rng = ctx.rng("dibao")
     dibao = [h for h in city.households if h.dibao]
     layout = ctx.profile.layout
-    roll = rng.random()
-    if roll < layout.category_sheets:
-        mode = "sheets"
-    elif rng.random() < 0.5:
-        mode = "combined"
-    else:
-        mode = "files"
+    mode = _roster_mode(rng, layout.category_sheets)
     if mode == "files":
         for category in ("城市低保", "农村低保"):
             part = [h for h in dibao if h.dibao == category]
