@@ -30,7 +30,6 @@ from aidmatch.steps import Steps
 
 FILTERABLE_FIELDS = frozenset(RECORD_SCHEMA.names) - {"categories", "end_date", "birth_date",
                                                       "amount", "boarding", "row", "file_id"}
-VIA_LABELS = {"self": "本人", "family": "家庭成员", "parent": "父母/监护人"}
 _ATTRIBUTES = ("categories", "household_type", "monitor_type", "risk_eliminated", "policy_status",
                "security_status", "end_date")
 
@@ -350,4 +349,4 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     steps.table("gaps", gaps_sql())
 
 
-__all__ = ["VIA_LABELS", "decide"]
+__all__ = ["decide"]

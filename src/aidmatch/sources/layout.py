@@ -63,12 +63,6 @@ class Layout:
         return [(f, cols) for (_, f), cols in by_key.items() if len(cols) > 1]
 
 
-@dataclass(frozen=True)
-class Candidate:
-    layout: Layout
-    matched: int
-
-
 def _member_number(text: str) -> int | None:
     if text.isdigit():
         return int(text)
