@@ -246,6 +246,47 @@ def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
     click.echo(f"结果在 {out_dir / 'out'}：gaps.xlsx 可直接用 Excel 打开。")
 
 
+@main.command()
+@click.option("--semester", required=True, callback=_semester, help="学期，如 2025-spring。")
+@click.option("--county", default=None, help="只生成这个区县的核查包（默认：全市，每个区县一张工作表）。")
+@click.option("--mask", is_flag=True, help="身份证号打码（如 6110**********123X），用于发出县外的名单。")
+@click.option("--html", is_flag=True, help="生成一个网页（HTML，可离线打开）而不是 Excel 工作簿。")
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="输出文件（.xlsx，或 --html 时的 .html）。")
+@_db_option
+def report(semester: Semester, county: str | None, mask: bool, html: bool, out_file: Path,
+           db_path: Path) -> None:
+    """核查报告：汇总、漏助及其他核查项目（可填写核实结果）、与上学期对比。"""
+    from aidmatch.outputs.html import write_html
+    from aidmatch.outputs.report import load_report, write_workbook
+
+    data = load_report(db_path, semester, county=county, masked=mask)
+    if html:
+        write_html(data, out_file)
+    else:
+        write_workbook(data, out_file)
+    counts = "，".join(f"{c.finding.label} {len(c.rows)}" for c in data.findings)
+    click.echo(f"已生成 {out_file}（{data.title}：{counts}）")
+
+
+@main.group()
+def review() -> None:
+    """县级核实：导入填好核实结果的核查工作簿。"""
+
+
+@review.command("import")
+@click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_db_option
+@click.option("--reviewer", default=None, help="核实人（工作簿中没有填写「核实人」时使用；默认：当前系统用户）。")
+def review_import(workbook: Path, db_path: Path, reviewer: str | None) -> None:
+    """导入交回的核查工作簿（aidmatch report 生成），把核实结果记入数据库。"""
+    from aidmatch.review import import_review
+
+    result = import_review(workbook, db_path, reviewer)
+    click.echo(f"{result.semester.label}：读入 {result.rows_read} 个案例，记录 {result.recorded} 条核实结果，"
+               f"{result.unchanged} 条与已记录的相同，{result.open} 个仍待核实。")
+
+
 @main.group()
 def rules() -> None:
     """查看和检查规则（rules/ 目录）。"""

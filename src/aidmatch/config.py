@@ -110,6 +110,7 @@ class Programme:
     boarding: bool | None
     groups: tuple[str, ...]  # empty: every key group
     rates: tuple[Rate, ...]
+    names: tuple[str, ...] = ()  # what payment lists call it besides the label
 
     def rate_for(self, semester: Semester) -> Rate | None:
         """The rate in force in ``semester``: the latest whose start is not after it."""
@@ -475,7 +476,7 @@ def _parse_programmes(data: dict[str, Any], policy: Policy, check: _Checker) -> 
     for prog_id, spec in check.mapping(data.get("programmes"), "programmes").items():
         path = f"programmes.{prog_id}"
         table = check.mapping(spec, path)
-        check.only_keys(table, {"label", "stage", "boarding", "groups", "rates"}, path)
+        check.only_keys(table, {"label", "names", "stage", "boarding", "groups", "rates"}, path)
         stage = check.text(table.get("stage"), f"{path}.stage")
         if stage not in stages:
             check.problem(f"{path}.stage", f"未定义的学段「{stage}」（可用：{'、'.join(stages)}）")
@@ -525,6 +526,7 @@ def _parse_programmes(data: dict[str, Any], policy: Policy, check: _Checker) -> 
             boarding=boarding,
             groups=groups,
             rates=tuple(sorted(rates, key=lambda r: r.start)),
+            names=check.words(table.get("names"), f"{path}.names"),
         )
     return Programmes(
         version=check.text(data.get("version"), "version", "?"),

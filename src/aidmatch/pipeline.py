@@ -26,6 +26,7 @@ from aidmatch.accounting import account
 from aidmatch.config import Rules, load_rules
 from aidmatch.eligibility import decide
 from aidmatch.errors import InputError
+from aidmatch.findings import find
 from aidmatch.link.baseline import vlookup_family, vlookup_records
 from aidmatch.link.exact import link_exact
 from aidmatch.link.households import link_households
@@ -136,6 +137,8 @@ def reconcile(
         stage("link", steps.count("links"))
         decide(steps, rules, semester)
         stage("decide", steps.count("gaps"))
+        find(steps, rules, semester)
+        stage("findings", steps.count("cases"))
         extraction_rejects = Counter((r.file_id, r.sheet) for r in loaded.rejects)
         accounts = account(steps, semester, loaded.sheets, dict(extraction_rejects))
         summary = Summary(
@@ -153,6 +156,7 @@ def reconcile(
             lists.write_key_students(con, staging, masked)
             lists.write_matches(con, staging, masked)
             lists.write_review(con, staging, masked)
+            lists.write_findings(con, staging, masked)
             lists.write_rejects(con, staging, loaded.rejects)
             summary.write(staging)
             stage("outputs", gaps)

@@ -18,6 +18,8 @@ from typing import Any
 import duckdb
 
 from aidmatch.errors import AidmatchError
+from aidmatch.findings import FINDING_TABLES
+from aidmatch.review import ensure_review_tables
 from aidmatch.sources.extract import Reject
 from aidmatch.sources.loader import InputFile
 from aidmatch.steps import scalar
@@ -25,7 +27,7 @@ from aidmatch.steps import scalar
 SCHEMA_VERSION = 1
 # Work tables kept per semester (with a `run_semester` column in front).
 SEMESTER_TABLES = ("records", "family", "students", "links", "link_review", "key_group_evidence",
-                   "student_groups", "paid_students", "gaps", "record_states")
+                   "student_groups", "paid_students", "gaps", "record_states", *FINDING_TABLES)
 
 
 class StoreError(AidmatchError):
@@ -67,6 +69,7 @@ def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("""CREATE TABLE IF NOT EXISTS store.rejects (
         semester VARCHAR, file VARCHAR, sheet VARCHAR, "row" INTEGER, "column" VARCHAR,
         reason VARCHAR)""")
+    ensure_review_tables(con, "store")
 
 
 def save_run(

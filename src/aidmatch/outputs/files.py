@@ -43,7 +43,8 @@ def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object
     return count
 
 
-def _width(value: object) -> int:
+def text_width(value: object) -> int:
+    """Display width in Excel columns: a 汉字 counts two."""
     text = "" if value is None else str(value)
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
@@ -58,7 +59,7 @@ def write_xlsx(path: Path, sheet_name: str, headers: Sequence[str],
                                 "text_wrap": True, "valign": "vcenter"})
     text = workbook.add_format({"num_format": "@"})
     sheet.write_row(0, 0, headers, bold)
-    widths = [_width(h) for h in headers]
+    widths = [text_width(h) for h in headers]
     for r, row in enumerate(rows, 1):
         for c, value in enumerate(row):
             if value is None:
@@ -69,7 +70,7 @@ def write_xlsx(path: Path, sheet_name: str, headers: Sequence[str],
                 sheet.write_number(r, c, value)
             else:
                 sheet.write_string(r, c, str(value))
-            widths[c] = max(widths[c], min(_width(value), 60))
+            widths[c] = max(widths[c], min(text_width(value), 60))
     for c, width in enumerate(widths):
         sheet.set_column(c, c, width + 2, text if headers[c] in TEXT_COLUMNS else None)
     sheet.freeze_panes(1, 0)

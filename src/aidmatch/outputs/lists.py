@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from aidmatch.findings import FINDINGS, Finding
 from aidmatch.link.exact import NAME_LEVEL_LABELS
 from aidmatch.normalize.ids import STATUS_LABELS, mask
 from aidmatch.outputs.files import write_csv, write_xlsx
@@ -139,3 +140,33 @@ def write_rejects(con: duckdb.DuckDBPyConnection, out: Path,
         rows.append([file, sheet, row, "", reason, name, show_id(id_raw)])
     rows.sort(key=lambda r: (str(r[0]), str(r[1]), int(str(r[2]))))
     return write_csv(out / "rejects.csv", headers, rows)
+
+
+def finding_rows(con: duckdb.DuckDBPyConnection, finding: Finding, masked: bool,
+                 params: Sequence[object] = (), table: str | None = None) -> list[list[Any]]:
+    """A finding's cases as display rows (案例编号 first, then the finding's columns), from its
+    table or from ``table`` (a subquery over it, with ``params``)."""
+    show_id = _id_writer(masked)
+    columns = ", ".join(c.column for c in finding.columns)
+    rows = con.execute(f"SELECT case_key, {columns} FROM {table or finding.table}",
+                       list(params)).fetchall()
+    return [
+        [row[0], *(show_id(v) if c.is_id else _amount(v) if "amount" in c.column else v
+                   for c, v in zip(finding.columns, row[1:], strict=True))]
+        for row in rows
+    ]
+
+
+def finding_headers(finding: Finding) -> list[str]:
+    return ["案例编号", *(c.header for c in finding.columns)]
+
+
+def write_findings(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> dict[str, int]:
+    """One CSV per finding besides 漏助 (gaps.csv): not_enrolled_aid.csv, duplicate_aid.csv,
+    wrong_standard.csv, identity_errors.csv."""
+    counts: dict[str, int] = {}
+    for finding in FINDINGS:
+        if finding.csv:
+            counts[finding.code] = write_csv(out / finding.csv, finding_headers(finding),
+                                             finding_rows(con, finding, masked))
+    return counts

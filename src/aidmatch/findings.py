@@ -1,0 +1,345 @@
+"""What "precise" means besides 漏助: the review findings, as named DuckDB steps after ``decide``.
+
+``programme_names``        every name of every programme (label + ``names`` in programmes.yaml)
+``semester_payments``      this semester's payment rows, their student (if linked) and the
+                           programme their name and the student's stage point to
+``finding_gaps``           漏助 (the ``gaps`` of :mod:`aidmatch.eligibility`) as review cases
+``finding_not_enrolled``   非在读享受资助: paid, but 学籍状态 is not 在读, or not in the registry
+``finding_duplicates``     重复资助: one student paid twice for one programme this semester
+``finding_wrong_standard`` 标准不符: a programme the student's stage/就读方式/group does not get,
+                           or an amount other than the rate in ``rules/programmes.yaml``
+``finding_identity``       身份信息有误: payment or roster rows whose ID is invalid, lost its
+                           precision, belongs to another person, or contradicts the name
+``cases``                  one row per case of every finding, under a stable 案例编号
+
+Every finding row carries a 案例编号 (``case_key``) that the workbook shows and the review
+import looks up: ``<code>-<semester>-<10 hex>``, the hex part a hash of what the case is about
+(the student for 漏助 and 重复资助, the source row for the others), so rerunning a semester with
+the same inputs gives the same keys, and the same student's 漏助 has the same hex part in every
+semester (that is how semesters are compared).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from aidmatch.config import Rules
+from aidmatch.normalize.ids import STATUS_LABELS
+from aidmatch.semester import Semester
+from aidmatch.steps import Steps
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # what the user reads
+    column: str  # the finding table's column
+    is_id: bool = False  # an ID number: masked with --mask, written as text
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # the case key prefix
+    label: str  # 漏助, 非在读享受资助 …
+    table: str
+    csv: str  # file name in out/ ('' : written by outputs.lists itself, like gaps.csv)
+    columns: tuple[Column, ...]
+
+
+def _columns(*spec: tuple[str, str] | tuple[str, str, bool]) -> tuple[Column, ...]:
+    return tuple(Column(*item) for item in spec)
+
+
+_WHO = (("学籍号", "student_no"), ("身份证件号", "id_number", True), ("姓名", "name"),
+        ("区县", "county"), ("学校名称", "school"))
+_EVIDENCE = (("来源", "sources"), ("匹配方式", "methods"))
+
+GAPS = Finding("LZ", "漏助", "finding_gaps", "", _columns(
+    *_WHO, ("年级", "grade"), ("班级", "class_name"), ("学段", "stage"), ("就读方式", "boarding"),
+    ("困难类型", "group_labels"), ("建议资助项目", "expected_programmes"),
+    ("建议金额（元）", "expected_amount"), *_EVIDENCE))
+NOT_ENROLLED = Finding("FZ", "非在读享受资助", "finding_not_enrolled", "not_enrolled_aid.csv",
+                       _columns(*_WHO, ("资助项目", "programme"), ("资助金额（元）", "amount"),
+                                ("问题", "problem"), ("发放学校", "paying_school"), *_EVIDENCE))
+DUPLICATES = Finding("CF", "重复资助", "finding_duplicates", "duplicate_aid.csv", _columns(
+    *_WHO, ("资助项目", "programme"), ("发放次数", "payments"), ("合计金额（元）", "amount"),
+    ("问题", "problem"), *_EVIDENCE))
+WRONG_STANDARD = Finding("BZ", "标准不符", "finding_wrong_standard", "wrong_standard.csv",
+                         _columns(*_WHO, ("学段", "stage"), ("就读方式", "boarding"),
+                                  ("资助项目", "programme"), ("资助金额（元）", "amount"),
+                                  ("问题", "problem"), ("应发项目及标准", "expected"),
+                                  *_EVIDENCE))
+IDENTITY = Finding("SF", "身份信息有误", "finding_identity", "identity_errors.csv", _columns(
+    ("名单类型", "source_label"), ("姓名", "name"), ("证件号", "id_number", True),
+    ("问题", "problem"), ("区县", "county"), ("学校名称", "school"),
+    ("可能的学生学籍号", "student_no"), ("可能的学生姓名", "student_name"),
+    ("可能的学生身份证件号", "student_id_number", True), *_EVIDENCE))
+
+FINDINGS: tuple[Finding, ...] = (GAPS, NOT_ENROLLED, DUPLICATES, WRONG_STANDARD, IDENTITY)
+BY_CODE = {f.code: f for f in FINDINGS}
+# Tables the store keeps per semester (see store.SEMESTER_TABLES).
+FINDING_TABLES: tuple[str, ...] = (*(f.table for f in FINDINGS), "cases")
+
+SOURCE_LABELS = {"registry": "学籍", "aid": "资助", "poverty": "扶贫", "civil_assistance": "民政",
+                 "child_welfare": "儿童福利", "disability": "残联"}
+
+
+def source_text_sql(r: str) -> str:
+    """Where a record came from: 文件「工作表」第N行（位置）."""
+    return (f"{r}.file || CASE WHEN {r}.sheet <> '' THEN '「' || {r}.sheet || '」' ELSE '' END"
+            f" || '第' || {r}.row || '行'"
+            f" || CASE WHEN {r}.slot <> '' THEN '（' || {r}.slot || '）' ELSE '' END")
+
+
+def _method_sql(link: str) -> str:
+    return (f"coalesce({link}.method_first || CASE WHEN {link}.detail IS NOT NULL "
+            f"THEN '（' || {link}.detail || '）' ELSE '' END, '未关联到学籍')")
+
+
+def _case_key_sql(code: str, subject: str) -> str:
+    return f"'{code}-' || ? || '-' || left(md5({subject}), 10)"
+
+
+def _boarding_sql(column: str) -> str:
+    return f"CASE {column} WHEN true THEN '住校' WHEN false THEN '走读' ELSE '' END"
+
+
+def _clean_name_sql(column: str) -> str:
+    return f"regexp_replace(coalesce({column}, ''), '\\s+', '', 'g')"
+
+
+def semester_payments_sql() -> str:
+    """Payment rows of the semester (a file naming no semester counts), linked or not."""
+    return f"""
+    WITH pay AS (
+        SELECT r.*, l.student_id, {_method_sql('l')} AS method_text,
+               {_clean_name_sql('r.programme')} AS programme_name
+        FROM records r LEFT JOIN links l USING (record_id)
+        WHERE r.source = 'aid' AND (r.semester = ? OR r.semester IS NULL)
+    ),
+    matched AS (
+        SELECT p.record_id, min(n.programme_id) AS programme_id,
+               count(DISTINCT n.programme_id) AS options
+        FROM pay p JOIN students s USING (student_id)
+        JOIN programme_names n ON n.name = p.programme_name AND n.stage = s.stage
+        GROUP BY p.record_id
+    )
+    SELECT p.*, m.programme_id, coalesce(m.options, 0) AS programme_options
+    FROM pay p LEFT JOIN matched m USING (record_id)
+    """
+
+
+def finding_gaps_sql() -> str:
+    return f"""
+    SELECT {_case_key_sql('LZ', 'person_key')} AS case_key, student_id, person_key, student_no,
+           coalesce(id, id_raw) AS id_number, name, sex, county, school, grade, class_name, stage,
+           {_boarding_sql('boarding')} AS boarding, group_labels, expected_programmes,
+           expected_amount, sources, methods
+    FROM gaps
+    """
+
+
+def finding_not_enrolled_sql() -> str:
+    """Paid this semester but not 在读 (a student whose payments net to zero was not paid), or
+    in no registry at all (a row sent to link_review may be a registry student: not listed)."""
+    return f"""
+    SELECT {_case_key_sql('FZ', "coalesce(s.person_key, p.id, p.id_raw, p.name_key) || '|' || "
+                                "p.file || '|' || p.sheet || '|' || p.row || '|' || p.slot")}
+               AS case_key,
+           s.student_id, s.person_key, coalesce(s.student_no, p.student_no) AS student_no,
+           coalesce(s.id, p.id, p.id_raw) AS id_number, coalesce(s.name, p.name) AS name,
+           coalesce(s.county, p.county) AS county, coalesce(s.school, p.school) AS school,
+           p.programme_name AS programme, p.amount,
+           CASE WHEN s.student_id IS NULL THEN '学籍系统中没有此人'
+                ELSE '学籍状态：' || coalesce(s.status, '') END AS problem,
+           p.school AS paying_school, {source_text_sql('p')} AS sources, p.method_text AS methods,
+           p.record_id, p.file_id, p.file, p.sheet, p.row
+    FROM semester_payments p LEFT JOIN students s USING (student_id)
+    WHERE (p.amount IS NULL OR p.amount > 0)
+      AND ((s.student_id IS NOT NULL AND NOT s.enrolled
+            AND s.student_id IN (SELECT student_id FROM paid_students))
+           OR (s.student_id IS NULL
+               AND p.record_id NOT IN (SELECT record_id FROM link_review)))
+    ORDER BY coalesce(s.county, p.county, ''), coalesce(s.school, p.school, ''), p.file_id,
+             p.sheet, p.row, p.slot
+    """
+
+
+def finding_duplicates_sql() -> str:
+    """Two or more payments of one programme to one student, netting above one payment (a
+    reversal row cancelling the second one is not a double payment)."""
+    return f"""
+    WITH grouped AS (
+        SELECT student_id, coalesce(programme_id, programme_name) AS programme_key,
+               string_agg(DISTINCT programme_name, '、' ORDER BY programme_name) AS programme,
+               count(*) FILTER (amount IS NULL OR amount > 0) AS payments,
+               sum(amount) AS amount, max(amount) AS largest,
+               string_agg(DISTINCT school, '、' ORDER BY school) AS schools,
+               string_agg({source_text_sql('semester_payments')}, '；'
+                          ORDER BY file_id, sheet, row, slot) AS sources,
+               string_agg(DISTINCT method_text, '；' ORDER BY method_text) AS methods,
+               list(record_id ORDER BY record_id) AS records
+        FROM semester_payments
+        WHERE student_id IS NOT NULL
+        GROUP BY ALL
+        HAVING count(*) FILTER (amount IS NULL OR amount > 0) >= 2
+           AND (sum(amount) IS NULL OR sum(amount) > max(amount))
+    )
+    SELECT {_case_key_sql('CF', "s.person_key || '|' || g.programme_key")} AS case_key,
+           s.student_id, s.person_key, s.student_no, coalesce(s.id, s.id_raw) AS id_number,
+           s.name, s.county, s.school, g.programme, g.payments, g.amount,
+           '同一学期发放 ' || g.payments || ' 次'
+               || CASE WHEN contains(g.schools, '、') THEN '，发放学校：' || g.schools ELSE '' END
+               AS problem,
+           g.sources, g.methods, g.records
+    FROM grouped g JOIN students s USING (student_id)
+    ORDER BY coalesce(s.county, ''), coalesce(s.school, ''), s.name, s.student_id, g.programme
+    """
+
+
+def finding_wrong_standard_sql() -> str:
+    """Payments to enrolled, paid students whose programme or amount the rules do not expect.
+
+    The programme is recognised from its name and the student's 学段; it must suit the
+    student's 就读方式 (when the registry gives it) and, for group-only programmes, one of the
+    student's key groups; its amount must be the rate in force (programmes whose rate is set
+    locally are not checked for the amount).
+    """
+    return f"""
+    WITH expected AS (
+        SELECT s.student_id,
+               string_agg(e.label || '：' || coalesce(CAST(e.amount AS VARCHAR) || ' 元',
+                                                      '按当地标准'),
+                          '；' ORDER BY e.sort_order) AS expected
+        FROM students s
+        LEFT JOIN student_groups sg USING (student_id)
+        JOIN expected_programmes e ON e.stage = s.stage
+         AND (e.boarding IS NULL OR s.boarding IS NULL OR e.boarding = s.boarding)
+         AND (len(e.groups) = 0 OR list_has_any(e.groups, coalesce(sg.groups, [])))
+        GROUP BY s.student_id
+    ),
+    checked AS (
+        SELECT p.*, s.person_key, s.student_no AS registry_no, s.id AS student_id_number,
+               s.id_raw AS student_id_raw, s.name AS student_name, s.county AS student_county,
+               s.school AS student_school, s.stage AS student_stage,
+               s.boarding AS student_boarding, e.label AS programme_label,
+               e.amount AS rate, x.expected,
+               CASE
+                 WHEN p.programme_id IS NULL AND p.programme_name = '' THEN NULL
+                 WHEN p.programme_id IS NULL
+                   THEN '「' || p.programme_name || '」不是' || s.stage || '学生的资助项目'
+                 WHEN e.programme_id IS NULL
+                   THEN '「' || p.programme_name || '」本学期没有标准'
+                 WHEN e.boarding IS NOT NULL AND s.boarding IS NOT NULL
+                      AND e.boarding <> s.boarding
+                   THEN '学籍就读方式为' || {_boarding_sql('s.boarding')} || '，发放的是'
+                        || {_boarding_sql('e.boarding')} || '生的项目'
+                 WHEN len(e.groups) > 0
+                      AND NOT list_has_any(e.groups, coalesce(sg.groups, []))
+                   THEN '「' || e.label || '」只发给特定困难群体，该生不在其中'
+                 WHEN e.amount IS NOT NULL AND p.amount IS NOT NULL AND p.amount <> e.amount
+                   THEN '金额 ' || CAST(p.amount AS VARCHAR) || ' 元，标准 '
+                        || CAST(e.amount AS VARCHAR) || ' 元'
+               END AS problem
+        FROM semester_payments p
+        JOIN students s USING (student_id)
+        LEFT JOIN student_groups sg USING (student_id)
+        LEFT JOIN expected_programmes e USING (programme_id)
+        LEFT JOIN expected x USING (student_id)
+        WHERE s.enrolled AND s.stage IS NOT NULL AND (p.amount IS NULL OR p.amount > 0)
+          AND s.student_id IN (SELECT student_id FROM paid_students)
+    )
+    SELECT {_case_key_sql('BZ', "person_key || '|' || file || '|' || sheet || '|' || row || '|' "
+                                "|| slot")} AS case_key,
+           student_id, person_key, registry_no AS student_no,
+           coalesce(student_id_number, student_id_raw) AS id_number, student_name AS name,
+           student_county AS county, student_school AS school, student_stage AS stage,
+           {_boarding_sql('student_boarding')} AS boarding, programme_name AS programme, amount,
+           problem, coalesce(expected, '（无）') AS expected, {source_text_sql('checked')} AS sources,
+           method_text AS methods, record_id, file_id, file, sheet, row
+    FROM checked
+    WHERE problem IS NOT NULL
+    ORDER BY coalesce(county, ''), coalesce(school, ''), file_id, sheet, row, slot
+    """
+
+
+def finding_identity_sql() -> str:
+    """Payment and roster rows with an ID problem, with the student the linkage found (or the
+    first candidate it could not choose between)."""
+    labels = " ".join(f"WHEN '{k}' THEN '证件号{v}'" for k, v in STATUS_LABELS.items())
+    return f"""
+    WITH problems AS (
+        SELECT r.record_id, 'status' AS kind, CASE r.id_status {labels} END AS problem,
+               l.student_id
+        FROM records r LEFT JOIN links l USING (record_id)
+        WHERE r.source <> 'registry' AND r.id_status NOT IN ('valid', 'blank')
+        UNION ALL
+        SELECT l.record_id, 'points', '证件号属于另一名学生，按姓名等信息关联到此学生',
+               l.student_id
+        FROM links l WHERE l.id_points_to IS NOT NULL
+        UNION ALL
+        SELECT v.record_id, 'review', v.reason, v.student_id
+        FROM link_review v WHERE v.rank = 1
+    ),
+    per_record AS (
+        SELECT record_id, string_agg(DISTINCT problem, '；' ORDER BY problem) AS problem,
+               min(student_id) AS student_id
+        FROM problems GROUP BY record_id
+    )
+    SELECT {_case_key_sql('SF', "r.file || '|' || r.sheet || '|' || r.row || '|' || r.slot")}
+               AS case_key,
+           s.student_id, s.person_key, r.source, CASE r.source {' '.join(
+               f"WHEN '{k}' THEN '{v}'" for k, v in SOURCE_LABELS.items())} END AS source_label,
+           r.name, coalesce(r.id_raw, '') AS id_number, pr.problem,
+           coalesce(s.county, r.county) AS county, coalesce(s.school, r.school) AS school,
+           s.student_no, s.name AS student_name,
+           coalesce(s.id, s.id_raw) AS student_id_number, {source_text_sql('r')} AS sources,
+           CASE WHEN l.record_id IS NOT NULL THEN {_method_sql('l')}
+                WHEN pr.student_id IS NOT NULL THEN '待核实（无法确定是哪名学生）'
+                ELSE '未关联到学籍' END AS methods,
+           r.record_id, r.file_id, r.file, r.sheet, r.row
+    FROM per_record pr JOIN records r USING (record_id)
+    LEFT JOIN links l USING (record_id)
+    LEFT JOIN students s ON s.student_id = pr.student_id
+    ORDER BY coalesce(s.county, r.county, ''), r.file_id, r.sheet, r.row, r.slot
+    """
+
+
+def cases_sql() -> str:
+    """Every case of every finding: key, finding, the student (if any), where it belongs."""
+    parts = [
+        f"SELECT case_key, '{f.code}' AS finding, student_id, person_key, student_no, county, "
+        f"school, name FROM {f.table}"
+        for f in FINDINGS
+    ]
+    return " UNION ALL ".join(parts)
+
+
+def _programme_names(steps: Steps, rules: Rules) -> None:
+    rows = sorted({
+        ("".join(name.split()), programme.id, programme.stage)
+        for programme in rules.programmes.programmes.values()
+        for name in (programme.label, *programme.names)
+    })
+    steps.from_arrow("programme_names", pa.table({
+        "name": pa.array([r[0] for r in rows], pa.string()),
+        "programme_id": pa.array([r[1] for r in rows], pa.string()),
+        "stage": pa.array([r[2] for r in rows], pa.string()),
+    }))
+
+
+def find(steps: Steps, rules: Rules, semester: Semester) -> None:
+    """Run the finding steps (after :func:`aidmatch.eligibility.decide`)."""
+    code = [semester.code]
+    _programme_names(steps, rules)
+    steps.table("semester_payments", semester_payments_sql(), code)
+    steps.table("finding_gaps", finding_gaps_sql(), code)
+    steps.table("finding_not_enrolled", finding_not_enrolled_sql(), code)
+    steps.table("finding_duplicates", finding_duplicates_sql(), code)
+    steps.table("finding_wrong_standard", finding_wrong_standard_sql(), code)
+    steps.table("finding_identity", finding_identity_sql(), code)
+    steps.table("cases", cases_sql())
+
+
+__all__ = ["FINDINGS", "FINDING_TABLES", "Column", "Finding", "find"]

@@ -1,0 +1,124 @@
+"""``aidmatch report --html``: one self-contained page for the leader who will not open a workbook.
+
+Coverage table and chart (inline SVG), findings counts, the semester comparison and the schools
+with the most open gaps. No script, no font, no image from the network: the page opens offline.
+IDs never appear on it.
+"""
+
+from __future__ import annotations
+
+import os
+from html import escape
+from pathlib import Path
+
+from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN, CoverageLine, Report
+
+_CSS = """
+body{font-family:"Microsoft YaHei","PingFang SC","Noto Sans CJK SC",sans-serif;margin:24px;
+color:#1f2d3d;background:#f7f9fc}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
+.meta{color:#6b7785;font-size:13px}
+.cards{display:flex;gap:12px;flex-wrap:wrap;margin-top:16px}
+.card{background:#fff;border:1px solid #dde3ea;border-radius:6px;padding:10px 16px;min-width:120px}
+.card b{display:block;font-size:22px}.card span{color:#6b7785;font-size:13px}
+table{border-collapse:collapse;background:#fff;font-size:14px}
+th,td{border:1px solid #dde3ea;padding:5px 10px;text-align:right}
+th{background:#ddebf7}td.l,th.l{text-align:left}tr.total td{font-weight:bold}
+.bad{color:#c0392b;font-weight:bold}
+svg text{font-size:12px;fill:#1f2d3d}
+"""
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
+
+
+def _chart(counties: list[CoverageLine]) -> str:
+    """Coverage by county as an inline SVG column chart."""
+    width, height, left, bottom, top = 80 * max(len(counties), 1) + 60, 280, 44, 40, 20
+    plot = height - bottom - top
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'role="img" aria-label="各区县资助覆盖率">']
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        y = top + plot * (1 - tick)
+        parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
+                     f'stroke="#dde3ea"/><text x="{left - 6}" y="{y + 4:.1f}" '
+                     f'text-anchor="end">{tick:.0%}</text>')
+    for i, line in enumerate(counties):
+        value = line.coverage or 0.0
+        x = left + 12 + i * 80
+        h = plot * value
+        y = top + plot - h
+        parts.append(f'<rect class="bar" x="{x}" y="{y:.1f}" width="48" height="{h:.1f}" '
+                     f'fill="#4472c4"><title>{escape(line.county)} {_pct(line.coverage)}</title>'
+                     f'</rect><text x="{x + 24}" y="{y - 4:.1f}" text-anchor="middle">'
+                     f'{_pct(line.coverage)}</text><text x="{x + 24}" y="{height - bottom + 16}" '
+                     f'text-anchor="middle">{escape(line.county)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_html(report: Report) -> str:
+    counties = [c for c in report.coverage if c.level == "区县"]
+    totals = [c for c in report.coverage if c.level == "全市"] or counties
+    total_gaps = sum(c.gaps for c in totals)
+    total_open = sum(c.open for c in totals)
+    key = sum(c.key_students for c in totals)
+    aided = sum(c.aided for c in totals)
+    cards = [("困难学生", str(key)), ("已资助", str(aided)),
+             ("覆盖率", _pct(aided / key if key else None)), ("漏助", str(total_gaps)),
+             ("漏助待核实", str(total_open))]
+    rows = []
+    for line in [*totals[:1], *counties] if report.county is None else counties:
+        cls = ' class="total"' if line.level == "全市" else ""
+        rows.append(f"<tr{cls}><td class=l>{escape(line.county)}</td><td>{line.enrolled}</td>"
+                    f"<td>{line.key_students}</td><td>{line.aided}</td>"
+                    f"<td{' class=bad' if line.gaps else ''}>{line.gaps}</td>"
+                    f"<td>{_pct(line.coverage)}</td><td>{line.open}</td></tr>")
+    findings = "".join(
+        f"<tr><td class=l>{escape(c.finding.label)}</td><td>{len(c.rows)}</td>"
+        f"<td>{c.decided}</td><td>{len(c.rows) - c.decided}</td></tr>" for c in report.findings)
+    schools = "".join(
+        f"<tr><td class=l>{escape(c.county)}</td><td class=l>{escape(c.school)}</td>"
+        f"<td>{c.key_students}</td><td>{c.gaps}</td><td class=bad>{c.open}</td></tr>"
+        for c in report.top_schools())
+    if report.previous is not None:
+        comparison = (f"<h2>与{escape(report.previous.label)}相比</h2><table><tr>"
+                      + "".join(f"<th class=l>{escape(c)}</th>" for c in (NEW, RESOLVED, STILL_OPEN))
+                      + "</tr><tr>"
+                      + "".join(f"<td>{report.comparison_count(c)}</td>"
+                                for c in (NEW, RESOLVED, STILL_OPEN))
+                      + "</tr></table>")
+    else:
+        comparison = "<h2>学期对比</h2><p class=meta>数据库中没有更早的学期。</p>"
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(report.title)}</title><style>{_CSS}</style></head>
+<body>
+<h1>{escape(report.title)}</h1>
+<div class=meta>规则 {escape(report.rules)} · 生成于 {report.generated_at:%Y-%m-%d %H:%M}</div>
+<div class=cards>{"".join(f"<div class=card><b>{escape(v)}</b><span>{escape(k)}</span></div>"
+                          for k, v in cards)}</div>
+<h2>各区县资助覆盖情况</h2>
+<table id="coverage"><tr><th class=l>区县</th><th>在读人数</th><th>困难学生</th><th>已资助</th>
+<th>漏助</th><th>覆盖率</th><th>漏助待核实</th></tr>{"".join(rows)}</table>
+<h2>各区县覆盖率</h2>{_chart(counties)}
+<h2>核查项目</h2>
+<table id="findings"><tr><th class=l>项目</th><th>案例数</th><th>已核实</th><th>待核实</th></tr>
+{findings}</table>
+{comparison}
+<h2>待核实漏助最多的学校</h2>
+<table id="schools"><tr><th class=l>区县</th><th class=l>学校</th><th>困难学生</th><th>漏助</th>
+<th>待核实</th></tr>{schools or '<tr><td class=l colspan=5>没有待核实的漏助。</td></tr>'}</table>
+</body></html>
+"""
+
+
+def write_html(report: Report, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")
+    os.chmod(path, 0o600)
+
+
+__all__ = ["render_html", "write_html"]

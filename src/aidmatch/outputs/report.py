@@ -1,0 +1,489 @@
+"""The county review package, read from the database: ``aidmatch report``.
+
+:func:`load_report` gathers one semester (optionally one county) from the ``--db`` file: coverage
+city → county → school, every finding's cases with their current review decision, and the
+comparison with the previous semester in the database. :func:`write_workbook` writes it as Excel
+(汇总 with a native chart, one sheet per finding — per county for the whole city — with frozen
+header, filters, IDs as text, the evidence columns and the review columns, 学期对比, 说明);
+:mod:`aidmatch.outputs.html` writes the same data as one page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from aidmatch.errors import InputError, UsageError
+from aidmatch.findings import FINDINGS, Finding
+from aidmatch.normalize.ids import mask
+from aidmatch.outputs.files import TEXT_COLUMNS, text_width
+from aidmatch.outputs.lists import finding_headers, finding_rows
+from aidmatch.outputs.summary import UNKNOWN_COUNTY
+from aidmatch.review import (
+    CASE_KEY,
+    DECIDED,
+    INFO_SHEET,
+    NOTE,
+    OPEN_RESULT,
+    RESULT,
+    RESULTS,
+    REVIEWER,
+    SEMESTER_CELL,
+    current_decisions_sql,
+)
+from aidmatch.semester import Semester
+from aidmatch.steps import scalar
+
+REVIEW_HEADERS = [RESULT, NOTE, REVIEWER, DECIDED]
+COMPARISON_HEADERS = ["类别", "学籍号", "身份证件号", "姓名", "区县", "学校名称", "连续漏助学期数",
+                      "说明", "上学期核实结果"]
+NEW, RESOLVED, STILL_OPEN = "新增漏助", "已解决的漏助", "连续两学期及以上未解决"
+
+
+@dataclass(frozen=True)
+class CoverageLine:
+    level: str  # 全市 / 区县 / 学校
+    county: str
+    school: str
+    enrolled: int
+    key_students: int
+    by_group: dict[str, int]
+    aided: int
+    gaps: int
+    decided: int  # 漏助 cases with a decision other than 待核实
+    open: int
+
+    @property
+    def coverage(self) -> float | None:
+        return self.aided / self.key_students if self.key_students else None
+
+
+@dataclass
+class FindingCases:
+    finding: Finding
+    headers: list[str]
+    rows: list[list[Any]]  # display rows + 核实结果, 核实说明, 核实人, 核实状态
+    counties: list[str]  # the county of each row
+
+    @property
+    def decided(self) -> int:
+        return sum(1 for row in self.rows if row[-4] and row[-4] != OPEN_RESULT)
+
+
+@dataclass(frozen=True)
+class ComparisonLine:
+    category: str
+    student_no: str | None
+    id_number: str | None
+    name: str | None
+    county: str | None
+    school: str | None
+    semesters_open: int | None
+    why: str
+    previous_decision: str
+
+
+@dataclass
+class Report:
+    semester: Semester
+    county: str | None
+    masked: bool
+    generated_at: dt.datetime
+    rules: str
+    groups: list[str]
+    coverage: list[CoverageLine]
+    findings: list[FindingCases]
+    previous: Semester | None
+    comparison: list[ComparisonLine] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return f"{self.county or '全市'} {self.semester.label} 学生资助核查"
+
+    def comparison_count(self, category: str) -> int:
+        return sum(1 for line in self.comparison if line.category == category)
+
+    def top_schools(self, limit: int = 10) -> list[CoverageLine]:
+        schools = [c for c in self.coverage if c.level == "学校" and c.open]
+        return sorted(schools, key=lambda c: (-c.open, c.county, c.school))[:limit]
+
+
+def _stored_semesters(con: duckdb.DuckDBPyConnection) -> list[Semester]:
+    found = [Semester.try_parse(code) for (code,) in
+             con.execute("SELECT DISTINCT semester FROM runs").fetchall()]
+    return sorted(s for s in found if s is not None)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]))
+
+
+def _county_filter(county: str | None, column: str = "county") -> tuple[str, list[object]]:
+    if county is None:
+        return "", []
+    return f" AND coalesce({column}, '{UNKNOWN_COUNTY}') = ?", [county]
+
+
+def _decisions(con: duckdb.DuckDBPyConnection, semester: Semester
+               ) -> dict[str, tuple[str, str, str, dt.datetime]]:
+    if not _has_table(con, "review_decisions"):
+        return {}
+    return {
+        key: (result, note or "", who or "", when)
+        for key, result, note, who, when in con.execute(
+            "SELECT case_key, result, note, reviewer, decided_at FROM ("
+            + current_decisions_sql() + ")", [semester.code]).fetchall()
+    }
+
+
+def _coverage(con: duckdb.DuckDBPyConnection, semester: Semester, county: str | None,
+              decided_keys: set[str]) -> tuple[list[str], list[CoverageLine]]:
+    where, params = _county_filter(county, "s.county")
+    con.execute("CREATE OR REPLACE TEMP TABLE report_decided (case_key VARCHAR)")
+    if decided_keys:
+        con.executemany("INSERT INTO report_decided VALUES (?)", [[k] for k in decided_keys])
+    base = f"""
+        SELECT coalesce(s.county, '{UNKNOWN_COUNTY}') AS county,
+               coalesce(s.school, '（未填学校）') AS school, s.person_key,
+               g.student_id IS NOT NULL AS is_key, p.student_id IS NOT NULL AS aided,
+               f.case_key IS NOT NULL AS is_gap,
+               f.case_key IN (SELECT case_key FROM report_decided) AS decided,
+               string_split(coalesce(g.group_labels, ''), '；') AS labels
+        FROM students s
+        LEFT JOIN student_groups g ON g.run_semester = s.run_semester AND g.student_id = s.student_id
+        LEFT JOIN paid_students p ON p.run_semester = s.run_semester AND p.student_id = s.student_id
+        LEFT JOIN finding_gaps f ON f.run_semester = s.run_semester AND f.student_id = s.student_id
+        WHERE s.run_semester = ? AND s.enrolled {where}
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE report_students AS {base}",
+                [semester.code, *params])
+    groups = [label for (label,) in con.execute(
+        "SELECT DISTINCT unnest(labels) AS l FROM report_students WHERE is_key ORDER BY l"
+    ).fetchall() if label]
+    lines: list[CoverageLine] = []
+    levels = [("区县", "county, ''"), ("学校", "county, school")]
+    if county is None:
+        levels.insert(0, ("全市", "'全市', ''"))
+    for level, keys in levels:
+        per_group: dict[tuple[str, str], dict[str, int]] = {}
+        for c, school, label, count in con.execute(f"""
+            SELECT {keys}, label, count(*) FROM (
+                SELECT *, unnest(labels) AS label FROM report_students WHERE is_key)
+            WHERE label <> '' GROUP BY ALL"""
+        ).fetchall():
+            per_group.setdefault((c, school), {})[label] = int(count)
+        for c, school, enrolled, key, aided, gaps, decided in con.execute(f"""
+            SELECT {keys}, count(*), count(*) FILTER (is_key), count(*) FILTER (is_key AND aided),
+                   count(*) FILTER (is_gap), count(*) FILTER (is_gap AND decided)
+            FROM report_students GROUP BY ALL ORDER BY ALL"""
+        ).fetchall():
+            counts = per_group.get((c, school), {})
+            lines.append(CoverageLine(level, c, school, int(enrolled), int(key),
+                                      {g: counts.get(g, 0) for g in groups}, int(aided),
+                                      int(gaps), int(decided), int(gaps) - int(decided)))
+    return groups, lines
+
+
+def _finding_cases(con: duckdb.DuckDBPyConnection, finding: Finding, semester: Semester,
+                   county: str | None, masked: bool,
+                   decisions: dict[str, tuple[str, str, str, dt.datetime]]) -> FindingCases:
+    where, params = _county_filter(county)
+    table = f"(SELECT * FROM {finding.table} WHERE run_semester = ?{where})"
+    rows = finding_rows(con, finding, masked, params=[semester.code, *params], table=table)
+    counties = [c or UNKNOWN_COUNTY for (c,) in con.execute(
+        f"SELECT county FROM {table}", [semester.code, *params]).fetchall()]
+    full: list[list[Any]] = []
+    for row in rows:
+        decision = decisions.get(str(row[0]))
+        if decision is None:
+            full.append([*row, "", "", "", "待核实"])
+        else:
+            result, note, who, when = decision
+            state = "待核实" if result == OPEN_RESULT else f"已核实（{when:%Y-%m-%d}）"
+            full.append([*row, result, note, who, state])
+    return FindingCases(finding, [*finding_headers(finding), *REVIEW_HEADERS], full, counties)
+
+
+def _gap_history(con: duckdb.DuckDBPyConnection, semesters: list[Semester]
+                 ) -> dict[Semester, set[str]]:
+    history: dict[Semester, set[str]] = {}
+    for s in semesters:
+        history[s] = {key for (key,) in con.execute(
+            "SELECT person_key FROM finding_gaps WHERE run_semester = ?", [s.code]).fetchall()}
+    return history
+
+
+def _comparison(con: duckdb.DuckDBPyConnection, semester: Semester, previous: Semester,
+                earlier: list[Semester], county: str | None, masked: bool) -> list[ComparisonLine]:
+    history = _gap_history(con, [*earlier, previous, semester])
+    order = [*earlier, previous, semester]
+
+    def open_for(person: str) -> int:
+        count = 0
+        for s in reversed(order):
+            if person not in history[s]:
+                break
+            count += 1
+        return count
+
+    def show(value: str | None) -> str | None:
+        return mask(value) if masked and value else value
+
+    before = _decisions(con, previous)
+    where, params = _county_filter(county, "g.county")
+    lines: list[ComparisonLine] = []
+    for key, person, number, id_number, name, c, school in con.execute(f"""
+        SELECT g.case_key, g.person_key, g.student_no, g.id_number, g.name, g.county, g.school
+        FROM finding_gaps g WHERE g.run_semester = ? {where}
+        ORDER BY coalesce(g.county, ''), coalesce(g.school, ''), g.name, g.case_key
+    """, [semester.code, *params]).fetchall():
+        earlier_key = key.replace(semester.code, previous.code, 1)
+        decision = before.get(earlier_key)
+        if person in history[previous]:
+            semesters_open = open_for(person)
+            lines.append(ComparisonLine(STILL_OPEN, number, show(id_number), name, c, school,
+                                        semesters_open, f"已连续 {semesters_open} 个学期漏助",
+                                        decision[0] if decision else ""))
+        else:
+            lines.append(ComparisonLine(NEW, number, show(id_number), name, c, school, 1,
+                                        f"{previous.label}不在漏助名单中", ""))
+    where, params = _county_filter(county, "g.county")
+    for key, number, id_number, name, c, school, why in con.execute(f"""
+        SELECT g.case_key, g.student_no, g.id_number, g.name, g.county, g.school,
+               CASE WHEN p.student_id IS NOT NULL
+                      THEN '本学期已资助（' || coalesce(p.programmes, '') || '）'
+                    WHEN s.student_id IS NULL THEN '本学期学籍中没有此人'
+                    WHEN NOT s.enrolled THEN '本学期不在读（学籍状态：' || coalesce(s.status, '') || '）'
+                    WHEN sg.student_id IS NULL THEN '本学期不再属于重点保障群体'
+                    ELSE '本学期不在漏助名单中' END
+        FROM finding_gaps g
+        LEFT JOIN students s ON s.run_semester = ? AND s.person_key = g.person_key
+        LEFT JOIN paid_students p ON p.run_semester = s.run_semester
+                                  AND p.student_id = s.student_id
+        LEFT JOIN student_groups sg ON sg.run_semester = s.run_semester
+                                    AND sg.student_id = s.student_id
+        WHERE g.run_semester = ? {where}
+          AND g.person_key NOT IN (SELECT person_key FROM finding_gaps WHERE run_semester = ?)
+        ORDER BY coalesce(g.county, ''), coalesce(g.school, ''), g.name, g.case_key
+    """, [semester.code, previous.code, *params, semester.code]).fetchall():
+        decision = before.get(key)
+        lines.append(ComparisonLine(RESOLVED, number, show(id_number), name, c, school, None, why,
+                                    decision[0] if decision else ""))
+    order_of = {STILL_OPEN: 0, NEW: 1, RESOLVED: 2}
+    lines.sort(key=lambda line: order_of[line.category])
+    return lines
+
+
+def load_report(db_path: Path, semester: Semester, county: str | None = None,
+                masked: bool = False) -> Report:
+    """One semester of the database as a report (``county``: that county only)."""
+    if not db_path.exists():
+        raise InputError("数据库文件不存在", file=str(db_path),
+                         hint="先用 aidmatch reconcile（同一个 --db）对账，再生成报告。")
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        if not _has_table(con, "runs") or not _has_table(con, "cases"):
+            raise InputError("数据库中没有可用的对账结果", file=str(db_path),
+                             hint="用当前版本的 aidmatch reconcile 重新对账这个学期。")
+        semesters = _stored_semesters(con)
+        if semester not in semesters:
+            stored = "、".join(s.label for s in semesters) or "无"
+            raise UsageError(f"数据库中没有{semester.label}的对账结果（已有：{stored}）")
+        if county is not None and not scalar(
+                con, f"SELECT count(*) FROM students WHERE run_semester = ? AND "
+                     f"coalesce(county, '{UNKNOWN_COUNTY}') = ?", [semester.code, county]):
+            counties = [c for (c,) in con.execute(
+                "SELECT DISTINCT county FROM students WHERE run_semester = ? AND county IS NOT NULL "
+                "ORDER BY 1", [semester.code]).fetchall()]
+            raise UsageError(f"{semester.label}没有区县「{county}」的学生（有：{'、'.join(counties)}）")
+        rules = scalar(con, "SELECT rules_version || '（指纹 ' || rules_fingerprint || '）' FROM runs "
+                            "WHERE semester = ? ORDER BY run_id DESC LIMIT 1", [semester.code])
+        decisions = _decisions(con, semester)
+        decided = {k for k, d in decisions.items() if d[0] != OPEN_RESULT}
+        groups, coverage = _coverage(con, semester, county, decided)
+        findings = [_finding_cases(con, f, semester, county, masked, decisions) for f in FINDINGS]
+        earlier = [s for s in semesters if s < semester]
+        previous = earlier[-1] if earlier else None
+        report = Report(semester, county, masked, dt.datetime.now(), str(rules or ""), groups,
+                        coverage, findings, previous)
+        if previous is not None:
+            report.comparison = _comparison(con, semester, previous, earlier[:-1], county, masked)
+    return report
+
+
+# --- the workbook -------------------------------------------------------------------------------
+
+class _Formats:
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.title = workbook.add_format({"bold": True, "font_size": 14})
+        self.header = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
+                                           "text_wrap": True, "valign": "vcenter"})
+        self.review = workbook.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1,
+                                           "text_wrap": True, "valign": "vcenter"})
+        self.text = workbook.add_format({"num_format": "@"})
+        self.percent = workbook.add_format({"num_format": "0.0%"})
+        self.bold = workbook.add_format({"bold": True})
+        self.bold_percent = workbook.add_format({"bold": True, "num_format": "0.0%"})
+        self.input = workbook.add_format({"bg_color": "#FFFBEA", "border": 1, "border_color": "#D9D9D9"})
+
+
+def _table(sheet: Worksheet, fmt: _Formats, top: int, headers: Sequence[str],
+           rows: Sequence[Sequence[Any]], review_from: int | None = None) -> None:
+    """Header at ``top``, rows below, IDs as text, widths that fit Chinese text."""
+    for c, header in enumerate(headers):
+        sheet.write_string(top, c, header,
+                           fmt.review if review_from is not None and c >= review_from else fmt.header)
+    widths = [text_width(h) for h in headers]
+    for r, row in enumerate(rows, top + 1):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if headers[c] in TEXT_COLUMNS or headers[c] == CASE_KEY:
+                sheet.write_string(r, c, str(value), fmt.text)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, str(value))
+            widths[c] = max(widths[c], min(text_width(value), 50))
+    for c, width in enumerate(widths):
+        text = headers[c] in TEXT_COLUMNS or headers[c] == CASE_KEY
+        sheet.set_column(c, c, width + 2, fmt.text if text else None)
+
+
+def _case_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, name: str, cases: FindingCases,
+                rows: list[list[Any]]) -> None:
+    sheet = workbook.add_worksheet(name[:31])
+    review_from = len(cases.headers) - len(REVIEW_HEADERS)
+    _table(sheet, fmt, 0, cases.headers, rows, review_from)
+    last = max(len(rows), 1)
+    result_col = cases.headers.index(RESULT)
+    sheet.data_validation(1, result_col, max(last, 500), result_col, {
+        "validate": "list", "source": list(RESULTS), "ignore_blank": True,
+        "input_title": "核实结果", "input_message": "请从下拉列表中选择",
+        "error_title": "核实结果无效", "error_message": "只能选择：" + "、".join(RESULTS)})
+    for c in (result_col, result_col + 1, result_col + 2):
+        sheet.set_column(c, c, max(text_width(cases.headers[c]) + 4, 14), fmt.input)
+    sheet.freeze_panes(1, 1)
+    sheet.autofilter(0, 0, last, len(cases.headers) - 1)
+    if not rows:
+        sheet.write_string(2, 0, "本项没有需要核实的案例。")
+
+
+def _summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
+    sheet = workbook.add_worksheet("汇总")
+    sheet.write_string(0, 0, report.title, fmt.title)
+    sheet.write_string(1, 0, f"规则 {report.rules}；生成于 {report.generated_at:%Y-%m-%d %H:%M}")
+    headers = ["层级", "区县", "学校", "在读人数", "困难学生", *report.groups, "已资助", "漏助",
+               "覆盖率", "漏助已核实", "漏助待核实"]
+    top = 3
+    rows = [[c.level, c.county, c.school, c.enrolled, c.key_students,
+             *(c.by_group[g] for g in report.groups), c.aided, c.gaps, c.coverage, c.decided,
+             c.open] for c in report.coverage]
+    _table(sheet, fmt, top, headers, rows)
+    coverage_col = headers.index("覆盖率")
+    for r, line in enumerate(report.coverage, top + 1):
+        if line.coverage is not None:
+            sheet.write_number(r, coverage_col, line.coverage,
+                               fmt.bold_percent if line.level != "学校" else fmt.percent)
+        if line.level != "学校":
+            sheet.write_string(r, 0, line.level, fmt.bold)
+    sheet.set_column(2, 2, max(text_width(c.school) for c in report.coverage) + 2
+                     if report.coverage else 12)
+    sheet.freeze_panes(top + 1, 3)
+    sheet.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
+    counties = [i for i, c in enumerate(report.coverage, top + 1) if c.level == "区县"]
+    if counties:
+        chart = workbook.add_chart({"type": "column"})
+        chart.add_series({
+            "name": "资助覆盖率",
+            "categories": ["汇总", counties[0], 1, counties[-1], 1],
+            "values": ["汇总", counties[0], coverage_col, counties[-1], coverage_col],
+            "data_labels": {"value": True, "num_format": "0.0%"},
+            "fill": {"color": "#4472C4"},
+        })
+        chart.set_title({"name": "各区县困难学生资助覆盖率"})
+        chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 640, "height": 320})
+        sheet.insert_chart(top + len(rows) + 2, 1, chart)
+    row = top + len(rows) + 20
+    sheet.write_string(row, 0, "核查项目", fmt.header)
+    for c, header in enumerate(("案例数", "已核实", "待核实"), 1):
+        sheet.write_string(row, c, header, fmt.header)
+    for i, cases in enumerate(report.findings, row + 1):
+        sheet.write_string(i, 0, cases.finding.label)
+        sheet.write_number(i, 1, len(cases.rows))
+        sheet.write_number(i, 2, cases.decided)
+        sheet.write_number(i, 3, len(cases.rows) - cases.decided)
+    row += len(report.findings) + 2
+    if report.previous is not None:
+        sheet.write_string(row, 0, f"与{report.previous.label}相比", fmt.bold)
+        for i, category in enumerate((NEW, RESOLVED, STILL_OPEN), row + 1):
+            sheet.write_string(i, 0, category)
+            sheet.write_number(i, 1, report.comparison_count(category))
+    else:
+        sheet.write_string(row, 0, "数据库中没有更早的学期，暂无学期对比。")
+
+
+def _comparison_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
+    sheet = workbook.add_worksheet("学期对比")
+    rows = [[line.category, line.student_no, line.id_number, line.name, line.county, line.school,
+             line.semesters_open, line.why, line.previous_decision] for line in report.comparison]
+    _table(sheet, fmt, 0, COMPARISON_HEADERS, rows)
+    sheet.freeze_panes(1, 1)
+    sheet.autofilter(0, 0, max(len(rows), 1), len(COMPARISON_HEADERS) - 1)
+    if report.previous is None:
+        sheet.write_string(2, 0, "数据库中没有更早的学期，暂无学期对比。")
+
+
+def _info_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
+    sheet = workbook.add_worksheet(INFO_SHEET)
+    lines = [
+        (SEMESTER_CELL, report.semester.code),
+        ("学期", report.semester.label),
+        ("范围", report.county or "全市"),
+        ("身份证号", "已打码" if report.masked else "完整（仅限县内使用）"),
+        ("规则", report.rules),
+        ("生成时间", f"{report.generated_at:%Y-%m-%d %H:%M:%S}"),
+        ("对比学期", report.previous.label if report.previous else "无"),
+        ("填写方法", f"在各核查工作表的「{RESULT}」列下拉选择（{'、'.join(RESULTS)}），"
+                     f"在「{NOTE}」写明依据，「{REVIEWER}」写核实人姓名；"
+                     f"不要修改「{CASE_KEY}」列和本工作表。"),
+        ("交回导入", "aidmatch review import 本文件.xlsx --db 对账数据库"),
+    ]
+    for r, (key, value) in enumerate(lines):
+        sheet.write_string(r, 0, key, fmt.bold)
+        sheet.write_string(r, 1, value)
+    sheet.set_column(0, 0, 12)
+    sheet.set_column(1, 1, 90)
+
+
+def write_workbook(report: Report, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False,
+                                               "strings_to_formulas": False,
+                                               "strings_to_urls": False})
+    fmt = _Formats(workbook)
+    _summary_sheet(workbook, fmt, report)
+    for cases in report.findings:
+        counties = sorted(set(cases.counties))
+        if report.county is not None or len(counties) <= 1:
+            _case_sheet(workbook, fmt, cases.finding.label, cases, cases.rows)
+            continue
+        for county in counties:
+            rows = [row for row, c in zip(cases.rows, cases.counties, strict=True) if c == county]
+            _case_sheet(workbook, fmt, f"{cases.finding.label}-{county}", cases, rows)
+    _comparison_sheet(workbook, fmt, report)
+    _info_sheet(workbook, fmt, report)
+    workbook.close()
+    os.chmod(path, 0o600)
+
+
+__all__ = ["Report", "load_report", "write_workbook"]

@@ -1,0 +1,253 @@
+"""The county's review decisions: the way back from a returned workbook into the database.
+
+``aidmatch report`` writes a workbook whose case sheets carry 案例编号, 核实结果 (a drop-down),
+核实说明 and 核实人; the county fills them in and :func:`import_review` reads the workbook back,
+validates every row (unknown case, invalid value, a case of another semester — all reported at
+once, with sheet and row) and records who decided what and when in ``review_decisions``.
+
+``review_decisions`` is a history: one row per decision that changed something, never
+overwritten; the current decision of a case is its latest row (:func:`current_decisions_sql`).
+Importing the same workbook again records nothing. Reconciling a semester again replaces its
+results but keeps the decisions: case keys are stable for the same inputs (see
+:mod:`aidmatch.findings`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import python_calamine
+
+from aidmatch.errors import AidmatchError, InputError, InputProblems, raise_if_any
+from aidmatch.findings import BY_CODE
+from aidmatch.semester import Semester
+from aidmatch.steps import scalar
+
+RESULTS = ("已补录资助", "不符合条件", "已离校", "信息有误", "待核实")
+OPEN_RESULT = "待核实"
+CASE_KEY = "案例编号"
+RESULT = "核实结果"
+NOTE = "核实说明"
+REVIEWER = "核实人"
+DECIDED = "核实状态"
+INFO_SHEET = "说明"
+SEMESTER_CELL = "学期代码"
+_KEY_PATTERN = re.compile(r"^(?P<code>[A-Z]{2})-(?P<semester>[0-9]{4}-(?:spring|autumn))-[0-9a-f]{10}$")
+
+
+class ReviewError(InputError):
+    """A returned workbook that cannot be imported."""
+
+
+def ensure_review_tables(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {schema}.review_decisions (
+        decision_id INTEGER PRIMARY KEY, semester VARCHAR NOT NULL, case_key VARCHAR NOT NULL,
+        finding VARCHAR NOT NULL, person_key VARCHAR, student_no VARCHAR,
+        result VARCHAR NOT NULL, note VARCHAR, reviewer VARCHAR, decided_at TIMESTAMP NOT NULL,
+        import_id INTEGER NOT NULL, sheet VARCHAR, "row" INTEGER)""")
+    con.execute(f"""CREATE TABLE IF NOT EXISTS {schema}.review_imports (
+        import_id INTEGER PRIMARY KEY, semester VARCHAR, file VARCHAR, sha256 VARCHAR,
+        imported_at TIMESTAMP, imported_by VARCHAR, rows_read INTEGER, recorded INTEGER,
+        unchanged INTEGER)""")
+
+
+def current_decisions_sql(schema: str = "main") -> str:
+    """The latest decision of every case (parameter: the semester)."""
+    return f"""
+    SELECT * FROM {schema}.review_decisions WHERE semester = ?
+    QUALIFY row_number() OVER (PARTITION BY case_key ORDER BY decision_id DESC) = 1
+    """
+
+
+@dataclass(frozen=True)
+class Decision:
+    sheet: str
+    row: int  # Excel row number (1-based)
+    case_key: str
+    result: str
+    note: str
+    reviewer: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    semester: Semester
+    rows_read: int  # case rows in the workbook
+    recorded: int  # decisions that were new or changed
+    unchanged: int  # decisions equal to the current one
+    open: int  # rows left empty or 待核实
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _sheets(path: Path) -> Iterator[tuple[str, list[list[Any]]]]:
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except (python_calamine.CalamineError, OSError, ValueError) as exc:
+        raise ReviewError(f"无法读取工作簿（{exc}）", file=path.name,
+                          hint="请选择 aidmatch report 生成、核实后交回的 .xlsx 文件。") from None
+    for name in workbook.sheet_names:
+        yield name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def read_decisions(path: Path) -> tuple[Semester, list[Decision]]:
+    """The semester and every case row of a returned workbook (rows without a case key and
+    without a result are skipped; they are not cases)."""
+    semester: Semester | None = None
+    decisions: list[Decision] = []
+    problems: list[AidmatchError] = []
+    for name, rows in _sheets(path):
+        if name == INFO_SHEET:
+            for row in rows:
+                if row and _text(row[0]) == SEMESTER_CELL and len(row) > 1:
+                    semester = Semester.try_parse(_text(row[1]))
+            continue
+        if not rows:
+            continue
+        header = [_text(v) for v in rows[0]]
+        if CASE_KEY not in header or RESULT not in header:
+            continue
+        key_col, result_col = header.index(CASE_KEY), header.index(RESULT)
+        note_col = header.index(NOTE) if NOTE in header else None
+        who_col = header.index(REVIEWER) if REVIEWER in header else None
+        for number, row in enumerate(rows[1:], start=2):
+            def cell(col: int | None, row: Sequence[Any] = row) -> str:
+                return _text(row[col]) if col is not None and col < len(row) else ""
+            key, result = cell(key_col), cell(result_col)
+            if not key and not result and not cell(note_col):
+                continue
+            if not key:
+                problems.append(ReviewError("这一行填了核实结果，但没有案例编号", file=path.name,
+                                            sheet=name, row=number, column=CASE_KEY))
+                continue
+            decisions.append(Decision(name, number, key, result, cell(note_col), cell(who_col)))
+    if semester is None:
+        raise ReviewError(f"找不到「{INFO_SHEET}」工作表中的{SEMESTER_CELL}", file=path.name,
+                          hint="只能导入 aidmatch report 生成的工作簿；请勿删除「说明」工作表。")
+    raise_if_any(problems, f"{path.name} 无法导入", InputProblems)
+    return semester, decisions
+
+
+def validate(con: duckdb.DuckDBPyConnection, path: Path, semester: Semester,
+             decisions: Sequence[Decision]) -> dict[str, tuple[str, str | None, str | None]]:
+    """Check every row; return case key → (finding, person_key, student_no) of known cases."""
+    stored = scalar(con, "SELECT count(*) FROM runs WHERE semester = ?", [semester.code])
+    if not stored:
+        raise ReviewError(f"数据库中没有{semester.label}的对账结果", file=path.name,
+                          hint="请用生成这个工作簿时的 --db 数据库文件导入。")
+    known = {
+        key: (finding, person, number)
+        for key, finding, person, number in con.execute(
+            "SELECT case_key, finding, person_key, student_no FROM cases WHERE run_semester = ?",
+            [semester.code]).fetchall()
+    }
+    problems: list[AidmatchError] = []
+    seen: dict[str, Decision] = {}
+    choices = "、".join(RESULTS)
+    for d in decisions:
+        def problem(message: str, column: str, d: Decision = d) -> None:
+            problems.append(ReviewError(message, file=path.name, sheet=d.sheet, row=d.row,
+                                        column=column))
+        match = _KEY_PATTERN.match(d.case_key)
+        if match is None or match["code"] not in BY_CODE:
+            problem(f"案例编号「{d.case_key}」不是 aidmatch 的案例编号", CASE_KEY)
+            continue
+        other = Semester.try_parse(match["semester"])
+        if other is not None and other != semester:
+            problem(f"案例 {d.case_key} 属于{other.label}，本工作簿是{semester.label}的核实表"
+                    "（请把它填在该学期的工作簿中）", CASE_KEY)
+            continue
+        if d.case_key not in known:
+            problem(f"案例 {d.case_key} 不在数据库{semester.label}的结果中"
+                    "（这一行是否是从别的工作簿复制来的？）", CASE_KEY)
+            continue
+        if d.result and d.result not in RESULTS:
+            problem(f"核实结果「{d.result}」无效，只能是：{choices}", RESULT)
+            continue
+        if not d.result and d.note:
+            problem("填了核实说明，但没有选核实结果", RESULT)
+            continue
+        earlier = seen.get(d.case_key)
+        if earlier is not None and (earlier.result, earlier.note) != (d.result, d.note):
+            problem(f"案例 {d.case_key} 在工作表「{earlier.sheet}」第 {earlier.row} 行的核实结果不同",
+                    RESULT)
+            continue
+        seen[d.case_key] = d
+    raise_if_any(problems, f"{path.name} 中有 {len(problems)} 处需要改正，未导入任何核实结果",
+                 InputProblems)
+    return known
+
+
+def import_review(path: Path, db_path: Path, reviewer: str | None = None) -> ImportResult:
+    """Record the decisions of a returned workbook in ``db_path`` (all or nothing)."""
+    if not path.is_file():
+        raise ReviewError("文件不存在", file=str(path))
+    if not db_path.exists():
+        raise ReviewError("数据库文件不存在", file=str(db_path),
+                          hint="用 --db 指定对账时使用的数据库文件。")
+    semester, decisions = read_decisions(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    imported_by = reviewer or getpass.getuser()
+    with duckdb.connect(str(db_path)) as con:
+        known = validate(con, path, semester, decisions)
+        ensure_review_tables(con)
+        current = {
+            key: (result, note or "", who or "")
+            for key, result, note, who in con.execute(
+                "SELECT case_key, result, note, reviewer FROM (" + current_decisions_sql() + ")",
+                [semester.code]).fetchall()
+        }
+        now = dt.datetime.now()
+        rows: list[list[object]] = []
+        unchanged = open_rows = 0
+        recorded_keys: set[str] = set()
+        for d in decisions:
+            if not d.result or d.result == OPEN_RESULT:
+                open_rows += 1
+            if not d.result or d.case_key in recorded_keys:
+                continue
+            who = d.reviewer or imported_by
+            before = current.get(d.case_key)
+            if before is not None and before[:2] == (d.result, d.note):
+                unchanged += 1
+                continue
+            finding, person, number = known[d.case_key]
+            rows.append([d.case_key, finding, person, number, d.result, d.note, who, now,
+                         d.sheet, d.row])
+            recorded_keys.add(d.case_key)
+        if not rows:
+            return ImportResult(semester, len(decisions), 0, unchanged, open_rows)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            import_id = int(scalar(con, "SELECT coalesce(max(import_id), 0) + 1 FROM review_imports"))
+            first = int(scalar(con, "SELECT coalesce(max(decision_id), 0) + 1 FROM review_decisions"))
+            con.executemany(
+                "INSERT INTO review_decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[first + i, semester.code, *row[:8], import_id, *row[8:]]
+                 for i, row in enumerate(rows)])
+            con.execute("INSERT INTO review_imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [import_id, semester.code, path.name, digest, now, imported_by,
+                         len(decisions), len(rows), unchanged])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return ImportResult(semester, len(decisions), len(rows), unchanged, open_rows)
+
+
+__all__ = ["RESULTS", "ImportResult", "ReviewError", "current_decisions_sql",
+           "ensure_review_tables", "import_review"]
