@@ -18,6 +18,7 @@ from rich.table import Table
 
 from aidmatch.config import load_rules
 from aidmatch.errors import AidmatchError, UsageError
+from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN
 from aidmatch.outputs.summary import Summary
 from aidmatch.semester import Semester
 
@@ -207,13 +208,15 @@ def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: 
 @click.option("--profile", default="realistic", show_default=True,
               type=click.Choice(["clean", "realistic", "harsh"]), help="数据损坏程度。")
 @click.option("--csv-only", is_flag=True, help="全部导出为 CSV（大规模数据时使用）。")
+@click.option("--city-semester", default=None, callback=_semester,
+              help="按这个学期生成城市（同一种子、同一学年的两个学期得到同一批学生），如 2025-spring。")
 def synth(students: int, seed: int, out_dir: Path, semester: Semester, profile: str,
-          csv_only: bool) -> None:
+          csv_only: bool, city_semester: Semester | None) -> None:
     """生成合成的测试数据（虚构的人员，绝无真实个人信息）及其真实答案。"""
     from aidmatch.synth import generate_city
 
     result = generate_city(out_dir, students=students, seed=seed, semester=semester,
-                           profile=profile, excel=not csv_only)
+                           profile=profile, excel=not csv_only, city_semester=city_semester)
     click.echo(f"已生成 {out_dir}：{result}")
 
 
@@ -225,25 +228,40 @@ def synth(students: int, seed: int, out_dir: Path, semester: Semester, profile: 
 @click.option("--seed", default=42, show_default=True, type=int, help="随机种子。")
 @click.pass_context
 def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
-    """演示：生成合成数据，对账，打印结果并与真实答案比较。"""
+    """演示：同一个合成城市的秋季、春季两个学期，对账，生成核查报告，并与真实答案比较。"""
+    from aidmatch.outputs.html import write_html
+    from aidmatch.outputs.report import load_report, write_workbook
     from aidmatch.pipeline import reconcile as run_reconcile
     from aidmatch.quality import score_gaps
     from aidmatch.synth import generate_city
 
-    semester = Semester.parse("2025-spring")
-    data_dir = out_dir / "data"
-    click.echo(f"1/3 生成合成数据（{students} 名学生）→ {data_dir / 'exports'}")
-    generate_city(data_dir, students=students, seed=seed, semester=semester)
-    click.echo("2/3 对账 …")
-    with _file_progress(not ctx.obj["quiet"]) as progress:
-        result = run_reconcile(data_dir / "exports", semester, out_dir / "out",
-                               db_path=out_dir / "aidmatch.duckdb", progress=progress)
-    _print_summary(result.summary)
-    score = score_gaps(out_dir / "out" / "gaps.csv", data_dir / "truth" / "gaps.csv")
-    click.echo(f"3/3 与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 {score.recall:.2%}"
-               f"（命中 {score.true_positives}，误报 {score.false_positives}，漏报 "
-               f"{score.false_negatives}）")
-    click.echo(f"结果在 {out_dir / 'out'}：gaps.xlsx 可直接用 Excel 打开。")
+    spring = Semester.parse("2025-spring")
+    autumn = spring.previous()
+    db_path = out_dir / "aidmatch.duckdb"
+    click.echo(f"1/4 生成同一城市两个学期的合成数据（{students} 名学生）→ {out_dir / 'data'}")
+    for semester in (autumn, spring):
+        generate_city(out_dir / "data" / semester.code, students=students, seed=seed,
+                      semester=semester, city_semester=spring)
+    for step, semester in ((2, autumn), (3, spring)):
+        data_dir, result_dir = out_dir / "data" / semester.code, out_dir / semester.code
+        click.echo(f"{step}/4 对账{semester.label} …")
+        with _file_progress(not ctx.obj["quiet"]) as progress:
+            result = run_reconcile(data_dir / "exports", semester, result_dir, db_path=db_path,
+                                   progress=progress)
+        if semester == spring:
+            _print_summary(result.summary)
+        score = score_gaps(result_dir / "gaps.csv", data_dir / "truth" / "gaps.csv")
+        click.echo(f"    与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 "
+                   f"{score.recall:.2%}（命中 {score.true_positives}，误报 {score.false_positives}，"
+                   f"漏报 {score.false_negatives}）")
+    report = load_report(db_path, spring)
+    write_workbook(report, out_dir / "核查报告.xlsx")
+    write_html(report, out_dir / "核查报告.html")
+    click.echo(f"4/4 核查报告（与{autumn.label}对比：新增漏助 {report.comparison_count(NEW)}，"
+               f"已解决 {report.comparison_count(RESOLVED)}，连续两学期及以上 "
+               f"{report.comparison_count(STILL_OPEN)}）")
+    click.echo(f"结果在 {out_dir}：{spring.code}/gaps.xlsx、核查报告.xlsx（可填写核实结果后用 "
+               f"aidmatch review import 导入）、核查报告.html。")
 
 
 @main.command()

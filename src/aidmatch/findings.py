@@ -101,6 +101,11 @@ def _case_key_sql(code: str, subject: str) -> str:
     return f"'{code}-' || ? || '-' || left(md5({subject}), 10)"
 
 
+def _yuan_sql(amount: str) -> str:
+    """A DECIMAL amount as people write it: 312.5, 375."""
+    return f"rtrim(rtrim(CAST(CAST({amount} AS DECIMAL(14, 2)) AS VARCHAR), '0'), '.')"
+
+
 def _boarding_sql(column: str) -> str:
     return f"CASE {column} WHEN true THEN '住校' WHEN false THEN '走读' ELSE '' END"
 
@@ -209,7 +214,7 @@ def finding_wrong_standard_sql() -> str:
     return f"""
     WITH expected AS (
         SELECT s.student_id,
-               string_agg(e.label || '：' || coalesce(CAST(e.amount AS VARCHAR) || ' 元',
+               string_agg(e.label || '：' || coalesce({_yuan_sql('e.amount')} || ' 元',
                                                       '按当地标准'),
                           '；' ORDER BY e.sort_order) AS expected
         FROM students s
@@ -239,8 +244,8 @@ def finding_wrong_standard_sql() -> str:
                       AND NOT list_has_any(e.groups, coalesce(sg.groups, []))
                    THEN '「' || e.label || '」只发给特定困难群体，该生不在其中'
                  WHEN e.amount IS NOT NULL AND p.amount IS NOT NULL AND p.amount <> e.amount
-                   THEN '金额 ' || CAST(p.amount AS VARCHAR) || ' 元，标准 '
-                        || CAST(e.amount AS VARCHAR) || ' 元'
+                   THEN '金额 ' || {_yuan_sql('p.amount')} || ' 元，标准 '
+                        || {_yuan_sql('e.amount')} || ' 元'
                END AS problem
         FROM semester_payments p
         JOIN students s USING (student_id)

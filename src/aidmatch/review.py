@@ -187,7 +187,7 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, semester: Semester,
                     RESULT)
             continue
         seen[d.case_key] = d
-    raise_if_any(problems, f"{path.name} 中有 {len(problems)} 处需要改正，未导入任何核实结果",
+    raise_if_any(problems, f"{path.name} 中有需要改正的地方，未导入任何核实结果",
                  InputProblems)
     return known
 

@@ -271,3 +271,28 @@ def test_unknown_profile_is_refused(tmp_path: Path, run: Run) -> None:
 
     with pytest.raises(ValueError, match="profile"):
         generate_city(tmp_path, students=10, profile="gentle")
+
+
+def test_same_city_in_two_semesters(run: Run) -> None:
+    spring = Semester.parse("2025-spring")
+    autumn = run("pair-autumn", students=600, seed=6, semester=spring.previous(), excel=False,
+                 city_semester=spring)
+    current = run("pair-spring", students=600, seed=6, semester=spring, excel=False)
+    # The same people, IDs and schools; the autumn files say autumn.
+    assert (read_csv(autumn.truth_dir / "persons.csv")
+            == read_csv(current.truth_dir / "persons.csv"))
+    students = {r["person_key"]: r for r in read_csv(autumn.truth_dir / "students.csv")}
+    later = {r["person_key"]: r for r in read_csv(current.truth_dir / "students.csv")}
+    assert students.keys() == later.keys()
+    assert all(students[k]["学籍号"] == later[k]["学籍号"] for k in students)
+    assert manifest(autumn)["args"]["semester"] == "2024-autumn"
+    assert "2025年春季" not in " ".join(p.name for p in autumn.files)
+    # Gaps persist between semesters for some students, and change for others.
+    gaps = {r["学籍号"] for r in read_csv(autumn.truth_dir / "gaps.csv")}
+    gaps_later = {r["学籍号"] for r in read_csv(current.truth_dir / "gaps.csv")}
+    assert gaps & gaps_later and gaps - gaps_later and gaps_later - gaps
+    # Building the city of its own semester changes nothing.
+    same = run("pair-spring-again", students=600, seed=6, semester=spring, excel=False,
+               city_semester=spring)
+    assert (read_csv(same.truth_dir / "students.csv")
+            == read_csv(current.truth_dir / "students.csv"))

@@ -109,7 +109,16 @@ def pay_day(rng: random.Random, semester: Semester) -> dt.date:
     return start + dt.timedelta(days=rng.randint(0, 95))
 
 
-def plan_aid(rng: random.Random, city: City, rates: AidRates) -> AidPlan:
+def paid_key_students(rng: random.Random, key: list[Student], rates: AidRates,
+                      missed_elsewhere: frozenset[str] = frozenset()) -> list[Student]:
+    """The key-group students the schools paid (one draw each). A student missed in the other
+    semester of a two-semester city is missed again half the time: gaps persist."""
+    return [s for s in key
+            if rng.random() < (0.5 if s.person.key in missed_elsewhere else rates.key_paid)]
+
+
+def plan_aid(rng: random.Random, city: City, rates: AidRates,
+             missed_elsewhere: frozenset[str] = frozenset()) -> AidPlan:
     semester = city.semester
     previous_semester = semester.previous()
 
@@ -128,7 +137,7 @@ def plan_aid(rng: random.Random, city: City, rates: AidRates) -> AidPlan:
     enrolled = [s for s in city.students if s.enrolled]
     key = [s for s in enrolled if s.key_groups]
     current: list[Payment] = []
-    paid_key = [s for s in key if rng.random() < rates.key_paid]
+    paid_key = paid_key_students(rng, key, rates, missed_elsewhere)
     for student in paid_key:
         current.extend(payments_for(student, semester))
     key_rows = len(current)

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from aidmatch.semester import Semester
-from aidmatch.synth.aid import plan_aid
+from aidmatch.synth.aid import paid_key_students, plan_aid
 from aidmatch.synth.aidfiles import write_aid
-from aidmatch.synth.city import build_city
+from aidmatch.synth.city import City, build_city
 from aidmatch.synth.exports import ExportContext
 from aidmatch.synth.household_rosters import write_dibao, write_low_income, write_poverty
 from aidmatch.synth.person_rosters import TekunRoster, write_child_welfare, write_disability
@@ -65,8 +65,13 @@ def generate_city(
     semester: Semester = DEFAULT_SEMESTER,
     profile: str | Profile = "realistic",
     excel: bool = True,
+    city_semester: Semester | None = None,
 ) -> SynthResult:
     """Generate a synthetic 商洛市: exports in ``out_dir/exports``, truth in ``out_dir/truth``.
+
+    ``city_semester`` builds the city (people, IDs, families, schools, rosters) as generated for
+    that semester and exports it for ``semester``: the same seed then gives the same city in two
+    semesters of one school year (2024-autumn and 2025-spring), with that semester's payments.
 
     ``profile`` is a name from :data:`PROFILES` or a :class:`Profile` (for custom mixes).
     ``excel=False`` writes every export as CSV. Existing ``exports/`` and ``truth/`` folders in
@@ -84,16 +89,23 @@ def generate_city(
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
 
-    city = build_city(random.Random(f"aidmatch-synth:{seed}:city"), students, semester,
+    anchor = city_semester or semester
+    city = build_city(random.Random(f"aidmatch-synth:{seed}:city"), students, anchor,
                       chosen.population)
+    anchor_stopped = _move_to(city, semester) if anchor != semester else None
     records = RecordLog(truth_dir / "records.csv")
     ctx = ExportContext(exports_dir, city, chosen, excel, seed, records)
 
     # The 扶贫 files decide which 不享受政策 households are visible, so they come first.
     write_poverty(ctx)
+    missed: frozenset[str] = frozenset()
+    if anchor_stopped is not None:
+        missed = _missed_in_anchor(ctx, city, anchor_stopped, chosen)
     for student in city.students:
         student.key_groups = key_groups(student.person, city.household_of(student.person))
-    plan = plan_aid(ctx.rng("aid-plan"), city, chosen.aid)
+    # Another semester of the same city draws its own payments (who was paid, who was missed).
+    plan = plan_aid(ctx.rng("aid-plan" if anchor == semester else f"aid-plan:{semester.code}"),
+                    city, chosen.aid, missed)
     log.info("名单：扶贫完成；资助 %d 行（上学期 %d 行备用）", len(plan.current),
              len(plan.previous))
 
@@ -141,6 +153,34 @@ def generate_city(
         records=records.total,
         counts=counts,
     )
+
+
+def _move_to(city: City, semester: Semester) -> dict[int, bool]:
+    """The city of another semester: exports dated then, 低保 stopped by then (or not yet).
+    Returns the 低保 households' stopped flags as built (to restore the built semester)."""
+    city.semester = semester
+    city.today = semester.start
+    built: dict[int, bool] = {}
+    for household in city.households:
+        if household.dibao and household.dibao_end is not None:
+            built[household.index] = household.dibao_stopped
+            household.dibao_stopped = household.dibao_end < semester.start
+    return built
+
+
+def _missed_in_anchor(ctx: ExportContext, city: City, stopped: dict[int, bool],
+                      profile: Profile) -> frozenset[str]:
+    """The key-group students the built semester's payments miss: the same draws as
+    ``plan_aid`` makes for that semester, so its truth/gaps.csv lists exactly these."""
+    moved = {index: city.households[index].dibao_stopped for index in stopped}
+    for index, flag in stopped.items():
+        city.households[index].dibao_stopped = flag
+    key = [s for s in city.students
+           if s.enrolled and key_groups(s.person, city.household_of(s.person))]
+    paid = {s.person.key for s in paid_key_students(ctx.rng("aid-plan"), key, profile.aid)}
+    for index, flag in moved.items():
+        city.households[index].dibao_stopped = flag
+    return frozenset(s.person.key for s in key if s.person.key not in paid)
 
 
 def _profile(profile: str | Profile) -> Profile:

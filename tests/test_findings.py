@@ -1,0 +1,129 @@
+"""The review findings on hand-built exports: every case known in advance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from aidmatch.findings import FINDINGS
+from aidmatch.outputs.lists import finding_headers
+from aidmatch.pipeline import RunResult, reconcile
+from aidmatch.quality import score_findings
+from aidmatch.semester import Semester
+from aidmatch.synth import generate_city
+from tests.builders import make_id, read_csv, write_csv
+from tests.conftest import DANFENG, STUDENTS, write_mini_exports
+
+SPRING = Semester.parse("2025-spring")
+STRANGER = make_id(DANFENG, "20120909", "919")
+PAY_HEADER = ["学年", "学期", "学籍号", "姓名", "身份证号", "学校名称", "资助项目名称", "资助金额（元）"]
+
+
+def _pay(student: str, programme: str, amount: str, school: str = "丹凤中学") -> list[object]:
+    s = STUDENTS[student]
+    return ["2024-2025", "第二学期", s.student_no, s.name, s.id, school, programme, amount]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
+    tmp = tmp_path_factory.mktemp("findings")
+    exports = write_mini_exports(tmp / "exports")
+    write_csv(exports / "资助补充发放.csv", [
+        PAY_HEADER,
+        _pay("left_school", "普通高中国家助学金", "1150"),  # 转出: not enrolled
+        ["2024-2025", "第二学期", "", "路人甲", STRANGER, "丹凤中学", "非寄宿生生活补助", "375"],
+        _pay("dibao_member", "非寄宿生生活补助", "375"),  # 住校 student paid the day rate
+        _pay("sibling_a", "寄宿生生活补助", "750"),  # 走读 student paid the boarding rate
+        _pay("disabled", "非寄宿生生活补助", "312.5"),  # 初中 paid the 小学 amount
+        _pay("no_policy", "普通高中国家助学金", "1150", "龙驹寨小学"),  # not a 小学 programme
+        _pay("plain", "义务教育非寄宿生生活补助", "375", "龙驹寨小学"),  # a second payment
+        _pay("household_only", "非寄宿生生活补助", "312.5", "龙驹寨小学"),
+        _pay("household_only", "非寄宿生生活补助", "-312.5", "龙驹寨小学"),  # reversed
+        _pay("household_only", "非寄宿生生活补助", "312.5", "龙驹寨小学"),
+    ])
+    return reconcile(exports, SPRING, tmp / "out", db_path=tmp / "a.duckdb")
+
+
+def _names(run: RunResult, csv_name: str) -> dict[str, dict[str, str]]:
+    return {row["姓名"]: row for row in read_csv(run.out_dir / csv_name)}
+
+
+def test_not_enrolled_aid(run: RunResult) -> None:
+    rows = _names(run, "not_enrolled_aid.csv")
+    assert set(rows) == {"张三", "路人甲"}
+    assert rows["张三"]["问题"] == "学籍状态：转出"
+    assert rows["路人甲"]["问题"] == "学籍系统中没有此人"
+    assert rows["路人甲"]["匹配方式"] == "未关联到学籍"
+    assert rows["张三"]["来源"] == "资助补充发放.csv第2行"
+
+
+def test_duplicate_aid(run: RunResult) -> None:
+    rows = _names(run, "duplicate_aid.csv")
+    # 卫六: two payments in two files; 周九: two rows with precision-lost IDs; 何小伟's second
+    # payment was reversed and paid again: one payment net, not a duplicate.
+    assert set(rows) == {"卫六", "周九"}
+    assert rows["卫六"]["发放次数"] == "2" and rows["卫六"]["合计金额（元）"] == "750"
+    assert rows["卫六"]["来源"].count("第") == 2
+    assert "发放学校：丹凤中学、龙驹寨小学" in rows["卫六"]["问题"]
+
+
+def test_wrong_standard(run: RunResult) -> None:
+    rows = _names(run, "wrong_standard.csv")
+    assert set(rows) == {"王芳", "孟一", "郑一", "王二"}
+    assert rows["王芳"]["问题"] == "学籍就读方式为住校，发放的是走读生的项目"
+    assert rows["孟一"]["问题"] == "学籍就读方式为走读，发放的是住校生的项目"
+    assert rows["郑一"]["问题"] == "金额 312.5 元，标准 375 元"
+    assert rows["王二"]["问题"] == "「普通高中国家助学金」不是小学学生的资助项目"
+    assert "义务教育家庭经济困难非寄宿生生活补助" in rows["王二"]["应发项目及标准"]
+
+
+def test_identity_errors(run: RunResult) -> None:
+    rows = read_csv(run.out_dir / "identity_errors.csv")
+    by_name: dict[str, list[dict[str, str]]] = {}
+    for row in rows:
+        by_name.setdefault(row["姓名"], []).append(row)
+    # 周九's two payment rows lost their precision; the linkage still found 周九.
+    assert [r["问题"] for r in by_name["周九"]] == ["证件号精度丢失（曾存为数字）"] * 2
+    assert {r["可能的学生姓名"] for r in by_name["周九"]} == {"周九"}
+    # 冯三's ID typed in 陈大力's row: the name contradicts it, a clerk decides.
+    chen = by_name["陈大力"][0]
+    assert chen["可能的学生学籍号"] == STUDENTS["name_conflict"].student_no
+    assert chen["匹配方式"].startswith("待核实")
+    assert "王大" in by_name  # the 低保 户主's ID stored as an Excel number
+
+
+def test_case_keys_are_stable_and_stored(run: RunResult, tmp_path: Path) -> None:
+    assert run.db_path is not None
+    with duckdb.connect(str(run.db_path), read_only=True) as con:
+        cases = con.execute("SELECT finding, count(*), count(DISTINCT case_key) FROM cases "
+                            "WHERE run_semester = '2025-spring' GROUP BY 1 ORDER BY 1").fetchall()
+        keys = {k for (k,) in con.execute("SELECT case_key FROM cases").fetchall()}
+    assert {finding for finding, _, _ in cases} == {"BZ", "CF", "FZ", "LZ", "SF"}
+    assert all(total == distinct for _, total, distinct in cases)
+    assert all(k.split("-")[1:3] == ["2025", "spring"] for k in keys)
+    gaps = read_csv(run.out_dir / "gaps.csv")
+    assert {f: n for f, n, _ in cases}["LZ"] == len(gaps)
+    # Same inputs, another database: the same keys.
+    again = reconcile(run.out_dir.parent / "exports", SPRING, tmp_path / "out",
+                      db_path=tmp_path / "b.duckdb")
+    assert again.db_path is not None
+    with duckdb.connect(str(again.db_path), read_only=True) as con:
+        assert {k for (k,) in con.execute("SELECT case_key FROM cases").fetchall()} == keys
+    for finding in FINDINGS:
+        if finding.csv:
+            assert list(read_csv(run.out_dir / finding.csv)[0]) == finding_headers(finding)
+
+
+def test_findings_against_synthetic_truth(tmp_path: Path) -> None:
+    data = tmp_path / "city"
+    generate_city(data, students=1500, seed=21, semester=SPRING, excel=False)
+    result = reconcile(data / "exports", SPRING, tmp_path / "out", db_path=None)
+    scores = score_findings(result.out_dir, data / "truth" / "aid_findings.csv")
+    for name, score in scores.items():
+        print(f"  {name}: {score}")
+    assert sum(s.true_positives + s.false_negatives for s in scores.values()) > 5
+    assert scores["not_enrolled_aid.csv"].recall >= 0.9
+    assert scores["duplicate_aid.csv"].recall >= 0.9
+    assert all(s.precision >= 0.8 for s in scores.values())

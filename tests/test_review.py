@@ -1,0 +1,265 @@
+"""The county review round trip (issue 4's "done when"): reconcile autumn, report, fill review
+cells as a clerk would (openpyxl), import, reconcile spring, report; checked by cell values."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from openpyxl.worksheet.worksheet import Worksheet
+
+from aidmatch.cli import main
+from aidmatch.errors import InputProblems
+from aidmatch.findings import FINDINGS
+from aidmatch.outputs.html import write_html
+from aidmatch.outputs.report import load_report, write_workbook
+from aidmatch.pipeline import reconcile
+from aidmatch.review import RESULTS, ReviewError, import_review
+from aidmatch.semester import Semester
+from aidmatch.synth import generate_city
+from tests.builders import read_csv
+
+SPRING = Semester.parse("2025-spring")
+AUTUMN = SPRING.previous()
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+class City:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.db = root / "aidmatch.duckdb"
+
+    def data(self, semester: Semester) -> Path:
+        return self.root / "data" / semester.code
+
+    def out(self, semester: Semester) -> Path:
+        return self.root / "out" / semester.code
+
+    def reconcile(self, semester: Semester) -> None:
+        reconcile(self.data(semester) / "exports", semester, self.out(semester), db_path=self.db)
+
+    def gap_numbers(self, semester: Semester) -> set[str]:
+        return {row["学籍号"] for row in read_csv(self.out(semester) / "gaps.csv")}
+
+
+@pytest.fixture(scope="module")
+def city(tmp_path_factory: pytest.TempPathFactory) -> City:
+    c = City(tmp_path_factory.mktemp("review"))
+    for semester in (AUTUMN, SPRING):
+        generate_city(c.data(semester), students=1200, seed=31, semester=semester,
+                      excel=False, city_semester=SPRING)
+    c.reconcile(AUTUMN)
+    return c
+
+
+def _run(*args: str) -> str:
+    result = CliRunner().invoke(main, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _rows(sheet: Worksheet) -> list[dict[str, object]]:
+    values = list(sheet.iter_rows(values_only=True))
+    header = [str(h) for h in values[0]]
+    return [dict(zip(header, row, strict=False)) for row in values[1:] if row[0]]
+
+
+def _gap_sheets(book: openpyxl.Workbook) -> list[Worksheet]:
+    return [book[name] for name in book.sheetnames if name.startswith("漏助")]
+
+
+def _summary_table(book: openpyxl.Workbook) -> dict[str, dict[str, object]]:
+    rows = list(book["汇总"].iter_rows(values_only=True))
+    top = next(i for i, row in enumerate(rows) if row[0] == "层级")
+    header = [str(h) for h in rows[top]]
+    lines: dict[str, dict[str, object]] = {}
+    for row in rows[top + 1:]:
+        if row[0] in ("全市", "区县"):
+            lines[str(row[1])] = dict(zip(header, row, strict=False))
+        elif row[0] is None:
+            break
+    return lines
+
+
+def test_round_trip(city: City, tmp_path: Path) -> None:
+    workbook = tmp_path / "秋季核查.xlsx"
+    _run("report", "--semester", AUTUMN.code, "--db", str(city.db), "--out", str(workbook))
+    book = openpyxl.load_workbook(workbook)
+
+    # The workbook: a chart on 汇总 whose numbers are the run's; a sheet per finding and county.
+    summary = _summary_table(book)
+    total = summary["全市"]
+    gaps = city.gap_numbers(AUTUMN)
+    assert total["漏助"] == len(gaps) and total["漏助待核实"] == len(gaps)
+    assert len(book["汇总"]._charts) == 1
+    counties = {k for k in summary if k != "全市"}
+    assert {name.split("-", 1)[1] for name in book.sheetnames if name.startswith("漏助-")} \
+        <= counties
+    labels = {f.label for f in FINDINGS}
+    assert {name.split("-")[0] for name in book.sheetnames} >= labels
+    sheets = _gap_sheets(book)
+    listed = [row for sheet in sheets for row in _rows(sheet)]
+    assert {str(r["学籍号"]) for r in listed} == gaps
+    for sheet in sheets:
+        assert sheet.freeze_panes == "B2"
+        assert sheet.auto_filter.ref
+        rules = sheet.data_validations.dataValidation
+        assert len(rules) == 1 and rules[0].type == "list"
+        assert rules[0].formula1 == '"' + ",".join(RESULTS) + '"'
+        header = [c.value for c in sheet[1]]
+        assert sheet.cell(2, header.index("身份证件号") + 1).data_type == "s"
+        assert str(rules[0].sqref).startswith(f"{chr(65 + header.index('核实结果'))}2")
+
+    # A clerk fills three cases and saves.
+    sheet = max(sheets, key=lambda s: s.max_row)
+    header = [c.value for c in sheet[1]]
+    col = {name: header.index(name) + 1 for name in ("案例编号", "核实结果", "核实说明", "核实人")}
+    filled = {}
+    for row, (result, note) in zip((2, 3, 4), (("已补录资助", "10月已补发"),
+                                               ("不符合条件", "家庭已脱贫不享受政策"),
+                                               ("待核实", ""))):
+        sheet.cell(row, col["核实结果"]).value = result
+        sheet.cell(row, col["核实说明"]).value = note or None
+        sheet.cell(row, col["核实人"]).value = "王老师"
+        filled[str(sheet.cell(row, col["案例编号"]).value)] = result
+    book.save(workbook)
+
+    output = _run("review", "import", str(workbook), "--db", str(city.db))
+    assert "记录 3 条核实结果" in output
+    again = import_review(workbook, city.db)
+    assert (again.recorded, again.unchanged) == (0, 3)
+    with duckdb.connect(str(city.db), read_only=True) as con:
+        stored = con.execute("SELECT case_key, result, reviewer, student_no FROM review_decisions "
+                             "ORDER BY decision_id").fetchall()
+    assert {k: r for k, r, _, _ in stored} == filled and len(stored) == 3
+    assert {who for _, _, who, _ in stored} == {"王老师"}
+    assert all(number in gaps for _, _, _, number in stored)
+
+    # Rerunning the semester keeps the decisions; the next report shows them, 待核实 stays open.
+    city.reconcile(AUTUMN)
+    write_workbook(load_report(city.db, AUTUMN), tmp_path / "again.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "again.xlsx")
+    shown = {str(r["案例编号"]): r for s in _gap_sheets(book) for r in _rows(s)}
+    for key, result in filled.items():
+        assert shown[key]["核实结果"] == result
+        assert str(shown[key]["核实状态"]).startswith("待核实" if result == "待核实" else "已核实")
+    assert _summary_table(book)["全市"]["漏助待核实"] == len(gaps) - 2
+
+    # Spring: the comparison with autumn.
+    city.reconcile(SPRING)
+    report = tmp_path / "春季核查.xlsx"
+    _run("report", "--semester", SPRING.code, "--db", str(city.db), "--out", str(report))
+    book = openpyxl.load_workbook(report)
+    comparison = _rows(book["学期对比"])
+    spring_gaps = city.gap_numbers(SPRING)
+    by_category: dict[str, set[str]] = {}
+    for row in comparison:
+        by_category.setdefault(str(row["类别"]), set()).add(str(row["学籍号"]))
+    assert by_category.get("新增漏助", set()) == spring_gaps - gaps
+    assert by_category.get("已解决的漏助", set()) == gaps - spring_gaps
+    assert by_category.get("连续两学期及以上未解决", set()) == spring_gaps & gaps
+    assert spring_gaps & gaps and gaps - spring_gaps and spring_gaps - gaps
+    for row in comparison:
+        if row["类别"] == "连续两学期及以上未解决":
+            assert row["连续漏助学期数"] == 2
+        if row["类别"] == "已解决的漏助":
+            assert str(row["说明"]).startswith("本学期")
+    decided_numbers = {n: r for k, r, _, n in stored}
+    for row in comparison:
+        if row["学籍号"] in decided_numbers and row["类别"] != "新增漏助":
+            assert row["上学期核实结果"] == decided_numbers[row["学籍号"]]
+    assert book["说明"]["B1"].value == SPRING.code
+
+
+def test_import_rejects_bad_rows_and_records_nothing(city: City, tmp_path: Path) -> None:
+    autumn_book = tmp_path / "autumn.xlsx"
+    write_workbook(load_report(city.db, AUTUMN), autumn_book)
+    autumn_key = next(str(r["案例编号"]) for s in _gap_sheets(openpyxl.load_workbook(autumn_book))
+                      for r in _rows(s))
+    city.reconcile(SPRING)
+    path = tmp_path / "spring.xlsx"
+    write_workbook(load_report(city.db, SPRING, county=None), path)
+    book = openpyxl.load_workbook(path)
+    sheet = max(_gap_sheets(book), key=lambda s: s.max_row)
+    header = [c.value for c in sheet[1]]
+    key_col, result_col = header.index("案例编号") + 1, header.index("核实结果") + 1
+    sheet.cell(2, result_col).value = "已经发了"  # not a listed value
+    sheet.cell(3, key_col).value = autumn_key  # a case of another semester
+    sheet.cell(3, result_col).value = "已补录资助"
+    sheet.cell(4, key_col).value = "LZ-2025-spring-0000000000"  # no such case
+    sheet.cell(4, result_col).value = "已补录资助"
+    sheet.cell(5, result_col).value = "已补录资助"  # a valid row: not recorded either
+    book.save(path)
+    with duckdb.connect(str(city.db), read_only=True) as con:
+        before = con.execute("SELECT count(*) FROM review_decisions").fetchall()
+    with pytest.raises(InputProblems) as raised:
+        import_review(path, city.db)
+    problems = raised.value.problems
+    assert len(problems) == 3
+    assert all(p.location.sheet == sheet.title for p in problems)
+    assert [p.location.row for p in problems] == [2, 3, 4]
+    assert "「已经发了」无效" in problems[0].message
+    assert "属于2024年秋季学期" in problems[1].message
+    assert "不在数据库2025年春季学期的结果中" in problems[2].message
+    with duckdb.connect(str(city.db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM review_decisions").fetchall() == before
+    result = CliRunner().invoke(main, ["review", "import", str(path), "--db", str(city.db)])
+    assert result.exit_code == 3
+    assert f"工作表「{sheet.title}」，第 2 行" in result.output.replace("\n", "")
+
+
+def test_import_needs_a_report_workbook(city: City, tmp_path: Path) -> None:
+    other = tmp_path / "other.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["案例编号", "核实结果"])  # type: ignore[union-attr]
+    book.save(other)
+    with pytest.raises(ReviewError, match="学期代码"):
+        import_review(other, city.db)
+
+
+def test_county_package_and_masking(city: City, tmp_path: Path) -> None:
+    report = load_report(city.db, AUTUMN, county="丹凤县", masked=True)
+    path = tmp_path / "丹凤县.xlsx"
+    write_workbook(report, path)
+    book = openpyxl.load_workbook(path)
+    assert not any("-" in name for name in book.sheetnames)
+    lines = _summary_table(book)
+    assert set(lines) == {"丹凤县"}
+    for sheet in _gap_sheets(book):
+        for row in _rows(sheet):
+            assert row["区县"] == "丹凤县"
+            assert "**********" in str(row["身份证件号"])
+
+
+def test_html_page_in_headless_chromium(city: City, tmp_path: Path) -> None:
+    page = tmp_path / "report.html"
+    write_html(load_report(city.db, SPRING), page)
+    text = page.read_text(encoding="utf-8")
+    assert "<script" not in text and "http://" not in text.replace(
+        'xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in text
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("chromium is not installed (.ci/run installs it)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report-html.png"
+    shot.unlink(missing_ok=True)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+             "--no-first-run", "--proxy-server=127.0.0.1:9", "--window-size=1200,1800"]
+    subprocess.run([browser, *flags, f"--screenshot={shot}", page.as_uri()], check=True,
+                   capture_output=True, timeout=120)
+    assert shot.stat().st_size > 10_000
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], check=True,
+                         capture_output=True, timeout=120, text=True).stdout
+    report = load_report(city.db, SPRING)
+    counties = [c for c in report.coverage if c.level == "区县"]
+    assert dom.count('class="bar"') == len(counties)
+    assert 'id="coverage"' in dom and 'id="schools"' in dom
+    for line in counties:
+        assert f"<td class=\"l\">{line.county}</td><td>{line.enrolled}</td>" in dom
+    assert "与2024年秋季学期相比" in dom
