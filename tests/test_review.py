@@ -123,7 +123,7 @@ def test_round_trip(city: City, tmp_path: Path) -> None:
     filled = {}
     for row, (result, note) in zip((2, 3, 4), (("已补录资助", "10月已补发"),
                                                ("不符合条件", "家庭已脱贫不享受政策"),
-                                               ("待核实", ""))):
+                                               ("待核实", "")), strict=True):
         sheet.cell(row, col["核实结果"]).value = result
         sheet.cell(row, col["核实说明"]).value = note or None
         sheet.cell(row, col["核实人"]).value = "王老师"
