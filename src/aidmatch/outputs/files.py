@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 # Columns written as text in Excel so an 18-digit number never turns into 6.11022E+17.
 TEXT_COLUMNS = frozenset({"学籍号", "身份证件号", "身份证号", "学校标识码", "证件号码"})
@@ -49,6 +51,28 @@ def text_width(value: object) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
+def write_table(sheet: Worksheet, top: int, headers: Sequence[str],
+                rows: Sequence[Sequence[object]], header_format: Format, text_format: Format,
+                text_columns: frozenset[str] = TEXT_COLUMNS, max_width: int = 60) -> None:
+    """Header at row ``top`` and rows below it: IDs (``text_columns``) as text, numbers as
+    numbers, empty cells left empty, column widths that fit Chinese text."""
+    sheet.write_row(top, 0, headers, header_format)
+    widths = [text_width(h) for h in headers]
+    for r, row in enumerate(rows, top + 1):
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if headers[c] in text_columns:
+                sheet.write_string(r, c, str(value), text_format)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                sheet.write_number(r, c, value)
+            else:
+                sheet.write_string(r, c, str(value))
+            widths[c] = max(widths[c], min(text_width(value), max_width))
+    for c, width in enumerate(widths):
+        sheet.set_column(c, c, width + 2, text_format if headers[c] in text_columns else None)
+
+
 def write_xlsx(path: Path, sheet_name: str, headers: Sequence[str],
                rows: Sequence[Sequence[object]]) -> None:
     """One sheet with a frozen, filtered header, IDs as text and widths that fit Chinese."""
@@ -58,21 +82,7 @@ def write_xlsx(path: Path, sheet_name: str, headers: Sequence[str],
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
                                 "text_wrap": True, "valign": "vcenter"})
     text = workbook.add_format({"num_format": "@"})
-    sheet.write_row(0, 0, headers, bold)
-    widths = [text_width(h) for h in headers]
-    for r, row in enumerate(rows, 1):
-        for c, value in enumerate(row):
-            if value is None:
-                continue
-            if headers[c] in TEXT_COLUMNS:
-                sheet.write_string(r, c, str(value), text)
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                sheet.write_number(r, c, value)
-            else:
-                sheet.write_string(r, c, str(value))
-            widths[c] = max(widths[c], min(text_width(value), 60))
-    for c, width in enumerate(widths):
-        sheet.set_column(c, c, width + 2, text if headers[c] in TEXT_COLUMNS else None)
+    write_table(sheet, 0, headers, rows, bold, text)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
     workbook.close()

@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import FINDINGS, Finding
 from aidmatch.normalize.ids import mask
-from aidmatch.outputs.files import TEXT_COLUMNS, text_width
+from aidmatch.outputs.files import TEXT_COLUMNS, text_width, write_table
 from aidmatch.outputs.lists import finding_headers, finding_rows
 from aidmatch.outputs.summary import UNKNOWN_COUNTY
 from aidmatch.review import (
@@ -45,6 +45,7 @@ from aidmatch.steps import scalar
 REVIEW_HEADERS = [RESULT, NOTE, REVIEWER, DECIDED]
 COMPARISON_HEADERS = ["类别", "学籍号", "身份证件号", "姓名", "区县", "学校名称", "连续漏助学期数",
                       "说明", "上学期核实结果"]
+_TEXT_COLUMNS = TEXT_COLUMNS | {CASE_KEY, "证件号", "可能的学生身份证件号"}
 NEW, RESOLVED, STILL_OPEN = "新增漏助", "已解决的漏助", "连续两学期及以上未解决"
 
 
@@ -336,25 +337,11 @@ class _Formats:
 
 def _table(sheet: Worksheet, fmt: _Formats, top: int, headers: Sequence[str],
            rows: Sequence[Sequence[Any]], review_from: int | None = None) -> None:
-    """Header at ``top``, rows below, IDs as text, widths that fit Chinese text."""
-    for c, header in enumerate(headers):
-        sheet.write_string(top, c, header,
-                           fmt.review if review_from is not None and c >= review_from else fmt.header)
-    widths = [text_width(h) for h in headers]
-    for r, row in enumerate(rows, top + 1):
-        for c, value in enumerate(row):
-            if value is None or value == "":
-                continue
-            if headers[c] in TEXT_COLUMNS or headers[c] == CASE_KEY:
-                sheet.write_string(r, c, str(value), fmt.text)
-            elif isinstance(value, int | float) and not isinstance(value, bool):
-                sheet.write_number(r, c, value)
-            else:
-                sheet.write_string(r, c, str(value))
-            widths[c] = max(widths[c], min(text_width(value), 50))
-    for c, width in enumerate(widths):
-        text = headers[c] in TEXT_COLUMNS or headers[c] == CASE_KEY
-        sheet.set_column(c, c, width + 2, fmt.text if text else None)
+    """A table; the review columns (from ``review_from``) have a header of their own colour."""
+    write_table(sheet, top, headers, rows, fmt.header, fmt.text, _TEXT_COLUMNS, max_width=50)
+    if review_from is not None:
+        for c in range(review_from, len(headers)):
+            sheet.write_string(top, c, headers[c], fmt.review)
 
 
 def _case_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, name: str, cases: FindingCases,
