@@ -305,6 +305,35 @@ def review_import(workbook: Path, db_path: Path, reviewer: str | None) -> None:
                f"{result.unchanged} 条与已记录的相同，{result.open} 个仍待核实。")
 
 
+@main.command()
+@click.option("--semester", required=True, callback=_semester,
+              help="学期，如 2025-spring、2024-autumn、2025春、2025年春季学期。")
+@click.option("--county", default=None, help="只打印这个区县（名称与名单一致）。")
+@click.option("--school", default=None, help="只打印这所学校（名称与名单一致）。")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="输出的 PDF 文件，如 slips.pdf。")
+@_db_option
+@_rules_option
+@click.option("--mask/--full-ids", "masked", default=True, show_default=True,
+              help="身份证号和学籍号打码（默认）；--full-ids 时存根联印完整号码，"
+                   "学校留存联和学生（家长）联始终打码。")
+def slips(semester: Semester, county: str | None, school: str | None, out_path: Path,
+          db_path: Path, rules_dir: Path | None, masked: bool) -> None:
+    """打印三联单：本学期每位受助学生一页（存根联、学校留存联、学生（家长）联），每校一张封面清单。"""
+    from aidmatch.money import lowercase, uppercase
+    from aidmatch.slips import print_slips
+
+    result = print_slips(db_path, semester, out_path, county=county, school=school,
+                         full_ids=not masked, rules_dir=rules_dir)
+    click.echo(f"已生成 {result.path}：{result.slips} 份三联单，{result.schools} 所学校，"
+               f"共 {result.pages} 页（新编号 {result.new_serials} 个）。")
+    click.echo(f"金额合计 {lowercase(result.total)}（{uppercase(result.total)}）")
+    if result.unlinked:
+        click.echo(f"其中 {result.unlinked} 份的发放记录未与学籍关联，按发放名单打印（封面备注“未关联学籍”）。")
+    if result.amounts_to_fill:
+        click.echo(f"{result.amounts_to_fill} 份的发放名单未写金额，金额栏留空待填。")
+
+
 @main.group()
 def rules() -> None:
     """查看和检查规则（rules/ 目录）。"""

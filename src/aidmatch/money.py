@@ -111,16 +111,19 @@ def _parse_text(text: str) -> Decimal:
         raise AmountError(f"金额「{text}」不是数字", hint="金额应是如 625 或 312.50 的数字。") from None
 
 
-def lowercase(value: object) -> str:
+def lowercase(value: object, *, sign: str = "¥") -> str:
     """小写: the currency sign, then the figure with two decimals (a minus sign before the sign).
+    ``sign="￥"`` gives the full-width sign, for fonts limited to the GB 2312 character set.
 
     >>> lowercase("1004.5")
     '¥1004.50'
     >>> lowercase(Decimal("-625"))
     '-¥625.00'
+    >>> lowercase(625, sign="￥")
+    '￥625.00'
     """
     amount = to_amount(value)
-    return f"-¥{-amount}" if amount < 0 else f"¥{amount}"
+    return f"-{sign}{-amount}" if amount < 0 else f"{sign}{amount}"
 
 
 def uppercase(value: object, *, prefix: bool = True) -> str:

@@ -1,0 +1,145 @@
+"""三联单: printable three-part disbursement slips for a semester's payments.
+
+:func:`print_slips` reads the semester a ``reconcile --db`` run stored, numbers the slips (serials
+kept in the database, stable across prints) and writes one PDF: per school a cover page with the
+list and the total in 小写 and 大写, then one A4 page per person paid, ordered by county, school,
+grade, class and name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+
+from aidmatch.config import Rules, load_rules
+from aidmatch.errors import InputError, UsageError
+from aidmatch.semester import Semester
+from aidmatch.slips.data import Slip, build_slips, read_slips
+from aidmatch.slips.render import render
+from aidmatch.slips.serials import assign_serials
+from aidmatch.steps import scalar
+from aidmatch.store import StoreError
+
+__all__ = ["Slip", "SlipsResult", "print_slips"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SlipsResult:
+    path: Path
+    slips: int
+    schools: int
+    pages: int
+    new_serials: int
+    total: Decimal
+    unlinked: int
+    amounts_to_fill: int
+
+
+def print_slips(
+    db_path: Path,
+    semester: Semester,
+    out_path: Path,
+    *,
+    county: str | None = None,
+    school: str | None = None,
+    full_ids: bool = False,
+    rules: Rules | None = None,
+    rules_dir: Path | None = None,
+    printed_on: dt.date | None = None,
+    on_page: Callable[[int], None] | None = None,
+) -> SlipsResult:
+    """Write the slips of ``semester`` (optionally one county or school) to ``out_path``.
+
+    ID numbers and 学籍号 are masked on every part unless ``full_ids``; then the 存根联 (the
+    issuing office's stub) carries them in full and the other two parts stay masked.
+    """
+    rules = rules or load_rules(rules_dir)
+    if not db_path.is_file():
+        raise InputError("数据库文件不存在", file=str(db_path),
+                         hint="先用 aidmatch reconcile --db 对账这个学期，再打印三联单。")
+    con = duckdb.connect(":memory:")
+    try:
+        try:
+            con.execute("ATTACH ? AS store", [str(db_path)])
+        except duckdb.Error as exc:
+            raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
+                             hint="确认没有其他程序正在使用它，或用 --db 指定另一个文件。") from None
+        _check_semester(con, db_path, semester)
+        build_slips(con, semester, rules.programmes, county, school)
+        _check_found(con, semester, county, school)
+        added = assign_serials(con, semester)
+        slips = read_slips(con)
+    finally:
+        con.close()
+    log.info("三联单 %d 份，新编号 %d 个", len(slips), added)
+    pages = _write_pdf(out_path, slips, semester, full_ids, printed_on or dt.date.today(), on_page)
+    totals = [s.total for s in slips if s.total is not None]
+    return SlipsResult(
+        path=out_path, slips=len(slips), schools=len({(s.county, s.school) for s in slips}),
+        pages=pages, new_serials=added, total=sum(totals, Decimal("0.00")),
+        unlinked=sum(not s.linked for s in slips), amounts_to_fill=len(slips) - len(totals))
+
+
+def _check_semester(con: duckdb.DuckDBPyConnection, db_path: Path, semester: Semester) -> None:
+    try:
+        runs = int(scalar(con, "SELECT count(*) FROM store.runs WHERE semester = ?", [semester.code]))
+        stored = int(scalar(con, "SELECT count(*) FROM store.records WHERE run_semester = ?",
+                            [semester.code]))
+    except duckdb.CatalogException:
+        raise InputError("这个文件不是 aidmatch 对账后的数据库", file=str(db_path),
+                         hint="--db 应指向 aidmatch reconcile --db 写入的文件。") from None
+    if not runs or not stored:
+        known = [s for (s,) in con.execute(
+            "SELECT DISTINCT run_semester FROM store.records ORDER BY 1").fetchall()]
+        raise InputError(
+            f"数据库中没有 {semester.label}的对账数据", file=str(db_path),
+            hint=("先用 aidmatch reconcile 对账这个学期。数据库中已有："
+                  + "、".join(known)) if known else "先用 aidmatch reconcile 对账这个学期。")
+
+
+def _check_found(con: duckdb.DuckDBPyConnection, semester: Semester, county: str | None,
+                 school: str | None) -> None:
+    if scalar(con, "SELECT count(*) FROM slips"):
+        return
+    if county is None and school is None:
+        raise InputError(f"{semester.label}没有可打印的发放记录（资助名单为空，或发放金额都已冲减为零）")
+    for value, column, label in ((county, "county", "区县"), (school, "school", "学校")):
+        if value is None:
+            continue
+        known = [v for (v,) in con.execute(
+            f"SELECT DISTINCT {column} FROM slip_rows WHERE {column} IS NOT NULL ORDER BY 1"
+        ).fetchall()]
+        if value not in known:
+            listed = "、".join(known[:30]) + ("等" if len(known) > 30 else "")
+            raise UsageError(f"{semester.label}的发放记录中没有{label}「{value}」",
+                             hint=f"{label}名称须与名单一致，已有：{listed}")
+    raise UsageError(f"{semester.label}没有{county or ''}{school or ''}的可打印发放记录",
+                     hint="检查 --county 与 --school 是否对应同一所学校。")
+
+
+def _write_pdf(out_path: Path, slips: list[Slip], semester: Semester, full_ids: bool,
+               printed_on: dt.date, on_page: Callable[[int], None] | None) -> int:
+    """Render into a private temporary file beside ``out_path`` and move it into place only
+    when complete, so a failed print never leaves half a PDF."""
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=".aidmatch-", suffix=".pdf", dir=out_path.parent)
+    os.close(handle)  # mkstemp creates it 0600; ReportLab rewrites it in place
+    temp = Path(temp_name)
+    try:
+        pages = render(temp, slips, semester, full_ids=full_ids, printed_on=printed_on,
+                       on_page=on_page)
+        os.chmod(temp, 0o600)
+        os.replace(temp, out_path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return pages

@@ -1,0 +1,194 @@
+"""Which slips to print, read from the database a ``reconcile --db`` run wrote.
+
+One slip per person paid this semester, built as named DuckDB steps over the stored semester:
+
+``slip_rows``   the semester's payment rows (as loaded: rows of another semester were rejected
+                then; rows of a file that names no semester count), each with its slip key:
+                ``S:`` + the registry student (ID, else 学籍号) for linked rows, ``U:`` + the row's
+                own ID, 学籍号 or school and name for rows that were not linked to the registry
+``slip_lines``  one line per slip and programme, the amounts netted (a reversal cancels a payment)
+``slips``       one row per slip whose payments net above zero, with the registry's 区县, 学校,
+                年级, 班级 and name for linked students (the payment row's own for the others),
+                困难类型 from the key groups, 发放方式, and the print order
+
+An unlinked payment still gets a slip: the school paid someone and the slip is how the payment
+is signed for. It is keyed by its own identity (never merged into a registry student's slip,
+whose identity did not match it) and marked 未关联学籍 on the internal parts and the cover.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import duckdb
+import pyarrow as pa
+
+from aidmatch.config import Programmes
+from aidmatch.semester import Semester
+from aidmatch.sources.registry import stage_of
+from aidmatch.steps import Steps, arrow
+
+UNKNOWN_PROGRAMME = "（名单未写明资助项目）"
+UNKNOWN_SCHOOL = "（名单未写明学校）"
+
+
+@dataclass(frozen=True)
+class SlipLine:
+    programme: str
+    amount: Decimal | None  # None: the payment list gave no amount
+
+
+@dataclass(frozen=True)
+class Slip:
+    key: str
+    county: str
+    school: str
+    grade: str
+    class_name: str
+    name: str
+    student_no: str
+    id_number: str
+    difficulty: str
+    pay_method: str
+    lines: tuple[SlipLine, ...]
+    linked: bool
+    serial: int = 0
+
+    @property
+    def total(self) -> Decimal | None:
+        """The slip's amount; None when a payment row had no amount (to be written by hand)."""
+        if any(line.amount is None for line in self.lines):
+            return None
+        return sum((line.amount for line in self.lines if line.amount is not None), Decimal("0.00"))
+
+    @property
+    def grade_class(self) -> str:
+        if self.grade and self.class_name:
+            joiner = "" if self.class_name.endswith("班") else "班"
+            return f"{self.grade}{self.class_name}{joiner}"
+        return self.grade or self.class_name
+
+
+def slip_rows_sql() -> str:
+    return """
+    SELECT r.record_id, r.programme, r.amount, nullif(trim(r.pay_method), '') AS pay_method,
+           l.student_id IS NOT NULL AS linked,
+           CASE WHEN l.student_id IS NOT NULL
+                THEN 'S:' || coalesce(s.id, 'XJH:' || s.student_no,
+                                      concat_ws('|', 'NS', s.school, s.name, s.birth_date,
+                                                s.grade, s.class_name))
+                ELSE 'U:' || coalesce(r.id, 'XJH:' || r.student_no,
+                                      concat_ws('|', 'NS', r.school, r.name, r.grade, r.class_name))
+           END AS slip_key,
+           coalesce(s.county, r.county) AS county,
+           coalesce(s.school, r.school) AS school,
+           coalesce(s.grade, r.grade) AS grade,
+           coalesce(s.class_name, r.class_name) AS class_name,
+           coalesce(s.name, r.name) AS name,
+           coalesce(s.student_no, r.student_no) AS student_no,
+           coalesce(s.id, s.id_raw, r.id, r.id_raw) AS id_number,
+           g.group_labels AS difficulty
+    FROM store.records r
+    LEFT JOIN store.links l ON l.run_semester = r.run_semester AND l.record_id = r.record_id
+    LEFT JOIN store.students s ON s.run_semester = r.run_semester AND s.student_id = l.student_id
+    LEFT JOIN store.student_groups g ON g.run_semester = r.run_semester AND g.student_id = l.student_id
+    WHERE r.run_semester = $1 AND r.source = 'aid'
+      AND (r.semester = $1 OR r.semester IS NULL)
+    """
+
+
+def slip_lines_sql() -> str:
+    return f"""
+    SELECT slip_key, coalesce(nullif(trim(programme), ''), '{UNKNOWN_PROGRAMME}') AS programme,
+           CASE WHEN bool_or(amount IS NULL) THEN NULL ELSE sum(amount) END AS amount,
+           min(record_id) AS first_record
+    FROM slip_rows
+    GROUP BY ALL
+    HAVING bool_or(amount IS NULL) OR sum(amount) <> 0
+    """
+
+
+def slips_sql() -> str:
+    """Attributes come from the slip's first payment row (all rows of a linked student carry the
+    registry's values); the order is county, school, stage and grade as the rules list them,
+    class (numerically), name."""
+    return f"""
+    WITH slip AS (
+        SELECT slip_key,
+               bool_and(linked) AS linked,
+               arg_min(county, record_id) AS county,
+               coalesce(arg_min(school, record_id), '{UNKNOWN_SCHOOL}') AS school,
+               arg_min(grade, record_id) AS grade,
+               arg_min(class_name, record_id) AS class_name,
+               arg_min(name, record_id) AS name,
+               arg_min(student_no, record_id) AS student_no,
+               arg_min(id_number, record_id) AS id_number,
+               arg_min(difficulty, record_id) AS difficulty,
+               string_agg(DISTINCT pay_method, '、' ORDER BY pay_method) AS pay_method
+        FROM slip_rows
+        GROUP BY slip_key
+        HAVING sum(CASE WHEN amount IS NULL THEN 1 ELSE amount END) > 0
+    )
+    SELECT slip.*,
+           row_number() OVER (
+               ORDER BY coalesce(slip.county, ''), slip.school, coalesce(o.rank, 1000000),
+                        coalesce(slip.grade, ''),
+                        try_cast(regexp_extract(slip.class_name, '[0-9]+') AS INTEGER) NULLS LAST,
+                        coalesce(slip.class_name, ''), coalesce(slip.name, ''), slip.slip_key
+           ) AS print_order,
+           (SELECT list(struct_pack(programme := ln.programme, amount := ln.amount)
+                        ORDER BY ln.first_record)
+            FROM slip_lines ln WHERE ln.slip_key = slip.slip_key) AS lines
+    FROM slip
+    LEFT JOIN grade_order o ON o.grade = slip.grade
+    WHERE ($1::VARCHAR IS NULL OR slip.county = $1) AND ($2::VARCHAR IS NULL OR slip.school = $2)
+    ORDER BY print_order
+    """
+
+
+def grade_order(grades: list[str], programmes: Programmes) -> pa.Table:
+    """A rank per grade text: stages in the order the rules list them, then the grade's place in
+    its stage's list (一年级 before 二年级, 初一 before 初三); grades the rules do not know last."""
+    stage_names = list(programmes.stages)
+    ranks: list[int] = []
+    for grade in grades:
+        stage = stage_of("", grade, "", programmes)
+        if stage is None:
+            ranks.append(10_000)
+            continue
+        words = programmes.stages[stage].grades
+        place = next((n for n, word in enumerate(words) if word in grade), len(words))
+        ranks.append(stage_names.index(stage) * 100 + place)
+    return pa.table({"grade": pa.array(grades, pa.string()), "rank": pa.array(ranks, pa.int32())})
+
+
+def build_slips(con: duckdb.DuckDBPyConnection, semester: Semester, programmes: Programmes,
+                county: str | None = None, school: str | None = None) -> Steps:
+    """Build ``slip_rows``, ``slip_lines``, ``grade_order`` and ``slips`` in the working database
+    from the semester stored in the attached ``store``."""
+    steps = Steps(con)
+    steps.table("slip_rows", slip_rows_sql(), [semester.code])
+    steps.table("slip_lines", slip_lines_sql())
+    grades = [g for (g,) in con.execute(
+        "SELECT DISTINCT grade FROM slip_rows WHERE grade IS NOT NULL").fetchall()]
+    steps.from_arrow("grade_order", grade_order(sorted(grades), programmes))
+    steps.table("slips", slips_sql(), [county, school])
+    return steps
+
+
+def read_slips(con: duckdb.DuckDBPyConnection, table_name: str = "numbered_slips") -> list[Slip]:
+    """A table of slips (``slips`` with a ``serial`` column) as :class:`Slip` objects, in print
+    order."""
+    table = arrow(con, f"SELECT * FROM {table_name} ORDER BY print_order")
+    slips: list[Slip] = []
+    for row in table.to_pylist():
+        slips.append(Slip(
+            key=row["slip_key"], county=row["county"] or "", school=row["school"],
+            grade=row["grade"] or "", class_name=row["class_name"] or "", name=row["name"] or "",
+            student_no=row["student_no"] or "", id_number=row["id_number"] or "",
+            difficulty=row["difficulty"] or "", pay_method=row["pay_method"] or "",
+            lines=tuple(SlipLine(line["programme"], line["amount"]) for line in row["lines"]),
+            linked=bool(row["linked"]), serial=int(row["serial"]),
+        ))
+    return slips
