@@ -17,6 +17,7 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
+from reportlab.lib.units import mm
 
 from aidmatch.cli import main
 from aidmatch.config import Rules
@@ -25,7 +26,8 @@ from aidmatch.normalize.ids import mask
 from aidmatch.pipeline import reconcile
 from aidmatch.semester import Semester
 from aidmatch.slips import print_slips
-from aidmatch.slips.data import grade_order
+from aidmatch.slips.data import Slip, SlipLine, grade_order
+from aidmatch.slips.render import cover_pages, fit, render
 from tests.builders import make_id, write_csv
 
 SPRING = Semester(2025, "spring")
@@ -182,7 +184,7 @@ def test_serial_is_the_same_on_every_part_and_join(printed: list[str]) -> None:
 
 def test_amounts_in_both_forms(printed: list[str]) -> None:
     high = _page_of(printed, "李强")
-    assert "普通高中国家助学金 ￥1000.00；普通高中免学杂费 ￥150.00" in high
+    assert "普通高中免学杂费 ￥150.00；普通高中国家助学金 ￥1000.00" in high
     assert high.count("￥1150.00") == 3
     assert high.count("人民币壹仟壹佰伍拾元整") == 3
     assert "社保卡、银行卡" in high
@@ -345,3 +347,36 @@ def test_payment_without_amount_is_left_to_fill_by_hand(tmp_path: Path, rules: R
     cover = next(p for p in pages if "封面及发放清单" in p and "龙驹寨小学" in p)
     assert "金额待填" in cover and "另有 1 人金额待填" in cover
     assert "合计：4 人　金额（小写）￥937.50　（大写）人民币玖佰叁拾柒元伍角整" in cover
+
+
+def _made_up_slips(count: int, school: str = "商州区第一中学") -> list[Slip]:
+    return [Slip(key=f"S:{n}", county="商州区", school=school, grade="七年级", class_name=f"{n % 9 + 1}班",
+                 name=f"学生{n:03d}", student_no="", id_number="", difficulty="", pay_method="",
+                 lines=(SlipLine("义务教育家庭经济困难非寄宿生生活补助", Decimal("375.00")),),
+                 linked=True, serial=n + 1)
+            for n in range(count)]
+
+
+def test_long_school_list_continues_the_cover_and_totals_once(tmp_path: Path) -> None:
+    slips = _made_up_slips(75)
+    pages = render(tmp_path / "s.pdf", slips, SPRING, full_ids=False, printed_on=PRINTED)
+    covers = cover_pages(75)
+    assert covers == 3
+    assert pages == covers + 75
+    text = _pages(tmp_path / "s.pdf")
+    assert [f"封面 第 {n} 页，共 3 页" in text[n - 1] for n in (1, 2, 3)] == [True] * 3
+    listed = [s for page in text[:covers] for s in _serials(page)]
+    assert listed == [f"2025春-{n:06d}" for n in range(1, 76)]
+    assert "发放清单（续）" in text[1]
+    assert ["合计：75 人" in page for page in text[:covers]] == [False, False, True]
+    assert "人民币贰万捌仟壹佰贰拾伍元整" in text[2]  # 75 × 375
+
+
+def test_text_too_long_for_its_cell_is_shrunk_then_cut() -> None:
+    short, size = fit("龙驹寨小学", 10, 60 * mm)
+    assert (short, size) == ("龙驹寨小学", 10)
+    name = "商洛市商州区某某镇某某村九年一贯制学校附属幼儿园分园"
+    smaller, size = fit(name, 10, 60 * mm)
+    assert smaller == name and 6.5 <= size < 10
+    cut, size = fit(name * 3, 10, 60 * mm)
+    assert cut.endswith("…") and size == 6.5 and cut[:-1] in name * 3

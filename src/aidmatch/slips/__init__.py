@@ -12,7 +12,6 @@ import datetime as dt
 import logging
 import os
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -56,7 +55,6 @@ def print_slips(
     rules: Rules | None = None,
     rules_dir: Path | None = None,
     printed_on: dt.date | None = None,
-    on_page: Callable[[int], None] | None = None,
 ) -> SlipsResult:
     """Write the slips of ``semester`` (optionally one county or school) to ``out_path``.
 
@@ -82,7 +80,7 @@ def print_slips(
     finally:
         con.close()
     log.info("三联单 %d 份，新编号 %d 个", len(slips), added)
-    pages = _write_pdf(out_path, slips, semester, full_ids, printed_on or dt.date.today(), on_page)
+    pages = _write_pdf(out_path, slips, semester, full_ids, printed_on or dt.date.today())
     totals = [s.total for s in slips if s.total is not None]
     return SlipsResult(
         path=out_path, slips=len(slips), schools=len({(s.county, s.school) for s in slips}),
@@ -128,7 +126,7 @@ def _check_found(con: duckdb.DuckDBPyConnection, semester: Semester, county: str
 
 
 def _write_pdf(out_path: Path, slips: list[Slip], semester: Semester, full_ids: bool,
-               printed_on: dt.date, on_page: Callable[[int], None] | None) -> int:
+               printed_on: dt.date) -> int:
     """Render into a private temporary file beside ``out_path`` and move it into place only
     when complete, so a failed print never leaves half a PDF."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -136,8 +134,7 @@ def _write_pdf(out_path: Path, slips: list[Slip], semester: Semester, full_ids: 
     os.close(handle)  # mkstemp creates it 0600; ReportLab rewrites it in place
     temp = Path(temp_name)
     try:
-        pages = render(temp, slips, semester, full_ids=full_ids, printed_on=printed_on,
-                       on_page=on_page)
+        pages = render(temp, slips, semester, full_ids=full_ids, printed_on=printed_on)
         os.chmod(temp, 0o600)
         os.replace(temp, out_path)
     finally:

@@ -101,8 +101,7 @@ def slip_rows_sql() -> str:
 def slip_lines_sql() -> str:
     return f"""
     SELECT slip_key, coalesce(nullif(trim(programme), ''), '{UNKNOWN_PROGRAMME}') AS programme,
-           CASE WHEN bool_or(amount IS NULL) THEN NULL ELSE sum(amount) END AS amount,
-           min(record_id) AS first_record
+           CASE WHEN bool_or(amount IS NULL) THEN NULL ELSE sum(amount) END AS amount
     FROM slip_rows
     GROUP BY ALL
     HAVING bool_or(amount IS NULL) OR sum(amount) <> 0
@@ -138,7 +137,7 @@ def slips_sql() -> str:
                         coalesce(slip.class_name, ''), coalesce(slip.name, ''), slip.slip_key
            ) AS print_order,
            (SELECT list(struct_pack(programme := ln.programme, amount := ln.amount)
-                        ORDER BY ln.first_record)
+                        ORDER BY ln.programme)
             FROM slip_lines ln WHERE ln.slip_key = slip.slip_key) AS lines
     FROM slip
     LEFT JOIN grade_order o ON o.grade = slip.grade
