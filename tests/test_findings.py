@@ -43,6 +43,22 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
         _pay("household_only", "非寄宿生生活补助", "-312.5", "龙驹寨小学"),  # reversed
         _pay("household_only", "非寄宿生生活补助", "312.5", "龙驹寨小学"),
     ])
+    # Six 高中 students of a 脱贫 household roster; the 免学杂费 rate is set locally (null in the
+    # rules): five payments agree on 400, the sixth is paid 800.
+    seniors = [(f"高{n}", make_id(DANFENG, f"2009010{n}", f"{n}11")) for n in range(1, 7)]
+    write_csv(exports / "高中学籍.csv", [
+        ["学籍号", "姓名", "身份证件号", "学籍状态", "就读方式", "年级", "学校名称", "区县"],
+        *(["G" + i, name, i, "在读", "住校", "高一", "丹凤中学", "丹凤县"] for name, i in seniors),
+    ])
+    write_csv(exports / "脱贫户（高中）.csv", [
+        ["户编号", "姓名", "身份证号", "与户主关系", "户类型"],
+        *([f"T{n}", name, i, "之子", "脱贫户"] for n, (name, i) in enumerate(seniors)),
+    ])
+    write_csv(exports / "高中资助.csv", [PAY_HEADER, *(
+        row for n, (name, i) in enumerate(seniors, 1) for row in (
+            ["2024-2025", "第二学期", "G" + i, name, i, "丹凤中学", "普通高中国家助学金", "1150"],
+            ["2024-2025", "第二学期", "G" + i, name, i, "丹凤中学", "免学杂费",
+             "800" if n == 6 else "400"]))])
     return reconcile(exports, SPRING, tmp / "out", db_path=tmp / "a.duckdb")
 
 
@@ -71,7 +87,8 @@ def test_duplicate_aid(run: RunResult) -> None:
 
 def test_wrong_standard(run: RunResult) -> None:
     rows = _names(run, "wrong_standard.csv")
-    assert set(rows) == {"王芳", "孟一", "郑一", "王二"}
+    assert set(rows) == {"王芳", "孟一", "郑一", "王二", "高6"}
+    assert rows["高6"]["问题"] == "金额 800 元，本县 5 笔同项目发放为 400 元（按当地标准）"
     assert rows["王芳"]["问题"] == "学籍就读方式为住校，发放的是走读生的项目"
     assert rows["孟一"]["问题"] == "学籍就读方式为走读，发放的是住校生的项目"
     assert rows["郑一"]["问题"] == "金额 312.5 元，标准 375 元"
@@ -126,4 +143,5 @@ def test_findings_against_synthetic_truth(tmp_path: Path) -> None:
     assert sum(s.true_positives + s.false_negatives for s in scores.values()) > 5
     assert scores["not_enrolled_aid.csv"].recall >= 0.9
     assert scores["duplicate_aid.csv"].recall >= 0.9
+    assert scores["wrong_standard.csv"].recall >= 0.8
     assert all(s.precision >= 0.8 for s in scores.values())

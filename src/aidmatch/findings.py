@@ -97,6 +97,10 @@ def _method_sql(link: str) -> str:
             f"THEN '（' || {link}.detail || '）' ELSE '' END, '未关联到学籍')")
 
 
+# 按当地标准 programmes: a county's usual amount needs this many payments agreeing on it.
+LOCAL_RATE_MIN_PAYMENTS = 5
+
+
 def _case_key_sql(code: str, subject: str) -> str:
     return f"'{code}-' || ? || '-' || left(md5({subject}), 10)"
 
@@ -209,10 +213,27 @@ def finding_wrong_standard_sql() -> str:
     The programme is recognised from its name and the student's 学段; it must suit the
     student's 就读方式 (when the registry gives it) and, for group-only programmes, one of the
     student's key groups; its amount must be the rate in force (programmes whose rate is set
-    locally are not checked for the amount).
+    locally are compared with the amount most payments of that programme in the county carry,
+    when at least ``LOCAL_RATE_MIN_PAYMENTS`` payments and a clear majority agree on it).
     """
     return f"""
-    WITH expected AS (
+    WITH local_amounts AS (
+        SELECT coalesce(s.county, p.county) AS county, p.programme_id, p.amount,
+               count(*) AS payments
+        FROM semester_payments p JOIN students s USING (student_id)
+        JOIN expected_programmes e USING (programme_id)
+        WHERE e.amount IS NULL AND p.amount > 0
+        GROUP BY ALL
+    ),
+    local_rates AS (  -- 按当地标准: the amount most of the county's payments carry
+        SELECT county, programme_id, amount, payments FROM (
+            SELECT *, sum(payments) OVER w AS total,
+                   row_number() OVER (w ORDER BY payments DESC, amount) AS rank
+            FROM local_amounts
+            WINDOW w AS (PARTITION BY county, programme_id))
+        WHERE rank = 1 AND payments >= {LOCAL_RATE_MIN_PAYMENTS} AND payments >= 0.6 * total
+    ),
+    expected AS (
         SELECT s.student_id,
                string_agg(e.label || '：' || coalesce({_yuan_sql('e.amount')} || ' 元',
                                                       '按当地标准'),
@@ -246,12 +267,18 @@ def finding_wrong_standard_sql() -> str:
                  WHEN e.amount IS NOT NULL AND p.amount IS NOT NULL AND p.amount <> e.amount
                    THEN '金额 ' || {_yuan_sql('p.amount')} || ' 元，标准 '
                         || {_yuan_sql('e.amount')} || ' 元'
+                 WHEN e.amount IS NULL AND lr.amount IS NOT NULL AND p.amount IS NOT NULL
+                      AND p.amount <> lr.amount
+                   THEN '金额 ' || {_yuan_sql('p.amount')} || ' 元，本县 ' || lr.payments
+                        || ' 笔同项目发放为 ' || {_yuan_sql('lr.amount')} || ' 元（按当地标准）'
                END AS problem
         FROM semester_payments p
         JOIN students s USING (student_id)
         LEFT JOIN student_groups sg USING (student_id)
         LEFT JOIN expected_programmes e USING (programme_id)
         LEFT JOIN expected x USING (student_id)
+        LEFT JOIN local_rates lr ON lr.county = coalesce(s.county, p.county)
+                                AND lr.programme_id = p.programme_id
         WHERE s.enrolled AND s.stage IS NOT NULL AND (p.amount IS NULL OR p.amount > 0)
           AND s.student_id IN (SELECT student_id FROM paid_students)
     )
