@@ -44,6 +44,11 @@ class City:
     def reconcile(self, semester: Semester) -> None:
         reconcile(self.data(semester) / "exports", semester, self.out(semester), db_path=self.db)
 
+    def ensure(self, semester: Semester) -> None:
+        """Reconcile ``semester`` unless an earlier test did."""
+        if not (self.out(semester) / "gaps.csv").exists():
+            self.reconcile(semester)
+
     def gap_numbers(self, semester: Semester) -> set[str]:
         return {row["学籍号"] for row in read_csv(self.out(semester) / "gaps.csv")}
 
@@ -182,7 +187,7 @@ def test_import_rejects_bad_rows_and_records_nothing(city: City, tmp_path: Path)
     write_workbook(load_report(city.db, AUTUMN), autumn_book)
     autumn_key = next(str(r["案例编号"]) for s in _gap_sheets(openpyxl.load_workbook(autumn_book))
                       for r in _rows(s))
-    city.reconcile(SPRING)
+    city.ensure(SPRING)
     path = tmp_path / "spring.xlsx"
     write_workbook(load_report(city.db, SPRING, county=None), path)
     book = openpyxl.load_workbook(path)
@@ -238,6 +243,7 @@ def test_county_package_and_masking(city: City, tmp_path: Path) -> None:
 
 
 def test_html_page_in_headless_chromium(city: City, tmp_path: Path) -> None:
+    city.ensure(SPRING)
     page = tmp_path / "report.html"
     write_html(load_report(city.db, SPRING), page)
     text = page.read_text(encoding="utf-8")
@@ -263,3 +269,16 @@ def test_html_page_in_headless_chromium(city: City, tmp_path: Path) -> None:
     for line in counties:
         assert f"<td class=\"l\">{line.county}</td><td>{line.enrolled}</td>" in dom
     assert "与2024年秋季学期相比" in dom
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--semester", "2023-autumn"], "数据库中没有2023年秋季学期的对账结果"),
+    (["--semester", "2024-autumn", "--county", "不存在县"], "没有区县「不存在县」的学生"),
+])
+def test_report_refuses_what_the_database_does_not_hold(city: City, tmp_path: Path,
+                                                        args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, ["report", *args, "--db", str(city.db), "--out",
+                                       str(tmp_path / "x.xlsx")])
+    assert result.exit_code == 2
+    assert message in result.output.replace("\n", "")
+    assert not (tmp_path / "x.xlsx").exists()
