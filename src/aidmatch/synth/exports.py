@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+# Systems export at most about a million rows per file (Excel's sheet limit is 1,048,576), so a
+# larger export always comes split.
+EXPORT_MAX_ROWS = 1_000_000
+
 INSTRUCTIONS = (
     "填表说明：",
     "1. 身份证号请填写18位居民身份证号码，末位为X的请大写。",
@@ -166,18 +170,18 @@ def split_by_county(
     """Split an export the way offices do: per county, in row chunks, or not at all.
 
     Returns (label, items) pairs; the label is a county name, '' for the whole city, or a part
-    number such as '第2批'.
+    number such as '第2批'. Exports larger than :data:`EXPORT_MAX_ROWS` are always split.
     """
     if not items:
         return []
-    if rng.random() >= split_rate:
+    if rng.random() >= split_rate and len(items) <= EXPORT_MAX_ROWS:
         return [("", list(items))]
     if rng.random() < 0.7:
         groups: dict[str, list[T]] = defaultdict(list)
         for item in items:
             groups[county_of(item)].append(item)
         return [(county, groups[county]) for county in sorted(groups, key=county_rank)]
-    size = chunk_rows or max(1, -(-len(items) // rng.randint(2, 4)))
+    size = min(chunk_rows or max(1, -(-len(items) // rng.randint(2, 4))), EXPORT_MAX_ROWS)
     return [
         (f"第{number}批", list(items[start : start + size]))
         for number, start in enumerate(range(0, len(items), size), 1)
