@@ -8,8 +8,13 @@ rows, sign-off lines, rows with neither a name nor an ID number. Cells merged do
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import zip_longest
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from aidmatch.config import SourceDef, SourceRules
 from aidmatch.normalize.values import header_label
@@ -96,6 +101,8 @@ class RowExtractor:
         self.layout = layout
         self.file_id = file_id
         self.row_fields = layout.field_columns(None)
+        self.row_indexes = [(f, c.index) for f, c in self.row_fields.items()]
+        self.household_fields = [f for f in _HOUSEHOLD_FIELDS if f in self.row_fields]
         self.group_fields = {g: layout.field_columns(g) for g in layout.groups}
         self.header_labels = {
             c.index: header_label(c.header.split("/")[-1]) for c in layout.columns if c.field
@@ -117,6 +124,29 @@ class RowExtractor:
                 hits += 1
         return hits >= max(2, len(self.header_labels) // 2)
 
+    def _repeated_headers(self, rows: Sequence[list[str]],
+                          columns: Sequence[Sequence[str]]) -> set[int]:
+        """Positions in ``rows`` of repeated header rows (:meth:`_is_repeated_header`), checked
+        column-wise: a cell can only normalise to a header label if it holds every character of
+        the label (header_label only deletes characters after NFKC), so only rows with enough such
+        cells get the exact per-row check."""
+        needed = max(2, len(self.header_labels) // 2)
+        if len(self.header_labels) < needed or not rows:
+            return set()
+        maybe = np.zeros(len(rows), dtype=np.int32)
+        for index, label in self.header_labels.items():
+            if index >= len(columns):
+                continue  # no row reaches this column: no cell can match
+            column = pa.array(columns[index], pa.string())
+            text = pc.utf8_normalize(column, "NFKC")
+            text = pc.replace_substring(pc.replace_substring(text, "【", "["), "】", "]")
+            hit = pc.not_equal(column, "")
+            for char in set(label):
+                hit = pc.and_(hit, pc.match_substring(text, char))
+            maybe += hit.to_numpy(zero_copy_only=False)
+        candidates: list[int] = np.flatnonzero(maybe >= needed).tolist()
+        return {i for i in candidates if self._is_repeated_header(rows[i])}
+
     def run(self) -> Extract:
         layout, sheet = self.layout, self.sheet
         first_data = layout.header_row + 1
@@ -124,21 +154,25 @@ class RowExtractor:
             _fill_merged_down(sheet, first_data)
         out = Extract(self.source.kind, self.source, sheet, layout, self.file_id)
         out.header_rows = first_data
-        shared = [f for f in self.row_fields if f not in _PERSON_FIELDS and f not in (
-            "head_name", "head_id_number")]
         out.values = {f: [] for f in {*self.row_fields, *_PERSON_FIELDS, "head_name",
                                       "head_id_number"}}
         total_words = self.rules.total_row_words
         footer_words = self.rules.footer_row_words
-        fill_down = (not self.wide and self.source.groups == "persons"
-                     and "relation" in self.row_fields)
-        head_row: dict[str, str] = {}
-        for row_number, cells in sheet.iter_text_rows(first_data):
+        identity = [c.index for f, c in self.row_fields.items()
+                    if f in ("name", "id_number", "cert_no", "student_no")]
+        rows = list(sheet.iter_text_rows(first_data))
+        # Column-wise view of the rows (short rows padded with ""), transposed in C.
+        columns = list(zip_longest(*(cells for _, cells in rows), fillvalue=""))
+        repeated = self._repeated_headers([cells for _, cells in rows], columns)
+        kept: list[tuple[int, list[str]]] = []
+        positions: list[int] = []
+        wide_persons: list[list[tuple[str, dict[str, str]]]] = []
+        for position, (row_number, cells) in enumerate(rows):
             out.data_rows += 1
             if not any(c.strip() for c in cells):
                 out.rejects.append(self._reject(row_number, "空行"))
                 continue
-            if self._is_repeated_header(cells):
+            if position in repeated:
                 out.rejects.append(self._reject(row_number, "重复的表头行"))
                 continue
             if _starts_with_any(cells[:4], total_words):
@@ -147,60 +181,92 @@ class RowExtractor:
             if _starts_with_any(cells[:3], footer_words):
                 out.rejects.append(self._reject(row_number, "表尾签字或说明行"))
                 continue
-            persons = self._persons(cells)
-            if not persons:
+            if self.wide:
+                persons = self._persons(cells)
+                has_person = bool(persons)
+            else:
+                width = len(cells)
+                has_person = any(cells[i].strip() for i in identity if i < width)
+            if not has_person:
                 name_col = self.row_fields.get("name") or self.row_fields.get("head_name")
                 out.rejects.append(self._reject(
                     row_number, "没有姓名也没有证件号，无法确定是谁",
                     column=name_col.header if name_col else ""))
                 continue
-            shared_values = {f: self._cell(cells, self.row_fields[f]) for f in shared}
-            if fill_down:
-                head_row = self._fill_from_head(persons[0][1], shared_values, head_row)
+            kept.append((row_number, cells))
+            positions.append(position)
+            if self.wide:
+                wide_persons.append(persons)
+        if self.wide:
+            self._collect_wide(kept, wide_persons, out)
+        else:
+            self._collect_rows(kept, columns, np.array(positions, dtype=np.int64), out)
+        return out
+
+    def _collect_rows(self, kept: list[tuple[int, list[str]]], columns: Sequence[Sequence[str]],
+                      positions: np.ndarray, out: Extract) -> None:
+        """One record per kept row (at ``positions`` of ``columns``), column by column."""
+        n = len(kept)
+        for f, i in self.row_indexes:
+            out.values[f] = (np.array(columns[i], dtype=object)[positions].tolist()
+                             if i < len(columns) else [""] * n)
+        for f in out.values:
+            if f not in self.row_fields:
+                out.values[f] = [""] * n
+        out.rows = [row_number for row_number, _ in kept]
+        out.slots = [""] * n
+        if self.source.groups == "persons" and "relation" in self.row_fields:
+            self._fill_from_heads(out.values)
+        household = out.values.get("household_id")
+        out.household_keys = [h.strip() for h in household] if household else [""] * n
+        if self.source.groups == "family":
+            for index, (_, cells) in enumerate(kept):
+                self._family(cells, index, out)
+
+    def _collect_wide(self, kept: list[tuple[int, list[str]]],
+                      persons_of: list[list[tuple[str, dict[str, str]]]], out: Extract) -> None:
+        """One record per person of each kept wide household row (户主 + 成员N)."""
+        shared = [(f, i) for f, i in self.row_indexes if f not in _PERSON_FIELDS and f not in (
+            "head_name", "head_id_number")]
+        value_columns = list(out.values.items())
+        name = self.sheet.name
+        for (row_number, cells), persons in zip(kept, persons_of, strict=True):
+            width = len(cells)
+            shared_values = {f: cells[i] if i < width else "" for f, i in shared}
             household = shared_values.get("household_id", "").strip()
             for slot, person in persons:
                 index = len(out.rows)
                 out.rows.append(row_number)
                 out.slots.append(slot)
-                for f in out.values:
-                    if f in person:
-                        out.values[f].append(person[f])
-                    else:
-                        out.values[f].append(shared_values.get(f, ""))
-                if self.wide:
-                    out.household_keys.append(household or f"{self.file_id}:{sheet.name}:{row_number}")
-                else:
-                    out.household_keys.append(household)
+                cells_of = shared_values | person
+                for f, column in value_columns:
+                    column.append(cells_of.get(f, ""))
+                out.household_keys.append(household or f"{self.file_id}:{name}:{row_number}")
                 if self.source.groups == "family":
                     self._family(cells, index, out)
-        return out
 
-    def _fill_from_head(self, person: dict[str, str], shared: dict[str, str],
-                        head_row: dict[str, str]) -> dict[str, str]:
+    def _fill_from_heads(self, values: dict[str, list[str]]) -> None:
         """Fill a member row's blank household cells from the 户主 row above it (merged cells
-        saved as CSV keep their value on the first row only). Returns the 户主 row in force."""
-        fields = [f for f in _HOUSEHOLD_FIELDS if f in self.row_fields]
-        if person.get("relation", "").strip().lstrip("之") in ("户主", "本人"):
-            return {f: person.get(f, "") for f in fields}
-        own_household = person.get("household_id", "").strip()
-        if head_row and own_household in ("", head_row.get("household_id", "").strip()):
-            for f in fields:
-                if not person.get(f, "").strip() and head_row.get(f, "").strip():
-                    person[f] = head_row[f]
-                    if f in shared:
-                        shared[f] = head_row[f]
-        return head_row
+        saved as CSV keep their value on the first row only)."""
+        fields = self.household_fields
+        relations = values["relation"]
+        households = values.get("household_id")
+        head_row: dict[str, str] = {}
+        for k, relation in enumerate(relations):
+            if relation.strip().lstrip("之") in ("户主", "本人"):
+                head_row = {f: values[f][k] for f in fields}
+                continue
+            own_household = households[k].strip() if households is not None else ""
+            if head_row and own_household in ("", head_row.get("household_id", "").strip()):
+                for f in fields:
+                    if not values[f][k].strip() and head_row.get(f, "").strip():
+                        values[f][k] = head_row[f]
 
     def _reject(self, row: int, reason: str, column: str = "") -> Reject:
         return Reject(self.file_id, self.sheet.file_label, self.sheet.name, row, reason, column)
 
     def _persons(self, cells: list[str]) -> list[tuple[str, dict[str, str]]]:
-        if not self.wide:
-            person = {f: self._cell(cells, c) for f, c in self.row_fields.items()}
-            if not (person.get("name", "").strip() or person.get("id_number", "").strip()
-                    or person.get("cert_no", "").strip() or person.get("student_no", "").strip()):
-                return []
-            return [("", person)]
+        """The people of a wide household row: the 户主 and each 成员N with a name or an ID."""
         persons: list[tuple[str, dict[str, str]]] = []
         head = {f: self._cell(cells, c) for f, c in self.group_fields.get("户主", {}).items()}
         if not head.get("name"):

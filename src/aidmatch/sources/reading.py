@@ -46,6 +46,7 @@ class Sheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     encoding: str = ""
     hidden: bool = False
+    all_text: bool = False  # every cell is already a str (a CSV file)
 
     @property
     def label(self) -> str:
@@ -64,6 +65,10 @@ class Sheet:
     def iter_text_rows(self, start: int) -> Iterator[tuple[int, list[str]]]:
         """(Excel row number, text cells) from 0-based row ``start`` to the end."""
         rows = self.rows
+        if self.all_text:
+            for index in range(start, len(rows)):
+                yield index + 1, list(rows[index])  # type: ignore[arg-type]
+            return
         for index in range(start, len(rows)):
             yield index + 1, [v if type(v) is str else cell_text(v) for v in rows[index]]
 
@@ -254,4 +259,4 @@ def _read_csv(path: Path, label: str) -> Sheet:
     except csv.Error as exc:
         raise InputError(f"CSV 格式错误（{exc}）", file=label) from None
     log.debug("read %s as %s, delimiter %r, %d rows", label, encoding, delimiter, len(rows))
-    return Sheet(path, label, "", rows, encoding=encoding)
+    return Sheet(path, label, "", rows, encoding=encoding, all_text=True)
