@@ -121,14 +121,19 @@ def test_round_trip(city: City, tmp_path: Path) -> None:
         assert sheet.cell(2, header.index("身份证件号") + 1).data_type == "s"
         assert str(rules[0].sqref).startswith(f"{chr(65 + header.index('核实结果'))}2")
 
-    # A clerk fills three cases and saves.
-    sheet = max(sheets, key=lambda s: s.max_row)
-    header = [c.value for c in sheet[1]]
-    col = {name: header.index(name) + 1 for name in ("案例编号", "核实结果", "核实说明", "核实人")}
+    # A clerk fills three cases and saves: two students the spring data will miss again (the
+    # generator's truth says which), one it will not.
+    persistent = {r["学籍号"] for r in read_csv(city.data(SPRING) / "truth" / "gaps.csv")}
+    cells = [(sheet, row) for sheet in sheets for row in range(2, sheet.max_row + 1)
+             if sheet.cell(row, 2).value]
+    cells.sort(key=lambda cell: str(cell[0].cell(cell[1], 2).value) not in persistent)
+    chosen = [*cells[:2], cells[-1]]
     filled = {}
-    for row, (result, note) in zip((2, 3, 4), (("已补录资助", "10月已补发"),
-                                               ("不符合条件", "家庭已脱贫不享受政策"),
-                                               ("待核实", "")), strict=True):
+    for (sheet, row), (result, note) in zip(chosen, (("不符合条件", "家庭已脱贫不享受政策"),
+                                                     ("待核实", ""),
+                                                     ("已补录资助", "10月已补发")), strict=True):
+        header = [c.value for c in sheet[1]]
+        col = {name: header.index(name) + 1 for name in ("案例编号", "核实结果", "核实说明", "核实人")}
         sheet.cell(row, col["核实结果"]).value = result
         sheet.cell(row, col["核实说明"]).value = note or None
         sheet.cell(row, col["核实人"]).value = "王老师"
@@ -180,6 +185,15 @@ def test_round_trip(city: City, tmp_path: Path) -> None:
         if row["学籍号"] in decided_numbers and row["类别"] != "新增漏助":
             assert row["上学期核实结果"] == decided_numbers[row["学籍号"]]
     assert book["说明"]["B1"].value == SPRING.code
+    # The 漏助 sheets say the same per case, with last semester's decision.
+    notes = {str(r["学籍号"]): str(r["学期对比"]) for s in _gap_sheets(book) for r in _rows(s)}
+    assert {n for n, note in notes.items() if note == "新增"} == spring_gaps - gaps
+    assert {n for n, note in notes.items() if note.startswith("连续 2 个学期")} \
+        == spring_gaps & gaps
+    still_open = [n for n in decided_numbers if n in notes]
+    assert still_open
+    for number in still_open:
+        assert notes[number] == f"连续 2 个学期；上学期核实：{decided_numbers[number]}"
 
 
 def test_import_rejects_bad_rows_and_records_nothing(city: City, tmp_path: Path) -> None:

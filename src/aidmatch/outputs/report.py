@@ -90,6 +90,15 @@ class ComparisonLine:
     semesters_open: int | None
     why: str
     previous_decision: str
+    case_key: str = ""  # this semester's case (new, still open) or last semester's (resolved)
+
+    @property
+    def gap_note(self) -> str:
+        """What the 漏助 sheet says about the case in its 学期对比 column."""
+        if self.category == NEW:
+            return "新增"
+        text = f"连续 {self.semesters_open} 个学期"
+        return text + (f"；上学期核实：{self.previous_decision}" if self.previous_decision else "")
 
 
 @dataclass
@@ -252,10 +261,10 @@ def _comparison(con: duckdb.DuckDBPyConnection, semester: Semester, previous: Se
             semesters_open = open_for(person)
             lines.append(ComparisonLine(STILL_OPEN, number, show(id_number), name, c, school,
                                         semesters_open, f"已连续 {semesters_open} 个学期漏助",
-                                        decision[0] if decision else ""))
+                                        decision[0] if decision else "", key))
         else:
             lines.append(ComparisonLine(NEW, number, show(id_number), name, c, school, 1,
-                                        f"{previous.label}不在漏助名单中", ""))
+                                        f"{previous.label}不在漏助名单中", "", key))
     where, params = _county_filter(county, "g.county")
     for key, number, id_number, name, c, school, why in con.execute(f"""
         SELECT g.case_key, g.student_no, g.id_number, g.name, g.county, g.school,
@@ -277,7 +286,7 @@ def _comparison(con: duckdb.DuckDBPyConnection, semester: Semester, previous: Se
     """, [semester.code, previous.code, *params, semester.code]).fetchall():
         decision = before.get(key)
         lines.append(ComparisonLine(RESOLVED, number, show(id_number), name, c, school, None, why,
-                                    decision[0] if decision else ""))
+                                    decision[0] if decision else "", key))
     order_of = {STILL_OPEN: 0, NEW: 1, RESOLVED: 2}
     lines.sort(key=lambda line: order_of[line.category])
     return lines
@@ -316,7 +325,21 @@ def load_report(db_path: Path, semester: Semester, county: str | None = None,
                         coverage, findings, previous)
         if previous is not None:
             report.comparison = _comparison(con, semester, previous, earlier[:-1], county, masked)
+            _add_gap_notes(report)
     return report
+
+
+def _add_gap_notes(report: Report) -> None:
+    """A 学期对比 column on the 漏助 sheets, before the review columns."""
+    notes = {line.case_key: line.gap_note for line in report.comparison
+             if line.category != RESOLVED}
+    for cases in report.findings:
+        if cases.finding.code != "LZ":
+            continue
+        at = len(cases.headers) - len(REVIEW_HEADERS)
+        cases.headers.insert(at, "学期对比")
+        for row in cases.rows:
+            row.insert(at, notes.get(str(row[0]), ""))
 
 
 # --- the workbook -------------------------------------------------------------------------------
