@@ -26,7 +26,7 @@ from aidmatch.findings import FINDINGS, Finding
 from aidmatch.normalize.ids import mask
 from aidmatch.outputs.files import TEXT_COLUMNS, text_width, write_table
 from aidmatch.outputs.lists import finding_headers, finding_rows
-from aidmatch.outputs.summary import UNKNOWN_COUNTY
+from aidmatch.outputs.summary import UNKNOWN_COUNTY, CountyLine
 from aidmatch.review import (
     CASE_KEY,
     DECIDED,
@@ -50,21 +50,14 @@ NEW, RESOLVED, STILL_OPEN = "新增漏助", "已解决的漏助", "连续两学�
 
 
 @dataclass(frozen=True)
-class CoverageLine:
+class CoverageLine(CountyLine):
+    """A summary line (the run summary's county line) of the city, a county or a school."""
+
     level: str  # 全市 / 区县 / 学校
-    county: str
     school: str
-    enrolled: int
-    key_students: int
     by_group: dict[str, int]
-    aided: int
-    gaps: int
     decided: int  # 漏助 cases with a decision other than 待核实
     open: int
-
-    @property
-    def coverage(self) -> float | None:
-        return self.aided / self.key_students if self.key_students else None
 
 
 @dataclass
@@ -196,9 +189,9 @@ def _coverage(con: duckdb.DuckDBPyConnection, semester: Semester, county: str | 
             FROM report_students GROUP BY ALL ORDER BY ALL"""
         ).fetchall():
             counts = per_group.get((c, school), {})
-            lines.append(CoverageLine(level, c, school, int(enrolled), int(key),
-                                      {g: counts.get(g, 0) for g in groups}, int(aided),
-                                      int(gaps), int(decided), int(gaps) - int(decided)))
+            lines.append(CoverageLine(c, int(enrolled), int(key), int(aided), int(gaps), level,
+                                      school, {g: counts.get(g, 0) for g in groups},
+                                      int(decided), int(gaps) - int(decided)))
     return groups, lines
 
 
