@@ -94,7 +94,8 @@ def _summary_table(book: openpyxl.Workbook) -> dict[str, dict[str, object]]:
 
 def test_round_trip(city: City, tmp_path: Path) -> None:
     workbook = tmp_path / "秋季核查.xlsx"
-    _run("report", "--semester", AUTUMN.code, "--db", str(city.db), "--out", str(workbook))
+    _run("report", "--semester", AUTUMN.code, "--db", str(city.db), "--out", str(workbook),
+         "--full-ids")
     book = openpyxl.load_workbook(workbook)
 
     # The workbook: a chart on 汇总 whose numbers are the run's; a sheet per finding and county.
@@ -164,7 +165,8 @@ def test_round_trip(city: City, tmp_path: Path) -> None:
     # Spring: the comparison with autumn.
     city.reconcile(SPRING)
     report = tmp_path / "春季核查.xlsx"
-    _run("report", "--semester", SPRING.code, "--db", str(city.db), "--out", str(report))
+    _run("report", "--semester", SPRING.code, "--db", str(city.db), "--out", str(report),
+         "--full-ids")
     book = openpyxl.load_workbook(report)
     comparison = _rows(book["学期对比"])
     spring_gaps = city.gap_numbers(SPRING)

@@ -163,7 +163,7 @@ def run(sc: Scenario, base: Path) -> dict:
     sc.build(exp)
     out, db = d / "out", d / "aidmatch.duckdb"
     p = subprocess.run([str(AIDMATCH), "reconcile", "--input", str(exp), "--semester", sc.semester, "--out", str(out),
-                        "--db", str(db)], capture_output=True, text=True, cwd=d, env={**os.environ, "NO_COLOR": "1"})
+                        "--db", str(db), "--full-ids"], capture_output=True, text=True, cwd=d, env={**os.environ, "NO_COLOR": "1"})
     res = {"name": sc.name, "what": sc.what, "rc": p.returncode, "stderr": p.stderr.strip()[-1500:],
            "expect": sorted(sc.expect), "ambiguous": sc.ambiguous}
     gaps_p = out / "gaps.csv"

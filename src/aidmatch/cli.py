@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -18,8 +19,10 @@ from rich.table import Table
 
 from aidmatch.config import load_rules
 from aidmatch.errors import AidmatchError, UsageError
+from aidmatch.normalize.ids import redact
 from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN
 from aidmatch.outputs.summary import Summary
+from aidmatch.privacy import PRIVATE_UMASK, RedactingFilter
 from aidmatch.semester import Semester
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,7 +48,7 @@ class AidmatchGroup(click.Group):
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            console.print(f"[bold red]内部错误：[/]{type(exc).__name__}: {exc}\n"
+            console.print(f"[bold red]内部错误：[/]{type(exc).__name__}: {redact(str(exc))}\n"
                           "请用 --debug 重新运行并把输出交给技术支持。", highlight=False)
             sys.exit(EXIT_INTERNAL)
 
@@ -61,6 +64,7 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
         RichHandler(console=console, show_path=False, show_time=False)
         if console.is_terminal else logging.StreamHandler(sys.stderr)
     )
+    handler.addFilter(RedactingFilter())
     logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
 
 
@@ -79,6 +83,8 @@ def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     ctx.ensure_object(dict)
     ctx.obj.update(verbose=verbose, quiet=quiet, debug=debug)
     _setup_logging(verbose, quiet)
+    # Everything this process creates (results, database, temporary files) is the owner's only.
+    os.umask(PRIVATE_UMASK)
 
 
 def _semester(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Semester | None:
@@ -108,7 +114,7 @@ def _file_progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | 
         return
     if not console.is_terminal:
         def plain(label: str, number: int, total: int) -> None:
-            print(f"读取 {number}/{total}：{label}", file=sys.stderr, flush=True)
+            print(f"读取 {number}/{total}：{redact(label)}", file=sys.stderr, flush=True)
         yield plain
         return
     with Progress(TextColumn("[bold]读取文件"), BarColumn(), MofNCompleteColumn(),
@@ -117,7 +123,7 @@ def _file_progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | 
         task = bar.add_task("", total=None)
 
         def update(label: str, number: int, total: int) -> None:
-            bar.update(task, total=total, completed=number - 1, description=label)
+            bar.update(task, total=total, completed=number - 1, description=redact(label))
 
         yield update
         bar.update(task, completed=bar.tasks[0].total or 0)
@@ -127,12 +133,14 @@ def _print_summary(summary: Summary) -> None:
     out = Console()
     out.print(f"[bold]aidmatch 对账结果[/] · {summary.semester} · 规则 {summary.rules}",
               highlight=False)
+    for n, line in enumerate(summary.incomplete_notice()):
+        out.print(f"[bold red]{line}[/]" if n == 0 else line, highlight=False, markup=n == 0)
     files = Table(title="读入的名单（数据行 = 关联 + 未关联 + 剔除）", title_justify="left")
     for header in ("文件", "工作表", "名单", "表头行", "数据行", "关联", "未关联", "剔除"):
         files.add_column(header, justify="right" if header in ("表头行", "数据行", "关联", "未关联",
                                                                 "剔除") else "left")
     for s in summary.sheets:
-        files.add_row(s.file, s.sheet, s.kind, str(s.header_row), str(s.data_rows),
+        files.add_row(redact(s.file), redact(s.sheet), s.kind, str(s.header_row), str(s.data_rows),
                       str(s.linked), str(s.unlinked), str(s.rejected))
     out.print(files)
     counties = Table(title="各区县资助覆盖情况", title_justify="left")
@@ -149,13 +157,21 @@ def _print_summary(summary: Summary) -> None:
     if summary.review_records:
         out.print(f"[yellow]待核实的记录 {summary.review_records} 条，见 review.csv[/]")
     for note in summary.notes:
-        out.print(f"[yellow]※ {note}[/]", highlight=False)
+        out.print(f"[yellow]※ {redact(note)}[/]", highlight=False)
 
 
 def _db_option(func: F) -> F:
     return click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
                         default=Path("aidmatch.duckdb"), show_default=True,
                         help="保存数据和结果的 DuckDB 数据库文件。")(func)
+
+
+def _id_option(func: F) -> F:
+    """How result files show ID numbers: masked unless full IDs are asked for explicitly."""
+    return click.option(
+        "--mask/--full-ids", "masked", default=True, show_default=True,
+        help="身份证号和学籍号是否打码（如 6110**********123X）。默认打码；--full-ids 输出完整号码，"
+             "只用于县级资助中心内部的工作文件，不得外发或公示。")(func)
 
 
 def _rules_option(func: F) -> F:
@@ -176,12 +192,14 @@ def _rules_option(func: F) -> F:
 @click.option("--source", "sources", multiple=True, metavar="类型=文件",
               help="指定某个文件是哪种名单（可多次使用），类型：registry、aid、poverty、"
                    "civil_assistance、child_welfare、disability。")
-@click.option("--mask", is_flag=True, help="输出中的身份证号打码（如 6110**********123X），用于外发的名单。")
+@_id_option
+@click.option("--keep-going", is_flag=True,
+              help="有文件无法读取时，仍处理其余文件；所有结果文件和汇总都标为「不完整」并列出跳过的文件。")
 @click.option("--keep-intermediate", is_flag=True, help="在数据库的 work 模式中保留每个处理步骤的中间表。")
 @click.pass_context
 def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: Path,
-              db_path: Path, rules_dir: Path | None, sources: tuple[str, ...], mask: bool,
-              keep_intermediate: bool) -> None:
+              db_path: Path, rules_dir: Path | None, sources: tuple[str, ...], masked: bool,
+              keep_going: bool, keep_intermediate: bool) -> None:
     """对账一个学期：读入各系统名单，输出漏助名单（gaps.csv）等结果。"""
     from aidmatch.pipeline import reconcile as run_reconcile
 
@@ -189,12 +207,16 @@ def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: 
     with _file_progress(not ctx.obj["quiet"]) as progress:
         result = run_reconcile(
             input_dir, semester, out_dir, db_path=db_path, rules_dir=rules_dir,
-            overrides=_source_overrides(sources), masked=mask,
-            keep_intermediate=keep_intermediate, progress=progress)
+            overrides=_source_overrides(sources), masked=masked,
+            keep_intermediate=keep_intermediate, progress=progress, keep_going=keep_going)
     if not ctx.obj["quiet"]:
         _print_summary(result.summary)
-        click.echo(f"漏助 {result.gaps} 人，结果已写入 {out_dir}（gaps.csv、gaps.xlsx 等），"
+        names = "不完整-gaps.csv、不完整-gaps.xlsx" if result.summary.incomplete else "gaps.csv、gaps.xlsx"
+        click.echo(f"漏助 {result.gaps} 人，结果已写入 {out_dir}（{names} 等），"
                    f"数据库 {db_path}，用时 {time.perf_counter() - started:.1f} 秒。")
+    if result.summary.incomplete:
+        console.print(f"[bold red]结果不完整：跳过了 {len(result.summary.skipped)} 个文件或工作表，"
+                      "见 summary.txt。[/]", highlight=False)
 
 
 @main.command()
@@ -246,8 +268,9 @@ def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
         data_dir, result_dir = out_dir / "data" / semester.code, out_dir / semester.code
         click.echo(f"{step}/4 对账{semester.label} …")
         with _file_progress(not ctx.obj["quiet"]) as progress:
+            # Invented people only, and the score against the truth needs the 学籍号: full IDs.
             result = run_reconcile(data_dir / "exports", semester, result_dir, db_path=db_path,
-                                   progress=progress)
+                                   masked=False, progress=progress)
         if semester == spring:
             _print_summary(result.summary)
         score = score_gaps(result_dir / "gaps.csv", data_dir / "truth" / "gaps.csv")
@@ -267,18 +290,18 @@ def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
 @main.command()
 @click.option("--semester", required=True, callback=_semester, help="学期，如 2025-spring。")
 @click.option("--county", default=None, help="只生成这个区县的核查包（默认：全市，每个区县一张工作表）。")
-@click.option("--mask", is_flag=True, help="身份证号打码（如 6110**********123X），用于发出县外的名单。")
+@_id_option
 @click.option("--html", is_flag=True, help="生成一个网页（HTML，可离线打开）而不是 Excel 工作簿。")
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出文件（.xlsx，或 --html 时的 .html）。")
 @_db_option
-def report(semester: Semester, county: str | None, mask: bool, html: bool, out_file: Path,
+def report(semester: Semester, county: str | None, masked: bool, html: bool, out_file: Path,
            db_path: Path) -> None:
     """核查报告：汇总、漏助及其他核查项目（可填写核实结果）、与上学期对比。"""
     from aidmatch.outputs.html import write_html
     from aidmatch.outputs.report import load_report, write_workbook
 
-    data = load_report(db_path, semester, county=county, masked=mask)
+    data = load_report(db_path, semester, county=county, masked=masked)
     if html:
         write_html(data, out_file)
     else:
@@ -332,6 +355,51 @@ def slips(semester: Semester, county: str | None, school: str | None, out_path: 
         click.echo(f"其中 {result.unlinked} 份的发放记录未与学籍关联，按发放名单打印（封面备注“未关联学籍”）。")
     if result.amounts_to_fill:
         click.echo(f"{result.amounts_to_fill} 份的发放名单未写金额，金额栏留空待填。")
+
+
+@main.command()
+@_db_option
+@click.option("--semester", default=None, callback=_semester, help="只列出这个学期的运行。")
+def runs(db_path: Path, semester: Semester | None) -> None:
+    """审计记录：列出每次对账的时间、学期、规则版本和读入文件的 SHA-256。"""
+    from aidmatch.store import list_runs
+
+    records = list_runs(db_path, semester.code if semester else None)
+    if not records:
+        click.echo(f"{db_path} 中没有运行记录。")
+        return
+    for run in records:
+        flags = "、".join(flag for flag in (
+            "结果不完整" if run.incomplete else "",
+            "完整证件号" if run.ids == "full" else "证件号已打码",
+            f"个人数据已于 {run.purged_at:%Y-%m-%d %H:%M} 删除" if run.purged_at else "") if flag)
+        click.echo(f"#{run.run_id}  {run.semester}  {run.started_at:%Y-%m-%d %H:%M:%S} → "
+                   f"{run.finished_at:%H:%M:%S}  输入 {redact(run.input_dir)}  规则 {run.rules_version}"
+                   f"（指纹 {run.rules_fingerprint}）  aidmatch {run.aidmatch_version}  {flags}")
+        for path, sha, size in run.files:
+            click.echo(f"    {sha}  {size:>10} 字节  {redact(path)}")
+
+
+@main.command()
+@_db_option
+@click.option("--semester", required=True, callback=_semester, help="要删除个人数据的学期。")
+@click.option("--yes", is_flag=True, help="不再询问，直接删除（用于脚本）。")
+def purge(db_path: Path, semester: Semester, yes: bool) -> None:
+    """从数据库中删除一个学期的个人数据（名单、关联、结果），保留运行记录和文件哈希。"""
+    from aidmatch.store import purge_semester
+
+    if not yes:
+        click.confirm(f"删除 {db_path} 中 {semester.label} 的全部个人数据？此操作不能撤销", abort=True)
+    result = purge_semester(db_path, semester.code)
+    if not result.removed and not result.work_tables:
+        click.echo(f"{db_path} 中没有 {semester.label} 的个人数据，未删除任何内容。")
+        return
+    click.echo(f"已从 {db_path} 删除 {semester.label} 的个人数据，共 {result.total} 行：")
+    for table, count in result.removed.items():
+        click.echo(f"  {table}：{count} 行")
+    if result.work_tables:
+        click.echo("  以及保留的中间表（--keep-intermediate）：" + "、".join(result.work_tables))
+    click.echo("运行记录和输入文件哈希已保留（aidmatch runs 查看）；数据库文件已重写，删除的数据不会残留。")
 
 
 @main.group()

@@ -415,7 +415,7 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
                                   f"（sources.yaml 中有：{'、'.join(source_def.categories) or '无'}）")
         scope = table.get("scope", "person")
         if scope not in SCOPES:
-            check.problem(f"{path}.scope", "只能是 person、household 或 parent")
+            check.problem(f"{path}.scope", f"写的是「{scope}」，只能是 person、household 或 parent")
             scope = "person"
         exclude: dict[str, tuple[str, ...]] = {}
         for name, words in check.mapping(table.get("exclude_when"), f"{path}.exclude_when").items():

@@ -1,19 +1,25 @@
 """The exceptions aidmatch raises, each with a message a county clerk can act on.
 
 The library raises these; only the CLI turns them into exit codes. Every message is in Chinese
-and names where the problem is (file, sheet, row, column) when that is known.
+and names where the problem is (file, sheet, row, column) when that is known. A message never
+shows a full ID number: whatever text ends up in it passes through
+:func:`aidmatch.normalize.ids.redact`.
 
 >>> err = InputError("缺少必填列", file="低保.xlsx", sheet="Sheet1", row=3, column="身份证号")
 >>> str(err)
 '低保.xlsx，工作表「Sheet1」，第 3 行，列「身份证号」：缺少必填列'
 >>> err.exit_code
 3
+>>> str(InputError("身份证号 11010519491231002X 重复", file="a.csv"))
+'a.csv：身份证号 1101**********002X 重复'
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from aidmatch.normalize.ids import redact
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class AidmatchError(Exception):
         text = f"{where}：{self.message}" if where else self.message
         if self.hint:
             text += f"\n  处理办法：{self.hint}"
-        return text
+        return redact(text)
 
 
 class UsageError(AidmatchError):
@@ -95,7 +101,7 @@ class ProblemList(AidmatchError):
     def __str__(self) -> str:
         lines = [f"{self.summary}（共 {len(self.problems)} 处）："]
         lines.extend(f"  {n}. {problem}" for n, problem in enumerate(self.problems, 1))
-        return "\n".join(lines)
+        return redact("\n".join(lines))
 
 
 class InputProblems(ProblemList, InputError):

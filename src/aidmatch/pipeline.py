@@ -92,8 +92,14 @@ def reconcile(
     keep_intermediate: bool = False,
     progress: Progress | None = None,
     linkage: Literal["exact", "vlookup"] = "exact",
+    keep_going: bool = False,
 ) -> RunResult:
     """Reconcile one semester's exports in ``input_dir``; write results to ``out_dir``.
+
+    A bad input file stops the run (every problem file is reported at once). With
+    ``keep_going`` the good files are reconciled and every output is marked incomplete: the
+    files are named ``不完整-…``, gaps.xlsx opens on a warning sheet and the summary names what
+    was skipped.
 
     ``linkage="vlookup"`` runs the Excel VLOOKUP baseline instead of the real linkage (for
     measuring, see :mod:`aidmatch.link.baseline`).
@@ -114,7 +120,7 @@ def reconcile(
         raise InputError("输入目录不存在", file=str(input_dir),
                          hint="--input 应指向存放各部门导出文件的文件夹。")
     stage("rules")
-    loaded = load_inputs(input_dir, rules, semester, overrides, progress)
+    loaded = load_inputs(input_dir, rules, semester, overrides, progress, keep_going=keep_going)
     stage("load", loaded.records.num_rows)
 
     # Spill space for stages larger than memory; it may hold personal data, so it is private to
@@ -149,10 +155,14 @@ def reconcile(
             notes=_notes(loaded),
             link_methods=link_method_counts(con),
             review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
+            skipped=[str(problem) for problem in loaded.skipped],
+            ids="masked" if masked else "full",
         )
+        for problem in loaded.skipped:
+            log.warning("已跳过（--keep-going）：%s", problem)
         run_id = None
-        with staged_output(out_dir) as staging:
-            gaps = lists.write_gaps(con, staging, masked)
+        with staged_output(out_dir, incomplete=summary.incomplete) as staging:
+            gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
             lists.write_key_students(con, staging, masked)
             lists.write_matches(con, staging, masked)
             lists.write_review(con, staging, masked)

@@ -2,8 +2,10 @@
 
 A run works in an in-memory database and, only when everything succeeded, replaces its
 semester's data in the file in one transaction: a failed run leaves the previous results intact.
-Personal data lives in the tables listed in :data:`SEMESTER_TABLES`; ``runs`` and ``input_files``
-are the audit trail (file names, hashes, row counts, rules fingerprint; no personal data).
+Personal data lives in the tables listed in :data:`SEMESTER_TABLES` (and any other table with a
+``run_semester`` or ``semester`` column); ``runs``, ``input_files`` and ``purges`` are the audit
+trail (when, which files with their SHA-256, row counts, rules fingerprint; no personal data),
+kept for every run and never purged.
 """
 
 from __future__ import annotations
@@ -11,14 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from aidmatch.errors import AidmatchError
+from aidmatch.errors import AidmatchError, UsageError
 from aidmatch.findings import FINDING_TABLES
+from aidmatch.privacy import private_dir, private_file
 from aidmatch.review import ensure_review_tables
 from aidmatch.sources.extract import Reject
 from aidmatch.sources.loader import InputFile
@@ -47,7 +52,7 @@ class RunInfo:
 def _secure(path: Path) -> None:
     for candidate in (path, Path(f"{path}.wal")):
         if candidate.exists():
-            os.chmod(candidate, 0o600)
+            private_file(candidate)
 
 
 def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
@@ -82,7 +87,7 @@ def save_run(
     keep: list[str] | None = None,
 ) -> int:
     """Replace the semester's data in ``db_path`` in one transaction; return the run id."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(db_path.parent)
     try:
         con.execute("ATTACH ? AS store", [str(db_path)])
     except duckdb.Error as exc:
@@ -113,7 +118,6 @@ def _write(con: duckdb.DuckDBPyConnection, run: RunInfo, files: list[InputFile],
          run.rules_fingerprint, run.rules_version, run.aidmatch_version,
          json.dumps(summary, ensure_ascii=False, default=str)],
     )
-    con.execute("DELETE FROM store.input_files WHERE semester = ?", [run.semester])
     for f in files:
         con.execute(
             "INSERT INTO store.input_files VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -144,3 +148,157 @@ def _write(con: duckdb.DuckDBPyConnection, run: RunInfo, files: list[InputFile],
         for table in keep:
             con.execute(f"CREATE OR REPLACE TABLE store.work.{table} AS SELECT * FROM {table}")
     return run_id
+
+
+# Tables that are the audit trail: never purged.
+AUDIT_TABLES = frozenset({"meta", "runs", "input_files", "purges", "review_imports"})
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: int
+    semester: str
+    started_at: dt.datetime
+    finished_at: dt.datetime
+    input_dir: str
+    rules_version: str
+    rules_fingerprint: str
+    aidmatch_version: str
+    incomplete: bool
+    ids: str
+    files: list[tuple[str, str, int]]  # (file, sha256, size in bytes)
+    purged_at: dt.datetime | None
+
+
+def _open_existing(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    if not db_path.is_file():
+        raise UsageError("数据库文件不存在", file=str(db_path),
+                         hint="用 --db 指定 aidmatch reconcile 写入的数据库文件。")
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.Error as exc:
+        raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
+                         hint="确认没有其他程序正在使用它。") from None
+    tables = {row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
+    if "runs" not in tables:
+        con.close()
+        raise StoreError("这不是 aidmatch 的数据库（没有运行记录表）", file=str(db_path))
+    return con
+
+
+def list_runs(db_path: Path, semester: str | None = None) -> list[RunRecord]:
+    """Every run recorded in ``db_path`` (oldest first), with its input files and hashes."""
+    con = _open_existing(db_path, read_only=True)
+    try:
+        has_purges = bool(scalar(con, "SELECT count(*) FROM duckdb_tables() "
+                                      "WHERE schema_name = 'main' AND table_name = 'purges'"))
+        runs = con.execute(
+            """SELECT run_id, semester, started_at, finished_at, input_dir, rules_version,
+                      rules_fingerprint, aidmatch_version, summary
+               FROM runs WHERE ? IS NULL OR semester = ? ORDER BY run_id""",
+            [semester, semester]).fetchall()
+        files: dict[int, list[tuple[str, str, int]]] = {}
+        for run_id, path, sha, size in con.execute(
+                "SELECT run_id, path, sha256, size_bytes FROM input_files ORDER BY run_id, file_id"
+        ).fetchall():
+            files.setdefault(int(run_id), []).append((str(path), str(sha), int(size)))
+        purged: dict[str, dt.datetime] = {}
+        if has_purges:
+            purged = {str(sem): at for sem, at in con.execute(
+                "SELECT semester, max(purged_at) FROM purges GROUP BY semester").fetchall()}
+    finally:
+        con.close()
+    records: list[RunRecord] = []
+    for run_id, sem, started, finished, input_dir, version, fingerprint, app, summary in runs:
+        data = json.loads(summary) if summary else {}
+        at = purged.get(str(sem))
+        records.append(RunRecord(
+            int(run_id), str(sem), started, finished, str(input_dir), str(version),
+            str(fingerprint), str(app), bool(data.get("incomplete") or data.get("skipped")),
+            str(data.get("ids", "full")), files.get(int(run_id), []),
+            at if at is not None and at >= finished else None))
+    return records
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    semester: str
+    removed: dict[str, int]  # table → rows removed
+    work_tables: list[str]  # intermediate tables dropped (--keep-intermediate)
+
+    @property
+    def total(self) -> int:
+        return sum(self.removed.values())
+
+
+def purge_semester(db_path: Path, semester: str) -> PurgeResult:
+    """Delete ``semester``'s personal data from ``db_path`` and say what was removed.
+
+    Rows are deleted from every table that carries the semester (``run_semester`` or
+    ``semester`` column) except the audit tables; the intermediate tables kept with
+    --keep-intermediate are dropped (they hold the last run's data, whatever its semester). Deleted
+    rows can survive in a database file's free blocks, so the file is then rewritten: the
+    database is copied into a fresh file that replaces the old one. The purge itself is
+    recorded in the ``purges`` table.
+    """
+    con = _open_existing(db_path, read_only=False)
+    try:
+        columns = con.execute(
+            """SELECT table_name, column_name FROM duckdb_columns()
+               WHERE schema_name = 'main' AND column_name IN ('run_semester', 'semester')"""
+        ).fetchall()
+        work = [str(name) for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'work' ORDER BY 1"
+        ).fetchall()]
+        by_table: dict[str, str] = {}
+        # run_semester is the semester a row was stored for; a plain `semester` column of a
+        # table that also has run_semester describes the record (a payment's semester).
+        for table, column in sorted(columns):
+            if table not in AUDIT_TABLES and by_table.get(table) != "run_semester":
+                by_table[table] = column
+        removed: dict[str, int] = {}
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table, column in sorted(by_table.items()):
+                count = int(scalar(con, f'SELECT count(*) FROM "{table}" WHERE "{column}" = ?',
+                                   [semester]))
+                if count:
+                    con.execute(f'DELETE FROM "{table}" WHERE "{column}" = ?', [semester])
+                    removed[table] = count
+            for table in work:
+                con.execute(f'DROP TABLE work."{table}"')
+            con.execute("""CREATE TABLE IF NOT EXISTS purges (
+                semester VARCHAR, purged_at TIMESTAMP, removed JSON)""")
+            con.execute("INSERT INTO purges VALUES (?, ?, ?)",
+                        [semester, dt.datetime.now(), json.dumps(removed, ensure_ascii=False)])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.close()
+    _rewrite(db_path)
+    return PurgeResult(semester, removed, work)
+
+
+def _rewrite(db_path: Path) -> None:
+    """Copy the database into a fresh file and put it in place of the old one, so deleted rows
+    do not linger in free blocks of the file."""
+    folder = Path(tempfile.mkdtemp(prefix=".aidmatch-purge-", dir=db_path.parent))
+    fresh = folder / db_path.name
+    try:
+        con = duckdb.connect(":memory:")
+        try:
+            con.execute("ATTACH ? AS old (READ_ONLY)", [str(db_path)])
+            con.execute("ATTACH ? AS fresh", [str(fresh)])
+            con.execute("COPY FROM DATABASE old TO fresh")
+            con.execute("DETACH fresh")
+            con.execute("DETACH old")
+        finally:
+            con.close()
+        private_file(fresh)
+        os.replace(fresh, db_path)
+        Path(f"{db_path}.wal").unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -153,6 +153,43 @@ def mask(number: object) -> str:
     return text[:keep] + "*" * 10
 
 
+def mask_student_no(number: object) -> str:
+    """Hide the ID inside a 学籍号 (G/J/L + an ID or ID-like code), keeping the letter.
+
+    >>> mask_student_no("G11010519491231002X")
+    'G1101**********002X'
+    >>> mask_student_no("L2025000123")
+    'L20**********'
+    >>> mask_student_no("")
+    ''
+    """
+    text = compact(number)
+    if text[:1].isalpha() and len(text) > 1:
+        return text[0] + mask(text[1:])
+    return mask(text)
+
+
+# Anything in free text that could be a person's number: 15 or more digits in a row (an ID,
+# a 残疾人证号), optionally after a 学籍号 letter and ending in X, or an ID Excel turned into a
+# number with enough digits left to identify someone (6.11022199001011E+17).
+_ID_IN_TEXT_RE = re.compile(
+    r"(?<![0-9A-Za-z])[GJLgjl]?[0-9]{14,}[0-9Xx]*(?![0-9A-Za-z])"
+    r"|[0-9]\.[0-9]{9,}[Ee]\+?[0-9]{1,2}"
+)
+
+
+def redact(text: str) -> str:
+    """Mask every ID-like number in a message or log line (the last line of defence: code that
+    puts an ID in a message on purpose masks it itself).
+
+    >>> redact("第 3 行的 11010519491231002X 与 G11010519491231002X 不一致，金额 375")
+    '第 3 行的 1101**********002X 与 G1101**********002X 不一致，金额 375'
+    >>> redact("6.11022199001011E+17 在 2025-03-01")
+    '6.11********** 在 2025-03-01'
+    """
+    return _ID_IN_TEXT_RE.sub(lambda m: mask_student_no(m.group(0)), text)
+
+
 def check_character(first17: str) -> str:
     """The MOD 11-2 check character for 17 digits (python-stdnum computes it)."""
     return str(ric.calc_check_digit(first17 + "0"))

@@ -15,19 +15,30 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from aidmatch.privacy import private_dir, private_file
+
+# An incomplete run (--keep-going past bad files) names every result file like this.
+INCOMPLETE_PREFIX = "不完整-"
 # Columns written as text in Excel so an 18-digit number never turns into 6.11022E+17.
 TEXT_COLUMNS = frozenset({"学籍号", "身份证件号", "身份证号", "学校标识码", "证件号码"})
 
 
 @contextmanager
-def staged_output(out_dir: Path) -> Iterator[Path]:
-    """Yield a private temporary folder; on success move its files into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def staged_output(out_dir: Path, incomplete: bool = False) -> Iterator[Path]:
+    """Yield a private temporary folder; on success move its files into ``out_dir``.
+
+    An incomplete run's files are named ``不完整-…``; each file replaces both spellings of its
+    name, so an earlier run's complete-looking list never stays next to an incomplete one (and
+    the other way round).
+    """
+    private_dir(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=".aidmatch-", dir=out_dir))
     try:
         yield staging
         for item in sorted(staging.iterdir()):
-            os.replace(item, out_dir / item.name)
+            complete_name, incomplete_name = item.name, INCOMPLETE_PREFIX + item.name
+            os.replace(item, out_dir / (incomplete_name if incomplete else complete_name))
+            (out_dir / (complete_name if incomplete else incomplete_name)).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -41,7 +52,7 @@ def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object
         for row in rows:
             writer.writerow(["" if v is None else v for v in row])
             count += 1
-    os.chmod(path, 0o600)
+    private_file(path)
     return count
 
 
@@ -74,10 +85,20 @@ def write_table(sheet: Worksheet, top: int, headers: Sequence[str],
 
 
 def write_xlsx(path: Path, sheet_name: str, headers: Sequence[str],
-               rows: Sequence[Sequence[object]]) -> None:
-    """One sheet with a frozen, filtered header, IDs as text and widths that fit Chinese."""
+               rows: Sequence[Sequence[object]], notice: Sequence[str] = ()) -> None:
+    """One sheet with a frozen, filtered header, IDs as text and widths that fit Chinese.
+
+    ``notice`` (an incomplete run's warning) becomes a first sheet 「结果不完整」 in red, so the
+    workbook opens on it.
+    """
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False,
                                                "strings_to_formulas": False})
+    if notice:
+        warning = workbook.add_worksheet("结果不完整")
+        red = workbook.add_format({"bold": True, "font_color": "#C00000"})
+        warning.set_column(0, 0, 120)
+        for r, line in enumerate(notice):
+            warning.write_string(r, 0, line, red if r == 0 else None)
     sheet = workbook.add_worksheet(sheet_name[:31])
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
                                 "text_wrap": True, "valign": "vcenter"})
@@ -86,4 +107,4 @@ def write_xlsx(path: Path, sheet_name: str, headers: Sequence[str],
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
     workbook.close()
-    os.chmod(path, 0o600)
+    private_file(path)

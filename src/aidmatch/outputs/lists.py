@@ -18,7 +18,7 @@ import duckdb
 
 from aidmatch.findings import FINDINGS, Finding
 from aidmatch.link.exact import NAME_LEVEL_LABELS
-from aidmatch.normalize.ids import STATUS_LABELS, mask
+from aidmatch.normalize.ids import STATUS_LABELS, mask, mask_student_no
 from aidmatch.outputs.files import write_csv, write_xlsx
 from aidmatch.sources.extract import Reject
 
@@ -41,8 +41,13 @@ def _id_writer(masked: bool) -> Callable[[object], object]:
     return (lambda v: mask(v) if v else v) if masked else (lambda v: v)
 
 
+def _student_no_writer(masked: bool) -> Callable[[object], object]:
+    """学籍号 holds the ID (G + ID), so it is masked with it."""
+    return (lambda v: mask_student_no(v) if v else v) if masked else (lambda v: v)
+
+
 def gap_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
-    show_id = _id_writer(masked)
+    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
     rows = con.execute(
         """SELECT student_no, coalesce(id, id_raw), name, sex, county, school, grade, class_name,
                   stage, boarding, group_labels, sources, expected_programmes, expected_amount,
@@ -50,21 +55,22 @@ def gap_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
            FROM gaps"""
     ).fetchall()
     return [
-        [r[0], show_id(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], _boarding(r[9]), r[10],
+        [show_no(r[0]), show_id(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], _boarding(r[9]), r[10],
          r[11], r[12], _amount(r[13]), r[14]]
         for r in rows
     ]
 
 
-def write_gaps(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
+def write_gaps(con: duckdb.DuckDBPyConnection, out: Path, masked: bool,
+               notice: Sequence[str] = ()) -> int:
     rows = gap_rows(con, masked)
     write_csv(out / "gaps.csv", GAP_HEADERS, rows)
-    write_xlsx(out / "gaps.xlsx", "漏助名单", GAP_HEADERS, rows)
+    write_xlsx(out / "gaps.xlsx", "漏助名单", GAP_HEADERS, rows, notice)
     return len(rows)
 
 
 def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
-    show_id = _id_writer(masked)
+    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
     headers = ["学籍号", "身份证件号", "姓名", "区县", "学校名称", "年级", "学段", "学籍状态",
                "困难类型", "本学期已资助", "资助项目", "资助金额（元）", "来源", "匹配方式"]
     rows = con.execute(
@@ -78,13 +84,14 @@ def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) 
                     s.name, s.student_id"""
     ).fetchall()
     return write_csv(out / "key_students.csv", headers, (
-        [r[0], show_id(r[1]), *r[2:9], "是" if r[9] else "否", r[10], _amount(r[11]), r[12], r[13]]
+        [show_no(r[0]), show_id(r[1]), *r[2:9], "是" if r[9] else "否", r[10], _amount(r[11]), r[12],
+         r[13]]
         for r in rows
     ))
 
 
 def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
-    show_id = _id_writer(masked)
+    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
     headers = ["来源文件", "工作表", "行号", "位置", "名单类型", "记录姓名", "记录证件号", "证件号状态",
                "学籍号", "学生姓名", "学生身份证件号", "匹配方式", "依据", "姓名一致性", "姓名相似度",
                "说明"]
@@ -100,14 +107,15 @@ def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> in
            ORDER BY r.file_id, r.sheet, r.row, r.slot"""
     ).fetchall()
     return write_csv(out / "matches.csv", headers, (
-        [*r[:6], show_id(r[6]), STATUS_LABELS.get(r[7], r[7]), r[8], r[9], show_id(r[10]), r[11],
+        [*r[:6], show_id(r[6]), STATUS_LABELS.get(r[7], r[7]), show_no(r[8]), r[9], show_id(r[10]),
+         r[11],
          r[12], NAME_LEVEL_LABELS.get(r[13], r[13]), r[14], r[15]]
         for r in rows
     ))
 
 
 def write_review(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
-    show_id = _id_writer(masked)
+    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
     headers = ["来源文件", "工作表", "行号", "位置", "名单类型", "记录姓名", "记录证件号", "原因",
                "候选序号", "候选学籍号", "候选学生姓名", "候选身份证件号", "候选学校", "依据",
                "姓名相似度"]
@@ -119,7 +127,8 @@ def write_review(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int
            ORDER BY r.file_id, r.sheet, r.row, r.slot, v.rank"""
     ).fetchall()
     return write_csv(out / "review.csv", headers, (
-        [*r[:6], show_id(r[6]), *r[7:11], show_id(r[11]), *r[12:]] for r in rows
+        [*r[:6], show_id(r[6]), *r[7:9], show_no(r[9]), r[10], show_id(r[11]), *r[12:]]
+        for r in rows
     ))
 
 
@@ -146,12 +155,13 @@ def finding_rows(con: duckdb.DuckDBPyConnection, finding: Finding, masked: bool,
                  params: Sequence[object] = (), table: str | None = None) -> list[list[Any]]:
     """A finding's cases as display rows (案例编号 first, then the finding's columns), from its
     table or from ``table`` (a subquery over it, with ``params``)."""
-    show_id = _id_writer(masked)
+    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
     columns = ", ".join(c.column for c in finding.columns)
     rows = con.execute(f"SELECT case_key, {columns} FROM {table or finding.table}",
                        list(params)).fetchall()
     return [
-        [row[0], *(show_id(v) if c.is_id else _amount(v) if "amount" in c.column else v
+        [row[0], *(show_id(v) if c.is_id else show_no(v) if c.column == "student_no"
+                   else _amount(v) if "amount" in c.column else v
                    for c, v in zip(finding.columns, row[1:], strict=True))]
         for row in rows
     ]

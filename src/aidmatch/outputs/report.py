@@ -23,7 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import FINDINGS, Finding
-from aidmatch.normalize.ids import mask
+from aidmatch.normalize.ids import mask, mask_student_no
 from aidmatch.outputs.files import TEXT_COLUMNS, text_width, write_table
 from aidmatch.outputs.lists import finding_headers, finding_rows
 from aidmatch.outputs.summary import UNKNOWN_COUNTY, CountyLine
@@ -240,6 +240,9 @@ def _comparison(con: duckdb.DuckDBPyConnection, semester: Semester, previous: Se
     def show(value: str | None) -> str | None:
         return mask(value) if masked and value else value
 
+    def show_no(value: str | None) -> str | None:
+        return mask_student_no(value) if masked and value else value
+
     before = _decisions(con, previous)
     where, params = _county_filter(county, "g.county")
     lines: list[ComparisonLine] = []
@@ -252,11 +255,11 @@ def _comparison(con: duckdb.DuckDBPyConnection, semester: Semester, previous: Se
         decision = before.get(earlier_key)
         if person in history[previous]:
             semesters_open = open_for(person)
-            lines.append(ComparisonLine(STILL_OPEN, number, show(id_number), name, c, school,
+            lines.append(ComparisonLine(STILL_OPEN, show_no(number), show(id_number), name, c, school,
                                         semesters_open, f"已连续 {semesters_open} 个学期漏助",
                                         decision[0] if decision else "", key))
         else:
-            lines.append(ComparisonLine(NEW, number, show(id_number), name, c, school, 1,
+            lines.append(ComparisonLine(NEW, show_no(number), show(id_number), name, c, school, 1,
                                         f"{previous.label}不在漏助名单中", "", key))
     where, params = _county_filter(county, "g.county")
     for key, number, id_number, name, c, school, why in con.execute(f"""
@@ -278,7 +281,7 @@ def _comparison(con: duckdb.DuckDBPyConnection, semester: Semester, previous: Se
         ORDER BY coalesce(g.county, ''), coalesce(g.school, ''), g.name, g.case_key
     """, [semester.code, previous.code, *params, semester.code]).fetchall():
         decision = before.get(key)
-        lines.append(ComparisonLine(RESOLVED, number, show(id_number), name, c, school, None, why,
+        lines.append(ComparisonLine(RESOLVED, show_no(number), show(id_number), name, c, school, None, why,
                                     decision[0] if decision else "", key))
     order_of = {STILL_OPEN: 0, NEW: 1, RESOLVED: 2}
     lines.sort(key=lambda line: order_of[line.category])

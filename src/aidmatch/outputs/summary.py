@@ -5,7 +5,6 @@ summary.json."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,8 @@ from typing import Any
 import duckdb
 
 from aidmatch.accounting import SheetAccount
+from aidmatch.normalize.ids import redact
+from aidmatch.privacy import private_file
 
 UNKNOWN_COUNTY = "（未填区县）"
 
@@ -39,7 +40,21 @@ class Summary:
     notes: list[str] = field(default_factory=list)
     link_methods: dict[str, int] = field(default_factory=dict)
     review_records: int = 0
-    incomplete: bool = False
+    # Problems passed over with --keep-going: those files or sheets were not read.
+    skipped: list[str] = field(default_factory=list)
+    ids: str = "full"  # "full" or "masked": how the run's result files show ID numbers
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.skipped)
+
+    def incomplete_notice(self) -> list[str]:
+        """The warning every output of an incomplete run carries (empty when complete)."""
+        if not self.skipped:
+            return []
+        return [f"本次结果不完整：以下 {len(self.skipped)} 个文件或工作表没有读取（--keep-going），"
+                "其中的学生不在结果中。处理后重新运行才能得到完整的漏助名单。",
+                *(f"  {n}. {problem}" for n, problem in enumerate(self.skipped, 1))]
 
     @property
     def total(self) -> CountyLine:
@@ -53,6 +68,7 @@ class Summary:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["incomplete"] = self.incomplete
         data["total"] = asdict(self.total)
         for line, raw in zip(self.counties, data["counties"], strict=True):
             raw["coverage"] = line.coverage
@@ -61,6 +77,8 @@ class Summary:
 
     def render(self) -> str:
         lines = [f"aidmatch 对账结果 · {self.semester} · 规则 {self.rules}", ""]
+        if self.skipped:
+            lines.extend(["！！！" + self.incomplete_notice()[0], *self.incomplete_notice()[1:], ""])
         lines.append("读入的名单（数据行 = 关联 + 未关联 + 剔除）：")
         for s in self.sheets:
             where = f"{s.file}「{s.sheet}」" if s.sheet else s.file
@@ -82,7 +100,7 @@ class Summary:
         if self.notes:
             lines.append("")
             lines.extend(f"※ {note}" for note in self.notes)
-        return "\n".join(lines)
+        return redact("\n".join(lines))
 
     def write(self, out: Path) -> None:
         text, data = out / "summary.txt", out / "summary.json"
@@ -90,7 +108,7 @@ class Summary:
         data.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=str)
                         + "\n", encoding="utf-8")
         for path in (text, data):
-            os.chmod(path, 0o600)
+            private_file(path)
 
 
 def county_lines(con: duckdb.DuckDBPyConnection) -> list[CountyLine]:

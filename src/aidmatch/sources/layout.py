@@ -293,6 +293,57 @@ def _score_sources(head: Sequence[Sequence[str]], index: int, columns: list[Colu
     return candidates
 
 
+@dataclass(frozen=True)
+class NearMiss:
+    """A sheet that points at one source (its own columns or keywords) but lacks required fields."""
+
+    kind: str
+    header_row: int  # 0-based
+    missing: tuple[tuple[str, ...], ...]  # each: one of these fields is needed
+    evidence: str
+
+
+def near_miss(
+    head: Sequence[Sequence[str]],
+    sheet_name: str,
+    file_name: str,
+    rules: SourceRules,
+    mapper: HeaderMapper,
+    only_kind: str | None = None,
+) -> NearMiss | None:
+    """When :func:`detect_layouts` found nothing: the source this sheet most looks like and the
+    required fields its header lacks, so the message can name the missing column. A sheet needs
+    a header row with at least two known fields, some of the source's required fields, and the
+    source's signature column or keyword."""
+    best: tuple[int, NearMiss] | None = None
+    for index in range(min(len(head), HEADER_SEARCH_ROWS)):
+        columns, grouped = _header_columns(head, index, mapper)
+        fields = {c.field for c in columns if c.field}
+        if len(fields) < 2:
+            continue
+        title = _text_of(head[: index - 1] if grouped else head[:index])
+        for kind, source in rules.sources.items():
+            if only_kind is not None and kind != only_kind:
+                continue
+            missing = tuple(tuple(options) for options in source.required
+                            if not any(option in fields for option in options))
+            signature = sum(1 for f in source.signature if f in fields)
+            keywords = _keyword_hits(source, f"{sheet_name} {title} {file_name}")
+            # Only a sheet that has part of what the source needs (a 姓名 but no ID column) is
+            # taken for it; a 汇总 sheet of counts in the same workbook has none of it.
+            if not missing or len(missing) == len(source.required) or (
+                    signature == 0 and keywords == 0 and only_kind is None):
+                continue
+            score = 4 * signature + 3 * min(keywords, 2) + len(fields)
+            evidence = "、".join(part for part in (
+                f"有 {signature} 个该名单特有的列" if signature else "",
+                "文件名/工作表名/标题含关键词" if keywords else "",
+                "由 --source 指定" if only_kind else "") if part)
+            if best is None or score > best[0]:
+                best = (score, NearMiss(kind, index, missing, evidence))
+    return best[1] if best else None
+
+
 def looks_like_people(head: Sequence[Sequence[str]]) -> bool:
     """Whether an unrecognised sheet seems to hold people (an ID-like value), so skipping it would
     lose records; instruction sheets and empty sheets do not."""

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from aidmatch.config import Rules
 from aidmatch.errors import AidmatchError, InputError, InputProblems, raise_if_any
+from aidmatch.normalize.ids import compact
 from aidmatch.semester import Semester
 from aidmatch.sources import systems
 from aidmatch.sources.base import FAMILY_SCHEMA, RECORD_SCHEMA, FinishContext
@@ -24,8 +25,11 @@ from aidmatch.sources.extract import Reject, RowExtractor
 from aidmatch.sources.layout import (
     HEADER_SEARCH_ROWS,
     HeaderMapper,
+    Layout,
+    NearMiss,
     detect_layouts,
     looks_like_people,
+    near_miss,
 )
 from aidmatch.sources.reading import ARCHIVE_SUFFIXES, TABLE_SUFFIXES, Sheet, read_table_file
 
@@ -69,6 +73,8 @@ class LoadResult:
     family: pa.Table  # FAMILY_SCHEMA with student_record_id instead of record_index
     rejects: list[Reject]
     notes: list[str]
+    # Problems passed over with keep_going: every file or sheet here was NOT read.
+    skipped: list[AidmatchError] = field(default_factory=list)
 
     @property
     def sheets(self) -> list[SheetReport]:
@@ -137,8 +143,13 @@ def load_inputs(
     semester: Semester,
     overrides: Mapping[str, str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    keep_going: bool = False,
 ) -> LoadResult:
-    """Read every export in ``input_dir``; raise :class:`InputProblems` listing every bad file."""
+    """Read every export in ``input_dir``; raise :class:`InputProblems` listing every bad file.
+
+    With ``keep_going`` the bad files and sheets are left out instead and listed in
+    :attr:`LoadResult.skipped`; the caller must mark its results as incomplete.
+    """
     overrides = dict(overrides or {})
     for kind in overrides.values():
         if kind not in rules.sources.sources:
@@ -194,7 +205,11 @@ def load_inputs(
         not_a_table = all(report.note.startswith(_NOT_A_TABLE) for report in input_file.sheets)
         if recognised == 0 and not file_problems and not not_a_table:
             problems.append(_unrecognised(label, "", rules))
-    raise_if_any(problems, "以下输入文件无法使用，请处理后重新运行", InputProblems)
+        elif recognised and not file_problems and not any(
+                s.data_rows for s in input_file.sheets if s.kind):
+            problems.append(_header_only(input_file))
+    if not keep_going:
+        raise_if_any(problems, "以下输入文件无法使用，请处理后重新运行", InputProblems)
     schema = RECORD_SCHEMA.append(pa.field("record_id", pa.int64()))
     family_schema = pa.schema([pa.field("student_record_id", pa.int64()), *list(FAMILY_SCHEMA)[1:]])
     records = pa.concat_tables(record_tables) if record_tables else schema.empty_table()
@@ -204,7 +219,17 @@ def load_inputs(
         if kind not in kinds_present:
             notes.append(f"注意：没有找到「{source.label}」（{source.system}）的文件，"
                          f"本次结果不含这部分数据")
-    return LoadResult(files, records, family, rejects, notes)
+    return LoadResult(files, records, family, rejects, notes, problems)
+
+
+def _header_only(input_file: InputFile) -> InputError:
+    """A file whose recognised sheets have a header and no data: an export that went wrong (a
+    roster with nobody on it is not something a department sends)."""
+    sheet = next(s for s in input_file.sheets if s.kind)
+    return InputError(
+        "只有表头，没有数据行", file=input_file.label, sheet=sheet.sheet or None,
+        row=sheet.header_row,
+        hint="重新从系统导出该名单，确认导出完整；如本学期确实没有人，把该文件移出输入目录。")
 
 
 _NOT_A_TABLE = "不是表格"
@@ -233,6 +258,44 @@ def _unrecognised(label: str, sheet: str, rules: Rules) -> InputError:
     )
 
 
+def _missing_columns(label: str, sheet: str, near: NearMiss, rules: Rules) -> InputError:
+    source = rules.sources.sources[near.kind]
+    missing = "；".join("或".join(f"「{rules.sources.field_labels.get(f, f)}」" for f in options)
+                       for options in near.missing)
+    return InputError(
+        f"看起来是「{source.label}」（{near.evidence}），但缺少必需的列：{missing}",
+        file=label, sheet=sheet or None, row=near.header_row + 1,
+        column=rules.sources.field_labels.get(near.missing[0][0], near.missing[0][0]),
+        hint="检查表头是否被删除、合并或写错；列名写法特殊时，在 rules/sources.yaml 中添加同义词。")
+
+
+def _conflicting_columns(sheet: Sheet, layout: Layout, rules: Rules) -> InputError | None:
+    """Two columns that mean the same decisive field (two 身份证号 columns, a repeated 姓名 header)
+    and disagree in some row: which one is right cannot be guessed."""
+    for field_name, columns in layout.duplicate_fields:
+        if field_name not in _DECISIVE_FIELDS:
+            continue
+        first, second = columns[0], columns[1]
+        rows: list[int] = []
+        for number, cells in sheet.iter_text_rows(layout.header_row + 1):
+            a = compact(cells[first.index]) if first.index < len(cells) else ""
+            b = compact(cells[second.index]) if second.index < len(cells) else ""
+            if a and b and a != b:
+                rows.append(number)
+                if len(rows) == 3:
+                    break
+        if rows:
+            label = rules.sources.field_labels.get(field_name, field_name)
+            return InputError(
+                f"列「{first.header}」（第 {first.index + 1} 列）与列「{second.header}」（第 "
+                f"{second.index + 1} 列）都表示{label}，但第 " + "、".join(map(str, rows))
+                + " 行中两列内容不同，无法确定以哪一列为准",
+                file=sheet.file_label, sheet=sheet.name or None, row=rows[0],
+                column=second.header,
+                hint="核对后删除错误的一列，或把另一列改成能区分的列名（如「监护人身份证号」）。")
+    return None
+
+
 def _load_sheet(
     sheet: Sheet,
     input_file: InputFile,
@@ -255,6 +318,10 @@ def _load_sheet(
     layouts = detect_layouts(head, sheet.name, input_file.path.name, rules.sources, mapper,
                              only_kind=kind_override)
     if not layouts:
+        near = near_miss(head, sheet.name, input_file.path.name, rules.sources, mapper,
+                         only_kind=kind_override)
+        if near is not None:
+            return report, None, [], _missing_columns(input_file.label, sheet.name, near, rules)
         if looks_like_people(head) or kind_override or not sheet.name:
             return report, None, [], _unrecognised(input_file.label, sheet.name, rules)
         report.note = "不含人员名单（如填表说明），已跳过"
@@ -268,6 +335,9 @@ def _load_sheet(
             f"无法确定是哪种名单（可能是：{names}）",
             file=input_file.label, sheet=sheet.name or None, row=best.header_row + 1,
             hint="用 --source 类型=文件 指定，例如 --source civil_assistance=低保.xlsx。")
+    conflict = _conflicting_columns(sheet, best, rules)
+    if conflict is not None:
+        return report, None, [], conflict
     source = rules.sources.sources[best.kind]
     extract = RowExtractor(rules.sources, source, sheet, best, input_file.file_id).run()
     records, family = systems.system_for(source).build(extract, context)

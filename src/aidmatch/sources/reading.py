@@ -33,6 +33,14 @@ TABLE_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
+# An .xlsx with an opening password is not a zip but an OLE file holding this stream.
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+# Excel's last row: a sheet (or a CSV saved from Excel) that reaches it was almost certainly cut
+# off when exported, and the rows after it are lost.
+EXCEL_MAX_ROWS = 1_048_576
+_PASSWORD_HINT = "在 Excel 中取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后另存，再放入输入目录。"
+_TRUNCATED_HINT = ("从原系统分批导出（如按区县或学校），每个文件不超过 100 万行，或导出为 CSV；"
+                   "不要在 Excel 中打开后另存。")
 
 
 @dataclass
@@ -128,9 +136,24 @@ def read_table_file(path: Path, label: str) -> list[Sheet]:
         raise InputError(f"无法打开文件（{exc.strerror}）", file=label) from None
     if not magic:
         raise InputError("文件是空的（0 字节）", file=label, hint="重新从系统导出该名单。")
+    if magic.startswith(_OLE_MAGIC) and _is_encrypted_ooxml(path):
+        raise InputError("工作簿设置了打开密码，无法读取", file=label, hint=_PASSWORD_HINT)
     if suffix in EXCEL_SUFFIXES or magic.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
         return _read_excel(path, label)
     return [_read_csv(path, label)]
+
+
+def _is_encrypted_ooxml(path: Path) -> bool:
+    """Whether an OLE file is a password-protected .xlsx (its directory names EncryptedPackage;
+    the directory sits near the start of the small files Excel writes, so 64 KiB suffice)."""
+    with path.open("rb") as handle:
+        return _ENCRYPTED_PACKAGE in handle.read(1 << 16)
+
+
+def _truncated(label: str, sheet: str | None) -> InputError:
+    return InputError(f"数据写满了 Excel 的最大行数（{EXCEL_MAX_ROWS:,} 行），导出时很可能被截断，"
+                      "其后的记录已经丢失", file=label, sheet=sheet, row=EXCEL_MAX_ROWS,
+                      hint=_TRUNCATED_HINT)
 
 
 def _read_excel(path: Path, label: str) -> list[Sheet]:
@@ -138,9 +161,7 @@ def _read_excel(path: Path, label: str) -> list[Sheet]:
         with path.open("rb") as handle:
             workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
     except python_calamine.PasswordError:
-        raise InputError("工作簿设置了打开密码，无法读取", file=label,
-                         hint="在 Excel 中取消密码（文件→信息→保护工作簿）后另存，再放入输入目录。"
-                         ) from None
+        raise InputError("工作簿设置了打开密码，无法读取", file=label, hint=_PASSWORD_HINT) from None
     except python_calamine.CalamineError as exc:
         raise InputError(f"文件已损坏或不是有效的 Excel 文件（{exc}）", file=label,
                          hint="用 Excel 打开确认能否正常显示，再另存为 .xlsx。") from None
@@ -153,10 +174,16 @@ def _read_excel(path: Path, label: str) -> list[Sheet]:
             continue
         try:
             sheet = workbook.get_sheet_by_name(meta.name)
+            # Checked before reading: a full sheet is a million rows of Python objects.
+            if sheet.end is not None and sheet.end[0] + 1 >= EXCEL_MAX_ROWS:
+                raise _truncated(label, meta.name)
             rows = sheet.to_python(skip_empty_area=False)
             merged = list(sheet.merged_cell_ranges or [])
+        except InputError:
+            raise
         except Exception as exc:
-            raise InputError(f"工作表无法读取（{exc}）", file=label, sheet=meta.name) from None
+            raise InputError(f"工作表无法读取（{exc}）", file=label, sheet=meta.name,
+                             hint="用 Excel 打开确认能否正常显示，再另存为 .xlsx。") from None
         hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
         sheets.append(Sheet(path, label, meta.name, rows, merged, hidden=hidden))
     return sheets
@@ -257,6 +284,9 @@ def _read_csv(path: Path, label: str) -> Sheet:
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise InputError(f"CSV 格式错误（{exc}）", file=label) from None
+        raise InputError(f"CSV 格式错误（{exc}）", file=label,
+                         hint="用 Excel 打开后另存为 .xlsx 或「CSV UTF-8」。") from None
+    if len(rows) >= EXCEL_MAX_ROWS:
+        raise _truncated(label, None)
     log.debug("read %s as %s, delimiter %r, %d rows", label, encoding, delimiter, len(rows))
     return Sheet(path, label, "", rows, encoding=encoding, all_text=True)
