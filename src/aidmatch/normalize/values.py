@@ -61,8 +61,10 @@ def parse_yes_no(text: str | None) -> str:
 @functools.lru_cache(maxsize=16384)
 def header_label(text: str) -> str:
     """Normalise a header cell for comparison with the synonyms in ``rules/sources.yaml``."""
-    value = unicodedata.normalize("NFKC", text)
-    value = re.sub(r"[\s*]+", "", value)
+    # Twice: NFKC can turn a character into a space and a combining mark, and removing the space
+    # brings the mark next to a letter it then composes with (normalising must be idempotent).
+    value = re.sub(r"[\s*]+", "", unicodedata.normalize("NFKC", text))
+    value = re.sub(r"[\s*]+", "", unicodedata.normalize("NFKC", value))
     value = value.replace("【", "[").replace("】", "]")
     previous = None
     while previous != value:
