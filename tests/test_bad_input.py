@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import msoffcrypto.format.ooxml
 import pytest
 import python_calamine
@@ -390,3 +391,39 @@ def test_an_unreadable_file(tmp_path: Path) -> None:
     assert code == 3, output
     assert "资助发放明细.csv" in text and "没有权限读取该文件" in text and "处理办法" in text
     assert "Traceback" not in text
+
+
+def _snapshot(out: Path, db: Path) -> tuple[dict[str, bytes], dict[str, int]]:
+    files = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+    with duckdb.connect(str(db), read_only=True) as con:
+        tables = [t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()]
+        counts = {t: int(con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0])  # type: ignore[index]
+                  for t in tables}
+    return files, counts
+
+
+@pytest.mark.parametrize("where", ["writing outputs", "saving the semester"])
+def test_a_run_failing_late_changes_neither_outputs_nor_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    folder = write_mini_exports(tmp_path / "in")
+    out, db = tmp_path / "out", tmp_path / "x.duckdb"
+    assert run(folder, out, db).exit_code == 0
+    before = _snapshot(out, db)
+    (folder / "低保名单.xlsx").unlink()  # the next run's results would differ
+    if where == "writing outputs":
+        def broken(*_args: object, **_kwargs: object) -> int:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr("aidmatch.outputs.lists.write_rejects", broken)
+    else:
+        # The last table of the semester cannot be written: the ones before it were already
+        # replaced inside the transaction, which must roll back.
+        from aidmatch import store
+
+        monkeypatch.setattr(store, "SEMESTER_TABLES", (*store.SEMESTER_TABLES, "no_such_table"))
+    result = run(folder, out, db)
+    assert result.exit_code == 70, result.output
+    assert "Traceback" not in result.output
+    assert _snapshot(out, db) == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".aidmatch-")]
