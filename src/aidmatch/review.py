@@ -128,8 +128,8 @@ def read_decisions(path: Path) -> tuple[Semester, list[Decision]]:
             def cell(col: int | None, row: Sequence[Any] = row) -> str:
                 return _text(row[col]) if col is not None and col < len(row) else ""
             key, result = cell(key_col), cell(result_col)
-            if not key and not result and not cell(note_col):
-                continue
+            if not result and not cell(note_col) and not _KEY_PATTERN.match(key):
+                continue  # not a decision: a blank row, or the note of a finding with no cases
             if not key:
                 problems.append(ReviewError("这一行填了核实结果，但没有案例编号", file=path.name,
                                             sheet=name, row=number, column=CASE_KEY))
