@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
@@ -24,9 +25,10 @@ from aidmatch.config import Rules
 from aidmatch.errors import InputError, UsageError
 from aidmatch.normalize.ids import mask
 from aidmatch.pipeline import reconcile
+from aidmatch.review import RESULTS
 from aidmatch.semester import Semester
 from aidmatch.slips import print_slips
-from aidmatch.slips.data import Slip, SlipLine, grade_order
+from aidmatch.slips.data import APPROVED, Slip, SlipLine, grade_order
 from aidmatch.slips.render import cover_pages, fit, render
 from tests.builders import make_id, write_csv
 
@@ -79,6 +81,12 @@ def write_exports(folder: Path, *, with_late: bool = False, blank_amount: bool =
         ["户编号", "姓名", "身份证号", "与户主关系", "保障类别", "保障状态"],
         ["H1", "王大", make_id(DANFENG, "19850101", "111"), "户主", "农村低保", "正常"],
         ["H1", STUDENTS["boarder"]["name"], STUDENTS["boarder"]["id"], "之女", "", ""],
+        # two more 低保 children, unpaid this semester: gaps the county reviews
+        ["H2", "冯大", make_id(SHANGZHOU, "19850303", "331"), "户主", "农村低保", "正常"],
+        ["H2", STUDENTS["late"]["name"], STUDENTS["late"]["id"], "之子", "", ""],
+        ["H3", "郑大", make_id(SHANGZHOU, "19850404", "441"), "户主", "农村低保", "正常"],
+        ["H3", STUDENTS["other_semester"]["name"], STUDENTS["other_semester"]["id"], "之子", "",
+         ""],
     ])
     day = "义务教育家庭经济困难非寄宿生生活补助"
     payments = [
@@ -380,3 +388,75 @@ def test_text_too_long_for_its_cell_is_shrunk_then_cut() -> None:
     assert smaller == name and 6.5 <= size < 10
     cut, size = fit(name * 3, 10, 60 * mm)
     assert cut.endswith("…") and size == 6.5 and cut[:-1] in name * 3
+
+
+def _review(db: Path, tmp_path: Path, decisions: dict[str, str]) -> None:
+    """The county's review: the report workbook, 核实结果 typed in as a clerk would, imported."""
+    book_path = tmp_path / "核查.xlsx"
+    runner = CliRunner()
+    made = runner.invoke(main, ["report", "--semester", SPRING.code, "--db", str(db), "--out",
+                                str(book_path)])
+    assert made.exit_code == 0, made.output
+    book = openpyxl.load_workbook(book_path)
+    filled = set()
+    for sheet in (book[n] for n in book.sheetnames if n.startswith("漏助")):
+        header = [c.value for c in sheet[1]]
+        for row in range(2, sheet.max_row + 1):
+            name = sheet.cell(row, header.index("姓名") + 1).value
+            if name in decisions:
+                sheet.cell(row, header.index("核实结果") + 1).value = decisions[name]
+                filled.add(name)
+    assert filled == set(decisions)
+    book.save(book_path)
+    imported = runner.invoke(main, ["review", "import", str(book_path), "--db", str(db)])
+    assert imported.exit_code == 0, imported.output
+
+
+def test_approved_students_get_slips_with_the_expected_programme(tmp_path: Path,
+                                                                   rules: Rules) -> None:
+    assert APPROVED in RESULTS
+    db = tmp_path / "aid.duckdb"
+    exports = write_exports(tmp_path / "exports")
+    reconcile(exports, SPRING, tmp_path / "out", db_path=db, rules=rules)
+    with pytest.raises(InputError, match="没有核实结果为“已补录资助”"):
+        print_slips(db, SPRING, tmp_path / "none.pdf", source="approved", rules=rules)
+    paid = print_slips(db, SPRING, tmp_path / "paid.pdf", rules=rules)
+    _review(db, tmp_path, {"冯新": "已补录资助", "郑晓": "不符合条件"})
+
+    out = tmp_path / "approved.pdf"
+    result = CliRunner().invoke(main, ["slips", "--semester", SPRING.code, "--db", str(db),
+                                       "--from", "approved", "--out", str(out), "--full-ids"])
+    assert result.exit_code == 0, result.output
+    assert "1 份三联单，1 所学校" in result.output
+    pages = _pages(out)
+    assert len(pages) == 2
+    cover, page = pages
+    assert "名单来源：县区核实结果为“已补录资助”的漏助学生" in cover
+    assert "郑晓" not in cover + page
+    parts = _parts(page)
+    late = STUDENTS["late"]
+    for text in parts.values():
+        for value in ("商州区", "商州区第一中学", "七年级2班", "冯新", "城乡低保家庭学生",
+                      "义务教育家庭经济困难非寄宿生生活补助", "￥375.00", "人民币叁佰柒拾伍元整"):
+            assert value in text, value
+        assert "未与学籍关联" not in text
+    assert late["id"] in parts["存根联"] and late["id"] not in parts["学生（家长）联"]
+    # numbered after the payments' slips, and the same number once the payment is made
+    serial = _serials(page)[0]
+    assert serial == f"2025春-{paid.slips + 1:06d}"
+    reconcile(write_exports(exports, with_late=True), SPRING, tmp_path / "out", db_path=db,
+              rules=rules)
+    print_slips(db, SPRING, tmp_path / "later.pdf", rules=rules)
+    assert _serial_by_name(tmp_path / "later.pdf")["冯新"] == serial
+    # paid now: no longer on the gap list, so not printed as approved again
+    with pytest.raises(InputError, match="仍在漏助名单上的学生"):
+        print_slips(db, SPRING, tmp_path / "again.pdf", source="approved", rules=rules)
+
+
+def test_approved_needs_review_tables(semester_db: Path, tmp_path: Path, rules: Rules) -> None:
+    copy = tmp_path / "old.duckdb"
+    copy.write_bytes(semester_db.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute("DROP TABLE review_decisions")
+    with pytest.raises(InputError, match="数据库中没有核实结果"):
+        print_slips(copy, SPRING, tmp_path / "x.pdf", source="approved", rules=rules)

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -24,6 +24,9 @@ from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN
 from aidmatch.outputs.summary import Summary
 from aidmatch.privacy import PRIVATE_UMASK, RedactingFilter
 from aidmatch.semester import Semester
+
+if TYPE_CHECKING:
+    from aidmatch.slips.data import Source
 
 F = TypeVar("F", bound=Callable[..., Any])
 console = Console(stderr=True)
@@ -333,6 +336,10 @@ def review_import(workbook: Path, db_path: Path, reviewer: str | None) -> None:
               help="学期，如 2025-spring、2024-autumn、2025春、2025年春季学期。")
 @click.option("--county", default=None, help="只打印这个区县（名称与名单一致）。")
 @click.option("--school", default=None, help="只打印这所学校（名称与名单一致）。")
+@click.option("--from", "source", type=click.Choice(["payments", "approved"]), default="payments",
+              show_default=True,
+              help="payments：本学期的资助发放名单；approved：县区核实结果为“已补录资助”的漏助学生"
+                   "（由 aidmatch review import 导入）。")
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出的 PDF 文件，如 slips.pdf。")
 @_db_option
@@ -340,14 +347,14 @@ def review_import(workbook: Path, db_path: Path, reviewer: str | None) -> None:
 @click.option("--mask/--full-ids", "masked", default=True, show_default=True,
               help="身份证号和学籍号打码（默认）；--full-ids 时存根联印完整号码，"
                    "学校留存联和学生（家长）联始终打码。")
-def slips(semester: Semester, county: str | None, school: str | None, out_path: Path,
-          db_path: Path, rules_dir: Path | None, masked: bool) -> None:
+def slips(semester: Semester, county: str | None, school: str | None, source: Source,
+          out_path: Path, db_path: Path, rules_dir: Path | None, masked: bool) -> None:
     """打印三联单：本学期每位受助学生一页（存根联、学校留存联、学生（家长）联），每校一张封面清单。"""
     from aidmatch.money import lowercase, uppercase
     from aidmatch.slips import print_slips
 
     result = print_slips(db_path, semester, out_path, county=county, school=school,
-                         full_ids=not masked, rules_dir=rules_dir)
+                         source=source, full_ids=not masked, rules_dir=rules_dir)
     click.echo(f"已生成 {result.path}：{result.slips} 份三联单，{result.schools} 所学校，"
                f"共 {result.pages} 页（新编号 {result.new_serials} 个）。")
     click.echo(f"金额合计 {lowercase(result.total)}（{uppercase(result.total)}）")

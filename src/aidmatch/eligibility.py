@@ -275,8 +275,19 @@ def paid_students_sql() -> str:
     """
 
 
+def expected_programme_match_sql(programme: str = "p", student: str = "s", groups: str = "sg"
+                                 ) -> str:
+    """The join condition of a student, their key groups and a programme of
+    ``expected_programmes``: the student's stage, boarding where the programme depends on it,
+    and one of the programme's key groups if it names any."""
+    p = programme
+    return (f"{p}.stage = {student}.stage"
+            f" AND ({p}.boarding IS NULL OR {p}.boarding = coalesce({student}.boarding, false))"
+            f" AND (len({p}.groups) = 0 OR list_has_any({p}.groups, {groups}.groups))")
+
+
 def gaps_sql() -> str:
-    return """
+    return f"""
     WITH expected AS (
         SELECT s.student_id,
                string_agg(p.label || CASE WHEN p.amount IS NULL THEN '（金额按当地标准）' ELSE '' END,
@@ -284,10 +295,7 @@ def gaps_sql() -> str:
                sum(p.amount) AS amount
         FROM students s
         JOIN student_groups sg USING (student_id)
-        JOIN expected_programmes p
-          ON p.stage = s.stage
-         AND (p.boarding IS NULL OR p.boarding = coalesce(s.boarding, false))
-         AND (len(p.groups) = 0 OR list_has_any(p.groups, sg.groups))
+        JOIN expected_programmes p ON {expected_programme_match_sql()}
         GROUP BY s.student_id
     )
     SELECT s.*, sg.groups, sg.group_labels, sg.sources, sg.methods, sg.evidence_records,
@@ -316,6 +324,12 @@ def _rule_tables(steps: Steps, rules: Rules, semester: Semester) -> None:
         "child": pa.array([c for c, _ in pairs], pa.string()),
         "parent": pa.array([p for _, p in pairs], pa.string()),
     }))
+    steps.from_arrow("expected_programmes", expected_programmes_table(rules, semester))
+
+
+def expected_programmes_table(rules: Rules, semester: Semester) -> pa.Table:
+    """The programmes in force in ``semester`` with their amount per semester (None: set
+    locally), in the order of ``rules/programmes.yaml``."""
     rows: list[dict[str, object]] = []
     for order, programme in enumerate(rules.programmes.programmes.values()):
         rate = programme.rate_for(semester)
@@ -326,11 +340,11 @@ def _rule_tables(steps: Steps, rules: Rules, semester: Semester) -> None:
             "boarding": programme.boarding, "groups": list(programme.groups),
             "amount": rate.amount, "sort_order": order,
         })
-    steps.from_arrow("expected_programmes", pa.Table.from_pylist(rows, schema=pa.schema([
+    return pa.Table.from_pylist(rows, schema=pa.schema([
         ("programme_id", pa.string()), ("label", pa.string()), ("stage", pa.string()),
         ("boarding", pa.bool_()), ("groups", pa.list_(pa.string())),
         ("amount", pa.decimal128(14, 2)), ("sort_order", pa.int32()),
-    ])))
+    ]))
 
 
 def decide(steps: Steps, rules: Rules, semester: Semester) -> None:

@@ -21,13 +21,19 @@ import duckdb
 from aidmatch.config import Rules, load_rules
 from aidmatch.errors import InputError, UsageError
 from aidmatch.semester import Semester
-from aidmatch.slips.data import Slip, build_slips, read_slips
+from aidmatch.slips.data import APPROVED, Slip, Source, build_slips, read_slips
 from aidmatch.slips.render import render
 from aidmatch.slips.serials import assign_serials
 from aidmatch.steps import scalar
 from aidmatch.store import StoreError
 
-__all__ = ["Slip", "SlipsResult", "print_slips"]
+__all__ = ["Slip", "SlipsResult", "Source", "print_slips"]
+
+# What the cover says the list is.
+SOURCE_NOTES: dict[Source, str] = {
+    "payments": "名单来源：本学期资助发放名单",
+    "approved": f"名单来源：县区核实结果为“{APPROVED}”的漏助学生，项目和金额按资助标准",
+}
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +57,15 @@ def print_slips(
     *,
     county: str | None = None,
     school: str | None = None,
+    source: Source = "payments",
     full_ids: bool = False,
     rules: Rules | None = None,
     rules_dir: Path | None = None,
     printed_on: dt.date | None = None,
 ) -> SlipsResult:
-    """Write the slips of ``semester`` (optionally one county or school) to ``out_path``.
+    """Write the slips of ``semester`` (optionally one county or school) to ``out_path``: for
+    the payments as loaded (``source="payments"``), or for the students whose 漏助 case the county
+    decided 已补录资助 in the review (``source="approved"``).
 
     ID numbers and 学籍号 are masked on every part unless ``full_ids``; then the 存根联 (the
     issuing office's stub) carries them in full and the other two parts stay masked.
@@ -73,14 +82,16 @@ def print_slips(
             raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
                              hint="确认没有其他程序正在使用它，或用 --db 指定另一个文件。") from None
         _check_semester(con, db_path, semester)
-        build_slips(con, semester, rules.programmes, county, school)
-        _check_found(con, semester, county, school)
+        if source == "approved":
+            _check_review(con, db_path)
+        build_slips(con, semester, rules, source, county, school)
+        _check_found(con, semester, source, county, school)
         added = assign_serials(con, semester)
         slips = read_slips(con)
     finally:
         con.close()
     log.info("三联单 %d 份，新编号 %d 个", len(slips), added)
-    pages = _write_pdf(out_path, slips, semester, full_ids, printed_on or dt.date.today())
+    pages = _write_pdf(out_path, slips, semester, full_ids, printed_on or dt.date.today(), source)
     totals = [s.total for s in slips if s.total is not None]
     return SlipsResult(
         path=out_path, slips=len(slips), schools=len({(s.county, s.school) for s in slips}),
@@ -105,10 +116,23 @@ def _check_semester(con: duckdb.DuckDBPyConnection, db_path: Path, semester: Sem
                   + "、".join(known)) if known else "先用 aidmatch reconcile 对账这个学期。")
 
 
-def _check_found(con: duckdb.DuckDBPyConnection, semester: Semester, county: str | None,
-                 school: str | None) -> None:
+def _check_review(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    try:
+        con.execute("SELECT 1 FROM store.review_decisions, store.finding_gaps LIMIT 0")
+    except duckdb.CatalogException:
+        raise InputError("数据库中没有核实结果", file=str(db_path),
+                         hint="先用 aidmatch report 生成核查表，核实后用 aidmatch review import "
+                              "导入，再打印 --from approved。") from None
+
+
+def _check_found(con: duckdb.DuckDBPyConnection, semester: Semester, source: Source,
+                 county: str | None, school: str | None) -> None:
     if scalar(con, "SELECT count(*) FROM slips"):
         return
+    if source == "approved" and not scalar(con, "SELECT count(*) FROM slip_rows"):
+        raise InputError(f"{semester.label}没有核实结果为“{APPROVED}”、仍在漏助名单上的学生",
+                         hint="核实结果由 aidmatch review import 导入；已有发放记录的学生请用 "
+                              "--from payments 打印。")
     if county is None and school is None:
         raise InputError(f"{semester.label}没有可打印的发放记录（资助名单为空，或发放金额都已冲减为零）")
     for value, column, label in ((county, "county", "区县"), (school, "school", "学校")):
@@ -126,7 +150,7 @@ def _check_found(con: duckdb.DuckDBPyConnection, semester: Semester, county: str
 
 
 def _write_pdf(out_path: Path, slips: list[Slip], semester: Semester, full_ids: bool,
-               printed_on: dt.date) -> int:
+               printed_on: dt.date, source: Source) -> int:
     """Render into a private temporary file beside ``out_path`` and move it into place only
     when complete, so a failed print never leaves half a PDF."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,7 +158,8 @@ def _write_pdf(out_path: Path, slips: list[Slip], semester: Semester, full_ids: 
     os.close(handle)  # mkstemp creates it 0600; ReportLab rewrites it in place
     temp = Path(temp_name)
     try:
-        pages = render(temp, slips, semester, full_ids=full_ids, printed_on=printed_on)
+        pages = render(temp, slips, semester, full_ids=full_ids, printed_on=printed_on,
+                       source_note=SOURCE_NOTES[source])
         os.chmod(temp, 0o600)
         os.replace(temp, out_path)
     finally:

@@ -11,6 +11,10 @@ One slip per person paid this semester, built as named DuckDB steps over the sto
                 年级, 班级 and name for linked students (the payment row's own for the others),
                 困难类型 from the key groups, 发放方式, and the print order
 
+With ``--from approved`` the rows come instead from the review decisions: the students whose
+漏助 case the county marked 已补录资助, one row per programme the rules expect for them
+(:func:`approved_rows_sql`); the later steps are the same.
+
 An unlinked payment still gets a slip: the school paid someone and the slip is how the payment
 is signed for. It is keyed by its own identity (never merged into a registry student's slip,
 whose identity did not match it) and marked 未关联学籍 on the internal parts and the cover.
@@ -20,16 +24,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 import duckdb
 import pyarrow as pa
 
-from aidmatch.config import Programmes
+from aidmatch.config import Programmes, Rules
+from aidmatch.eligibility import expected_programme_match_sql, expected_programmes_table
+from aidmatch.review import current_decisions_sql
 from aidmatch.semester import Semester
 from aidmatch.sources.registry import stage_of
 from aidmatch.steps import Steps, arrow
 
 UNKNOWN_PROGRAMME = "（名单未写明资助项目）"
+UNKNOWN_APPROVED_PROGRAMME = "（按核实结果补录，资助项目待填）"
+APPROVED = "已补录资助"
+Source = Literal["payments", "approved"]
 UNKNOWN_SCHOOL = "（名单未写明学校）"
 
 
@@ -70,14 +80,19 @@ class Slip:
         return self.grade or self.class_name
 
 
+def _student_key_sql(s: str = "s") -> str:
+    """A registry student's slip key: the same person gets the same key (and serial) whether
+    the slip comes from a payment or from a review decision."""
+    return (f"'S:' || coalesce({s}.id, 'XJH:' || {s}.student_no, concat_ws('|', 'NS', {s}.school,"
+            f" {s}.name, {s}.birth_date, {s}.grade, {s}.class_name))")
+
+
 def slip_rows_sql() -> str:
-    return """
+    return f"""
     SELECT r.record_id, r.programme, r.amount, nullif(trim(r.pay_method), '') AS pay_method,
            l.student_id IS NOT NULL AS linked,
            CASE WHEN l.student_id IS NOT NULL
-                THEN 'S:' || coalesce(s.id, 'XJH:' || s.student_no,
-                                      concat_ws('|', 'NS', s.school, s.name, s.birth_date,
-                                                s.grade, s.class_name))
+                THEN {_student_key_sql()}
                 ELSE 'U:' || coalesce(r.id, 'XJH:' || r.student_no,
                                       concat_ws('|', 'NS', r.school, r.name, r.grade, r.class_name))
            END AS slip_key,
@@ -95,6 +110,33 @@ def slip_rows_sql() -> str:
     LEFT JOIN store.student_groups g ON g.run_semester = r.run_semester AND g.student_id = l.student_id
     WHERE r.run_semester = $1 AND r.source = 'aid'
       AND (r.semester = $1 OR r.semester IS NULL)
+    """
+
+
+def approved_rows_sql() -> str:
+    """Slip rows for the students the county decided to add: the current review decision of
+    their 漏助 case is 已补录资助 and they are still on the semester's gap list (a student paid
+    since then is on the payment list instead). One row per programme the rules expect for the
+    student, with its amount per semester (none when set locally); no programme known: one row
+    saying so, the amount left to fill by hand. Parameter: the semester, four times."""
+    return f"""
+    WITH current AS ({current_decisions_sql("store")}),
+    approved AS (
+        SELECT DISTINCT f.student_id
+        FROM current c
+        JOIN store.finding_gaps f ON f.run_semester = c.semester AND f.case_key = c.case_key
+        WHERE c.finding = 'LZ' AND c.result = '{APPROVED}'
+    )
+    SELECT coalesce(p.sort_order, 0) AS record_id,
+           coalesce(p.label, '{UNKNOWN_APPROVED_PROGRAMME}') AS programme, p.amount,
+           CAST(NULL AS VARCHAR) AS pay_method, true AS linked, {_student_key_sql()} AS slip_key,
+           s.county, s.school, s.grade, s.class_name, s.name, s.student_no,
+           coalesce(s.id, s.id_raw) AS id_number, sg.group_labels AS difficulty
+    FROM approved a
+    JOIN store.students s ON s.run_semester = ? AND s.student_id = a.student_id
+    JOIN store.gaps gp ON gp.run_semester = ? AND gp.student_id = a.student_id
+    JOIN store.student_groups sg ON sg.run_semester = ? AND sg.student_id = a.student_id
+    LEFT JOIN expected_programmes p ON {expected_programme_match_sql()}
     """
 
 
@@ -162,16 +204,22 @@ def grade_order(grades: list[str], programmes: Programmes) -> pa.Table:
     return pa.table({"grade": pa.array(grades, pa.string()), "rank": pa.array(ranks, pa.int32())})
 
 
-def build_slips(con: duckdb.DuckDBPyConnection, semester: Semester, programmes: Programmes,
-                county: str | None = None, school: str | None = None) -> Steps:
+def build_slips(con: duckdb.DuckDBPyConnection, semester: Semester, rules: Rules,
+                source: Source = "payments", county: str | None = None,
+                school: str | None = None) -> Steps:
     """Build ``slip_rows``, ``slip_lines``, ``grade_order`` and ``slips`` in the working database
-    from the semester stored in the attached ``store``."""
+    from the semester stored in the attached ``store``: from its payments, or from the review
+    decisions 已补录资助 (``source="approved"``)."""
     steps = Steps(con)
-    steps.table("slip_rows", slip_rows_sql(), [semester.code])
+    if source == "approved":
+        steps.from_arrow("expected_programmes", expected_programmes_table(rules, semester))
+        steps.table("slip_rows", approved_rows_sql(), [semester.code] * 4)
+    else:
+        steps.table("slip_rows", slip_rows_sql(), [semester.code])
     steps.table("slip_lines", slip_lines_sql())
     grades = [g for (g,) in con.execute(
         "SELECT DISTINCT grade FROM slip_rows WHERE grade IS NOT NULL").fetchall()]
-    steps.from_arrow("grade_order", grade_order(sorted(grades), programmes))
+    steps.from_arrow("grade_order", grade_order(sorted(grades), rules.programmes))
     steps.table("slips", slips_sql(), [county, school])
     return steps
 

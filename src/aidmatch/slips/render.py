@@ -330,7 +330,7 @@ def draw_slip(pc: SlipCanvas, slip: Slip, semester: Semester, full_ids: bool,
 COVER_COLUMNS = (("序号", 11), ("编号", 26), ("年级班级", 27), ("姓名", 20), ("资助项目", 56),
                  ("金额（元）", 22), ("备注", 18))
 COVER_ROW = 6.5 * mm
-COVER_FIRST_TOP = PAGE_HEIGHT - 52 * mm
+COVER_FIRST_TOP = PAGE_HEIGHT - 56 * mm
 COVER_NEXT_TOP = PAGE_HEIGHT - 28 * mm
 COVER_BOTTOM = 52 * mm
 
@@ -359,7 +359,7 @@ def _remark(slip: Slip) -> str:
 
 
 def draw_cover(pc: SlipCanvas, county: str, school: str, slips: Sequence[Slip],
-               semester: Semester) -> None:
+               semester: Semester, source_note: str = "") -> None:
     """The school's cover: the list of its slips and the total in 小写 and 大写."""
     known = [s.total for s in slips if s.total is not None]
     total = sum(known, Decimal("0.00"))
@@ -378,7 +378,8 @@ def draw_cover(pc: SlipCanvas, county: str, school: str, slips: Sequence[Slip],
             summary = f"本校共 {len(slips)} 人（{len(slips)} 份三联单），金额合计 {lowercase(total, sign=YUAN)}"
             if pending:
                 summary += f"，另有 {pending} 人金额待填"
-            pc.text(MARGIN, PAGE_HEIGHT - 47 * mm, summary, 10.5)
+            pc.text(MARGIN, PAGE_HEIGHT - 46.5 * mm, summary, 10.5)
+            pc.text(MARGIN, PAGE_HEIGHT - 52 * mm, source_note, 9, width=CONTENT_WIDTH)
             top = COVER_FIRST_TOP
         else:
             pc.text(MARGIN, PAGE_HEIGHT - 20 * mm,
@@ -435,20 +436,20 @@ def _cover_footer(pc: SlipCanvas, y: float, count: int, total: Decimal, pending:
 
 
 def render(path: Path, slips: Sequence[Slip], semester: Semester, *, full_ids: bool,
-           printed_on: dt.date) -> int:
+           printed_on: dt.date, source_note: str = "") -> int:
     """Write the PDF: per school (in the slips' order) its cover, then its slips. Returns the
     number of pages."""
     # Page streams are compressed; ReportLab would also wrap them in ASCII85 (pure Python, a
     # seventh of the time, a quarter more bytes) for 7-bit channels no printer needs.
     ascii85, rl_config.useA85 = rl_config.useA85, 0
     try:
-        return _render(path, slips, semester, full_ids, printed_on)
+        return _render(path, slips, semester, full_ids, printed_on, source_note)
     finally:
         rl_config.useA85 = ascii85
 
 
 def _render(path: Path, slips: Sequence[Slip], semester: Semester, full_ids: bool,
-            printed_on: dt.date) -> int:
+            printed_on: dt.date, source_note: str) -> int:
     pc = SlipCanvas(path, f"{semester.label}学生资助资金发放三联单")
     pages = 0
     start = 0
@@ -458,7 +459,7 @@ def _render(path: Path, slips: Sequence[Slip], semester: Semester, full_ids: boo
         while end < len(slips) and (slips[end].county, slips[end].school) == (county, school):
             end += 1
         group = slips[start:end]
-        draw_cover(pc, county, school, group, semester)
+        draw_cover(pc, county, school, group, semester, source_note)
         pages += cover_pages(len(group))
         for slip in group:
             draw_slip(pc, slip, semester, full_ids, printed_on)
