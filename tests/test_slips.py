@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from aidmatch.cli import main
 from aidmatch.config import Rules
 from aidmatch.errors import InputError, UsageError
-from aidmatch.normalize.ids import mask
+from aidmatch.normalize.ids import mask, mask_student_no
 from aidmatch.pipeline import reconcile
 from aidmatch.review import RESULTS
 from aidmatch.semester import Semester
@@ -256,7 +256,9 @@ def test_masked_by_default_everywhere(semester_db: Path, tmp_path: Path, rules: 
         assert student["id"] not in text
         assert student["id"][:15] not in text
     assert STRANGER[1] not in text
-    assert text.count(mask(STUDENTS["boarder"]["id"])) == 3
+    boarder = STUDENTS["boarder"]
+    assert text.count(mask_student_no(boarder["no"])) == 3  # 学籍号, its letter kept
+    assert text.count(mask(boarder["id"])) == 6  # the ID, and inside the masked 学籍号
 
 
 def test_serials_are_stable_and_new_people_get_new_numbers(tmp_path: Path, rules: Rules) -> None:

@@ -26,7 +26,7 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from aidmatch.money import lowercase, uppercase
-from aidmatch.normalize.ids import mask
+from aidmatch.normalize.ids import mask, mask_student_no
 from aidmatch.semester import Semester
 from aidmatch.slips.data import Slip
 from aidmatch.slips.serials import serial_text
@@ -285,7 +285,7 @@ def draw_part_values(pc: SlipCanvas, top: float, slip: Slip, part: Part, serial:
     values = (
         (slip.county, slip.school),
         (slip.grade_class, slip.name),
-        (slip.student_no if show_full else mask(slip.student_no),
+        (slip.student_no if show_full else mask_student_no(slip.student_no),
          slip.id_number if show_full else mask(slip.id_number)),
         (programme_text(slip),),
         (slip.difficulty or "—", slip.pay_method),
