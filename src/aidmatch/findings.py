@@ -298,7 +298,8 @@ def finding_wrong_standard_sql() -> str:
 
 def finding_identity_sql() -> str:
     """Payment and roster rows with an ID problem, with the student the linkage found (or the
-    first candidate it could not choose between)."""
+    first candidate it could not choose between). Per county, rows about a student come first:
+    the rest are mostly adults on household rosters."""
     labels = " ".join(f"WHEN '{k}' THEN '证件号{v}'" for k, v in STATUS_LABELS.items())
     return f"""
     WITH problems AS (
@@ -334,7 +335,8 @@ def finding_identity_sql() -> str:
     FROM per_record pr JOIN records r USING (record_id)
     LEFT JOIN links l USING (record_id)
     LEFT JOIN students s ON s.student_id = pr.student_id
-    ORDER BY coalesce(s.county, r.county, ''), r.file_id, r.sheet, r.row, r.slot
+    ORDER BY coalesce(s.county, r.county, ''), s.student_id IS NULL, r.file_id, r.sheet, r.row,
+             r.slot
     """
 
 
