@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from aidmatch.cli import main
 from aidmatch.errors import InputProblems
 from aidmatch.findings import FINDINGS
-from aidmatch.outputs.html import write_html
+from aidmatch.outputs.html import render_html, write_html
 from aidmatch.outputs.report import load_report, write_workbook
 from aidmatch.pipeline import reconcile
 from aidmatch.review import RESULTS, ReviewError, import_review
@@ -256,6 +256,13 @@ def test_county_package_and_masking(city: City, tmp_path: Path) -> None:
         for row in _rows(sheet):
             assert row["区县"] == "丹凤县"
             assert "**********" in str(row["身份证件号"])
+    # The county's page charts its schools below full coverage, and shows no ID.
+    page = render_html(report)
+    below = [c for c in report.coverage if c.level == "学校" and c.aided < c.key_students]
+    assert below and page.count('class="bar"') == min(len(below), 20)
+    worst = min(below, key=lambda c: (c.coverage or 0.0, -c.key_students, c.school))
+    assert page.index(worst.school) < page.index("核查项目")
+    assert not any(str(row["学籍号"]) in page for s in _gap_sheets(book) for row in _rows(s))
 
 
 def test_html_page_in_headless_chromium(city: City, tmp_path: Path) -> None:

@@ -58,6 +58,28 @@ def _chart(counties: list[CoverageLine]) -> str:
     return "".join(parts)
 
 
+def _school_chart(schools: list[CoverageLine], limit: int = 20) -> str:
+    """For one county: the schools below full coverage, lowest first, as horizontal bars."""
+    shown = sorted((c for c in schools if c.key_students and c.aided < c.key_students),
+                   key=lambda c: (c.coverage or 0.0, -c.key_students, c.school))[:limit]
+    if not shown:
+        return "<p class=meta>所有学校的困难学生都已资助。</p>"
+    label, bar, row = 230, 360, 24
+    height = row * len(shown) + 30
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label + bar + 130}" '
+             f'height="{height}" role="img" aria-label="覆盖率最低的学校">']
+    for i, line in enumerate(shown):
+        y = 10 + i * row
+        w = bar * (line.coverage or 0.0)
+        parts.append(f'<text x="{label - 8}" y="{y + 15}" text-anchor="end">'
+                     f'{escape(line.school)}</text><rect class="bar" x="{label}" y="{y + 3}" '
+                     f'width="{w:.1f}" height="16" fill="#4472c4"><title>{escape(line.school)} '
+                     f'{_pct(line.coverage)}</title></rect><text x="{label + w + 6:.1f}" '
+                     f'y="{y + 15}">{_pct(line.coverage)}（{line.aided}/{line.key_students}）</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def render_html(report: Report) -> str:
     counties = [c for c in report.coverage if c.level == "区县"]
     totals = [c for c in report.coverage if c.level == "全市"] or counties
@@ -91,6 +113,11 @@ def render_html(report: Report) -> str:
                       + "</tr></table>")
     else:
         comparison = "<h2>学期对比</h2><p class=meta>数据库中没有更早的学期。</p>"
+    if report.county is None:
+        chart = f"<h2>各区县覆盖率</h2>{_chart(counties)}"
+    else:
+        chart = ("<h2>覆盖率未达 100% 的学校</h2>"
+                 + _school_chart([c for c in report.coverage if c.level == "学校"]))
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -103,7 +130,7 @@ def render_html(report: Report) -> str:
 <h2>各区县资助覆盖情况</h2>
 <table id="coverage"><tr><th class=l>区县</th><th>在读人数</th><th>困难学生</th><th>已资助</th>
 <th>漏助</th><th>覆盖率</th><th>漏助待核实</th></tr>{"".join(rows)}</table>
-<h2>各区县覆盖率</h2>{_chart(counties)}
+{chart}
 <h2>核查项目</h2>
 <table id="findings"><tr><th class=l>项目</th><th>案例数</th><th>已核实</th><th>待核实</th></tr>
 {findings}</table>
