@@ -157,8 +157,7 @@ def _others_ids_set_aside(classified: pa.Table, extract: Extract) -> pa.Table:
     """A person's ID cell holding the ID written in the same row for their guardian or their
     户主 (when they are not the 户主) is someone else's: status ``other_person``, not used."""
     n = len(extract)
-    own = classified.column("id").to_pylist()
-    others: list[set[str]] = [set() for _ in range(n)]
+    others: dict[int, set[str]] = {}  # row index → IDs of others written in that row
     relations = extract.values.get("relation", [""] * n)
     for field_name in ("guardian_id_number", "head_id_number"):
         cells = extract.values.get(field_name)
@@ -168,8 +167,13 @@ def _others_ids_set_aside(classified: pa.Table, extract: Extract) -> pa.Table:
         for i, theirs in enumerate(their):
             if theirs and (field_name == "guardian_id_number"
                            or relations[i].strip().lstrip("之") not in ("户主", "本人")):
-                others[i].add(theirs)
-    wrong = [bool(x) and x in o for x, o in zip(own, others, strict=True)]
+                others.setdefault(i, set()).add(theirs)
+    if not others:
+        return classified
+    own = classified.column("id").to_pylist()
+    wrong = [False] * n
+    for i, theirs_in_row in others.items():
+        wrong[i] = bool(own[i]) and own[i] in theirs_in_row
     if not any(wrong):
         return classified
     mask = pa.array(wrong)
@@ -262,7 +266,8 @@ class SourceSystem:
                                       strict=True)]
 
     def household_keys(self, extract: Extract) -> pa.Array:
-        keys = [clean_text(k) for k in extract.household_keys]
+        cleaned = {k: clean_text(k) for k in set(extract.household_keys)}
+        keys = [cleaned[k] for k in extract.household_keys]
         if not any(keys) and any(extract.values.get("head_id_number", [])):
             heads = ids.classify_many(extract.values["head_id_number"])
             keys = [

@@ -169,7 +169,7 @@ class RowExtractor:
         wide_persons: list[list[tuple[str, dict[str, str]]]] = []
         for position, (row_number, cells) in enumerate(rows):
             out.data_rows += 1
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():  # every cell blank
                 out.rejects.append(self._reject(row_number, "空行"))
                 continue
             if position in repeated:
