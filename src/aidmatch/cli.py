@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from aidmatch.config import load_rules
@@ -110,26 +117,45 @@ def _source_overrides(values: tuple[str, ...]) -> dict[str, str]:
     return overrides
 
 
+RunProgress = Callable[[str, str, int, int | None], None]
+
+
 @contextmanager
-def _file_progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+def _run_progress(enabled: bool) -> Iterator[RunProgress | None]:
+    """A progress bar per stage on a terminal (files read, steps done); a log line per file and
+    per stage when stderr is not a terminal (CI, cron); nothing with --quiet."""
     if not enabled:
         yield None
         return
     if not console.is_terminal:
-        def plain(label: str, number: int, total: int) -> None:
-            print(f"读取 {number}/{total}：{redact(label)}", file=sys.stderr, flush=True)
+        last = ""
+
+        def plain(stage: str, detail: str, done: int, total: int | None) -> None:
+            nonlocal last
+            if total is not None and done < total:
+                print(f"{stage} {done + 1}/{total}：{redact(detail)}", file=sys.stderr, flush=True)
+            elif total is not None:
+                print(f"{stage}完成：{redact(detail)}", file=sys.stderr, flush=True)
+            elif stage != last:
+                print(f"{stage} …", file=sys.stderr, flush=True)
+            last = stage
+
         yield plain
         return
-    with Progress(TextColumn("[bold]读取文件"), BarColumn(), MofNCompleteColumn(),
+    with Progress(TextColumn("[bold]{task.fields[stage]}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
                   transient=True) as bar:
-        task = bar.add_task("", total=None)
+        tasks: dict[str, TaskID] = {}
 
-        def update(label: str, number: int, total: int) -> None:
-            bar.update(task, total=total, completed=number - 1, description=redact(label))
+        def update(stage: str, detail: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                for task in bar.tasks:  # the previous stage is over
+                    if not task.finished:
+                        bar.update(task.id, total=task.completed)
+                tasks[stage] = bar.add_task(redact(detail), total=total, stage=stage)
+            bar.update(tasks[stage], completed=done, total=total, description=redact(detail))
 
         yield update
-        bar.update(task, completed=bar.tasks[0].total or 0)
 
 
 def _print_summary(summary: Summary) -> None:
@@ -199,19 +225,28 @@ def _rules_option(func: F) -> F:
 @click.option("--keep-going", is_flag=True,
               help="有文件无法读取时，仍处理其余文件；所有结果文件和汇总都标为「不完整」并列出跳过的文件。")
 @click.option("--keep-intermediate", is_flag=True, help="在数据库的 work 模式中保留每个处理步骤的中间表。")
+@click.option("--memory-limit", default=None, metavar="大小",
+              help="比对时最多使用的内存，如 4GB；放不下的部分暂存到临时目录（默认：物理内存的 80%）。")
+@click.option("--temp-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="暂存目录（默认：系统临时目录）；运行结束后删除其中本次的文件。")
+@click.option("--threads", type=click.IntRange(1), default=None,
+              help="比对使用的线程数（默认：每个 CPU 核一个）。")
 @click.pass_context
 def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: Path,
               db_path: Path, rules_dir: Path | None, sources: tuple[str, ...], masked: bool,
-              keep_going: bool, keep_intermediate: bool) -> None:
+              keep_going: bool, keep_intermediate: bool, memory_limit: str | None,
+              temp_dir: Path | None, threads: int | None) -> None:
     """对账一个学期：读入各系统名单，输出漏助名单（gaps.csv）等结果。"""
+    from aidmatch.pipeline import Resources
     from aidmatch.pipeline import reconcile as run_reconcile
 
     started = time.perf_counter()
-    with _file_progress(not ctx.obj["quiet"]) as progress:
+    with _run_progress(not ctx.obj["quiet"]) as progress:
         result = run_reconcile(
             input_dir, semester, out_dir, db_path=db_path, rules_dir=rules_dir,
             overrides=_source_overrides(sources), masked=masked,
-            keep_intermediate=keep_intermediate, progress=progress, keep_going=keep_going)
+            keep_intermediate=keep_intermediate, progress=progress, keep_going=keep_going,
+            resources=Resources(memory_limit, temp_dir, threads))
     if not ctx.obj["quiet"]:
         _print_summary(result.summary)
         names = "不完整-gaps.csv、不完整-gaps.xlsx" if result.summary.incomplete else "gaps.csv、gaps.xlsx"
@@ -270,7 +305,7 @@ def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
     for step, semester in ((2, autumn), (3, spring)):
         data_dir, result_dir = out_dir / "data" / semester.code, out_dir / semester.code
         click.echo(f"{step}/4 对账{semester.label} …")
-        with _file_progress(not ctx.obj["quiet"]) as progress:
+        with _run_progress(not ctx.obj["quiet"]) as progress:
             # Invented people only, and the score against the truth needs the 学籍号: full IDs.
             result = run_reconcile(data_dir / "exports", semester, result_dir, db_path=db_path,
                                    masked=False, progress=progress)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import shutil
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -25,7 +26,7 @@ import pyarrow as pa
 from aidmatch.accounting import account
 from aidmatch.config import Rules, load_rules
 from aidmatch.eligibility import decide
-from aidmatch.errors import InputError
+from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import find
 from aidmatch.link.baseline import vlookup_family, vlookup_records
 from aidmatch.link.exact import link_exact
@@ -40,7 +41,23 @@ from aidmatch.store import RunInfo, save_run
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str, int, int], None]
+# Progress of a run, for a progress bar or log lines: (stage, detail, done, total). ``stage`` is
+# what the user reads (读取文件, 关联 …); ``total`` is None while the amount of work is unknown.
+Progress = Callable[[str, str, int, int | None], None]
+
+# What the user reads for each stage of :func:`reconcile`.
+STAGE_LABELS = {"load": "读取文件", "stage": "载入", "link": "关联", "decide": "判定",
+                "findings": "核查", "outputs": "输出", "store": "保存"}
+
+
+def peak_rss() -> int:
+    """The process's peak resident memory so far, in bytes (0 where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
 
 
 @dataclass
@@ -48,6 +65,8 @@ class StageTime:
     name: str
     seconds: float
     rows: int = 0
+    peak_rss: int = 0  # bytes, the process's peak up to the end of this stage
+    cpu_seconds: float = 0.0  # CPU time of the whole process (all threads) in this stage
 
 
 @dataclass
@@ -68,15 +87,34 @@ def aidmatch_version() -> str:
         return "dev"
 
 
-def connect_work(temp_dir: Path | None = None, memory_limit: str | None = None
-                 ) -> duckdb.DuckDBPyConnection:
+@dataclass(frozen=True)
+class Resources:
+    """How much of the machine a run may use. ``memory_limit`` (DuckDB syntax, ``4GB``) caps the
+    working database, which spills what does not fit to a private folder under ``temp_dir``
+    (default: the system's temporary folder); ``threads`` caps DuckDB's threads (default: one
+    per core)."""
+
+    memory_limit: str | None = None
+    temp_dir: Path | None = None
+    threads: int | None = None
+
+
+def connect_work(temp_dir: Path | None = None, memory_limit: str | None = None,
+                 threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """The in-memory working database; large stages spill to ``temp_dir``."""
     con = duckdb.connect(":memory:")
     if temp_dir is not None:
         temp_dir.mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = ?", [str(temp_dir)])
-    if memory_limit:
-        con.execute("SET memory_limit = ?", [memory_limit])
+    try:
+        if memory_limit:
+            con.execute("SET memory_limit = ?", [memory_limit])
+        if threads:
+            con.execute(f"SET threads = {int(threads)}")
+    except duckdb.Error as exc:
+        con.close()
+        raise UsageError(f"内存上限或线程数无效（{exc}）",
+                         hint="内存上限写成 4GB、500MB 这样的形式，线程数为正整数。") from None
     return con
 
 
@@ -93,6 +131,7 @@ def reconcile(
     progress: Progress | None = None,
     linkage: Literal["exact", "vlookup"] = "exact",
     keep_going: bool = False,
+    resources: Resources | None = None,
 ) -> RunResult:
     """Reconcile one semester's exports in ``input_dir``; write results to ``out_dir``.
 
@@ -102,32 +141,60 @@ def reconcile(
     was skipped.
 
     ``linkage="vlookup"`` runs the Excel VLOOKUP baseline instead of the real linkage (for
-    measuring, see :mod:`aidmatch.link.baseline`).
+    measuring, see :mod:`aidmatch.link.baseline`). ``progress`` hears of every file read and
+    every step of the later stages.
     """
     started = dt.datetime.now()
+    resources = resources or Resources()
     stages: list[StageTime] = []
-    clock = time.perf_counter()
+    clock, cpu_clock = time.perf_counter(), time.process_time()
+    report = progress or (lambda _stage, _detail, _done, _total: None)
 
     def stage(name: str, rows: int = 0) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        stages.append(StageTime(name, now - clock, rows))
-        log.info("阶段 %s：%.2f 秒", name, now - clock)
-        clock = now
+        nonlocal clock, cpu_clock
+        now, cpu_now = time.perf_counter(), time.process_time()
+        stages.append(StageTime(name, now - clock, rows, peak_rss(), cpu_now - cpu_clock))
+        log.info("阶段 %s：%.2f 秒（CPU %.2f 秒），%d 行，内存峰值 %.0f MB", name, now - clock,
+                 cpu_now - cpu_clock, rows, stages[-1].peak_rss / 2**20)
+        clock, cpu_clock = now, cpu_now
+
+    steps_done = 0
+
+    def starting(name: str) -> None:
+        nonlocal steps_done
+        steps_done = 0
+        report(STAGE_LABELS[name], "", 0, None)
 
     rules = rules or load_rules(rules_dir)
     if not input_dir.is_dir():
         raise InputError("输入目录不存在", file=str(input_dir),
                          hint="--input 应指向存放各部门导出文件的文件夹。")
+    # A mistyped --memory-limit is reported before minutes of reading, not after.
+    connect_work(None, resources.memory_limit, resources.threads).close()
     stage("rules")
-    loaded = load_inputs(input_dir, rules, semester, overrides, progress, keep_going=keep_going)
+
+    def file_read(label: str, number: int, total: int) -> None:
+        report(STAGE_LABELS["load"], label, number - 1, total)
+
+    loaded = load_inputs(input_dir, rules, semester, overrides, file_read, keep_going=keep_going)
+    report(STAGE_LABELS["load"], f"{loaded.records.num_rows} 条记录", len(loaded.files),
+           len(loaded.files))
     stage("load", loaded.records.num_rows)
 
     # Spill space for stages larger than memory; it may hold personal data, so it is private to
     # this run and removed at the end.
-    spill_dir = Path(tempfile.mkdtemp(prefix="aidmatch-spill-"))
-    con = connect_work(spill_dir)
-    steps = Steps(con)
+    if resources.temp_dir is not None:
+        resources.temp_dir.mkdir(parents=True, exist_ok=True)
+    spill_dir = Path(tempfile.mkdtemp(prefix="aidmatch-spill-", dir=resources.temp_dir))
+    current = STAGE_LABELS["stage"]
+
+    def step_done(record: StepRecord) -> None:
+        nonlocal steps_done
+        steps_done += 1
+        report(current, f"{record.name}：{record.rows} 行", steps_done, None)
+
+    con = connect_work(spill_dir, resources.memory_limit, resources.threads)
+    steps = Steps(con, on_step=step_done)
     try:
         records, family = loaded.records, loaded.family
         if linkage == "vlookup":
@@ -137,12 +204,18 @@ def reconcile(
             "family_id", pa.array(range(1, family.num_rows + 1), pa.int64()))
         steps.from_arrow("family", family)
         stage("stage", loaded.records.num_rows)
+        current = STAGE_LABELS["link"]
+        starting("link")
         link_exact(steps, rules)
         if linkage == "exact":
             link_households(steps)
         stage("link", steps.count("links"))
+        current = STAGE_LABELS["decide"]
+        starting("decide")
         decide(steps, rules, semester)
         stage("decide", steps.count("gaps"))
+        current = STAGE_LABELS["findings"]
+        starting("findings")
         find(steps, rules, semester)
         stage("findings", steps.count("cases"))
         extraction_rejects = Counter((r.file_id, r.sheet) for r in loaded.rejects)
@@ -161,6 +234,8 @@ def reconcile(
         for problem in loaded.skipped:
             log.warning("已跳过（--keep-going）：%s", problem)
         run_id = None
+        current = STAGE_LABELS["outputs"]
+        starting("outputs")
         with staged_output(out_dir, incomplete=summary.incomplete) as staging:
             gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
             lists.write_key_students(con, staging, masked)
@@ -173,6 +248,8 @@ def reconcile(
             # The database is written before the staged files are moved into place: if saving
             # fails, neither the database nor the output folder changes.
             if db_path is not None:
+                current = STAGE_LABELS["store"]
+                starting("store")
                 run = RunInfo(semester.code, started, str(input_dir), rules.fingerprint,
                               rules.version, aidmatch_version())
                 run_id = save_run(con, db_path, run, loaded.files, loaded.rejects,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ class StepRecord:
 class Steps:
     con: duckdb.DuckDBPyConnection
     records: list[StepRecord] = field(default_factory=list)
+    on_step: Callable[[StepRecord], None] | None = None  # told of every finished step
 
     def table(self, name: str, sql: str, params: Sequence[Any] | None = None) -> int:
         """``CREATE OR REPLACE TABLE name AS sql``; returns the row count."""
@@ -47,6 +48,8 @@ class Steps:
         rows = self.count(name)
         elapsed = time.perf_counter() - started
         self.records.append(StepRecord(name, rows, elapsed))
+        if self.on_step is not None:
+            self.on_step(self.records[-1])
         log.debug("step %-28s %9d rows %7.3fs", name, rows, elapsed)
         return rows
 
