@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -89,7 +90,9 @@ def _reconcile(exports: Path, work: Path, memory_limit: str | None, threads: int
 
 
 def _child(args: argparse.Namespace) -> int:
-    """Runs in a fresh process; prints one JSON object."""
+    """Runs in a fresh process; prints one JSON object (and the stage lines on stderr)."""
+    logging.basicConfig(level=logging.WARNING, format="  %(message)s")
+    logging.getLogger("aidmatch.pipeline").setLevel(logging.INFO)
     exports = Path(args.child_exports)
     if args.child == "floor":
         out = _floor(exports)
@@ -107,7 +110,8 @@ def _in_child(kind: str, exports: Path, args: argparse.Namespace) -> dict[str, A
         command += ["--memory-limit", args.memory_limit]
     if args.threads:
         command += ["--threads", str(args.threads)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    # The child's stage lines go straight to this stderr: a long run shows where it is.
+    done = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
