@@ -82,11 +82,22 @@ def _reconcile(exports: Path, work: Path, memory_limit: str | None, threads: int
         "seconds": time.perf_counter() - started,
         "cpu": time.process_time() - cpu,
         "peak_rss": peak_rss(),
+        # Files are read in worker processes when the input is large: their own peak (the
+        # largest worker's), next to this process's.
+        "worker_peak_rss": _children_peak_rss(),
         "input_rows": sum(s.data_rows for s in result.summary.sheets),
         "gaps": result.gaps,
         "stages": [{"name": s.name, "rows": s.rows, "seconds": s.seconds, "cpu": s.cpu_seconds,
                     "peak_rss": s.peak_rss} for s in result.stages],
     }
+
+
+def _children_peak_rss() -> int:
+    try:
+        import resource
+    except ImportError:
+        return 0
+    return int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
 
 
 def _child(args: argparse.Namespace) -> int:
@@ -157,6 +168,8 @@ def report(row: dict[str, Any]) -> str:
     lines.append(f"{'total':<9} {run['input_rows']:>10,} {run['seconds']:>8.2f} "
                  f"{run['cpu']:>7.2f} {run['input_rows'] / run['seconds']:>10,.0f} "
                  f"{_mb(run['peak_rss']):>10}")
+    if run.get("worker_peak_rss"):
+        lines.append(f"file-reading workers: peak RSS {_mb(run['worker_peak_rss'])} each")
     lines.append(f"floor (read only): {floor['seconds']:.2f} s ({floor['cpu']:.2f} s CPU); "
                  f"run / floor = {row['ratio']:.1f}×; {row['us_per_row']:.1f} µs per input row; "
                  f"{row['run']['gaps']:,} gaps")

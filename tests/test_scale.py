@@ -8,6 +8,7 @@ import csv
 import importlib.util
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from aidmatch.config import Rules
 from aidmatch.errors import UsageError
 from aidmatch.pipeline import STAGE_LABELS, Resources, reconcile
 from aidmatch.semester import Semester
-from aidmatch.sources import load_inputs
+from aidmatch.sources import load_inputs, loader
 from aidmatch.synth import generate_city
 from tests.builders import make_id, write_csv
 
@@ -179,3 +180,22 @@ def _script_module() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def test_reading_in_worker_processes_gives_the_same_load(
+        city: Path, tmp_path: Path, rules: Rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "exports"
+    shutil.copytree(city, folder)
+    (folder / "空文件.xlsx").write_bytes(b"")  # a problem raised in a worker comes back as one
+    sequential = load_inputs(folder, rules, SPRING, keep_going=True, workers=1)
+    monkeypatch.setattr(loader, "PARALLEL_FROM_BYTES", 0)
+    labels: list[tuple[str, int, int]] = []
+    parallel = load_inputs(folder, rules, SPRING, keep_going=True, workers=2,
+                           progress=lambda *event: labels.append(event))
+    assert parallel.records.equals(sequential.records)
+    assert parallel.family.equals(sequential.family)
+    assert parallel.rejects == sequential.rejects
+    assert [str(p) for p in parallel.skipped] == [str(p) for p in sequential.skipped] != []
+    assert [(f.file_id, f.label, f.sha256, f.sheets) for f in parallel.files] == [
+        (f.file_id, f.label, f.sha256, f.sheets) for f in sequential.files]
+    assert [number for _, number, _ in labels] == list(range(1, len(labels) + 1))

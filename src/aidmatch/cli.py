@@ -230,7 +230,7 @@ def _rules_option(func: F) -> F:
 @click.option("--temp-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="暂存目录（默认：系统临时目录）；运行结束后删除其中本次的文件。")
 @click.option("--threads", type=click.IntRange(1), default=None,
-              help="比对使用的线程数（默认：每个 CPU 核一个）。")
+              help="同时读取文件的进程数和比对使用的线程数（默认：每个 CPU 核一个）。")
 @click.pass_context
 def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: Path,
               db_path: Path, rules_dir: Path | None, sources: tuple[str, ...], masked: bool,

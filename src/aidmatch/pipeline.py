@@ -91,8 +91,8 @@ def aidmatch_version() -> str:
 class Resources:
     """How much of the machine a run may use. ``memory_limit`` (DuckDB syntax, ``4GB``) caps the
     working database, which spills what does not fit to a private folder under ``temp_dir``
-    (default: the system's temporary folder); ``threads`` caps DuckDB's threads (default: one
-    per core)."""
+    (default: the system's temporary folder); ``threads`` caps the processes reading files and
+    DuckDB's threads (default: one per core)."""
 
     memory_limit: str | None = None
     temp_dir: Path | None = None
@@ -176,7 +176,8 @@ def reconcile(
     def file_read(label: str, number: int, total: int) -> None:
         report(STAGE_LABELS["load"], label, number - 1, total)
 
-    loaded = load_inputs(input_dir, rules, semester, overrides, file_read, keep_going=keep_going)
+    loaded = load_inputs(input_dir, rules, semester, overrides, file_read, keep_going=keep_going,
+                         workers=resources.threads)
     report(STAGE_LABELS["load"], f"{loaded.records.num_rows} 条记录", len(loaded.files),
            len(loaded.files))
     stage("load", loaded.records.num_rows)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from aidmatch.config import Rules
 from aidmatch.errors import AidmatchError, InputError, InputProblems, raise_if_any
@@ -137,6 +141,78 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+# Reading files in worker processes pays once the input is this large: starting a worker (a fresh
+# interpreter importing aidmatch) costs about a second of CPU.
+PARALLEL_FROM_BYTES = 32 * 2**20
+
+
+@dataclass
+class FileLoad:
+    """One file read and extracted (in this process or a worker): its record, the tables and
+    rejects of every recognised sheet in sheet order, and its problems."""
+
+    input_file: InputFile | None  # None when the file could not be read
+    sheets: list[tuple[pa.Table, pa.Table, list[Reject]]] = field(default_factory=list)
+    problems: list[AidmatchError] = field(default_factory=list)
+
+
+def load_file(number: int, path: Path, label: str, kind_override: str | None, rules: Rules,
+              semester: Semester) -> FileLoad:
+    """Read one file and extract every sheet; problems are returned, not raised."""
+    try:
+        sheets = read_table_file(path, label)
+    except AidmatchError as exc:
+        return FileLoad(None, problems=[exc])
+    mapper = HeaderMapper(rules.sources)
+    context = FinishContext(rules, semester)
+    input_file = InputFile(number, path, label, _sha256(path), path.stat().st_size,
+                           kind_override)
+    loaded = FileLoad(input_file)
+    for sheet in sheets:
+        report, extract_tables, sheet_rejects, problem = _load_sheet(
+            sheet, input_file, rules, mapper, context, kind_override)
+        input_file.sheets.append(report)
+        if problem is not None:
+            loaded.problems.append(problem)
+        elif extract_tables is not None:
+            loaded.sheets.append((*extract_tables, sheet_rejects))
+    # A spreadsheet that gave nothing is an error (a roster skipped is children missed);
+    # a text file that is not a table at all (说明.txt) is only noted.
+    not_a_table = all(report.note.startswith(_NOT_A_TABLE) for report in input_file.sheets)
+    if not loaded.sheets and not loaded.problems and not not_a_table:
+        loaded.problems.append(_unrecognised(label, "", rules))
+    elif loaded.sheets and not loaded.problems and not any(
+            s.data_rows for s in input_file.sheets if s.kind):
+        loaded.problems.append(_header_only(input_file))
+    return loaded
+
+
+def _load_files(jobs: list[tuple[int, Path, str, str | None]], rules: Rules, semester: Semester,
+                workers: int, progress: Callable[[str, int, int], None] | None
+                ) -> Iterator[FileLoad]:
+    """Every file loaded, in order; in ``workers`` processes when there is enough to read."""
+    total = len(jobs)
+    size = sum(path.stat().st_size for _, path, _, _ in jobs if path.is_file())
+    if workers <= 1 or total < 2 or size < PARALLEL_FROM_BYTES:
+        for number, path, label, kind in jobs:
+            if progress:
+                progress(label, number, total)
+            yield load_file(number, path, label, kind, rules, semester)
+        return
+    # Largest files first, so the last file to finish is a small one; results still come back
+    # in file order, so record ids do not depend on the number of workers.
+    by_size = sorted(jobs, key=lambda job: -job[1].stat().st_size if job[1].is_file() else 0)
+    spawn = multiprocessing.get_context("spawn")  # no fork of a process with threads running
+    with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=spawn) as pool:
+        futures: dict[int, Future[FileLoad]] = {
+            number: pool.submit(load_file, number, path, label, kind, rules, semester)
+            for number, path, label, kind in by_size}
+        for number, _path, label, _kind in jobs:
+            if progress:
+                progress(label, number, total)
+            yield futures[number].result()
+
+
 def load_inputs(
     input_dir: Path,
     rules: Rules,
@@ -144,11 +220,13 @@ def load_inputs(
     overrides: Mapping[str, str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     keep_going: bool = False,
+    workers: int | None = None,
 ) -> LoadResult:
     """Read every export in ``input_dir``; raise :class:`InputProblems` listing every bad file.
 
     With ``keep_going`` the bad files and sheets are left out instead and listed in
-    :attr:`LoadResult.skipped`; the caller must mark its results as incomplete.
+    :attr:`LoadResult.skipped`; the caller must mark its results as incomplete. Large inputs are
+    read in ``workers`` processes (default: one per core; 1 reads in this process).
     """
     overrides = dict(overrides or {})
     for kind in overrides.values():
@@ -158,56 +236,29 @@ def load_inputs(
     paths, notes, problems = discover(input_dir, overrides)
     if not paths and not problems:
         raise InputError("输入目录中没有 .xlsx、.xls 或 .csv 文件", file=str(input_dir))
-    mapper = HeaderMapper(rules.sources)
-    context = FinishContext(rules, semester)
     files: list[InputFile] = []
     record_tables: list[pa.Table] = []
     family_tables: list[pa.Table] = []
     rejects: list[Reject] = []
     offset = 0
-    for number, (path, kind_override) in enumerate(paths, 1):
-        label = _label(path, input_dir)
-        if progress:
-            progress(label, number, len(paths))
-        try:
-            sheets = read_table_file(path, label)
-        except AidmatchError as exc:
-            problems.append(exc)
+    jobs = [(number, path, _label(path, input_dir), kind)
+            for number, (path, kind) in enumerate(paths, 1)]
+    for loaded in _load_files(jobs, rules, semester, workers or os.cpu_count() or 1, progress):
+        problems.extend(loaded.problems)
+        if loaded.input_file is None:
             continue
-        input_file = InputFile(number, path, label, _sha256(path), path.stat().st_size,
-                               kind_override)
-        files.append(input_file)
-        recognised = 0
-        file_problems: list[AidmatchError] = []
-        for sheet in sheets:
-            report, extract_tables, sheet_rejects, problem = _load_sheet(
-                sheet, input_file, rules, mapper, context, kind_override)
-            input_file.sheets.append(report)
-            if problem is not None:
-                file_problems.append(problem)
-                continue
-            if extract_tables is not None:
-                recognised += 1
-                records, family = extract_tables
-                records = records.append_column(
-                    "record_id", pa.array(range(offset + 1, offset + 1 + records.num_rows),
-                                          pa.int64()))
-                family = family.set_column(
-                    0, "student_record_id",
-                    pa.array([offset + 1 + i for i in family.column(0).to_pylist()], pa.int64()))
-                offset += records.num_rows
-                record_tables.append(records)
-                family_tables.append(family)
-                rejects.extend(sheet_rejects)
-        problems.extend(file_problems)
-        # A spreadsheet that gave nothing is an error (a roster skipped is children missed);
-        # a text file that is not a table at all (说明.txt) is only noted.
-        not_a_table = all(report.note.startswith(_NOT_A_TABLE) for report in input_file.sheets)
-        if recognised == 0 and not file_problems and not not_a_table:
-            problems.append(_unrecognised(label, "", rules))
-        elif recognised and not file_problems and not any(
-                s.data_rows for s in input_file.sheets if s.kind):
-            problems.append(_header_only(input_file))
+        files.append(loaded.input_file)
+        for records, family, sheet_rejects in loaded.sheets:
+            records = records.append_column(
+                "record_id", pa.array(range(offset + 1, offset + 1 + records.num_rows),
+                                      pa.int64()))
+            family = family.set_column(
+                0, "student_record_id",
+                pc.add(family.column(0), pa.scalar(offset + 1, pa.int64())))
+            offset += records.num_rows
+            record_tables.append(records)
+            family_tables.append(family)
+            rejects.extend(sheet_rejects)
     if not keep_going:
         raise_if_any(problems, "以下输入文件无法使用，请处理后重新运行", InputProblems)
     schema = RECORD_SCHEMA.append(pa.field("record_id", pa.int64()))
