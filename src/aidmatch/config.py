@@ -22,7 +22,10 @@ from aidmatch.errors import ConfigError, ConfigProblems, raise_if_any
 from aidmatch.normalize.values import header_label
 from aidmatch.semester import Semester
 
-RULE_FILES = ("sources.yaml", "policy.yaml", "programmes.yaml")
+RULE_FILES = ("sources.yaml", "policy.yaml", "programmes.yaml", "linkage.yaml")
+# The probabilistic linkage's blocking keys (see link/blocking.py); linkage.yaml picks among them.
+BLOCKING_KEYS = ("id_window", "prefix_window", "family_id", "birth_county", "pinyin_birth",
+                 "household", "school_surname", "exact_leftover")
 Scope = Literal["person", "household", "parent"]
 SCOPES: tuple[Scope, ...] = ("person", "household", "parent")
 GroupUse = Literal["persons", "family"]
@@ -136,6 +139,21 @@ class Programmes:
 
 
 @dataclass(frozen=True)
+class Linkage:
+    """linkage.yaml: thresholds (bits) and blocking of the probabilistic linkage."""
+
+    version: str = "default"
+    accept: float = 14.0
+    review: float = 6.0
+    margin: float = 6.0
+    blocking_keys: tuple[str, ...] = BLOCKING_KEYS
+    max_block_size: int = 300
+    random_pairs: int = 50_000
+    seed: int = 20250301
+    max_iterations: int = 200
+
+
+@dataclass(frozen=True)
 class Rules:
     directory: Path
     sources: SourceRules
@@ -143,6 +161,7 @@ class Rules:
     programmes: Programmes
     fingerprint: str
     version: str = field(default="")
+    linkage: Linkage = field(default_factory=Linkage)
 
 
 def default_rules_dir() -> Path:
@@ -227,12 +246,12 @@ def _read_yaml(path: Path, problems: list[ConfigError]) -> dict[str, Any]:
 
 
 def load_rules(directory: Path | None = None) -> Rules:
-    """Read and validate ``sources.yaml``, ``policy.yaml`` and ``programmes.yaml``."""
+    """Read and validate ``sources.yaml``, ``policy.yaml``, ``programmes.yaml``, ``linkage.yaml``."""
     directory = Path(directory) if directory is not None else default_rules_dir()
     problems: list[ConfigError] = []
     if not directory.is_dir():
         raise ConfigError("规则目录不存在", file=str(directory),
-                          hint="用 --rules 指向含 sources.yaml、policy.yaml、programmes.yaml 的目录。")
+                          hint="用 --rules 指向含 sources.yaml、policy.yaml、programmes.yaml、linkage.yaml 的目录。")
     raw: dict[str, dict[str, Any]] = {}
     unreadable: set[str] = set()
     for name in RULE_FILES:
@@ -256,12 +275,15 @@ def load_rules(directory: Path | None = None) -> Rules:
     programmes_check = _Checker(str(directory / "programmes.yaml"),
                                 references_known="policy.yaml" not in unreadable)
     programmes = _parse_programmes(raw["programmes.yaml"], policy, programmes_check)
+    linkage_check = _Checker(str(directory / "linkage.yaml"))
+    linkage = _parse_linkage(raw["linkage.yaml"], linkage_check)
     for name, check in (("sources.yaml", sources_check), ("policy.yaml", policy_check),
-                        ("programmes.yaml", programmes_check)):
+                        ("programmes.yaml", programmes_check), ("linkage.yaml", linkage_check)):
         if name in unreadable:
             check.problems.clear()  # the YAML error already says what is wrong
     raise_if_any(
-        problems + sources_check.problems + policy_check.problems + programmes_check.problems,
+        problems + sources_check.problems + policy_check.problems + programmes_check.problems
+        + linkage_check.problems,
         "规则有误，请逐条修改后重试",
         ConfigProblems,
     )
@@ -270,8 +292,10 @@ def load_rules(directory: Path | None = None) -> Rules:
         sources=sources,
         policy=policy,
         programmes=programmes,
+        linkage=linkage,
         fingerprint=digest.hexdigest()[:12],
-        version=f"sources {sources.version} · policy {policy.version} · programmes {programmes.version}",
+        version=(f"sources {sources.version} · policy {policy.version} · "
+                 f"programmes {programmes.version} · linkage {linkage.version}"),
     )
 
 
@@ -535,4 +559,51 @@ def _parse_programmes(data: dict[str, Any], policy: Policy, check: _Checker) -> 
         day_words=check.words(data.get("day_words"), "day_words"),
         boarding_words=check.words(data.get("boarding_words"), "boarding_words"),
         programmes=programmes,
+    )
+
+
+def _number(check: _Checker, table: dict[str, Any], key: str, path: str, default: float,
+            low: float, high: float, integer: bool = False) -> float:
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+            integer and not isinstance(value, int)):
+        check.problem(f"{path}.{key}", f"应为{'整数' if integer else '数字'}，现为「{value}」")
+        return default
+    if not low <= value <= high:
+        check.problem(f"{path}.{key}", f"应在 {low:g} 到 {high:g} 之间，现为 {value}")
+        return default
+    return float(value)
+
+
+def _parse_linkage(data: dict[str, Any], check: _Checker) -> Linkage:
+    check.only_keys(data, {"version", "thresholds", "blocking", "estimation"}, "")
+    thresholds = check.mapping(data.get("thresholds"), "thresholds")
+    check.only_keys(thresholds, {"accept", "review", "margin"}, "thresholds")
+    defaults = Linkage()
+    accept = _number(check, thresholds, "accept", "thresholds", defaults.accept, -100, 200)
+    review = _number(check, thresholds, "review", "thresholds", defaults.review, -100, 200)
+    margin = _number(check, thresholds, "margin", "thresholds", defaults.margin, 0, 200)
+    if review > accept:
+        check.problem("thresholds.review", f"复核线（{review:g}）不能高于接受线（{accept:g}）")
+    blocking = check.mapping(data.get("blocking"), "blocking")
+    check.only_keys(blocking, {"keys", "max_block_size"}, "blocking")
+    keys = check.words(blocking.get("keys"), "blocking.keys") if "keys" in blocking else BLOCKING_KEYS
+    for key in keys:
+        if key not in BLOCKING_KEYS:
+            check.problem("blocking.keys", f"未知的分块键「{key}」（可用：{'、'.join(BLOCKING_KEYS)}）")
+    size = _number(check, blocking, "max_block_size", "blocking", defaults.max_block_size,
+                   1, 1_000_000, integer=True)
+    estimation = check.mapping(data.get("estimation"), "estimation")
+    check.only_keys(estimation, {"random_pairs", "seed", "max_iterations"}, "estimation")
+    return Linkage(
+        version=check.text(data.get("version"), "version", "?"),
+        accept=accept, review=review, margin=margin,
+        blocking_keys=tuple(k for k in keys if k in BLOCKING_KEYS),
+        max_block_size=int(size),
+        random_pairs=int(_number(check, estimation, "random_pairs", "estimation",
+                                 defaults.random_pairs, 1000, 100_000_000, integer=True)),
+        seed=int(_number(check, estimation, "seed", "estimation", defaults.seed, 0, 2**31,
+                         integer=True)),
+        max_iterations=int(_number(check, estimation, "max_iterations", "estimation",
+                                   defaults.max_iterations, 1, 10_000, integer=True)),
     )

@@ -30,6 +30,7 @@ from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import find
 from aidmatch.link.baseline import vlookup_family, vlookup_records
 from aidmatch.link.exact import link_exact
+from aidmatch.link.fuzzy import link_fuzzy
 from aidmatch.link.households import link_households
 from aidmatch.outputs import lists
 from aidmatch.outputs.files import staged_output
@@ -46,8 +47,8 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, str, int, int | None], None]
 
 # What the user reads for each stage of :func:`reconcile`.
-STAGE_LABELS = {"load": "读取文件", "stage": "载入", "link": "关联", "decide": "判定",
-                "findings": "核查", "outputs": "输出", "store": "保存"}
+STAGE_LABELS = {"load": "读取文件", "stage": "载入", "link": "关联", "fuzzy": "概率匹配",
+                "decide": "判定", "findings": "核查", "outputs": "输出", "store": "保存"}
 
 
 def peak_rss() -> int:
@@ -129,7 +130,7 @@ def reconcile(
     masked: bool = False,
     keep_intermediate: bool = False,
     progress: Progress | None = None,
-    linkage: Literal["exact", "vlookup"] = "exact",
+    linkage: Literal["probabilistic", "exact", "vlookup"] = "probabilistic",
     keep_going: bool = False,
     resources: Resources | None = None,
 ) -> RunResult:
@@ -140,9 +141,10 @@ def reconcile(
     files are named ``不完整-…``, gaps.xlsx opens on a warning sheet and the summary names what
     was skipped.
 
-    ``linkage="vlookup"`` runs the Excel VLOOKUP baseline instead of the real linkage (for
-    measuring, see :mod:`aidmatch.link.baseline`). ``progress`` hears of every file read and
-    every step of the later stages.
+    ``linkage`` is for measuring: ``"exact"`` stops after the exact and household steps (no
+    probabilistic stage), ``"vlookup"`` runs the Excel VLOOKUP baseline instead
+    (:mod:`aidmatch.link.baseline`). ``progress`` hears of every file read and every step of the
+    later stages.
     """
     started = dt.datetime.now()
     resources = resources or Resources()
@@ -208,9 +210,14 @@ def reconcile(
         current = STAGE_LABELS["link"]
         starting("link")
         link_exact(steps, rules)
-        if linkage == "exact":
+        if linkage != "vlookup":
             link_households(steps)
         stage("link", steps.count("links"))
+        if linkage == "probabilistic":
+            current = STAGE_LABELS["fuzzy"]
+            starting("fuzzy")
+            link_fuzzy(steps, rules.linkage)
+            stage("fuzzy", steps.count("fuzzy_pairs"))
         current = STAGE_LABELS["decide"]
         starting("decide")
         decide(steps, rules, semester)

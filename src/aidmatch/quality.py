@@ -79,3 +79,97 @@ def score_findings(out_dir: Path, truth_csv: Path) -> dict[str, Score]:
             truth[FINDING_FILES[row["flag"]]].add(f"{row['file']}{sheet}第{row['row']}行")
     return {name: score_sets(_source_rows(out_dir / name), expected)
             for name, expected in truth.items()}
+
+
+@dataclass(frozen=True)
+class LinkScore:
+    """Links of non-registry records to registry students, against the generator's truth.
+
+    ``linkable`` records belong to a registry student and carry enough evidence to be found: some
+    digits of an ID, a 学籍号, a name with a birth date, a name in a household with other named
+    members, or (payments) a name with a school. The rest (say a blank ID and a name alone) are
+    counted as ``unlinkable`` and not held against recall.
+    """
+
+    links: int
+    wrong_links: int
+    linkable: int
+    linkable_found: int
+    unlinkable: int
+    unlinkable_found: int
+    by_method: dict[str, tuple[int, int]]
+
+    @property
+    def precision(self) -> float:
+        return (self.links - self.wrong_links) / self.links if self.links else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.linkable_found / self.linkable if self.linkable else 1.0
+
+    def __str__(self) -> str:
+        return (f"link precision {self.precision:.3%} ({self.wrong_links} wrong of {self.links}), "
+                f"recall {self.recall:.3%} ({self.linkable_found} of {self.linkable} linkable; "
+                f"{self.unlinkable_found} of {self.unlinkable} unlinkable found anyway)")
+
+
+def score_links(db_path: Path, truth_dir: Path, semester: str) -> LinkScore:
+    """Score the links a run saved in ``db_path`` (``reconcile --db``) for ``semester``."""
+    import duckdb  # local: the gap scorer above stays dependency-free
+
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute("ATTACH ? AS run (READ_ONLY)", [str(db_path)])
+        con.execute("CREATE TEMP TABLE truth_records AS SELECT * FROM read_csv(?, all_varchar = true)",
+                    [str(truth_dir / "records.csv")])
+        con.execute("CREATE TEMP TABLE truth_students AS SELECT * FROM read_csv(?, all_varchar = true)",
+                    [str(truth_dir / "students.csv")])
+        con.execute("""
+            CREATE TEMP TABLE judged AS
+            WITH recs AS (
+                SELECT r.*, t.person_key AS true_person,
+                       ts.person_key IS NOT NULL AS true_is_registry_student
+                FROM run.records r
+                JOIN truth_records t
+                  ON t.file = r.file AND coalesce(t.sheet, '') = coalesce(r.sheet, '')
+                 AND CAST(t.row AS INTEGER) = r.row AND coalesce(t.slot, '') = coalesce(r.slot, '')
+                LEFT JOIN (SELECT DISTINCT person_key FROM truth_students) ts
+                  ON ts.person_key = t.person_key
+                WHERE r.run_semester = ? AND r.source <> 'registry'
+            ),
+            household_sizes AS (
+                SELECT source, household_key, count(*) FILTER (WHERE name_key <> '') AS named
+                FROM recs WHERE household_key IS NOT NULL GROUP BY ALL
+            )
+            SELECT recs.record_id, recs.true_person, recs.true_is_registry_student,
+                   (recs.id_compact IS NOT NULL OR recs.id_prefix IS NOT NULL
+                    OR recs.student_no IS NOT NULL
+                    OR (recs.name_key <> '' AND recs.birth_date IS NOT NULL)
+                    OR (recs.name_key <> '' AND coalesce(h.named, 0) >= 2)
+                    OR (recs.source = 'aid' AND recs.name_key <> '' AND recs.school IS NOT NULL))
+                       AS linkable,
+                   l.method_first AS method, ls.person_key AS linked_person
+            FROM recs
+            LEFT JOIN household_sizes h USING (source, household_key)
+            LEFT JOIN (SELECT * FROM run.links WHERE run_semester = ?) l USING (record_id)
+            LEFT JOIN (SELECT * FROM run.students WHERE run_semester = ?) s USING (student_id)
+            LEFT JOIN truth_students ls ON ls.学籍号 = s.student_no
+        """, [semester, semester, semester])
+        rows = con.sql("""
+            SELECT count(method), count(method) FILTER (linked_person IS DISTINCT FROM true_person),
+                   count(*) FILTER (true_is_registry_student AND linkable),
+                   count(*) FILTER (true_is_registry_student AND linkable
+                                    AND linked_person = true_person),
+                   count(*) FILTER (true_is_registry_student AND NOT linkable),
+                   count(*) FILTER (true_is_registry_student AND NOT linkable
+                                    AND linked_person = true_person)
+            FROM judged
+        """).fetchall()[0]
+        methods = con.sql("""
+            SELECT method, count(*), count(*) FILTER (linked_person IS DISTINCT FROM true_person)
+            FROM judged WHERE method IS NOT NULL GROUP BY method ORDER BY method
+        """).fetchall()
+    finally:
+        con.close()
+    return LinkScore(*(int(x) for x in rows),
+                     by_method={str(m): (int(n), int(w)) for m, n, w in methods})

@@ -246,7 +246,8 @@ def links_sql() -> str:
            {_label_case('t.via[1]', METHOD_LABELS)} AS method_first,
            t.strength, t.name_score, t.name_level,
            c.id_points_to,
-           NULL::VARCHAR AS detail  -- what else the link rests on (the household step fills it)
+           NULL::VARCHAR AS detail,  -- what else the link rests on (the household step fills it)
+           NULL::DOUBLE AS match_weight  -- the probabilistic model's weight (fuzzy.py fills it)
     FROM top t LEFT JOIN contradicted c USING (record_id)
     WHERE t.name_class > 0 AND t.tied = 1
     """
@@ -258,7 +259,8 @@ def link_review_sql() -> str:
            list_transform(r.via, lambda v: {_label_case('v', METHOD_LABELS)}) AS via_labels,
            CASE WHEN top.tied > 1 THEN '同时符合多名学生，无法确定是谁'
                 WHEN list_contains(r.via, 'id') THEN '身份证号一致但姓名不符'
-                ELSE '关联依据与姓名不符' END AS reason
+                ELSE '关联依据与姓名不符' END AS reason,
+           NULL::DOUBLE AS match_weight
     FROM ranked r
     JOIN (SELECT record_id, tied, name_class FROM ranked WHERE rank = 1) top USING (record_id)
     WHERE (top.name_class = 0 OR top.tied > 1) AND r.rank <= 3

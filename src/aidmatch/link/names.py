@@ -15,7 +15,6 @@ A record without a name is ``unknown``: it neither supports nor contradicts a li
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,11 +36,6 @@ def _wildcard_equal(left: str, right: str) -> bool:
     return all(x == y or WILDCARD in (x, y) for x, y in zip(left, right, strict=True))
 
 
-@functools.lru_cache(maxsize=262144)
-def _pinyin(key: str) -> str:
-    return name_rules.pinyin(key)
-
-
 def score_pairs(left: Sequence[str], right: Sequence[str],
                 similar_threshold: float = SIMILAR_THRESHOLD) -> tuple[list[float], list[str]]:
     """Scores in [0, 1] and agreement levels for aligned name keys."""
@@ -61,8 +55,8 @@ def score_pairs(left: Sequence[str], right: Sequence[str],
     todo = np.flatnonzero(~same & ~empty)
     if len(todo):
         chars = process.cpdist(list(a[todo]), list(b[todo]), scorer=fuzz.ratio, workers=-1) / 100
-        pinyin_a = [_pinyin(x) for x in a[todo]]
-        pinyin_b = [_pinyin(x) for x in b[todo]]
+        pinyin_a = name_rules.pinyin_keys(list(a[todo]), " ")
+        pinyin_b = name_rules.pinyin_keys(list(b[todo]), " ")
         homophone = np.array([pa == pb and pa != "" for pa, pb in zip(pinyin_a, pinyin_b,
                                                                        strict=True)])
         sounds = process.cpdist(pinyin_a, pinyin_b, scorer=fuzz.ratio, workers=-1) / 100

@@ -131,3 +131,23 @@ def _convert_all(unique: list[str]) -> list[str]:
     if len(converted) == len(unique):
         return converted
     return [str(_converter().convert(v)) if v else "" for v in unique]
+
+
+@functools.lru_cache(maxsize=65536)
+def _char_pinyin(char: str) -> str:
+    return "".join(lazy_pinyin(char, style=Style.NORMAL, errors="default"))
+
+
+def pinyin_keys(keys: Sequence[str], separator: str = "") -> list[str]:
+    """Toneless pinyin of many name keys, character by character (a blocking key, a comparison).
+
+    Each character is read in its most common reading, the same on both sides of a comparison,
+    so a homophone typed for the right character gets the same key; placeholders stay ``?``.
+
+    >>> pinyin_keys(["王欣怡", "王心怡", "张天?", ""])
+    ['wangxinyi', 'wangxinyi', 'zhangtian?', '']
+    >>> pinyin_keys(["王欣怡"], " ")
+    ['wang xin yi']
+    """
+    unique = {k: separator.join(_char_pinyin(c) for c in k) for k in dict.fromkeys(keys)}
+    return [unique[k] for k in keys]

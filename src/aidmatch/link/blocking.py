@@ -1,0 +1,240 @@
+"""Candidate pairs for the records exact keys left unlinked (blocking), as named DuckDB steps.
+
+Comparing every leftover record with every student is out of the question at city scale, so a
+pair is only scored when the two share a *blocking key*. Each key is built to survive one kind of
+damage the others do not:
+
+``id_window``        the 18-digit ID with two neighbouring digits blanked, at every offset: one
+                     typo or one swap of neighbours leaves one of these keys intact
+``prefix_window``    the same over the 15 digits a precision-lost ID (6.11022E+17) still has
+``family_id``        the record's ID is one of the student's registry family members' (a
+                     parent's ID typed in the child's row)
+``birth_county``     birth date and county
+``pinyin_birth``     toneless pinyin of the name and birth year (homophones, 欣怡/心怡)
+``household``        another member of the record's household is one of the student's registry
+                     family members, by ID or by name
+``school_surname``   school and surname (payments name the school)
+``exact_leftover``   the exact stage's own candidates it could not decide on
+
+A key value shared by more than ``max_block_size`` students is too common to tell anyone apart
+and is dropped; ``blocking_counts`` reports the pairs and records each key produced.
+
+Steps: ``compare_records``, ``fuzzy_records``, ``fuzzy_students``, ``name_pinyin``, ``blocking_keys``,
+``household_mates``, ``fuzzy_pairs``, ``blocking_counts``.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from aidmatch.config import BLOCKING_KEYS
+from aidmatch.normalize.names import pinyin_keys
+from aidmatch.steps import Steps, arrow
+
+BLOCKING_LABELS = {
+    "id_window": "身份证号（允许1处错位）",
+    "prefix_window": "身份证前15位（允许1处错位）",
+    "family_id": "家庭成员身份证号",
+    "birth_county": "出生日期+县区",
+    "pinyin_birth": "姓名拼音+出生年份",
+    "household": "同户成员",
+    "school_surname": "学校+姓氏",
+    "exact_leftover": "精确比对未决候选",
+}
+# Two neighbouring digits blanked at every offset: a typo or a swap of neighbours falls inside
+# one window, and the 16 (13) digits left are as selective as an ID.
+WINDOW = 2
+ID_WINDOWS = tuple(range(0, 18 - WINDOW + 1))
+PREFIX_WINDOWS = tuple(range(0, 15 - WINDOW + 1))
+
+
+def compare_records_sql() -> str:
+    """Every non-registry record, with the fields the comparisons use."""
+    return """
+    SELECT record_id, source, name_key,
+           CASE WHEN name_key <> '' THEN left(name_key, 1) END AS surname,
+           CASE WHEN id IS NOT NULL THEN id
+                WHEN regexp_full_match(id_compact, '[0-9]{17}[0-9X]') THEN id_compact END AS id18,
+           CASE WHEN id_status = 'precision_lost' AND length(id_prefix) = 15 THEN id_prefix
+                END AS id15,
+           birth_date, sex, county, school, school_code, grade, household_key,
+           -- a household roster's relation that only an adult has (户主, 配偶, 父亲, 岳母, 儿媳 …)
+           coalesce(regexp_full_match(ltrim(relation, '之'), '户主|配偶|妻|夫|妻子|丈夫')
+                    OR regexp_matches(relation, '[父母祖岳媳婿]'), false) AS adult_relation
+    FROM records WHERE source <> 'registry'
+    """
+
+
+def fuzzy_records_sql() -> str:
+    """The records no exact step linked that carry a name or some ID digits."""
+    return """
+    SELECT * FROM compare_records
+    WHERE record_id NOT IN (SELECT record_id FROM links)
+      AND (name_key <> '' OR id18 IS NOT NULL OR id15 IS NOT NULL)
+    """
+
+
+def fuzzy_students_sql() -> str:
+    """Students with the fields the comparisons use (a damaged registry ID still has digits)."""
+    return """
+    SELECT s.student_id, s.name_key,
+           CASE WHEN s.name_key <> '' THEN left(s.name_key, 1) END AS surname,
+           coalesce(s.id, CASE WHEN regexp_full_match(r.id_compact, '[0-9]{17}[0-9X]')
+                               THEN r.id_compact END) AS id18,
+           s.birth_date, s.sex, s.county, s.school, s.school_code, s.grade
+    FROM students s JOIN records r ON r.record_id = s.student_id
+    """
+
+
+def _window_keys(column: str, offsets: tuple[int, ...], width: int) -> str:
+    starts = ", ".join(str(o) for o in offsets)
+    return (f"unnest([{starts}]) AS w(offset_), "
+            f"LATERAL (SELECT offset_ || ':' || left({column}, offset_) "
+            f"|| substr({column}, offset_ + {width + 1}) AS key) k")
+
+
+def blocking_keys_sql(enabled: tuple[str, ...], max_block_size: int) -> str:
+    """(record_id, student_id, key_type) for every enabled key, common key values dropped."""
+    parts: list[str] = []
+    if "id_window" in enabled:
+        parts.append(f"""
+        SELECT 'id_window' AS key_type, r.record_id, s.student_id, r.key
+        FROM (SELECT record_id, key FROM fuzzy_records, {_window_keys('id18', ID_WINDOWS, WINDOW)}
+              WHERE id18 IS NOT NULL) r
+        JOIN (SELECT student_id, key FROM fuzzy_students, {_window_keys('id18', ID_WINDOWS, WINDOW)}
+              WHERE id18 IS NOT NULL) s USING (key)""")
+    if "prefix_window" in enabled:
+        parts.append(f"""
+        SELECT 'prefix_window', r.record_id, s.student_id, r.key
+        FROM (SELECT record_id, key FROM fuzzy_records, {_window_keys('id15', PREFIX_WINDOWS, WINDOW)}
+              WHERE id15 IS NOT NULL) r
+        JOIN (SELECT student_id, key FROM (SELECT student_id, left(id18, 15) AS id15
+                                           FROM fuzzy_students WHERE id18 IS NOT NULL),
+                   {_window_keys('id15', PREFIX_WINDOWS, WINDOW)}) s USING (key)""")
+    if "family_id" in enabled:
+        parts.append("""
+        SELECT 'family_id', r.record_id, f.student_id, f.id
+        FROM fuzzy_records r JOIN family_ids f ON f.id = r.id18
+        UNION ALL
+        SELECT 'family_id', r.record_id, f.student_id, f.id
+        FROM fuzzy_records r JOIN family_ids f ON left(f.id, 15) = r.id15""")
+    if "birth_county" in enabled:
+        parts.append("""
+        SELECT 'birth_county', r.record_id, s.student_id,
+               CAST(r.birth_date AS VARCHAR) || '|' || r.county
+        FROM fuzzy_records r JOIN fuzzy_students s USING (birth_date, county)""")
+    if "pinyin_birth" in enabled:
+        parts.append("""
+        SELECT 'pinyin_birth', r.record_id, s.student_id,
+               rp.pinyin || '|' || CAST(year(r.birth_date) AS VARCHAR)
+        FROM fuzzy_records r JOIN name_pinyin rp ON rp.name_key = r.name_key
+        JOIN name_pinyin sp ON sp.pinyin = rp.pinyin
+        JOIN fuzzy_students s ON s.name_key = sp.name_key AND year(s.birth_date) = year(r.birth_date)
+        WHERE r.name_key <> '' AND rp.pinyin <> ''""")
+    if "household" in enabled:
+        parts.append("""
+        SELECT 'household', h.record_id, h.student_id, h.key
+        FROM (SELECT r.record_id, f.student_id, 'id:' || f.id AS key
+              FROM household_mates r JOIN fuzzy_records USING (record_id)
+              JOIN family_members f ON f.id = r.mate_id
+              UNION ALL
+              SELECT r.record_id, f.student_id, 'name:' || f.name_key
+              FROM household_mates r JOIN fuzzy_records USING (record_id)
+              JOIN family_members f ON f.name_key = r.mate_name_key) h
+        JOIN fuzzy_records r USING (record_id) JOIN fuzzy_students s USING (student_id)
+        LEFT JOIN name_pinyin rp ON rp.name_key = r.name_key
+        LEFT JOIN name_pinyin sp ON sp.name_key = s.name_key
+        -- a household holds parents too: keep only names that could be the student's
+        WHERE r.name_key = '' OR rp.pinyin = sp.pinyin OR contains(r.name_key, '?')
+           OR len(list_intersect(string_split(r.name_key, ''), string_split(s.name_key, '')))
+              >= least(length(r.name_key), length(s.name_key)) - 1""")
+    if "school_surname" in enabled:
+        parts.append("""
+        SELECT 'school_surname', r.record_id, s.student_id, r.school || '|' || r.surname
+        FROM fuzzy_records r JOIN fuzzy_students s USING (school, surname)""")
+    if "exact_leftover" in enabled:
+        parts.append("""
+        SELECT 'exact_leftover', c.record_id, c.student_id, CAST(c.record_id AS VARCHAR)
+        FROM candidates c JOIN fuzzy_records USING (record_id)""")
+    if not parts:
+        return ("SELECT NULL::VARCHAR AS key_type, NULL::BIGINT AS record_id, "
+                "NULL::BIGINT AS student_id WHERE false")
+    union = "\nUNION ALL".join(parts)
+    return f"""
+    WITH raw AS ({union}),
+    sized AS (
+        SELECT *, count(DISTINCT student_id) OVER (PARTITION BY key_type, key) AS block_size
+        FROM raw
+    )
+    SELECT DISTINCT key_type, record_id, student_id FROM sized
+    WHERE block_size <= {int(max_block_size)} OR key_type IN ('exact_leftover', 'family_id')
+    """
+
+
+def household_mates_sql() -> str:
+    """Each leftover record's household mates in the same roster, by ID and by usable name."""
+    return """
+    SELECT r.record_id, m.id AS mate_id,
+           CASE WHEN m.name_key <> '' AND NOT contains(m.name_key, '?') THEN m.name_key
+                END AS mate_name_key
+    FROM compare_records r
+    JOIN records m ON m.source = r.source AND m.household_key = r.household_key
+                  AND m.record_id <> r.record_id
+    WHERE r.household_key IS NOT NULL
+    """
+
+
+def fuzzy_pairs_sql() -> str:
+    order = ", ".join(f"'{k}'" for k in BLOCKING_KEYS)
+    return f"""
+    SELECT record_id, student_id,
+           list(key_type ORDER BY list_position([{order}], key_type)) AS blocked_by
+    FROM blocking_keys GROUP BY record_id, student_id
+    """
+
+
+def blocking_counts_sql() -> str:
+    return """
+    SELECT key_type, count(*) AS pairs, count(DISTINCT record_id) AS records,
+           count(*) FILTER (WHERE unique_to_key) AS pairs_only_this_key
+    FROM (SELECT b.*, len(p.blocked_by) = 1 AS unique_to_key
+          FROM blocking_keys b JOIN fuzzy_pairs p USING (record_id, student_id))
+    GROUP BY key_type ORDER BY key_type
+    """
+
+
+def family_views_sql() -> tuple[str, str]:
+    members = """
+    SELECT DISTINCT rr.student_id, f.id,
+           CASE WHEN f.name_key <> '' AND NOT contains(f.name_key, '?') THEN f.name_key END AS name_key
+    FROM family f JOIN registry_rows rr ON rr.record_id = f.student_record_id
+    WHERE f.id IS NOT NULL OR f.name_key <> ''
+    """
+    ids = "SELECT DISTINCT student_id, id FROM family_members WHERE id IS NOT NULL"
+    return members, ids
+
+
+def _name_pinyin(steps: Steps) -> None:
+    names = arrow(steps.con, """
+        SELECT DISTINCT name_key FROM (SELECT name_key FROM fuzzy_records
+                                       UNION ALL SELECT name_key FROM fuzzy_students)
+        WHERE name_key <> ''""").column("name_key").to_pylist()
+    steps.from_arrow("name_pinyin", pa.table({
+        "name_key": pa.array(names, pa.string()),
+        "pinyin": pa.array(pinyin_keys(names), pa.string()),
+    }))
+
+
+def block(steps: Steps, enabled: tuple[str, ...] = BLOCKING_KEYS, max_block_size: int = 500) -> None:
+    """Build ``fuzzy_pairs`` (and ``blocking_counts``) from ``records``, ``links`` and ``family``."""
+    steps.table("compare_records", compare_records_sql())
+    steps.table("fuzzy_records", fuzzy_records_sql())
+    steps.table("fuzzy_students", fuzzy_students_sql())
+    members, ids = family_views_sql()
+    steps.table("family_members", members)
+    steps.table("family_ids", ids)
+    _name_pinyin(steps)
+    steps.table("household_mates", household_mates_sql())
+    steps.table("blocking_keys", blocking_keys_sql(enabled, max_block_size))
+    steps.table("fuzzy_pairs", fuzzy_pairs_sql())
+    steps.table("blocking_counts", blocking_counts_sql())

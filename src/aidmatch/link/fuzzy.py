@@ -1,0 +1,181 @@
+"""Probabilistic linkage of the records exact keys left over, as named steps.
+
+``fuzzy_pairs``      candidate pairs from the blocking keys (``blocking.py``)
+``pair_features``    comparison levels (``features.py``) of those and of the exact links
+``random_features``  the same for random pairs, to count u
+``linkage_model``    the fitted m/u and weights per level (``model.py``)
+``pair_scored``      every candidate pair with its match weight
+``fuzzy_links``      the accepted ones, appended to ``links`` with the method 概率匹配
+then review rows for the undecided go to ``link_review``, and ``pair_evidence`` holds the
+comparison levels and weight of every link and every review pair (the evidence the outputs show).
+
+A record links to its best candidate only when the weight reaches the accept threshold, the names
+agree (same, homophone, placeholder, similar or no name), and the best other candidate whose name
+also agrees is at least the margin behind: one record, one student; twins stay apart.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pyarrow as pa
+
+from aidmatch.config import Linkage
+from aidmatch.link.blocking import BLOCKING_LABELS, block
+from aidmatch.link.features import COMPARISONS, compare
+from aidmatch.link.model import Model, fit
+from aidmatch.steps import Steps, arrow
+
+log = logging.getLogger(__name__)
+
+METHOD = "概率匹配"
+NAME_AGREES = "'same', 'homophone', 'wildcard', 'similar', 'unknown'"
+REVIEW_REASONS = {
+    "low": "概率匹配得分未达自动采纳线",
+    "close": "两名候选学生得分接近，无法确定是谁",
+    "name": "证件号等相符但姓名不符",
+}
+
+
+def _levels(table: pa.Table) -> dict[str, np.ndarray]:
+    return {c: np.array(table.column(c).to_pylist(), dtype=object) for c in COMPARISONS}
+
+
+def _random_pairs(steps: Steps, settings: Linkage) -> None:
+    records = arrow(steps.con, "SELECT record_id FROM fuzzy_records ORDER BY record_id")
+    students = arrow(steps.con, "SELECT student_id FROM fuzzy_students ORDER BY student_id")
+    n = min(settings.random_pairs, records.num_rows * students.num_rows)
+    rng = np.random.default_rng(settings.seed)
+    record_ids = np.asarray(records.column("record_id").to_numpy())
+    student_ids = np.asarray(students.column("student_id").to_numpy())
+    pick_r = record_ids[rng.integers(0, len(record_ids), n)] if n else record_ids[:0]
+    pick_s = student_ids[rng.integers(0, len(student_ids), n)] if n else student_ids[:0]
+    steps.from_arrow("random_pairs", pa.table({"record_id": pick_r, "student_id": pick_s}))
+
+
+def _scored(steps: Steps, features: str, model: Model, into: str) -> None:
+    table = arrow(steps.con, f"SELECT * FROM {features} ORDER BY record_id, student_id")
+    weights = model.weights(_levels(table)) if table.num_rows else np.zeros(0)
+    steps.from_arrow(into, table.append_column("match_weight",
+                                               pa.array(np.round(weights, 3), pa.float64())))
+
+
+def fuzzy_ranked_sql() -> str:
+    """Candidates best first; ``next_weight`` is the best *other* candidate whose name agrees."""
+    return f"""
+    WITH c AS (
+        SELECT s.*, p.blocked_by, s.name IN ({NAME_AGREES}) AS name_agrees,
+               row_number() OVER (PARTITION BY s.record_id
+                                  ORDER BY s.match_weight DESC, s.student_id) AS rank
+        FROM pair_scored s JOIN fuzzy_pairs p USING (record_id, student_id)
+        WHERE NOT s.vetoed
+    )
+    SELECT c.*,
+           max(match_weight) FILTER (WHERE name_agrees AND rank > 1)
+               OVER (PARTITION BY record_id) AS next_weight
+    FROM c
+    """
+
+
+def fuzzy_decisions_sql(settings: Linkage) -> str:
+    return f"""
+    WITH top AS (
+        SELECT f.*, r.source, r.household_key FROM fuzzy_ranked f
+        JOIN records r USING (record_id) WHERE f.rank = 1
+    ),
+    judged AS (
+        SELECT t.*,
+               CASE WHEN NOT t.name_agrees THEN 'name'
+                    WHEN t.match_weight < {settings.accept} THEN 'low'
+                    WHEN t.next_weight IS NOT NULL
+                         AND t.match_weight - t.next_weight < {settings.margin} THEN 'close'
+               END AS problem
+        FROM top t
+    )
+    SELECT record_id, student_id, match_weight, next_weight, blocked_by, name, name_score, problem
+    FROM judged
+    """
+
+
+def fuzzy_review_sql(settings: Linkage) -> str:
+    return f"""
+    SELECT f.record_id, f.student_id, f.rank, f.name_score, f.name AS name_level,
+           1 AS strength,
+           list_transform(f.blocked_by, lambda k: {_label_case('k')}) AS via_labels,
+           d.reason, f.match_weight
+    FROM fuzzy_ranked f
+    JOIN (SELECT record_id, CASE problem {_reason_case()} END AS reason
+          FROM fuzzy_decisions WHERE problem IS NOT NULL) d USING (record_id)
+    WHERE f.rank <= 3 AND f.match_weight >= {settings.review}
+      AND f.record_id NOT IN (SELECT record_id FROM link_review)
+    """
+
+
+def _label_case(column: str) -> str:
+    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in BLOCKING_LABELS.items())
+    return f"CASE {column} {whens} ELSE {column} END"
+
+
+def _reason_case() -> str:
+    return " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in REVIEW_REASONS.items())
+
+
+def link_fuzzy(steps: Steps, settings: Linkage) -> Model:
+    """Find, score and decide candidates for the records still unlinked; extend ``links``."""
+    block(steps, settings.blocking_keys, settings.max_block_size)
+    for key_type, pairs, records, only in steps.con.execute(
+            "SELECT * FROM blocking_counts").fetchall():
+        log.info("分块键 %s：%d 对候选（%d 条记录，其中 %d 对仅由此键产生）",
+                 BLOCKING_LABELS.get(key_type, key_type), pairs, records, only)
+    # The model is fitted on every candidate pair: the exact stage's links and the new ones.
+    steps.table("candidate_pairs", """
+        SELECT record_id, student_id FROM links
+        UNION SELECT record_id, student_id FROM fuzzy_pairs""")
+    compare(steps, "candidate_pairs", "pair_features")
+    _random_pairs(steps, settings)
+    compare(steps, "random_pairs", "random_features")
+    training = arrow(steps.con, "SELECT * FROM pair_features "
+                                "WHERE NOT vetoed AND name NOT IN ('different', 'partial')")
+    model = fit(_levels(training), _levels(arrow(steps.con, "SELECT * FROM random_features")),
+                settings.max_iterations, excluded={"name": frozenset({"different", "partial"})})
+    steps.from_arrow("linkage_model", model.table())
+    log.info("概率模型：%d 对候选参与估计，%d 对随机对照，迭代 %d 次，估计匹配比例 %.3f",
+             model.training_pairs, model.random_pairs, model.iterations, model.match_share)
+    _scored(steps, "pair_features", model, "pair_scored")
+    steps.table("fuzzy_ranked", fuzzy_ranked_sql())
+    steps.table("fuzzy_decisions", fuzzy_decisions_sql(settings))
+    steps.table("fuzzy_links", "SELECT * FROM fuzzy_decisions WHERE problem IS NULL")
+    steps.con.execute(f"""
+        INSERT INTO links BY NAME
+        SELECT record_id, student_id,
+               list_transform(blocked_by, lambda k: {_label_case('k')}) AS via_labels,
+               '{METHOD}' AS method_first, 1 AS strength, name_score, name AS name_level,
+               match_weight
+        FROM fuzzy_links
+    """)
+    steps.con.execute("DELETE FROM link_review WHERE record_id IN (SELECT record_id FROM links)")
+    steps.table("fuzzy_review", fuzzy_review_sql(settings))
+    steps.con.execute("INSERT INTO link_review BY NAME SELECT * FROM fuzzy_review")
+    _evidence(steps, model)
+    return model
+
+
+def _evidence(steps: Steps, model: Model) -> None:
+    """Comparison levels and weight of every link and review pair, for the outputs."""
+    steps.table("review_pairs", """
+        SELECT DISTINCT record_id, student_id FROM link_review
+        WHERE (record_id, student_id) NOT IN (SELECT (record_id, student_id) FROM pair_scored)""")
+    compare(steps, "review_pairs", "review_features")
+    _scored(steps, "review_features", model, "review_scored")
+    steps.table("pair_evidence", """
+        SELECT * FROM pair_scored
+        WHERE record_id IN (SELECT record_id FROM links)
+           OR record_id IN (SELECT record_id FROM link_review)
+        UNION ALL SELECT * FROM review_scored""")
+    steps.con.execute("""
+        UPDATE links SET match_weight = e.match_weight FROM pair_evidence e
+        WHERE links.record_id = e.record_id AND links.student_id = e.student_id""")
+    steps.con.execute("""
+        UPDATE link_review SET match_weight = e.match_weight FROM pair_evidence e
+        WHERE link_review.record_id = e.record_id AND link_review.student_id = e.student_id""")
