@@ -14,6 +14,7 @@ import yaml
 
 from aidmatch.config import (
     RULE_FILES,
+    Linkage,
     Programme,
     Rate,
     Rules,
@@ -271,3 +272,23 @@ def test_infinite_amount_is_a_problem(tmp_path: Path) -> None:
     problems = problems_of(write_rules(tmp_path, change))
     assert [file_and_path(p) for p in problems] == [
         ("programmes.yaml", "programmes.preschool_aid.rates[1].amount")]
+
+
+def test_linkage_rules_are_read_and_checked(tmp_path: Path) -> None:
+    rules = load_rules()
+    assert rules.linkage.accept > rules.linkage.review
+    assert "id_window" in rules.linkage.blocking_keys
+    target = tmp_path / "rules"
+    shutil.copytree(PROJECT_RULES, target)
+    (target / "linkage.yaml").write_text(
+        "thresholds: {accept: 5, review: 9, margin: -1}\n"
+        "blocking: {keys: [id_window, surname_only], max_block_size: 0}\n"
+        "estimation: {random_pairs: many}\n", encoding="utf-8")
+    with pytest.raises(ConfigProblems) as caught:
+        load_rules(target)
+    text = str(caught.value)
+    for expected in ("不能高于接受线", "thresholds.margin", "surname_only", "max_block_size",
+                     "random_pairs"):
+        assert expected in text
+    (target / "linkage.yaml").unlink()  # a rules folder from before linkage.yaml: defaults
+    assert load_rules(target).linkage == Linkage()

@@ -22,7 +22,9 @@ from aidmatch.errors import ConfigError, ConfigProblems, raise_if_any
 from aidmatch.normalize.values import header_label
 from aidmatch.semester import Semester
 
-RULE_FILES = ("sources.yaml", "policy.yaml", "programmes.yaml", "linkage.yaml")
+RULE_FILES = ("sources.yaml", "policy.yaml", "programmes.yaml")
+# Optional: a rules folder made before linkage.yaml existed links with the defaults (Linkage()).
+OPTIONAL_RULE_FILES = ("linkage.yaml",)
 # The probabilistic linkage's blocking keys (see link/blocking.py); linkage.yaml picks among them.
 BLOCKING_KEYS = ("id_window", "prefix_window", "family_id", "birth_county", "pinyin_birth",
                  "household", "school_surname", "exact_leftover")
@@ -251,7 +253,7 @@ def load_rules(directory: Path | None = None) -> Rules:
     problems: list[ConfigError] = []
     if not directory.is_dir():
         raise ConfigError("规则目录不存在", file=str(directory),
-                          hint="用 --rules 指向含 sources.yaml、policy.yaml、programmes.yaml、linkage.yaml 的目录。")
+                          hint="用 --rules 指向含 sources.yaml、policy.yaml、programmes.yaml 的目录。")
     raw: dict[str, dict[str, Any]] = {}
     unreadable: set[str] = set()
     for name in RULE_FILES:
@@ -260,7 +262,12 @@ def load_rules(directory: Path | None = None) -> Rules:
         if len(problems) > before:
             unreadable.add(name)
     digest = hashlib.sha256()
-    for name in RULE_FILES:
+    for name in OPTIONAL_RULE_FILES:
+        before = len(problems)
+        raw[name] = _read_yaml(directory / name, problems) if (directory / name).exists() else {}
+        if len(problems) > before:
+            unreadable.add(name)
+    for name in RULE_FILES + OPTIONAL_RULE_FILES:
         path = directory / name
         if path.exists():
             digest.update(path.read_bytes())
@@ -276,7 +283,8 @@ def load_rules(directory: Path | None = None) -> Rules:
                                 references_known="policy.yaml" not in unreadable)
     programmes = _parse_programmes(raw["programmes.yaml"], policy, programmes_check)
     linkage_check = _Checker(str(directory / "linkage.yaml"))
-    linkage = _parse_linkage(raw["linkage.yaml"], linkage_check)
+    linkage = (_parse_linkage(raw["linkage.yaml"], linkage_check)
+               if (directory / "linkage.yaml").exists() else Linkage())
     for name, check in (("sources.yaml", sources_check), ("policy.yaml", policy_check),
                         ("programmes.yaml", programmes_check), ("linkage.yaml", linkage_check)):
         if name in unreadable:

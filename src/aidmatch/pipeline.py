@@ -34,7 +34,7 @@ from aidmatch.link.fuzzy import link_fuzzy
 from aidmatch.link.households import link_households
 from aidmatch.outputs import lists
 from aidmatch.outputs.files import staged_output
-from aidmatch.outputs.summary import Summary, county_lines, link_method_counts
+from aidmatch.outputs.summary import Summary, blocking_pair_counts, county_lines, link_method_counts
 from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult, load_inputs
 from aidmatch.steps import StepRecord, Steps, scalar
@@ -238,6 +238,7 @@ def reconcile(
             review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
             skipped=[str(problem) for problem in loaded.skipped],
             ids="masked" if masked else "full",
+            blocking_pairs=blocking_pair_counts(con),
         )
         for problem in loaded.skipped:
             log.warning("已跳过（--keep-going）：%s", problem)
@@ -250,6 +251,7 @@ def reconcile(
             lists.write_matches(con, staging, masked)
             lists.write_review(con, staging, masked)
             lists.write_findings(con, staging, masked)
+            lists.write_linkage_model(con, staging)
             lists.write_rejects(con, staging, loaded.rejects)
             summary.write(staging)
             stage("outputs", gaps)

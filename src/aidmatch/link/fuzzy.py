@@ -34,7 +34,7 @@ NAME_AGREES = "'same', 'homophone', 'wildcard', 'similar', 'unknown'"
 REVIEW_REASONS = {
     "low": "概率匹配得分未达自动采纳线",
     "close": "两名候选学生得分接近，无法确定是谁",
-    "name": "证件号等相符但姓名不符",
+    "name": "其他信息相符但姓名不符",
 }
 
 
@@ -51,7 +51,9 @@ def _random_pairs(steps: Steps, settings: Linkage) -> None:
     student_ids = np.asarray(students.column("student_id").to_numpy())
     pick_r = record_ids[rng.integers(0, len(record_ids), n)] if n else record_ids[:0]
     pick_s = student_ids[rng.integers(0, len(student_ids), n)] if n else student_ids[:0]
-    steps.from_arrow("random_pairs", pa.table({"record_id": pick_r, "student_id": pick_s}))
+    # distinct pairs: a small run has few, and they must not count as many
+    steps.from_arrow("random_sample", pa.table({"record_id": pick_r, "student_id": pick_s}))
+    steps.table("random_pairs", "SELECT DISTINCT record_id, student_id FROM random_sample")
 
 
 def _scored(steps: Steps, features: str, model: Model, into: str) -> None:
@@ -87,9 +89,9 @@ def fuzzy_decisions_sql(settings: Linkage) -> str:
     judged AS (
         SELECT t.*,
                CASE WHEN NOT t.name_agrees THEN 'name'
-                    WHEN t.match_weight < {settings.accept} THEN 'low'
                     WHEN t.next_weight IS NOT NULL
                          AND t.match_weight - t.next_weight < {settings.margin} THEN 'close'
+                    WHEN t.match_weight < {settings.accept} THEN 'low'
                END AS problem
         FROM top t
     )

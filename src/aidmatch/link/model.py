@@ -5,9 +5,11 @@ different people). A pair's match weight is Σ log2(m/u) over its comparisons, i
 the evidence is about a thousand times likelier for one person than for two.
 
 - **u** is counted on random record × student pairs (nearly all of them two different people),
-  as Splink does, with add-half smoothing so a level never seen at random is strong, not infinite.
+  as Splink does, combined with a prior worth a few thousand pairs, so a level never seen at random
+  is strong, not infinite, and a small run (one school) still has sensible weights.
 - **m** is estimated by expectation–maximisation over the candidate pairs, with u held fixed: a
-  latent-class model whose match class is fitted to the data at hand, not to any generator.
+  latent-class model whose match class is fitted to the data at hand, not to any generator (a
+  weak prior keeps a level the data never show from weighing as if impossible).
   Pairs whose names disagree (or share little more than a surname) are left out of the fit, so
   the model learns "same person", not "same household" (a parent's row shares a household and a
   family ID with the child); those two name levels keep their prior m.
@@ -39,7 +41,22 @@ M_PRIORS: dict[str, dict[str, float]] = {
     "grade": {"same": 0.9, "different": 0.1},
     "household": {"member_id": 0.4, "member_name": 0.4, "none": 0.2},
 }
-SMOOTHING = 0.5
+# What two different people's records typically look like: the starting point that the random
+# pairs' counts move. It matters only where data are few (a school's run, a rare level).
+U_PRIORS: dict[str, dict[str, float]] = {
+    "name": {"same": 1e-4, "homophone": 5e-5, "wildcard": 2e-5, "similar": 5e-4, "partial": 0.1,
+             "different": 0.9},
+    "id": {"exact": 1e-7, "prefix": 1e-7, "one_edit": 1e-6, "two_edits": 1e-5, "family": 1e-5,
+           "adult_id": 0.6, "different": 0.4},
+    "birth": {"same": 3e-4, "close": 3e-3, "different": 0.997},
+    "sex": {"same": 0.5, "different": 0.5},
+    "county": {"same": 0.2, "different": 0.8},
+    "school": {"same": 0.02, "different": 0.98},
+    "grade": {"same": 0.1, "different": 0.9},
+    "household": {"member_id": 1e-5, "member_name": 1e-4, "none": 0.9999},
+}
+U_PRIOR_PAIRS = 2000.0   # the priors count as this many random pairs
+M_PRIOR_PAIRS = 20.0     # and the m priors as this many matched pairs
 M_FLOOR = 1e-4
 
 
@@ -85,14 +102,17 @@ class Model:
 
 
 def estimate_u(levels: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """Level frequencies among random pairs, smoothed, over each comparison's evidence levels."""
+    """Level frequencies among random pairs with the prior, over each comparison's evidence levels."""
     u: dict[str, dict[str, float]] = {}
     for comparison, all_levels in COMPARISONS.items():
         evidence = [lvl for lvl in all_levels if lvl not in NEUTRAL_LEVELS]
         values = levels[comparison]
-        counts = {lvl: float(np.count_nonzero(values == lvl)) for lvl in evidence}
-        total = sum(counts.values()) + SMOOTHING * len(evidence)
-        u[comparison] = {lvl: (counts[lvl] + SMOOTHING) / total for lvl in evidence}
+        prior = U_PRIORS[comparison]
+        prior_total = sum(prior.values())
+        counts = {lvl: float(np.count_nonzero(values == lvl))
+                  + U_PRIOR_PAIRS * prior[lvl] / prior_total for lvl in evidence}
+        total = sum(counts.values())
+        u[comparison] = {lvl: counts[lvl] / total for lvl in evidence}
     return u
 
 
@@ -126,7 +146,8 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, dict[str, float]],
 
     ``u`` must already describe the same selection of pairs as ``levels`` (see ``fit``).
     """
-    m = _restricted(M_PRIORS, {c: frozenset(set(M_PRIORS[c]) - set(u[c])) for c in u})
+    prior = _restricted(M_PRIORS, {c: frozenset(set(M_PRIORS[c]) - set(u[c])) for c in u})
+    m = {c: dict(p) for c, p in prior.items()}
     n = len(next(iter(levels.values())))
     if n == 0:
         return m, start_share, 0
@@ -157,10 +178,8 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, dict[str, float]],
             mass = {lvl: float(weight[patterns[:, j] == sorted_levels[c].index(lvl)].sum())
                     for lvl in evidence}
             total = sum(mass.values())
-            if total <= 0:
-                new_m[c] = dict(m[c])
-                continue
-            raw = {lvl: max(mass[lvl] / total, M_FLOOR) for lvl in evidence}
+            raw = {lvl: max((mass[lvl] + M_PRIOR_PAIRS * prior[c][lvl]) / (total + M_PRIOR_PAIRS),
+                            M_FLOOR) for lvl in evidence}
             scale = sum(raw.values())
             new_m[c] = {lvl: value / scale for lvl, value in raw.items()}
         change = max(abs(new_m[c][lvl] - m[c][lvl]) for c in new_m for lvl in new_m[c])

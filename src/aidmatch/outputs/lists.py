@@ -18,6 +18,7 @@ import duckdb
 
 from aidmatch.findings import FINDINGS, Finding
 from aidmatch.link.exact import NAME_LEVEL_LABELS
+from aidmatch.link.features import COMPARISON_LABELS, COMPARISONS, LEVEL_LABELS
 from aidmatch.normalize.ids import STATUS_LABELS, mask, mask_student_no
 from aidmatch.outputs.files import write_csv, write_xlsx
 from aidmatch.sources.extract import Reject
@@ -90,45 +91,86 @@ def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) 
     ))
 
 
+# The comparison levels of a pair, one column each, from the ``pair_evidence`` step (when the
+# probabilistic stage ran; the VLOOKUP baseline has none).
+EVIDENCE_HEADERS = ["匹配得分", *(f"{label}比较" for label in COMPARISON_LABELS.values())]
+
+
+def _evidence_sql(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[str, str]:
+    """(select list, join) adding the evidence columns for pairs in ``alias``; NULLs if absent."""
+    has = bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'pair_evidence'"
+                           ).fetchall()[0][0])
+    if not has:
+        return ", ".join(["NULL"] * len(EVIDENCE_HEADERS)), ""
+    columns = ", ".join(["e.match_weight", *(f"e.{c}" for c in COMPARISONS)])
+    join = (f"LEFT JOIN pair_evidence e ON e.record_id = {alias}.record_id "
+            f"AND e.student_id = {alias}.student_id")
+    return columns, join
+
+
+def _evidence_cells(values: Sequence[Any]) -> list[Any]:
+    weight, *levels = values
+    return [weight, *(LEVEL_LABELS.get(v, v) if v is not None else None for v in levels)]
+
+
 def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
+    """Every link with its method, the keys it rests on and the comparison evidence."""
     show_id, show_no = _id_writer(masked), _student_no_writer(masked)
     headers = ["来源文件", "工作表", "行号", "位置", "名单类型", "记录姓名", "记录证件号", "证件号状态",
                "学籍号", "学生姓名", "学生身份证件号", "匹配方式", "依据", "姓名一致性", "姓名相似度",
-               "说明"]
+               "说明", *EVIDENCE_HEADERS]
+    evidence, join = _evidence_sql(con, "l")
     rows = con.execute(
-        """SELECT r.file, r.sheet, r.row, r.slot, r.source, r.name_raw, r.id_raw, r.id_status,
+        f"""SELECT r.file, r.sheet, r.row, r.slot, r.source, r.name_raw, r.id_raw, r.id_status,
                   s.student_no, s.name, s.id, l.method_first, array_to_string(l.via_labels, '+'),
                   l.name_level, l.name_score,
                   CASE WHEN l.id_points_to IS NOT NULL
                        THEN '记录中的身份证号属于另一名学生（学生编号 ' || l.id_points_to || '），按姓名判定'
                        WHEN l.detail IS NOT NULL THEN '同户：' || l.detail
-                  END
-           FROM links l JOIN records r USING (record_id) JOIN students s USING (student_id)
+                  END, {evidence}
+           FROM links l JOIN records r USING (record_id) JOIN students s USING (student_id) {join}
            ORDER BY r.file_id, r.sheet, r.row, r.slot"""
     ).fetchall()
     return write_csv(out / "matches.csv", headers, (
         [*r[:6], show_id(r[6]), STATUS_LABELS.get(r[7], r[7]), show_no(r[8]), r[9], show_id(r[10]),
-         r[11],
-         r[12], NAME_LEVEL_LABELS.get(r[13], r[13]), r[14], r[15]]
+         r[11], r[12], NAME_LEVEL_LABELS.get(r[13], r[13]), r[14], r[15],
+         *_evidence_cells(r[16:])]
         for r in rows
     ))
 
 
 def write_review(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
+    """Records that could not be decided, up to three candidates each, best first."""
     show_id, show_no = _id_writer(masked), _student_no_writer(masked)
     headers = ["来源文件", "工作表", "行号", "位置", "名单类型", "记录姓名", "记录证件号", "原因",
                "候选序号", "候选学籍号", "候选学生姓名", "候选身份证件号", "候选学校", "依据",
-               "姓名相似度"]
+               "姓名相似度", *EVIDENCE_HEADERS]
+    evidence, join = _evidence_sql(con, "v")
     rows = con.execute(
-        """SELECT r.file, r.sheet, r.row, r.slot, r.source, r.name_raw, r.id_raw, v.reason,
+        f"""SELECT r.file, r.sheet, r.row, r.slot, r.source, r.name_raw, r.id_raw, v.reason,
                   v.rank, s.student_no, s.name, s.id, s.school, array_to_string(v.via_labels, '+'),
-                  v.name_score
+                  v.name_score, {evidence}
            FROM link_review v JOIN records r USING (record_id) JOIN students s USING (student_id)
+           {join}
            ORDER BY r.file_id, r.sheet, r.row, r.slot, v.rank"""
     ).fetchall()
     return write_csv(out / "review.csv", headers, (
-        [*r[:6], show_id(r[6]), *r[7:9], show_no(r[9]), r[10], show_id(r[11]), *r[12:]]
+        [*r[:6], show_id(r[6]), *r[7:9], show_no(r[9]), r[10], show_id(r[11]), *r[12:15],
+         *_evidence_cells(r[15:])]
         for r in rows
+    ))
+
+
+def write_linkage_model(con: duckdb.DuckDBPyConnection, out: Path) -> int:
+    """The fitted model (m, u and weight per comparison level) and the blocking counts."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'linkage_model'"
+                       ).fetchall()[0][0]:
+        return 0
+    rows = con.execute("SELECT comparison, level, m, u, weight FROM linkage_model").fetchall()
+    return write_csv(out / "linkage_model.csv", ["比较项", "比较结果", "m（同一人）", "u（不同人）",
+                                                 "权重（比特）"], (
+        [COMPARISON_LABELS.get(c, c), LEVEL_LABELS.get(lvl, lvl), m, u, w]
+        for c, lvl, m, u, w in rows
     ))
 
 

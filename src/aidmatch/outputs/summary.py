@@ -14,6 +14,7 @@ import duckdb
 from aidmatch.accounting import SheetAccount
 from aidmatch.normalize.ids import redact
 from aidmatch.privacy import private_file
+from aidmatch.link.blocking import BLOCKING_LABELS
 
 UNKNOWN_COUNTY = "（未填区县）"
 
@@ -40,6 +41,8 @@ class Summary:
     notes: list[str] = field(default_factory=list)
     link_methods: dict[str, int] = field(default_factory=dict)
     review_records: int = 0
+    # candidate pairs per blocking key of the probabilistic stage
+    blocking_pairs: dict[str, int] = field(default_factory=dict)
     # Problems passed over with --keep-going: those files or sheets were not read.
     skipped: list[str] = field(default_factory=list)
     ids: str = "full"  # "full" or "masked": how the run's result files show ID numbers
@@ -89,6 +92,9 @@ class Summary:
         if self.link_methods:
             lines.append("")
             lines.append("关联方式：" + "，".join(f"{k} {v}" for k, v in self.link_methods.items()))
+        if self.blocking_pairs:
+            lines.append("概率匹配候选对（按分块键）：" + "，".join(
+                f"{k} {v}" for k, v in self.blocking_pairs.items()))
         if self.review_records:
             lines.append(f"待核实的记录（见 review.csv）：{self.review_records} 条")
         lines.append("")
@@ -135,3 +141,12 @@ def link_method_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             "SELECT method_first, count(*) FROM links GROUP BY 1 ORDER BY 2 DESC, 1"
         ).fetchall()
     }
+
+
+def blocking_pair_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Candidate pairs each blocking key produced (empty when the probabilistic stage did not run)."""
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'blocking_counts'"
+                       ).fetchall()[0][0]:
+        return {}
+    return {BLOCKING_LABELS.get(k, k): int(n) for k, n in con.execute(
+        "SELECT key_type, pairs FROM blocking_counts ORDER BY pairs DESC, key_type").fetchall()}

@@ -1,0 +1,119 @@
+"""The probabilistic stage end to end on hand-built exports: what it must find, what it must not."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from aidmatch.pipeline import reconcile
+from aidmatch.semester import Semester
+from tests.builders import make_id, write_csv, write_xlsx
+
+SPRING = Semester.parse("2025-spring")
+REGION = "611022"
+
+
+def _swap(id_: str, i: int) -> str:
+    """The ID with digits i and i+1 swapped (a typing slip; the checksum no longer fits)."""
+    return id_[:i] + id_[i + 1] + id_[i] + id_[i + 2:]
+
+
+STUDENTS = {
+    # key: (name, id, father's name, father's id)
+    "homophone_swap": ("王心怡", make_id(REGION, "20120304", "124"), "王大", make_id(REGION, "19850101", "111")),
+    "rare_char": ("刘玏朗", make_id(REGION, "20130405", "235"), "刘父", make_id(REGION, "19830101", "211")),
+    "twin_a": ("吴子涵", make_id(REGION, "20130505", "111"), "吴父", make_id(REGION, "19800101", "311")),
+    "twin_b": ("吴子轩", make_id(REGION, "20130505", "133"), "吴父", make_id(REGION, "19800101", "311")),
+    "same_name_1": ("张伟", make_id(REGION, "20110101", "451"), "张一", make_id(REGION, "19800202", "411")),
+    "same_name_2": ("张伟", make_id(REGION, "20120202", "461"), "张二", make_id(REGION, "19810303", "421")),
+    "parent_named": ("陈晨", make_id(REGION, "20140606", "571"), "陈建国", make_id(REGION, "19820404", "511")),
+}
+
+
+@pytest.fixture
+def exports(tmp_path: Path) -> Path:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    header = ["学籍号", "姓名", "身份证件号", "学籍状态", "年级", "学校名称", "区县",
+              "家庭成员1姓名", "家庭成员1关系", "家庭成员1身份证号"]
+    rows: list[list[object]] = [header]
+    for name, id_, father, father_id in STUDENTS.values():
+        rows.append(["G" + id_, name, id_, "在读", "五年级", "丹凤县龙驹寨小学", "丹凤县",
+                     father, "父亲", father_id])
+    write_xlsx(folder / "学籍.xlsx", {"学生": rows})
+    s = STUDENTS
+    lost = f"{float(s['rare_char'][1][:15] + '000'):.14E}".replace("E+17", "E+17")
+    write_csv(folder / "低保名单.csv", [
+        ["户编号", "姓名", "身份证号", "与户主关系", "低保类型", "区县"],
+        # the father's own row: his ID is the student's family member's, his name is not hers
+        ["H1", s["homophone_swap"][2], s["homophone_swap"][3], "户主", "农村低保", "丹凤县"],
+        # the daughter: a homophone for her name and two digits of her ID swapped
+        ["H1", "王欣怡", _swap(s["homophone_swap"][1], 8), "之女", "农村低保", "丹凤县"],
+        ["H2", s["rare_char"][2], s["rare_char"][3], "户主", "农村低保", "丹凤县"],
+        # a common character typed for a rare one, the ID shown as 6.11022E+17
+        ["H2", "刘力朗", lost, "之子", "农村低保", "丹凤县"],
+        # the twins' father and one twin with a one-digit slip in the ID: the other twin's ID is
+        # also close, but only one name is the row's
+        ["H3", s["twin_a"][2], s["twin_a"][3], "户主", "农村低保", "丹凤县"],
+        ["H3", "吴子涵", s["twin_a"][1][:16] + ("9" if s["twin_a"][1][16] != "9" else "8")
+         + s["twin_a"][1][17], "之子", "农村低保", "丹凤县"],
+        # an adult of the household with the same name as a registered child: not the child
+        ["H4", "陈晨", make_id(REGION, "19600101", "591"), "户主", "农村低保", "丹凤县"],
+        ["H4", s["parent_named"][2], s["parent_named"][3], "配偶", "农村低保", "丹凤县"],
+    ])
+    write_csv(folder / "资助发放.csv", [
+        ["姓名", "身份证号", "学校名称", "资助项目", "金额", "学期"],
+        # a homophone of a name two students of the school share, no ID: a person must decide
+        ["张炜", "", "丹凤县龙驹寨小学", "义务教育家庭经济困难学生生活补助", "625", "2025年春季学期"],
+    ])
+    return folder
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_probabilistic_stage_links_damaged_rows_and_nothing_else(exports: Path,
+                                                                   tmp_path: Path) -> None:
+    result = reconcile(exports, SPRING, tmp_path / "out", db_path=None)
+    matches = {(m["行号"], m["记录姓名"]): m for m in _rows(result.out_dir / "matches.csv")}
+    by_name = {name: m["学生姓名"] for (_, name), m in matches.items()}
+
+    daughter = next(m for (_, n), m in matches.items() if n == "王欣怡")
+    assert daughter["学生姓名"] == "王心怡"
+    assert daughter["匹配方式"] == "概率匹配"
+    assert daughter["姓名比较"] == "同音"
+    assert daughter["身份证号比较"] == "差1位或2位互换"
+    assert float(daughter["匹配得分"]) >= 14
+    assert "身份证号（允许1处错位）" in daughter["依据"]
+
+    assert by_name.get("刘力朗") == "刘玏朗"
+    assert by_name.get("吴子涵") == "吴子涵"          # never the twin
+    assert "吴子轩" not in by_name.values()
+    # parents' own rows and the same-named adult link to no student
+    assert not {"王大", "刘父", "吴父", "陈建国"} & set(by_name)
+    assert all(m["学生姓名"] != "陈晨" or m["记录证件号"] != make_id(REGION, "19600101", "591")
+               for m in matches.values())
+    assert "张炜" not in by_name
+
+    review = _rows(result.out_dir / "review.csv")
+    zhang = [r for r in review if r["记录姓名"] == "张炜"]
+    assert {r["候选学生姓名"] for r in zhang} == {"张伟"} and len(zhang) == 2
+    assert zhang[0]["原因"] == "两名候选学生得分接近，无法确定是谁"
+    assert zhang[0]["姓名比较"] == "同音" and float(zhang[0]["匹配得分"]) > 0
+
+    model = _rows(result.out_dir / "linkage_model.csv")
+    weights = {(r["比较项"], r["比较结果"]): float(r["权重（比特）"]) for r in model}
+    assert weights[("姓名", "一致")] > weights[("姓名", "相近")] > 0 > weights[("姓名", "不一致")]
+    assert weights[("身份证号", "差1位或2位互换")] > 0 > weights[("身份证号", "不一致")]
+
+
+def test_exact_only_pipeline_misses_what_the_probabilistic_stage_finds(exports: Path,
+                                                                         tmp_path: Path) -> None:
+    exact = reconcile(exports, SPRING, tmp_path / "exact", db_path=None, linkage="exact")
+    names = {m["记录姓名"] for m in _rows(exact.out_dir / "matches.csv")}
+    assert "王欣怡" not in names and "刘力朗" not in names
+    assert not (exact.out_dir / "linkage_model.csv").exists()
