@@ -184,7 +184,10 @@ def key_group_evidence_sql() -> str:
         WHERE kind_a = 'record' AND kind_b = 'record'
     ),
     own AS (
-        SELECT l.student_id, q.group_id, q.record_id, 'self' AS via, l.method_first AS method,
+        SELECT l.student_id, q.group_id, q.record_id, 'self' AS via,
+               CASE WHEN l.method_first = '概率匹配' AND l.match_weight IS NOT NULL
+                    THEN l.method_first || '（得分 ' || CAST(round(l.match_weight, 1) AS VARCHAR) || '）'
+                    ELSE l.method_first END AS method,
                l.detail
         FROM links l JOIN q USING (record_id)
         WHERE q.scope IN ('person', 'household')

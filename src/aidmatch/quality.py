@@ -171,5 +171,6 @@ def score_links(db_path: Path, truth_dir: Path, semester: str) -> LinkScore:
         """).fetchall()
     finally:
         con.close()
-    return LinkScore(*(int(x) for x in rows),
+    links, wrong, linkable, found, unlinkable, unlinkable_found = (int(x) for x in rows)
+    return LinkScore(links, wrong, linkable, found, unlinkable, unlinkable_found,
                      by_method={str(m): (int(n), int(w)) for m, n, w in methods})

@@ -105,7 +105,7 @@ def blocking_keys_sql(enabled: tuple[str, ...], max_block_size: int) -> str:
               WHERE id18 IS NOT NULL) s USING (key)""")
     if "prefix_window" in enabled:
         parts.append(f"""
-        SELECT 'prefix_window', r.record_id, s.student_id, r.key
+        SELECT 'prefix_window' AS key_type, r.record_id, s.student_id, r.key
         FROM (SELECT record_id, key FROM fuzzy_records, {_window_keys('id15', PREFIX_WINDOWS, WINDOW)}
               WHERE id15 IS NOT NULL) r
         JOIN (SELECT student_id, key FROM (SELECT student_id, left(id18, 15) AS id15
@@ -113,27 +113,27 @@ def blocking_keys_sql(enabled: tuple[str, ...], max_block_size: int) -> str:
                    {_window_keys('id15', PREFIX_WINDOWS, WINDOW)}) s USING (key)""")
     if "family_id" in enabled:
         parts.append("""
-        SELECT 'family_id', r.record_id, f.student_id, f.id
+        SELECT 'family_id' AS key_type, r.record_id, f.student_id, f.id AS key
         FROM fuzzy_records r JOIN family_ids f ON f.id = r.id18
         UNION ALL
-        SELECT 'family_id', r.record_id, f.student_id, f.id
+        SELECT 'family_id' AS key_type, r.record_id, f.student_id, f.id AS key
         FROM fuzzy_records r JOIN family_ids f ON left(f.id, 15) = r.id15""")
     if "birth_county" in enabled:
         parts.append("""
-        SELECT 'birth_county', r.record_id, s.student_id,
-               CAST(r.birth_date AS VARCHAR) || '|' || r.county
+        SELECT 'birth_county' AS key_type, r.record_id, s.student_id,
+               CAST(r.birth_date AS VARCHAR) || '|' || r.county AS key
         FROM fuzzy_records r JOIN fuzzy_students s USING (birth_date, county)""")
     if "pinyin_birth" in enabled:
         parts.append("""
-        SELECT 'pinyin_birth', r.record_id, s.student_id,
-               rp.pinyin || '|' || CAST(year(r.birth_date) AS VARCHAR)
+        SELECT 'pinyin_birth' AS key_type, r.record_id, s.student_id,
+               rp.pinyin || '|' || CAST(year(r.birth_date) AS VARCHAR) AS key
         FROM fuzzy_records r JOIN name_pinyin rp ON rp.name_key = r.name_key
         JOIN name_pinyin sp ON sp.pinyin = rp.pinyin
         JOIN fuzzy_students s ON s.name_key = sp.name_key AND year(s.birth_date) = year(r.birth_date)
         WHERE r.name_key <> '' AND rp.pinyin <> ''""")
     if "household" in enabled:
         parts.append("""
-        SELECT 'household', h.record_id, h.student_id, h.key
+        SELECT 'household' AS key_type, h.record_id, h.student_id, h.key
         FROM (SELECT r.record_id, f.student_id, 'id:' || f.id AS key
               FROM household_mates r JOIN fuzzy_records USING (record_id)
               JOIN family_members f ON f.id = r.mate_id
@@ -150,11 +150,11 @@ def blocking_keys_sql(enabled: tuple[str, ...], max_block_size: int) -> str:
               >= least(length(r.name_key), length(s.name_key)) - 1""")
     if "school_surname" in enabled:
         parts.append("""
-        SELECT 'school_surname', r.record_id, s.student_id, r.school || '|' || r.surname
+        SELECT 'school_surname' AS key_type, r.record_id, s.student_id, r.school || '|' || r.surname AS key
         FROM fuzzy_records r JOIN fuzzy_students s USING (school, surname)""")
     if "exact_leftover" in enabled:
         parts.append("""
-        SELECT 'exact_leftover', c.record_id, c.student_id, CAST(c.record_id AS VARCHAR)
+        SELECT 'exact_leftover' AS key_type, c.record_id, c.student_id, CAST(c.record_id AS VARCHAR) AS key
         FROM candidates c JOIN fuzzy_records USING (record_id)""")
     if not parts:
         return ("SELECT NULL::VARCHAR AS key_type, NULL::BIGINT AS record_id, "

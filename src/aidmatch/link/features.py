@@ -183,7 +183,7 @@ def compare(steps: Steps, pairs: str, into: str) -> None:
                          | (characters < SIMILAR_CHARACTERS) | ~same_length)] = "partial"
     id_levels = _id_levels(fields)
     # a birth date and sex read from the ID are the ID's evidence (or, for a parent's ID, none)
-    carries_birth = np.isin(id_levels, ID_CARRIES_BIRTH + ("family", "adult_id"))
+    carries_birth = np.isin(id_levels, (*ID_CARRIES_BIRTH, "family", "adult_id"))
     birth = np.array(fields.column("birth").to_pylist(), dtype=object)
     sex = np.array(fields.column("sex").to_pylist(), dtype=object)
     birth[carries_birth & (birth != "missing")] = "implied"

@@ -1,0 +1,73 @@
+"""Blocking keys: each finds the damage it is built for, and too-common keys are dropped."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from aidmatch.link.blocking import ID_WINDOWS, PREFIX_WINDOWS, blocking_keys_sql
+from tests.builders import make_id
+
+STUDENT_ID = make_id("611022", "20120304", "124")
+OTHER_ID = make_id("611022", "20120304", "357")
+
+
+def _swap(value: str, i: int) -> str:
+    return value[:i] + value[i + 1] + value[i] + value[i + 2:]
+
+
+def _typo(value: str, i: int) -> str:
+    return value[:i] + ("1" if value[i] != "1" else "2") + value[i + 1:]
+
+
+def _keys(records: list[tuple[int, str | None, str | None, str, str | None]],
+          enabled: tuple[str, ...], max_block_size: int = 300) -> set[tuple[str, int, int]]:
+    """(key, record, student) for records (id, id18, id15, name, school) against two students."""
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE fuzzy_records (record_id BIGINT, id18 VARCHAR, id15 VARCHAR,
+                   name_key VARCHAR, school VARCHAR, surname VARCHAR, birth_date DATE,
+                   county VARCHAR, household_key VARCHAR)""")
+    for rid, id18, id15, name, school in records:
+        con.execute("INSERT INTO fuzzy_records VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+                    [rid, id18, id15, name, school, name[:1]])
+    con.execute("""CREATE TABLE fuzzy_students AS SELECT * FROM (VALUES
+        (1, ?, '王心怡', '王', DATE '2012-03-04', '丹凤县', '龙驹寨小学'),
+        (2, ?, '李明', '李', DATE '2012-03-04', '丹凤县', '龙驹寨小学'))
+        t(student_id, id18, name_key, surname, birth_date, county, school)""",
+                [STUDENT_ID, OTHER_ID])
+    rows = con.execute(blocking_keys_sql(enabled, max_block_size)).fetchall()
+    return {(str(k), int(r), int(s)) for k, r, s in rows}
+
+
+@pytest.mark.parametrize("position", range(17))
+def test_one_typo_or_one_swap_anywhere_still_meets_the_student(position: int) -> None:
+    typo, swap = _typo(STUDENT_ID, position), _swap(STUDENT_ID, position)
+    found = _keys([(10, typo, None, "王心怡", None), (11, swap, None, "王心怡", None)],
+                  ("id_window",))
+    assert ("id_window", 10, 1) in found
+    if swap != STUDENT_ID:
+        assert ("id_window", 11, 1) in found
+
+
+@pytest.mark.parametrize("position", range(14))
+def test_precision_lost_prefix_with_a_slip_meets_the_student(position: int) -> None:
+    prefix = _swap(STUDENT_ID[:15], position)
+    assert ("prefix_window", 10, 1) in _keys([(10, None, prefix, "王心怡", None)],
+                                            ("prefix_window",))
+
+
+def test_windows_cover_every_offset() -> None:
+    assert tuple(range(17)) == ID_WINDOWS and tuple(range(14)) == PREFIX_WINDOWS
+
+
+def test_school_and_surname_and_the_block_size_cap() -> None:
+    records = [(10, None, None, "王欣怡", "龙驹寨小学")]
+    assert _keys(records, ("school_surname",)) == {("school_surname", 10, 1)}
+    # a cap below the block's size drops the key value
+    assert _keys([(10, None, None, "王欣怡", "龙驹寨小学")], ("school_surname",),
+                 max_block_size=0) == set()
+
+
+def test_no_keys_enabled_gives_no_pairs() -> None:
+    assert _keys([(10, STUDENT_ID, None, "王心怡", None)], ()) == set()
+
