@@ -56,17 +56,19 @@ def recordlinkage_gaps(exports: Path, semester: Semester, out: Path) -> tuple[in
     link_exact(steps, rules)   # builds students/registry_rows; its links are discarded below
     con.execute("DELETE FROM links")
     con.execute("DELETE FROM link_review")
-    a = arrow(con, """SELECT record_id, name_key, coalesce(id, id_compact, id_prefix, '') AS digits,
-                             left(coalesce(id, id_compact, id_prefix, ''), 14) AS id14,
+    # missing values are NULL, which recordlinkage scores as its missing_value (0)
+    a = arrow(con, """SELECT record_id, nullif(name_key, '') AS name_key,
+                             nullif(coalesce(id, id_compact, id_prefix), '') AS digits,
+                             left(nullif(coalesce(id, id_compact, id_prefix), ''), 14) AS id14,
                              CAST(birth_date AS VARCHAR) AS birth, sex, county, school
                       FROM records WHERE source <> 'registry'""").to_pandas()
-    b = arrow(con, """SELECT student_id, name_key, coalesce(id, '') AS digits,
-                             left(coalesce(id, ''), 14) AS id14,
+    b = arrow(con, """SELECT student_id, nullif(name_key, '') AS name_key, id AS digits,
+                             left(id, 14) AS id14,
                              CAST(birth_date AS VARCHAR) AS birth, sex, county, school
                       FROM students""").to_pandas()
     for frame in (a, b):
-        frame["pinyin"] = pinyin_keys(frame["name_key"].fillna("").tolist())
-        frame["name_school"] = frame["name_key"].fillna("") + "|" + frame["school"].fillna("")
+        frame["pinyin"] = [p or None for p in pinyin_keys(frame["name_key"].fillna("").tolist())]
+        frame["name_school"] = frame["name_key"] + "|" + frame["school"]
     a = a.set_index("record_id")
     b = b.set_index("student_id")
     indexer = recordlinkage.Index()
