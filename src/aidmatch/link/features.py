@@ -100,14 +100,23 @@ def pair_fields_sql(pairs: str) -> str:
     has_family AS (SELECT DISTINCT student_id FROM family_members)
     SELECT p.record_id, p.student_id, r.source,
            coalesce(r.name_key, '') AS record_name, coalesce(s.name_key, '') AS student_name,
+           coalesce(r.name_key, '') = '' OR coalesce(s.name_key, '') = '' AS name_missing,
+           r.name_key = s.name_key AND NOT contains(r.name_key, '?') AS name_equal,
            coalesce(r.id18, r.id15) AS record_digits,
            CASE WHEN r.id18 IS NOT NULL THEN s.id18 ELSE left(s.id18, 15) END AS student_digits,
+           coalesce(r.id18, r.id15) IS NOT NULL AS record_has_digits,
+           s.id18 IS NOT NULL AS student_has_digits,
+           coalesce(r.id18 = s.id18, r.id15 = left(s.id18, 15), false) AS digits_equal,
            r.id18 IS NULL AND r.id15 IS NOT NULL AS record_prefix_only,
            r.adult_relation,
            fm.record_id IS NOT NULL AS id_is_family,
            r.id18 IN (SELECT id18 FROM student_ids) AS id_is_other_student,
-           CAST(substr(coalesce(r.id18, r.id15), 7, 4) AS INTEGER) AS record_id_year,
-           year(s.birth_date) AS student_year,
+           -- the ID says its holder is 16 or more years older than the student: a guardian's
+           coalesce(year(s.birth_date)
+                    - TRY_CAST(substr(coalesce(r.id18, r.id15), 7, 4) AS INTEGER) >= 16, false)
+               AS id_of_adult,
+           r.source = 'aid' AND coalesce(r.school_code = s.school_code, r.school = s.school, false)
+               AS aid_in_school,
            CASE WHEN r.birth_date IS NULL OR s.birth_date IS NULL THEN 'missing'
                 WHEN r.birth_date = s.birth_date THEN 'same'
                 WHEN (year(r.birth_date) = year(s.birth_date))::INT
@@ -135,31 +144,66 @@ def pair_fields_sql(pairs: str) -> str:
     """
 
 
+def _column(fields: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(fields.column(name).to_numpy(zero_copy_only=False))
+
+
+def _flag(fields: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(fields.column(name).fill_null(False).to_numpy(zero_copy_only=False),
+                      dtype=bool)
+
+
 def _id_levels(fields: pa.Table) -> np.ndarray:
-    record = fields.column("record_digits").to_pylist()
-    student = fields.column("student_digits").to_pylist()
-    prefix_only = np.array(fields.column("record_prefix_only").to_pylist(), dtype=bool)
-    family = np.array(fields.column("id_is_family").to_pylist(), dtype=bool)
-    record_year = np.array(fields.column("record_id_year").fill_null(0).to_pylist(), dtype=np.int64)
-    student_year = np.array(fields.column("student_year").fill_null(0).to_pylist(),
-                            dtype=np.int64)
+    """ID comparison levels; Damerau–Levenshtein only where both have digits and they differ."""
+    record = _column(fields, "record_digits")
+    student = _column(fields, "student_digits")
+    prefix_only = _flag(fields, "record_prefix_only")
+    family = _flag(fields, "id_is_family")
+    has_digits = _flag(fields, "record_has_digits")
+    both = has_digits & _flag(fields, "student_has_digits")
+    equal = _flag(fields, "digits_equal")
     levels = np.full(len(record), "missing", dtype=object)
-    both = np.array([a is not None and b is not None for a, b in zip(record, student, strict=True)],
-                    dtype=bool)
-    todo = np.flatnonzero(both)
+    levels[equal] = np.where(prefix_only[equal], "prefix", "exact")
+    todo = np.flatnonzero(both & ~equal)
     if len(todo):
-        distance = process.cpdist([record[i] for i in todo], [student[i] for i in todo],
+        distance = process.cpdist(record[todo].tolist(), student[todo].tolist(),
                                   scorer=DamerauLevenshtein.distance, workers=-1)
-        exact = np.where(prefix_only[todo], "prefix", "exact")
-        levels[todo] = np.select(
-            [distance == 0, distance == 1, distance == 2],
-            [exact, "one_edit", "two_edits"], "different")
-    adult = ((record_year > 0) & (student_year > 0) & (student_year - record_year >= 16)
-             & (levels != "exact") & (levels != "prefix"))
-    has_digits = np.array([a is not None for a in record], dtype=bool)
+        levels[todo] = np.select([distance == 1, distance == 2], ["one_edit", "two_edits"],
+                                 "different")
+    adult = _flag(fields, "id_of_adult") & ~equal
     levels[adult & has_digits] = "adult_id"
-    levels[family & (levels != "exact") & (levels != "prefix")] = "family"
+    levels[family & ~equal] = "family"
     return levels
+
+
+def _name_levels(fields: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+    """Name levels and scores; the Python scorers run once per distinct pair of unequal names."""
+    n = fields.num_rows
+    levels = np.full(n, "same", dtype=object)
+    scores = np.ones(n)
+    unknown = _flag(fields, "name_missing")
+    levels[unknown] = "unknown"
+    scores[unknown] = 0.5
+    todo = np.flatnonzero(~unknown & ~_flag(fields, "name_equal"))
+    if len(todo) == 0:
+        return levels, scores
+    record = _column(fields, "record_name")[todo]
+    student = _column(fields, "student_name")[todo]
+    distinct = {pair: i for i, pair in enumerate(dict.fromkeys(zip(record, student, strict=True)))}
+    left = [a for a, _ in distinct]
+    right = [b for _, b in distinct]
+    pair_scores, pair_levels = score_pairs(left, right)
+    characters = process.cpdist(left, right, scorer=fuzz.ratio, workers=-1) / 100
+    level_array = np.array(pair_levels, dtype=object)
+    score_array = np.array(pair_scores)
+    same_length = np.array([len(a) == len(b) for a, b in distinct], dtype=bool)
+    level_array[(level_array == "similar")
+                & ((score_array < SIMILAR_NAME) | (characters < SIMILAR_CHARACTERS)
+                   | ~same_length)] = "partial"
+    index = np.array([distinct[pair] for pair in zip(record, student, strict=True)], dtype=np.int64)
+    levels[todo] = level_array[index]
+    scores[todo] = score_array[index]
+    return levels, scores
 
 
 def compare(steps: Steps, pairs: str, into: str) -> None:
@@ -168,50 +212,34 @@ def compare(steps: Steps, pairs: str, into: str) -> None:
     Columns: record_id, student_id, one column per comparison (its level), and ``vetoed``.
     """
     fields = arrow(steps.con, pair_fields_sql(pairs) + " ORDER BY record_id, student_id")
-    name_scores, name_levels = score_pairs(fields.column("record_name").to_pylist(),
-                                           fields.column("student_name").to_pylist())
-    record_names = fields.column("record_name").to_pylist()
-    same_length = np.array([len(a) == len(b) for a, b in
-                            zip(record_names, fields.column("student_name").to_pylist(),
-                                strict=True)], dtype=bool)
-    student_names = fields.column("student_name").to_pylist()
-    characters = (process.cpdist(record_names, student_names, scorer=fuzz.ratio, workers=-1) / 100
-                  if record_names else np.zeros(0))
-    name_levels_array = np.array(name_levels, dtype=object)
-    name_levels_array[(name_levels_array == "similar")
-                      & ((np.array(name_scores) < SIMILAR_NAME)
-                         | (characters < SIMILAR_CHARACTERS) | ~same_length)] = "partial"
+    name_levels, name_scores = _name_levels(fields)
     id_levels = _id_levels(fields)
     # a birth date and sex read from the ID are the ID's evidence (or, for a parent's ID, none)
     carries_birth = np.isin(id_levels, (*ID_CARRIES_BIRTH, "family", "adult_id"))
-    birth = np.array(fields.column("birth").to_pylist(), dtype=object)
-    sex = np.array(fields.column("sex").to_pylist(), dtype=object)
+    birth = _column(fields, "birth").astype(object)
+    sex = _column(fields, "sex").astype(object)
     birth[carries_birth & (birth != "missing")] = "implied"
     sex[carries_birth & (sex != "missing")] = "implied"
-    school = np.array(fields.column("school").to_pylist(), dtype=object)
-    is_aid = np.array([s == "aid" for s in fields.column("source").to_pylist()], dtype=bool)
-    other_student = np.array(fields.column("id_is_other_student").fill_null(False).to_pylist(),
-                             dtype=bool)
-    vetoed = (id_levels == "different") & ~other_student & ~(is_aid & (school == "same"))
+    vetoed = ((id_levels == "different") & ~_flag(fields, "id_is_other_student")
+              & ~_flag(fields, "aid_in_school"))
     # a family member's ID with a name that is not quite the student's: that family member's row
-    vetoed |= (id_levels == "family") & ~np.isin(name_levels_array,
+    vetoed |= (id_levels == "family") & ~np.isin(name_levels,
                                                   ("same", "homophone", "wildcard", "unknown"))
     # a roster row whose relation only an adult has (户主, 配偶, 父亲 …) is not a student's
     # unless the ID itself says it is
-    adult_row = np.array(fields.column("adult_relation").fill_null(False).to_pylist(), dtype=bool)
-    vetoed |= adult_row & ~np.isin(id_levels, ID_CARRIES_BIRTH)
+    vetoed |= _flag(fields, "adult_relation") & ~np.isin(id_levels, ID_CARRIES_BIRTH)
     table = pa.table({
         "record_id": fields.column("record_id"),
         "student_id": fields.column("student_id"),
-        "name": pa.array(name_levels_array.tolist(), pa.string()),
-        "name_score": pa.array(name_scores, pa.float64()),
-        "id": pa.array(id_levels.tolist(), pa.string()),
-        "birth": pa.array(birth.tolist(), pa.string()),
-        "sex": pa.array(sex.tolist(), pa.string()),
+        "name": pa.array(name_levels, pa.string()),
+        "name_score": pa.array(np.round(name_scores, 3), pa.float64()),
+        "id": pa.array(id_levels, pa.string()),
+        "birth": pa.array(birth, pa.string()),
+        "sex": pa.array(sex, pa.string()),
         "county": fields.column("county"),
         "school": fields.column("school"),
         "grade": fields.column("grade"),
         "household": fields.column("household"),
-        "vetoed": pa.array(vetoed.tolist(), pa.bool_()),
+        "vetoed": pa.array(vetoed, pa.bool_()),
     })
     steps.from_arrow(into, table)
