@@ -21,15 +21,18 @@ def _typo(value: str, i: int) -> str:
 
 
 def _keys(records: list[tuple[int, str | None, str | None, str, str | None]],
-          enabled: tuple[str, ...], max_block_size: int = 300) -> set[tuple[str, int, int]]:
+          enabled: tuple[str, ...], max_block_size: int = 300,
+          valid: bool = False) -> set[tuple[str, int, int]]:
     """(key, record, student) for records (id, id18, id15, name, school) against two students."""
     con = duckdb.connect()
     con.execute("""CREATE TABLE fuzzy_records (record_id BIGINT, id18 VARCHAR, id15 VARCHAR,
-                   name_key VARCHAR, school VARCHAR, surname VARCHAR, birth_date DATE,
-                   county VARCHAR, household_key VARCHAR)""")
+                   id_status VARCHAR, name_key VARCHAR, school VARCHAR, surname VARCHAR,
+                   birth_date DATE, county VARCHAR, household_key VARCHAR)""")
     for rid, id18, id15, name, school in records:
-        con.execute("INSERT INTO fuzzy_records VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
-                    [rid, id18, id15, name, school, name[:1]])
+        con.execute("INSERT INTO fuzzy_records VALUES (?, ?, ?, 'bad_checksum', ?, ?, ?, NULL, NULL,"
+                    " NULL)", [rid, id18, id15, name, school, name[:1]])
+    if valid:
+        con.execute("UPDATE fuzzy_records SET id_status = 'valid'")
     con.execute("""CREATE TABLE fuzzy_students AS SELECT * FROM (VALUES
         (1, ?, '王心怡', '王', DATE '2012-03-04', '丹凤县', '龙驹寨小学'),
         (2, ?, '李明', '李', DATE '2012-03-04', '丹凤县', '龙驹寨小学'))
@@ -54,6 +57,16 @@ def test_precision_lost_prefix_with_a_slip_meets_the_student(position: int) -> N
     prefix = _swap(STUDENT_ID[:15], position)
     assert ("prefix_window", 10, 1) in _keys([(10, None, prefix, "王心怡", None)],
                                             ("prefix_window",))
+
+
+def test_a_valid_id_of_an_adult_is_not_compared_digit_by_digit() -> None:
+    adult = make_id("611022", "19820304", "124")    # the student's ID but for the year
+    near = STUDENT_ID[:16] + ("3" if STUDENT_ID[16] != "3" else "4")
+    near_valid = make_id("611022", "20120304", near[14:17])
+    con_records = [(10, adult, None, "王心怡", None), (11, near_valid, None, "王心怡", None)]
+    found = _keys(con_records, ("id_window",), valid=True)
+    assert ("id_window", 11, 1) in found            # a student-aged valid ID one digit off
+    assert not any(r == 10 for _, r, _ in found)
 
 
 def test_windows_cover_every_offset() -> None:

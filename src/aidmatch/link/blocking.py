@@ -8,11 +8,12 @@ damage the others do not:
                      typo or one swap of neighbours leaves one of these keys intact
 ``prefix_window``    the same over the 15 digits a precision-lost ID (6.11022E+17) still has
 ``family_id``        the record's ID is one of the student's registry family members' (a
-                     parent's ID typed in the child's row)
+                     parent's ID typed in the child's row), when the names could be one person's
 ``birth_county``     birth date and county
 ``pinyin_birth``     toneless pinyin of the name and birth year (homophones, 欣怡/心怡)
 ``household``        another member of the record's household is one of the student's registry
-                     family members, by ID or by name
+                     family members, by ID or by name in the same county, when the names could
+                     be one person's
 ``school_surname``   school and surname (payments name the school)
 ``exact_leftover``   the exact stage's own candidates it could not decide on
 
@@ -56,7 +57,7 @@ def compare_records_sql() -> str:
            CASE WHEN id IS NOT NULL THEN id
                 WHEN regexp_full_match(id_compact, '[0-9]{17}[0-9X]') THEN id_compact END AS id18,
            CASE WHEN id_status = 'precision_lost' AND length(id_prefix) = 15 THEN id_prefix
-                END AS id15,
+                END AS id15, id_status,
            birth_date, sex, county, school, school_code, grade, household_key,
            -- a household roster's relation that only an adult has (户主, 配偶, 父亲, 岳母, 儿媳 …)
            coalesce(regexp_full_match(ltrim(relation, '之'), '户主|配偶|妻|夫|妻子|丈夫')
@@ -86,11 +87,22 @@ def fuzzy_students_sql() -> str:
     """
 
 
-def _window_keys(column: str, offsets: tuple[int, ...], width: int) -> str:
+def _window_keys(table: str, id_column: str, column: str, offsets: tuple[int, ...],
+                 width: int) -> str:
+    """(id, key) for every window of ``column``: its digits with ``width`` of them blanked."""
     starts = ", ".join(str(o) for o in offsets)
-    return (f"unnest([{starts}]) AS w(offset_), "
-            f"LATERAL (SELECT offset_ || ':' || left({column}, offset_) "
-            f"|| substr({column}, offset_ + {width + 1}) AS key) k")
+    return (f"(SELECT {id_column}, w || ':' || left({column}, w) || substr({column}, w + {width + 1})"
+            f" AS key FROM {table} CROSS JOIN unnest([{starts}]) AS t(w)"
+            f" WHERE {column} IS NOT NULL)")
+
+
+# A record's ID worth comparing digit by digit: broken, or valid but of someone born when the
+# students were (a valid ID of a 1980s adult is that adult's, not a student's with a typo).
+STUDENT_AGED_ID = """
+    (id_status <> 'valid'
+     OR TRY_CAST(substr(id18, 7, 4) AS INTEGER) BETWEEN
+        (SELECT min(year(birth_date)) - 1 FROM fuzzy_students)
+        AND (SELECT max(year(birth_date)) + 1 FROM fuzzy_students))"""
 
 
 def blocking_keys_sql(enabled: tuple[str, ...], max_block_size: int) -> str:
@@ -99,25 +111,24 @@ def blocking_keys_sql(enabled: tuple[str, ...], max_block_size: int) -> str:
     if "id_window" in enabled:
         parts.append(f"""
         SELECT 'id_window' AS key_type, r.record_id, s.student_id, r.key
-        FROM (SELECT record_id, key FROM fuzzy_records, {_window_keys('id18', ID_WINDOWS, WINDOW)}
-              WHERE id18 IS NOT NULL) r
-        JOIN (SELECT student_id, key FROM fuzzy_students, {_window_keys('id18', ID_WINDOWS, WINDOW)}
-              WHERE id18 IS NOT NULL) s USING (key)""")
+        FROM {_window_keys(f"(SELECT * FROM fuzzy_records WHERE {STUDENT_AGED_ID})",
+                           'record_id', 'id18', ID_WINDOWS, WINDOW)} r
+        JOIN {_window_keys('fuzzy_students', 'student_id', 'id18', ID_WINDOWS, WINDOW)} s
+        USING (key)""")
     if "prefix_window" in enabled:
         parts.append(f"""
         SELECT 'prefix_window' AS key_type, r.record_id, s.student_id, r.key
-        FROM (SELECT record_id, key FROM fuzzy_records, {_window_keys('id15', PREFIX_WINDOWS, WINDOW)}
-              WHERE id15 IS NOT NULL) r
-        JOIN (SELECT student_id, key FROM (SELECT student_id, left(id18, 15) AS id15
-                                           FROM fuzzy_students WHERE id18 IS NOT NULL),
-                   {_window_keys('id15', PREFIX_WINDOWS, WINDOW)}) s USING (key)""")
+        FROM {_window_keys('fuzzy_records', 'record_id', 'id15', PREFIX_WINDOWS, WINDOW)} r
+        JOIN {_window_keys("(SELECT student_id, left(id18, 15) AS id15 FROM fuzzy_students)",
+                           'student_id', 'id15', PREFIX_WINDOWS, WINDOW)} s
+        USING (key)""")
     if "family_id" in enabled:
-        parts.append("""
-        SELECT 'family_id' AS key_type, r.record_id, f.student_id, f.id AS key
+        parts.append(_plausible("family_id", """
+        SELECT r.record_id, f.student_id, f.id AS key
         FROM fuzzy_records r JOIN family_ids f ON f.id = r.id18
         UNION ALL
-        SELECT 'family_id' AS key_type, r.record_id, f.student_id, f.id AS key
-        FROM fuzzy_records r JOIN family_ids f ON left(f.id, 15) = r.id15""")
+        SELECT r.record_id, f.student_id, f.id AS key
+        FROM fuzzy_records r JOIN family_ids f ON left(f.id, 15) = r.id15"""))
     if "birth_county" in enabled:
         parts.append("""
         SELECT 'birth_county' AS key_type, r.record_id, s.student_id,
@@ -132,22 +143,15 @@ def blocking_keys_sql(enabled: tuple[str, ...], max_block_size: int) -> str:
         JOIN fuzzy_students s ON s.name_key = sp.name_key AND year(s.birth_date) = year(r.birth_date)
         WHERE r.name_key <> '' AND rp.pinyin <> ''""")
     if "household" in enabled:
-        parts.append("""
-        SELECT 'household' AS key_type, h.record_id, h.student_id, h.key
-        FROM (SELECT r.record_id, f.student_id, 'id:' || f.id AS key
-              FROM household_mates r JOIN fuzzy_records USING (record_id)
-              JOIN family_members f ON f.id = r.mate_id
-              UNION ALL
-              SELECT r.record_id, f.student_id, 'name:' || f.name_key
-              FROM household_mates r JOIN fuzzy_records USING (record_id)
-              JOIN family_members f ON f.name_key = r.mate_name_key) h
-        JOIN fuzzy_records r USING (record_id) JOIN fuzzy_students s USING (student_id)
-        LEFT JOIN name_pinyin rp ON rp.name_key = r.name_key
-        LEFT JOIN name_pinyin sp ON sp.name_key = s.name_key
-        -- a household holds parents too: keep only names that could be the student's
-        WHERE r.name_key = '' OR rp.pinyin = sp.pinyin OR contains(r.name_key, '?')
-           OR len(list_intersect(string_split(r.name_key, ''), string_split(s.name_key, '')))
-              >= least(length(r.name_key), length(s.name_key)) - 1""")
+        parts.append(_plausible("household", """
+        SELECT m.record_id, f.student_id, 'id:' || f.id AS key
+        FROM household_mates m JOIN fuzzy_records USING (record_id)
+        JOIN family_members f ON f.id = m.mate_id
+        UNION ALL
+        -- by name only within the county: a name is no one's in a whole city
+        SELECT m.record_id, f.student_id, 'name:' || f.county || '|' || f.name_key
+        FROM household_mates m JOIN fuzzy_records r USING (record_id)
+        JOIN family_members f ON f.name_key = m.mate_name_key AND f.county = r.county"""))
     if "school_surname" in enabled:
         parts.append("""
         SELECT 'school_surname' AS key_type, r.record_id, s.student_id, r.school || '|' || r.surname AS key
@@ -184,6 +188,25 @@ def household_mates_sql() -> str:
     """
 
 
+# Names that could be the same person's: equal, same pinyin, a placeholder, or all characters but
+# one shared. Keys that also reach a student's parents (their IDs, their households) keep only
+# such pairs: a parent's row paired with every child of the family is work for nothing.
+PLAUSIBLE_NAME = """
+    (r.name_key = '' OR rp.pinyin = sp.pinyin OR contains(r.name_key, '?')
+     OR len(list_intersect(string_split(r.name_key, ''), string_split(s.name_key, '')))
+        >= least(length(r.name_key), length(s.name_key)) - 1)"""
+
+
+def _plausible(key_type: str, inner: str) -> str:
+    return f"""
+        SELECT '{key_type}' AS key_type, h.record_id, h.student_id, h.key
+        FROM ({inner}) h
+        JOIN fuzzy_records r USING (record_id) JOIN fuzzy_students s USING (student_id)
+        LEFT JOIN name_pinyin rp ON rp.name_key = r.name_key
+        LEFT JOIN name_pinyin sp ON sp.name_key = s.name_key
+        WHERE {PLAUSIBLE_NAME}"""
+
+
 def fuzzy_pairs_sql() -> str:
     order = ", ".join(f"'{k}'" for k in BLOCKING_KEYS)
     return f"""
@@ -206,8 +229,10 @@ def blocking_counts_sql() -> str:
 def family_views_sql() -> tuple[str, str]:
     members = """
     SELECT DISTINCT rr.student_id, f.id,
-           CASE WHEN f.name_key <> '' AND NOT contains(f.name_key, '?') THEN f.name_key END AS name_key
+           CASE WHEN f.name_key <> '' AND NOT contains(f.name_key, '?') THEN f.name_key END AS name_key,
+           s.county
     FROM family f JOIN registry_rows rr ON rr.record_id = f.student_record_id
+    JOIN students s ON s.student_id = rr.student_id
     WHERE f.id IS NOT NULL OR f.name_key <> ''
     """
     ids = "SELECT DISTINCT student_id, id FROM family_members WHERE id IS NOT NULL"

@@ -39,7 +39,8 @@ REVIEW_REASONS = {
 
 
 def _levels(table: pa.Table) -> dict[str, np.ndarray]:
-    return {c: np.array(table.column(c).to_pylist(), dtype=object) for c in COMPARISONS}
+    return {c: np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=object)
+            for c in COMPARISONS}
 
 
 def _random_pairs(steps: Steps, settings: Linkage) -> None:
@@ -175,9 +176,8 @@ def _evidence(steps: Steps, model: Model) -> None:
         WHERE record_id IN (SELECT record_id FROM links)
            OR record_id IN (SELECT record_id FROM link_review)
         UNION ALL SELECT * FROM review_scored""")
-    steps.con.execute("""
-        UPDATE links SET match_weight = e.match_weight FROM pair_evidence e
-        WHERE links.record_id = e.record_id AND links.student_id = e.student_id""")
-    steps.con.execute("""
-        UPDATE link_review SET match_weight = e.match_weight FROM pair_evidence e
-        WHERE link_review.record_id = e.record_id AND link_review.student_id = e.student_id""")
+    for table in ("links", "link_review"):
+        steps.con.execute(f"""
+            CREATE OR REPLACE TABLE {table} AS
+            SELECT t.* REPLACE (coalesce(e.match_weight, t.match_weight) AS match_weight)
+            FROM {table} t LEFT JOIN pair_evidence e USING (record_id, student_id)""")
