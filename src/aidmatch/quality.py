@@ -142,8 +142,8 @@ def score_links(db_path: Path, truth_dir: Path, semester: str) -> LinkScore:
                 FROM recs WHERE household_key IS NOT NULL GROUP BY ALL
             )
             SELECT recs.record_id, recs.true_person, recs.true_is_registry_student,
-                   (recs.id_compact IS NOT NULL OR recs.id_prefix IS NOT NULL
-                    OR recs.student_no IS NOT NULL
+                   (nullif(recs.id_compact, '') IS NOT NULL OR nullif(recs.id_prefix, '') IS NOT NULL
+                    OR nullif(recs.student_no, '') IS NOT NULL
                     OR (recs.name_key <> '' AND recs.birth_date IS NOT NULL)
                     OR (recs.name_key <> '' AND coalesce(h.named, 0) >= 2)
                     OR (recs.source = 'aid' AND recs.name_key <> '' AND recs.school IS NOT NULL))

@@ -26,8 +26,9 @@ A pair is *vetoed* when the record carries someone else's ID: a valid or 18-digi
 digits of a precision-lost one) more than two digits from the student's, that is neither a family
 member's, nor another registered student's (typed in the wrong row), nor a guardian's, and — for
 payments, which name the school they were paid in — not in the student's school; and when it
-carries a family member's ID under a name that is only similar to the student's (the family
-member's own row); or when the roster row's relation is one only an adult has (户主, 配偶,
+carries a family member's ID under a name that is only similar to the student's, or under that
+family member's own name (the family member's own row, even when a grandfather and his grandson
+share a name); or when the roster row's relation is one only an adult has (户主, 配偶,
 父亲 …) and the ID does not say it is the student.
 """
 
@@ -82,9 +83,12 @@ def pair_fields_sql(pairs: str) -> str:
     WITH p AS (SELECT DISTINCT record_id, student_id FROM {pairs}),
     student_ids AS (SELECT DISTINCT id18 FROM fuzzy_students WHERE id18 IS NOT NULL),
     family_match AS (
-        SELECT p.record_id, p.student_id FROM p
+        SELECT p.record_id, p.student_id,
+               -- the family member the ID belongs to has the record's name: it is their row
+               bool_or(f.name_key = r.name_key) AS family_member_named_so
+        FROM p
         JOIN compare_records r USING (record_id)
-        JOIN family_ids f ON f.student_id = p.student_id
+        JOIN family_members f ON f.student_id = p.student_id
         WHERE f.id = r.id18 OR left(f.id, 15) = r.id15
         GROUP BY ALL
     ),
@@ -110,6 +114,7 @@ def pair_fields_sql(pairs: str) -> str:
            r.id18 IS NULL AND r.id15 IS NOT NULL AS record_prefix_only,
            r.adult_relation,
            fm.record_id IS NOT NULL AS id_is_family,
+           coalesce(fm.family_member_named_so, false) AS family_member_named_so,
            r.id18 IN (SELECT id18 FROM student_ids) AS id_is_other_student,
            -- the ID says its holder is 16 or more years older than the student: a guardian's
            coalesce(year(s.birth_date)
@@ -223,8 +228,9 @@ def compare(steps: Steps, pairs: str, into: str) -> None:
     vetoed = ((id_levels == "different") & ~_flag(fields, "id_is_other_student")
               & ~_flag(fields, "aid_in_school"))
     # a family member's ID with a name that is not quite the student's: that family member's row
-    vetoed |= (id_levels == "family") & ~np.isin(name_levels,
-                                                  ("same", "homophone", "wildcard", "unknown"))
+    vetoed |= (id_levels == "family") & (
+        ~np.isin(name_levels, ("same", "homophone", "wildcard", "unknown"))
+        | _flag(fields, "family_member_named_so"))
     # a roster row whose relation only an adult has (户主, 配偶, 父亲 …) is not a student's
     # unless the ID itself says it is
     vetoed |= _flag(fields, "adult_relation") & ~np.isin(id_levels, ID_CARRIES_BIRTH)

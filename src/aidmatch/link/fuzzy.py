@@ -11,7 +11,9 @@ comparison levels and weight of every link and every review pair (the evidence t
 
 A record links to its best candidate only when the weight reaches the accept threshold, the names
 agree (same, homophone, placeholder, similar or no name), and the best other candidate whose name
-also agrees is at least the margin behind: one record, one student; twins stay apart.
+also agrees is at least the margin behind: one record, one student; twins stay apart. In a roster
+household that already lists the student, a second row with a name that is only close is a
+sibling, not the student; and two rows of one household never both become the same student.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ REVIEW_REASONS = {
     "low": "概率匹配得分未达自动采纳线",
     "close": "两名候选学生得分接近，无法确定是谁",
     "name": "其他信息相符但姓名不符",
+    "household": "同一户的名单中已有该学生，此人姓名只是相近（可能是兄弟姐妹）",
 }
 
 
@@ -87,16 +90,31 @@ def fuzzy_decisions_sql(settings: Linkage) -> str:
         SELECT f.*, r.source, r.household_key FROM fuzzy_ranked f
         JOIN records r USING (record_id) WHERE f.rank = 1
     ),
+    listed AS (  -- students an exact step already found in a roster household
+        SELECT DISTINCT l.student_id, r.source, r.household_key FROM links l
+        JOIN records r USING (record_id) WHERE r.household_key IS NOT NULL
+    ),
     judged AS (
         SELECT t.*,
                CASE WHEN NOT t.name_agrees THEN 'name'
                     WHEN t.next_weight IS NOT NULL
                          AND t.match_weight - t.next_weight < {settings.margin} THEN 'close'
                     WHEN t.match_weight < {settings.accept} THEN 'low'
+                    -- the student is already in this household listing, under their own name:
+                    -- a second, merely similar name there is a brother or a sister
+                    WHEN t.name NOT IN ('same', 'unknown') AND EXISTS (
+                         SELECT 1 FROM listed k WHERE k.student_id = t.student_id
+                            AND k.source = t.source AND k.household_key = t.household_key)
+                         THEN 'household'
                END AS problem
         FROM top t
     )
-    SELECT record_id, student_id, match_weight, next_weight, blocked_by, name, name_score, problem
+    SELECT record_id, student_id, match_weight, next_weight, blocked_by, name, name_score,
+           -- two rows of one household listing cannot both be the student: a person decides
+           CASE WHEN problem IS NULL AND household_key IS NOT NULL
+                 AND count(*) FILTER (WHERE problem IS NULL)
+                     OVER (PARTITION BY student_id, source, household_key) > 1
+                THEN 'household' ELSE problem END AS problem
     FROM judged
     """
 
