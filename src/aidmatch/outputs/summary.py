@@ -12,9 +12,9 @@ from typing import Any
 import duckdb
 
 from aidmatch.accounting import SheetAccount
+from aidmatch.link.blocking import BLOCKING_LABELS
 from aidmatch.normalize.ids import redact
 from aidmatch.privacy import private_file
-from aidmatch.link.blocking import BLOCKING_LABELS
 
 UNKNOWN_COUNTY = "（未填区县）"
 
