@@ -57,7 +57,8 @@ def test_progress_hears_every_file_and_every_stage(city: Path, tmp_path: Path) -
     assert files[-1][1] == f"{load.rows} 条记录"
     stages_seen = list(dict.fromkeys(e[0] for e in events))
     assert stages_seen == [STAGE_LABELS[name] for name in
-                           ("load", "stage", "link", "decide", "findings", "outputs", "store")]
+                           ("load", "stage", "link", "fuzzy", "decide", "findings", "outputs",
+                            "store")]
     # Later stages report each named step with its row count, counting from 1 in each stage.
     link_steps = [e for e in events if e[0] == STAGE_LABELS["link"] and e[1]]
     assert link_steps and [e[2] for e in link_steps] == list(range(1, len(link_steps) + 1))
@@ -159,7 +160,7 @@ def test_scale_benchmark_smoke(tmp_path: Path) -> None:
             } == {".csv"}
     for row in (excel, csv_city):
         stages = [s["name"] for s in row["run"]["stages"]]
-        assert stages == ["rules", "load", "stage", "link", "decide", "findings", "outputs",
+        assert stages == ["rules", "load", "stage", "link", "fuzzy", "decide", "findings", "outputs",
                           "store"]
         assert row["floor"]["files"] > 1 and row["floor"]["rows"] > row["run"]["input_rows"] > 0
         assert row["run"]["peak_rss"] > 0 and row["ratio"] > 0 and row["us_per_row"] > 0

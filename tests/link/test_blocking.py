@@ -5,7 +5,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from aidmatch.link.blocking import ID_WINDOWS, PREFIX_WINDOWS, blocking_keys_sql
+from aidmatch.link.blocking import ID_WINDOWS, PREFIX_WINDOWS, build_blocking_keys
+from aidmatch.steps import Steps
 from tests.builders import make_id
 
 STUDENT_ID = make_id("611022", "20120304", "124")
@@ -38,7 +39,8 @@ def _keys(records: list[tuple[int, str | None, str | None, str, str | None]],
         (2, ?, '李明', '李', DATE '2012-03-04', '丹凤县', '龙驹寨小学'))
         t(student_id, id18, name_key, surname, birth_date, county, school)""",
                 [STUDENT_ID, OTHER_ID])
-    rows = con.execute(blocking_keys_sql(enabled, max_block_size)).fetchall()
+    build_blocking_keys(Steps(con), enabled, max_block_size)
+    rows = con.execute("SELECT key_type, record_id, student_id FROM blocking_keys").fetchall()
     return {(str(k), int(r), int(s)) for k, r, s in rows}
 
 

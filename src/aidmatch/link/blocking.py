@@ -105,8 +105,8 @@ STUDENT_AGED_ID = """
         AND (SELECT max(year(birth_date)) + 1 FROM fuzzy_students))"""
 
 
-def blocking_keys_sql(enabled: tuple[str, ...], max_block_size: int) -> str:
-    """(record_id, student_id, key_type) for every enabled key, common key values dropped."""
+def blocking_key_parts(enabled: tuple[str, ...]) -> list[str]:
+    """One SELECT (key_type, record_id, student_id, key) per enabled key."""
     parts: list[str] = []
     if "id_window" in enabled:
         parts.append(f"""
@@ -160,19 +160,33 @@ def blocking_keys_sql(enabled: tuple[str, ...], max_block_size: int) -> str:
         parts.append("""
         SELECT 'exact_leftover' AS key_type, c.record_id, c.student_id, CAST(c.record_id AS VARCHAR) AS key
         FROM candidates c JOIN fuzzy_records USING (record_id)""")
-    if not parts:
-        return ("SELECT NULL::VARCHAR AS key_type, NULL::BIGINT AS record_id, "
-                "NULL::BIGINT AS student_id WHERE false")
-    union = "\nUNION ALL".join(parts)
+    return parts
+
+
+def blocking_keys_sql(max_block_size: int) -> str:
+    """(key_type, record_id, student_id) from ``blocking_raw``, too-common key values dropped."""
     return f"""
-    WITH raw AS ({union}),
-    sized AS (
-        SELECT *, count(DISTINCT student_id) OVER (PARTITION BY key_type, key) AS block_size
-        FROM raw
+    WITH sizes AS (
+        SELECT key_type, key, count(DISTINCT student_id) AS block_size
+        FROM blocking_raw GROUP BY ALL
     )
-    SELECT DISTINCT key_type, record_id, student_id FROM sized
+    SELECT DISTINCT key_type, record_id, student_id
+    FROM blocking_raw JOIN sizes USING (key_type, key)
     WHERE block_size <= {int(max_block_size)} OR key_type IN ('exact_leftover', 'family_id')
     """
+
+
+RAW_EMPTY = ("SELECT NULL::VARCHAR AS key_type, NULL::BIGINT AS record_id, "
+             "NULL::BIGINT AS student_id, NULL::VARCHAR AS key WHERE false")
+
+
+def build_blocking_keys(steps: Steps, enabled: tuple[str, ...], max_block_size: int) -> None:
+    """``blocking_raw`` one key at a time (each its own statement: a small memory limit spills
+    one join at a time instead of holding all of them), then ``blocking_keys``."""
+    steps.table("blocking_raw", RAW_EMPTY)
+    for part in blocking_key_parts(enabled):
+        steps.con.execute(f"INSERT INTO blocking_raw {part}")
+    steps.table("blocking_keys", blocking_keys_sql(max_block_size))
 
 
 def household_mates_sql() -> str:
@@ -260,6 +274,6 @@ def block(steps: Steps, enabled: tuple[str, ...] = BLOCKING_KEYS, max_block_size
     steps.table("family_ids", ids)
     _name_pinyin(steps)
     steps.table("household_mates", household_mates_sql())
-    steps.table("blocking_keys", blocking_keys_sql(enabled, max_block_size))
+    build_blocking_keys(steps, enabled, max_block_size)
     steps.table("fuzzy_pairs", fuzzy_pairs_sql())
     steps.table("blocking_counts", blocking_counts_sql())
