@@ -2,8 +2,8 @@
 
 Each comparison puts a pair on one *level*; the model (``model.py``) turns levels into weights.
 
-``name``       same · homophone · wildcard · similar (as long, a character or its sound off:
-               score ≥ 0.75) ·
+``name``       same · homophone · wildcard · similar (a rare character replaced by another:
+               刘玏朗 / 刘力朗; score ≥ 0.75) ·
                partial (score ≥ 0.5: a shared surname and little else) · different · unknown
                (see ``names.py``)
 ``id``         exact · prefix (the 15 digits a precision-lost ID kept are the student's) ·
@@ -68,8 +68,7 @@ LEVEL_LABELS = {
 }
 ID_CARRIES_BIRTH = ("exact", "prefix", "one_edit", "two_edits")
 SIMILAR_NAME = 0.75        # overall (characters or sound)
-SIMILAR_CHARACTERS = 0.6   # and on characters alone: 刘力朗/刘玏朗 yes, 张勇/张悦彤 no;
-                           # and as long: 沈安/沈安蕊 is a mother and her daughter
+SIMILAR_CHARACTERS = 0.6   # and on characters alone: 刘力朗/刘玏朗 yes, 张勇/张悦彤 no
 
 
 def _same(left: str, right: str) -> str:
@@ -149,6 +148,32 @@ def pair_fields_sql(pairs: str) -> str:
     """
 
 
+def _outside_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def rare_character_replaced(left: str, right: str) -> bool:
+    """Same length, and every character that differs is one an old GB2312 system cannot store
+    (玏, 彧, 頔 …), on one side or the other: the way a rare character gets replaced.
+
+    Two ordinary characters that differ (刘思玲 / 刘佳玲) are two names: a sister, not a typo.
+
+    >>> rare_character_replaced("刘力朗", "刘玏朗"), rare_character_replaced("刘佳玲", "刘思玲")
+    (True, False)
+    >>> rare_character_replaced("王锦", "王锦炘")
+    False
+    """
+    if len(left) != len(right):
+        return False
+    differing = [(a, b) for a, b in zip(left, right, strict=True) if a != b]
+    return bool(differing) and all(_outside_gb2312(a) or _outside_gb2312(b)
+                                   for a, b in differing)
+
+
 def _column(fields: pa.Table, name: str) -> np.ndarray:
     return np.asarray(fields.column(name).to_numpy(zero_copy_only=False))
 
@@ -201,10 +226,10 @@ def _name_levels(fields: pa.Table) -> tuple[np.ndarray, np.ndarray]:
     characters = process.cpdist(left, right, scorer=fuzz.ratio, workers=-1) / 100
     level_array = np.array(pair_levels, dtype=object)
     score_array = np.array(pair_scores)
-    same_length = np.array([len(a) == len(b) for a, b in distinct], dtype=bool)
+    replaced = np.array([rare_character_replaced(a, b) for a, b in distinct], dtype=bool)
     level_array[(level_array == "similar")
                 & ((score_array < SIMILAR_NAME) | (characters < SIMILAR_CHARACTERS)
-                   | ~same_length)] = "partial"
+                   | ~replaced)] = "partial"
     index = np.array([distinct[pair] for pair in zip(record, student, strict=True)], dtype=np.int64)
     levels[todo] = level_array[index]
     scores[todo] = score_array[index]

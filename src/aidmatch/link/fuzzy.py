@@ -129,6 +129,9 @@ def fuzzy_review_sql(settings: Linkage) -> str:
     JOIN (SELECT record_id, CASE problem {_reason_case()} END AS reason
           FROM fuzzy_decisions WHERE problem IS NOT NULL) d USING (record_id)
     WHERE f.rank <= 3 AND f.match_weight >= {settings.review}
+      -- a candidate whose name is nothing like the record's is another person: digits shared by
+      -- chance (a birth date and county) are no reason to make a clerk look
+      AND f.name <> 'different'
       AND f.record_id NOT IN (SELECT record_id FROM link_review)
     """
 
