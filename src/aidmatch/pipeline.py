@@ -206,6 +206,7 @@ def reconcile(
     con = connect_work(spill_dir, resources.memory_limit, resources.threads)
     steps = Steps(con, on_step=step_done)
     try:
+        notes = _notes(loaded)
         records, family = loaded.records, loaded.family
         if linkage == "vlookup":
             records, family = vlookup_records(records), vlookup_family(family)
@@ -213,7 +214,12 @@ def reconcile(
         family = family.append_column(
             "family_id", pa.array(range(1, family.num_rows + 1), pa.int64()))
         steps.from_arrow("family", family)
-        stage("stage", loaded.records.num_rows)
+        # DuckDB holds its own copy now; the Arrow tables (gigabytes for a province) can go.
+        staged_rows = loaded.records.num_rows
+        del records, family
+        loaded.records = loaded.records.schema.empty_table()
+        loaded.family = loaded.family.schema.empty_table()
+        stage("stage", staged_rows)
         current = STAGE_LABELS["link"]
         starting("link")
         link_exact(steps, rules)
@@ -240,7 +246,7 @@ def reconcile(
             rules=f"{rules.version}（指纹 {rules.fingerprint}）",
             sheets=accounts,
             counties=county_lines(con),
-            notes=_notes(loaded),
+            notes=notes,
             link_methods=link_method_counts(con),
             review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
             skipped=[str(problem) for problem in loaded.skipped],
