@@ -87,6 +87,8 @@ def _reconcile(exports: Path, work: Path, memory_limit: str | None, threads: int
         "worker_peak_rss": _children_peak_rss(),
         "input_rows": sum(s.data_rows for s in result.summary.sheets),
         "gaps": result.gaps,
+        "slowest_steps": [{"name": s.name, "rows": s.rows, "seconds": s.seconds}
+                          for s in sorted(result.steps, key=lambda s: -s.seconds)[:6]],
         "stages": [{"name": s.name, "rows": s.rows, "seconds": s.seconds, "cpu": s.cpu_seconds,
                     "peak_rss": s.peak_rss} for s in result.stages],
     }
@@ -168,6 +170,8 @@ def report(row: dict[str, Any]) -> str:
     lines.append(f"{'total':<9} {run['input_rows']:>10,} {run['seconds']:>8.2f} "
                  f"{run['cpu']:>7.2f} {run['input_rows'] / run['seconds']:>10,.0f} "
                  f"{_mb(run['peak_rss']):>10}")
+    lines.append("slowest steps: " + ", ".join(
+        f"{s['name']} {s['seconds']:.1f} s ({s['rows']:,} rows)" for s in run["slowest_steps"]))
     if run.get("worker_peak_rss"):
         lines.append(f"file-reading workers: peak RSS {_mb(run['worker_peak_rss'])} each")
     lines.append(f"floor (read only): {floor['seconds']:.2f} s ({floor['cpu']:.2f} s CPU); "
