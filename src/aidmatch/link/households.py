@@ -39,14 +39,33 @@ def household_candidates_sql() -> str:
         FROM family f JOIN registry_rows rr ON rr.record_id = f.student_record_id
         WHERE f.name_key <> '' AND NOT contains(f.name_key, '?')
     ),
-    family_ids AS (SELECT DISTINCT student_id, id FROM family_of WHERE id IS NOT NULL)
+    family_ids AS (SELECT DISTINCT student_id, id FROM family_of WHERE id IS NOT NULL),
+    -- Both names are matched in one join: the record and another member of its household
+    -- against a student and one of the student's family members. Joining on the record's name
+    -- alone first pairs every record with every student of that name (quadratic in a province).
+    housemates AS (
+        SELECT u.record_id, m.record_id AS member_id, u.name_key, m.name_key AS member_name_key
+        FROM unlinked u
+        JOIN named m ON m.source = u.source AND m.household_key = u.household_key
+                    AND m.record_id <> u.record_id
+    ),
+    student_family AS (
+        SELECT s.student_id, s.name_key, fa.family_id, fa.name_key AS family_name_key
+        FROM students s JOIN family_of fa USING (student_id)
+    ),
+    named_pairs AS (
+        SELECT h.record_id, h.member_id, sf.student_id, sf.family_id
+        FROM housemates h
+        JOIN student_family sf ON sf.name_key = h.name_key
+                              AND sf.family_name_key = h.member_name_key
+    )
     SELECT u.record_id, s.student_id, m.record_id AS member_id, fa.slot,
            coalesce(fa.relation, '') AS family_relation, fa.name AS family_name
-    FROM unlinked u
-    JOIN students s ON s.name_key = u.name_key
-    JOIN family_of fa ON fa.student_id = s.student_id
-    JOIN named m ON m.source = u.source AND m.household_key = u.household_key
-                AND m.record_id <> u.record_id AND m.name_key = fa.name_key
+    FROM named_pairs np
+    JOIN unlinked u ON u.record_id = np.record_id
+    JOIN students s ON s.student_id = np.student_id
+    JOIN family_of fa ON fa.family_id = np.family_id AND fa.student_id = np.student_id
+    JOIN named m ON m.record_id = np.member_id
     WHERE NOT (m.id IS NOT NULL AND fa.id IS NOT NULL AND m.id <> fa.id)
       AND NOT (m.id_status = 'precision_lost' AND fa.id IS NOT NULL
                AND NOT starts_with(fa.id, m.id_prefix))
