@@ -32,7 +32,7 @@ from aidmatch.eligibility import decide
 from aidmatch.link.exact import link_exact
 from aidmatch.normalize.names import pinyin_keys
 from aidmatch.outputs import lists
-from aidmatch.pipeline import connect_work, reconcile
+from aidmatch.pipeline import connect_work, reconcile, stage_inputs
 from aidmatch.quality import score_gaps, score_links
 from aidmatch.semester import Semester
 from aidmatch.sources import load_inputs
@@ -49,10 +49,7 @@ def recordlinkage_gaps(exports: Path, semester: Semester, out: Path) -> tuple[in
     loaded = load_inputs(exports, rules, semester)
     con = connect_work()
     steps = Steps(con)
-    steps.from_arrow("records", loaded.records)
-    family = loaded.family.append_column(
-        "family_id", pa.array(range(1, loaded.family.num_rows + 1), pa.int64()))
-    steps.from_arrow("family", family)
+    stage_inputs(steps, loaded.records, loaded.family)
     link_exact(steps, rules)   # builds students/registry_rows; its links are discarded below
     con.execute("DELETE FROM links")
     con.execute("DELETE FROM link_review")

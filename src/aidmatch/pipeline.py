@@ -210,10 +210,7 @@ def reconcile(
         records, family = loaded.records, loaded.family
         if linkage == "vlookup":
             records, family = vlookup_records(records), vlookup_family(family)
-        steps.from_arrow("records", records)
-        family = family.append_column(
-            "family_id", pa.array(range(1, family.num_rows + 1), pa.int64()))
-        steps.from_arrow("family", family)
+        stage_inputs(steps, records, family)
         # DuckDB holds its own copy now; the Arrow tables (gigabytes for a province) can go.
         staged_rows = loaded.records.num_rows
         del records, family
@@ -283,6 +280,14 @@ def reconcile(
     finally:
         con.close()
         shutil.rmtree(spill_dir, ignore_errors=True)
+
+
+def stage_inputs(steps: Steps, records: pa.Table, family: pa.Table) -> None:
+    """The loaded records and registry family rows as the tables every later step reads
+    (``records``, and ``family`` with a ``family_id`` per row)."""
+    steps.from_arrow("records", records)
+    steps.from_arrow("family", family.append_column(
+        "family_id", pa.array(range(1, family.num_rows + 1), pa.int64())))
 
 
 def _notes(loaded: LoadResult) -> list[str]:

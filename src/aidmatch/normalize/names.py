@@ -75,7 +75,7 @@ def normalize(raw: object) -> str:
     if raw is None:
         return ""
     text = _fold(str(raw))
-    return str(_converter().convert(text)) if text else ""
+    return _convert_all([text])[0] if text else ""
 
 
 def key(name: str) -> str:
@@ -88,8 +88,9 @@ def key(name: str) -> str:
 
 
 def pinyin(name: str) -> str:
-    """Toneless pinyin of a name's key, syllables joined by spaces (catches homophones)."""
-    return " ".join(lazy_pinyin(key(name), style=Style.NORMAL, errors="default"))
+    """Toneless pinyin of a name's key, syllables joined by spaces (catches homophones); the same
+    character-by-character reading :func:`pinyin_keys` gives the linkage."""
+    return pinyin_keys([key(name)], " ")[0]
 
 
 def normalize_many(raw: Sequence[object] | pa.Array) -> tuple[pa.Array, pa.Array]:
@@ -123,14 +124,21 @@ def normalize_many(raw: Sequence[object] | pa.Array) -> tuple[pa.Array, pa.Array
 
 
 def _convert_all(unique: list[str]) -> list[str]:
-    """OpenCC over all distinct names in one call (names hold no line breaks after folding);
-    if the joined text does not split back into as many names, convert one by one."""
-    if not unique:
-        return []
-    converted = str(_converter().convert("\n".join(unique))).split("\n")
-    if len(converted) == len(unique):
-        return converted
-    return [str(_converter().convert(v)) if v else "" for v in unique]
+    """Traditional → simplified, character by character, over all distinct characters in one
+    OpenCC call. Never a whole name at once: OpenCC's phrase tables would read 沈靜 as the word
+    沉静 ("calm") and turn the surname 沈 into 沉.
+
+    >>> _convert_all(["沈靜", "陳小龍", ""])
+    ['沈静', '陈小龙', '']
+    """
+    chars = sorted({c for name in unique for c in name if c != "\n"})
+    if not chars:
+        return list(unique)
+    converted = str(_converter().convert("\n".join(chars))).split("\n")
+    if len(converted) != len(chars):
+        converted = [str(_converter().convert(c)) for c in chars]
+    mapping = dict(zip(chars, converted, strict=True))
+    return ["".join(mapping.get(c, c) for c in name) for name in unique]
 
 
 @functools.lru_cache(maxsize=65536)
