@@ -97,21 +97,37 @@ def clean_text(value: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", value).split())
 
 
-def _clean_column(raw: Sequence[str]) -> pa.Array:
-    array = pa.array(raw, pa.string())
+def distinct_map(raw: Sequence[object] | pa.Array, convert: Callable[[pa.Array], pa.Array]
+                 ) -> pa.Array:
+    """``convert`` applied to each distinct value of a column only, then spread back: export
+    columns repeat a few values (a county, a grade, a school) over many rows."""
+    array = raw if isinstance(raw, pa.Array) else pa.array(raw, pa.string())
+    encoded = pc.dictionary_encode(array)
+    return pc.take(convert(encoded.dictionary), encoded.indices)
+
+
+def _clean_distinct(array: pa.Array) -> pa.Array:
     text = pc.utf8_normalize(array, "NFKC")
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(text, r"\s+", " "))
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
 
 
-def mapped(raw: Sequence[str], parse: Callable[[str], object], type_: pa.DataType) -> pa.Array:
-    cache: dict[str, object] = {}
-    out = []
-    for value in raw:
-        if value not in cache:
-            cache[value] = parse(value)
-        out.append(cache[value])
-    return pa.array(out, type_)
+def _clean_column(raw: Sequence[str] | pa.Array) -> pa.Array:
+    return distinct_map(raw, _clean_distinct)
+
+
+def clean_texts(raw: Sequence[str] | pa.Array) -> pa.Array:
+    """Bulk :func:`clean_text`; blank cells become null."""
+    return distinct_map(raw, lambda distinct: pa.array(
+        [clean_text(v) or None if v is not None else None for v in distinct.to_pylist()],
+        pa.string()))
+
+
+def mapped(raw: Sequence[str] | pa.Array, parse: Callable[[str], object],
+           type_: pa.DataType) -> pa.Array:
+    """``parse`` applied to each distinct cell once."""
+    return distinct_map(raw, lambda distinct: pa.array(
+        [parse(v) for v in distinct.to_pylist()], type_))
 
 
 def normalise_student_no(raw: Sequence[str]) -> pa.Array:
@@ -304,6 +320,8 @@ __all__ = [
     "FinishContext",
     "SourceSystem",
     "clean_text",
+    "clean_texts",
+    "distinct_map",
     "first_category",
     "mapped",
     "normalise_student_no",

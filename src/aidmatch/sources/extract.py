@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from aidmatch.config import SourceDef, SourceRules
 from aidmatch.normalize.values import header_label
 from aidmatch.sources.layout import Column, Layout
-from aidmatch.sources.reading import Sheet
+from aidmatch.sources.reading import Sheet, cell_text
 
 # Row-level fields copied onto every person of a wide household row.
 _PERSON_FIELDS = ("name", "id_number", "relation", "birth_date", "sex", "cert_no")
@@ -55,7 +55,8 @@ class Extract:
     rows: list[int] = field(default_factory=list)
     slots: list[str] = field(default_factory=list)
     household_keys: list[str] = field(default_factory=list)
-    family: list[tuple[int, str, str, str, str]] = field(default_factory=list)
+    # The registry's family members: record_index, slot, name_raw, relation, id_raw.
+    family: pa.Table | None = None
     rejects: list[Reject] = field(default_factory=list)
     data_rows: int = 0
     header_rows: int = 0
@@ -82,16 +83,13 @@ def _fill_merged_down(sheet: Sheet, first_data_index: int) -> None:
                     row[c] = value
 
 
-def _starts_with_any(cells: Iterable[str], words: tuple[str, ...]) -> bool:
-    for cell in cells:
-        text = cell.strip().replace(" ", "").replace("\u3000", "")
-        if text:
-            return text.startswith(words)
-    return False
-
-
 class RowExtractor:
-    """Extracts records from one sheet with a given layout."""
+    """Extracts records from one sheet with a given layout.
+
+    The work is column-wise: the rows under the header are transposed once into Arrow string
+    columns, and each check (blank, repeated header, 合计 row, sign-off line, nobody named) is a
+    mask over whole columns; Python touches only the rows that are rejected.
+    """
 
     def __init__(self, rules: SourceRules, source: SourceDef, sheet: Sheet, layout: Layout,
                  file_id: int) -> None:
@@ -112,40 +110,53 @@ class RowExtractor:
             bool(wide_groups) or ("name" not in self.row_fields and "head_name" in self.row_fields)
         )
 
-    def _cell(self, cells: list[str], column: Column | None) -> str:
-        if column is None or column.index >= len(cells):
-            return ""
-        return cells[column.index]
-
-    def _is_repeated_header(self, cells: list[str]) -> bool:
+    def _is_repeated_header(self, cells: Sequence[str]) -> bool:
         hits = 0
         for index, label in self.header_labels.items():
             if index < len(cells) and cells[index] and header_label(cells[index]) == label:
                 hits += 1
         return hits >= max(2, len(self.header_labels) // 2)
 
-    def _repeated_headers(self, rows: Sequence[list[str]],
-                          columns: Sequence[Sequence[str]]) -> set[int]:
-        """Positions in ``rows`` of repeated header rows (:meth:`_is_repeated_header`), checked
-        column-wise: a cell can only normalise to a header label if it holds every character of
-        the label (header_label only deletes characters after NFKC), so only rows with enough such
-        cells get the exact per-row check."""
+    def _repeated_headers(self, columns: _Columns) -> np.ndarray:
+        """Mask of repeated header rows (:meth:`_is_repeated_header`). A cell can only normalise
+        to a header label if it holds every character of the label (header_label only deletes
+        characters after NFKC), so only rows with enough such cells get the exact per-row check."""
+        found = np.zeros(columns.length, dtype=bool)
         needed = max(2, len(self.header_labels) // 2)
-        if len(self.header_labels) < needed or not rows:
-            return set()
-        maybe = np.zeros(len(rows), dtype=np.int32)
+        if len(self.header_labels) < needed or not columns.length:
+            return found
+        maybe = np.zeros(columns.length, dtype=np.int32)
         for index, label in self.header_labels.items():
-            if index >= len(columns):
+            if index >= columns.width:
                 continue  # no row reaches this column: no cell can match
-            column = pa.array(columns[index], pa.string())
+            column = columns.text(index)
             text = pc.utf8_normalize(column, "NFKC")
             text = pc.replace_substring(pc.replace_substring(text, "【", "["), "】", "]")
             hit = pc.not_equal(column, "")
             for char in set(label):
                 hit = pc.and_(hit, pc.match_substring(text, char))
             maybe += hit.to_numpy(zero_copy_only=False)
-        candidates: list[int] = np.flatnonzero(maybe >= needed).tolist()
-        return {i for i in candidates if self._is_repeated_header(rows[i])}
+        for i in np.flatnonzero(maybe >= needed).tolist():
+            found[i] = self._is_repeated_header(columns.row(i))
+        return found
+
+    def _starting_with(self, columns: _Columns, first: int, words: tuple[str, ...]) -> np.ndarray:
+        """Mask of rows whose first non-blank cell among the first ``first`` cells (spaces
+        removed) starts with one of ``words``: a 合计 row, a sign-off line."""
+        if not words or not columns.length:
+            return np.zeros(columns.length, dtype=bool)
+        leading: pa.Array | None = None
+        for index in range(min(first, columns.width)):
+            text = pc.utf8_trim_whitespace(columns.text(index))
+            text = pc.replace_substring(pc.replace_substring(text, " ", ""), "\u3000", "")
+            text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+            leading = text if leading is None else pc.coalesce(leading, text)
+        if leading is None:
+            return np.zeros(columns.length, dtype=bool)
+        hit = np.zeros(columns.length, dtype=bool)
+        for word in words:
+            hit |= pc.starts_with(leading, word).fill_null(False).to_numpy(zero_copy_only=False)
+        return hit
 
     def run(self) -> Extract:
         layout, sheet = self.layout, self.sheet
@@ -154,96 +165,130 @@ class RowExtractor:
             _fill_merged_down(sheet, first_data)
         out = Extract(self.source.kind, self.source, sheet, layout, self.file_id)
         out.header_rows = first_data
-        out.values = {f: [] for f in {*self.row_fields, *_PERSON_FIELDS, "head_name",
-                                      "head_id_number"}}
-        total_words = self.rules.total_row_words
-        footer_words = self.rules.footer_row_words
-        identity = [c.index for f, c in self.row_fields.items()
-                    if f in ("name", "id_number", "cert_no", "student_no")]
-        rows = list(sheet.iter_text_rows(first_data))
-        # Column-wise view of the rows (short rows padded with ""), transposed in C.
-        columns = list(zip_longest(*(cells for _, cells in rows), fillvalue=""))
-        repeated = self._repeated_headers([cells for _, cells in rows], columns)
-        kept: list[tuple[int, list[str]]] = []
-        positions: list[int] = []
-        wide_persons: list[list[tuple[str, dict[str, str]]]] = []
-        for position, (row_number, cells) in enumerate(rows):
-            out.data_rows += 1
-            if not "".join(cells).strip():  # every cell blank
-                out.rejects.append(self._reject(row_number, "空行"))
-                continue
-            if position in repeated:
-                out.rejects.append(self._reject(row_number, "重复的表头行"))
-                continue
-            if _starts_with_any(cells[:4], total_words):
-                out.rejects.append(self._reject(row_number, "合计/小计行"))
-                continue
-            if _starts_with_any(cells[:3], footer_words):
-                out.rejects.append(self._reject(row_number, "表尾签字或说明行"))
-                continue
-            if self.wide:
-                persons = self._persons(cells)
-                has_person = bool(persons)
-            else:
-                width = len(cells)
-                has_person = any(cells[i].strip() for i in identity if i < width)
-            if not has_person:
-                name_col = self.row_fields.get("name") or self.row_fields.get("head_name")
-                out.rejects.append(self._reject(
-                    row_number, "没有姓名也没有证件号，无法确定是谁",
-                    column=name_col.header if name_col else ""))
-                continue
-            kept.append((row_number, cells))
-            positions.append(position)
-            if self.wide:
-                wide_persons.append(persons)
+        columns = _Columns(sheet, first_data)
+        n = columns.length
+        out.data_rows = n
+        # Each row gets the first reason that applies, in this order.
+        reasons: list[tuple[np.ndarray, str]] = [
+            (~columns.any_filled(range(columns.width)), "空行"),
+            (self._repeated_headers(columns), "重复的表头行"),
+            (self._starting_with(columns, 4, self.rules.total_row_words), "合计/小计行"),
+            (self._starting_with(columns, 3, self.rules.footer_row_words), "表尾签字或说明行"),
+        ]
+        rejected = np.zeros(n, dtype=bool)
+        for mask, _ in reasons:
+            rejected |= mask
         if self.wide:
-            self._collect_wide(kept, wide_persons, out)
+            slots = self._wide_slots(columns)
+            has_person = np.zeros(n, dtype=bool)
+            for _, _, present in slots:
+                has_person |= present
         else:
-            self._collect_rows(kept, columns, np.array(positions, dtype=np.int64), out)
+            identity = [c.index for f, c in self.row_fields.items()
+                        if f in ("name", "id_number", "cert_no", "student_no")]
+            has_person = columns.any_filled(identity)
+        nobody = ~rejected & ~has_person
+        reasons.append((nobody, "没有姓名也没有证件号，无法确定是谁"))
+        name_column = self.row_fields.get("name") or self.row_fields.get("head_name")
+        claimed = np.zeros(n, dtype=bool)
+        rejects: list[tuple[int, Reject]] = []
+        for mask, reason in reasons:
+            mine = mask & ~claimed
+            claimed |= mine
+            column = name_column.header if name_column and mask is nobody else ""
+            rejects.extend((int(p), self._reject(first_data + 1 + int(p), reason, column))
+                           for p in np.flatnonzero(mine))
+        out.rejects = [reject for _, reject in sorted(rejects, key=lambda item: item[0])]
+        kept = np.flatnonzero(~claimed)
+        if self.wide:
+            self._collect_wide(columns, slots, kept, out)
+        else:
+            self._collect_rows(columns, kept, out)
         return out
 
-    def _collect_rows(self, kept: list[tuple[int, list[str]]], columns: Sequence[Sequence[str]],
-                      positions: np.ndarray, out: Extract) -> None:
-        """One record per kept row (at ``positions`` of ``columns``), column by column."""
+    def _collect_rows(self, columns: _Columns, kept: np.ndarray, out: Extract) -> None:
+        """One record per kept row, column by column."""
         n = len(kept)
+        take = pa.array(kept, pa.int64())
+        fields = {*self.row_fields, *_PERSON_FIELDS, "head_name", "head_id_number"}
+        out.values = {f: [""] * n for f in fields}
         for f, i in self.row_indexes:
-            out.values[f] = (np.array(columns[i], dtype=object)[positions].tolist()
-                             if i < len(columns) else [""] * n)
-        for f in out.values:
-            if f not in self.row_fields:
-                out.values[f] = [""] * n
-        out.rows = [row_number for row_number, _ in kept]
+            out.values[f] = columns.text(i).take(take).to_pylist() if i < columns.width else [""] * n
+        out.rows = (kept + columns.first_row_number).tolist()
         out.slots = [""] * n
         if self.source.groups == "persons" and "relation" in self.row_fields:
             self._fill_from_heads(out.values)
         household = out.values.get("household_id")
         out.household_keys = [h.strip() for h in household] if household else [""] * n
         if self.source.groups == "family":
-            for index, (_, cells) in enumerate(kept):
-                self._family(cells, index, out)
+            out.family = self._family(columns, take)
 
-    def _collect_wide(self, kept: list[tuple[int, list[str]]],
-                      persons_of: list[list[tuple[str, dict[str, str]]]], out: Extract) -> None:
-        """One record per person of each kept wide household row (户主 + 成员N)."""
-        shared = [(f, i) for f, i in self.row_indexes if f not in _PERSON_FIELDS and f not in (
-            "head_name", "head_id_number")]
-        value_columns = list(out.values.items())
+    def _wide_slots(self, columns: _Columns) -> list[tuple[str, dict[str, pa.Array], np.ndarray]]:
+        """The people of wide household rows (户主 + 成员N), slot by slot: each slot's cells per
+        person field and the mask of rows where the slot holds a name or an ID."""
+        def cell(column: Column | None) -> pa.Array:
+            return columns.text(column.index) if column is not None else columns.blank
+
+        slots: list[tuple[str, dict[str, pa.Array], np.ndarray]] = []
+        head_columns = self.group_fields.get("户主", {})
+        head = {f: cell(c) for f, c in head_columns.items()}
+        from_row = {"name": self.row_fields.get("head_name"),
+                    "id_number": self.row_fields.get("head_id_number")}
+        for f, column in from_row.items():
+            if f in head:
+                head[f] = pc.if_else(pc.equal(head[f], ""), cell(column), head[f])
+            else:
+                head[f] = cell(column)
+        if "relation" not in head:
+            head["relation"] = pa.array(["户主"] * columns.length, pa.string())
+        for f in ("birth_date", "sex", "cert_no"):
+            if f not in head and f in self.row_fields:
+                head[f] = cell(self.row_fields[f])
+        slots.append(("户主", head, _filled(head["name"]) | _filled(head["id_number"])))
+        for group, group_columns in self.group_fields.items():
+            if not group.startswith("成员"):
+                continue
+            member = {f: cell(c) for f, c in group_columns.items()}
+            present = np.zeros(columns.length, dtype=bool)
+            for f in ("name", "id_number"):
+                if f in member:
+                    present |= _filled(member[f])
+            slots.append((group, member, present))
+        return slots
+
+    def _collect_wide(self, columns: _Columns,
+                      slots: list[tuple[str, dict[str, pa.Array], np.ndarray]],
+                      kept: np.ndarray, out: Extract) -> None:
+        """One record per person of each kept wide household row, row by row and in slot order."""
+        shared = {f: columns.text(i) if i < columns.width else columns.blank
+                  for f, i in self.row_indexes
+                  if f not in _PERSON_FIELDS and f not in ("head_name", "head_id_number")}
+        keep = np.zeros(columns.length, dtype=bool)
+        keep[kept] = True
+        positions: list[np.ndarray] = []
+        slot_names: list[str] = []
+        for slot, _, present in slots:
+            chosen = np.flatnonzero(present & keep)
+            positions.append(chosen)
+            slot_names.extend([slot] * len(chosen))
+        everyone = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
+        order = np.argsort(everyone, kind="stable")  # row by row, slots in order within a row
+        take_rows = pa.array(everyone[order], pa.int64())
+        fields = {*self.row_fields, *_PERSON_FIELDS, "head_name", "head_id_number"}
+        order_list = order.tolist()
+        for f in fields:
+            parts = [person.get(f) if f in person else shared.get(f) for _, person, _ in slots]
+            pieces = [(part if part is not None else columns.blank).take(pa.array(chosen))
+                      for part, chosen in zip(parts, positions, strict=True)]
+            stacked = pa.concat_arrays(pieces) if pieces else pa.array([], pa.string())
+            out.values[f] = stacked.take(pa.array(order, pa.int64())).to_pylist()
+        out.rows = (everyone[order] + columns.first_row_number).tolist()
+        out.slots = [slot_names[i] for i in order_list]
+        household = (pc.utf8_trim_whitespace(shared["household_id"]).take(take_rows).to_pylist()
+                     if "household_id" in shared else [""] * len(order_list))
         name = self.sheet.name
-        for (row_number, cells), persons in zip(kept, persons_of, strict=True):
-            width = len(cells)
-            shared_values = {f: cells[i] if i < width else "" for f, i in shared}
-            household = shared_values.get("household_id", "").strip()
-            for slot, person in persons:
-                index = len(out.rows)
-                out.rows.append(row_number)
-                out.slots.append(slot)
-                cells_of = shared_values | person
-                for f, column in value_columns:
-                    column.append(cells_of.get(f, ""))
-                out.household_keys.append(household or f"{self.file_id}:{name}:{row_number}")
-                if self.source.groups == "family":
-                    self._family(cells, index, out)
+        out.household_keys = [h or f"{self.file_id}:{name}:{row}"
+                              for h, row in zip(household, out.rows, strict=True)]
 
     def _fill_from_heads(self, values: dict[str, list[str]]) -> None:
         """Fill a member row's blank household cells from the 户主 row above it (merged cells
@@ -265,38 +310,86 @@ class RowExtractor:
     def _reject(self, row: int, reason: str, column: str = "") -> Reject:
         return Reject(self.file_id, self.sheet.file_label, self.sheet.name, row, reason, column)
 
-    def _persons(self, cells: list[str]) -> list[tuple[str, dict[str, str]]]:
-        """The people of a wide household row: the 户主 and each 成员N with a name or an ID."""
-        persons: list[tuple[str, dict[str, str]]] = []
-        head = {f: self._cell(cells, c) for f, c in self.group_fields.get("户主", {}).items()}
-        if not head.get("name"):
-            head["name"] = self._cell(cells, self.row_fields.get("head_name"))
-        if not head.get("id_number"):
-            head["id_number"] = self._cell(cells, self.row_fields.get("head_id_number"))
-        head.setdefault("relation", "户主")
-        for f in ("name", "id_number", "relation", "birth_date", "sex", "cert_no"):
-            if f not in head and f in self.row_fields and f not in ("name", "id_number"):
-                head[f] = self._cell(cells, self.row_fields[f])
-        if head["name"].strip() or head["id_number"].strip():
-            persons.append(("户主", head))
-        for group, columns in self.group_fields.items():
-            if not group.startswith("成员"):
-                continue
-            member = {f: self._cell(cells, c) for f, c in columns.items()}
-            if member.get("name", "").strip() or member.get("id_number", "").strip():
-                persons.append((group, member))
-        return persons
-
-    def _family(self, cells: list[str], index: int, out: Extract) -> None:
-        """The registry's family members of the student on this row (成员N, 父亲, 监护人 …)."""
+    def _family(self, columns: _Columns, kept: pa.Array) -> pa.Table:
+        """The registry's family members of the students on the kept rows (成员N, 父亲, 监护人 …),
+        student by student and in column order within a student."""
         implied = self.rules.named_groups
-        for group, columns in self.group_fields.items():
-            name = self._cell(cells, columns.get("name"))
-            id_raw = self._cell(cells, columns.get("id_number"))
-            if name.strip() or id_raw.strip():
-                relation = self._cell(cells, columns.get("relation")) or implied.get(group, "")
-                out.family.append((index, group, name, relation, id_raw))
-        guardian_name = self._cell(cells, self.row_fields.get("guardian_name"))
-        guardian_id = self._cell(cells, self.row_fields.get("guardian_id_number"))
-        if (guardian_name.strip() or guardian_id.strip()) and "监护人" not in self.group_fields:
-            out.family.append((index, "监护人", guardian_name, "监护人", guardian_id))
+
+        def cell(column: Column | None) -> pa.Array:
+            array = columns.text(column.index) if column is not None else columns.blank
+            return array.take(kept)
+
+        n = len(kept)
+        parts: list[tuple[str, pa.Array, pa.Array, pa.Array, np.ndarray]] = []
+        for group, group_columns in self.group_fields.items():
+            name, id_raw = cell(group_columns.get("name")), cell(group_columns.get("id_number"))
+            relation = cell(group_columns.get("relation"))
+            relation = pc.if_else(pc.equal(relation, ""), implied.get(group, ""), relation)
+            parts.append((group, name, relation, id_raw, _filled(name) | _filled(id_raw)))
+        if "监护人" not in self.group_fields:
+            name = cell(self.row_fields.get("guardian_name"))
+            id_raw = cell(self.row_fields.get("guardian_id_number"))
+            relation = pa.array(["监护人"] * n, pa.string())
+            parts.append(("监护人", name, relation, id_raw, _filled(name) | _filled(id_raw)))
+        index = np.concatenate([np.flatnonzero(p[4]) for p in parts] or [np.zeros(0, np.int64)])
+        order = pa.array(np.argsort(index, kind="stable"), pa.int64())
+
+        def stacked(position: int) -> pa.Array:
+            pieces = [p[position].filter(pa.array(p[4])) for p in parts]
+            return pa.concat_arrays(pieces).take(order) if pieces else pa.array([], pa.string())
+
+        slot = pa.concat_arrays([pa.array([p[0]] * int(p[4].sum()), pa.string()) for p in parts]
+                                or [pa.array([], pa.string())]).take(order)
+        return pa.table({"record_index": pa.array(index, pa.int64()).take(order), "slot": slot,
+                         "name_raw": stacked(1), "relation": stacked(2), "id_raw": stacked(3)})
+
+
+def _filled(array: pa.Array) -> np.ndarray:
+    """Rows whose cell holds more than whitespace."""
+    return pc.not_equal(pc.utf8_trim_whitespace(array), "").to_numpy(zero_copy_only=False)
+
+
+class _Columns:
+    """The rows under a sheet's header as text columns (short rows padded with ""), converted to
+    Arrow on first use; cells that are not text (Excel numbers, dates) become text as Excel shows
+    them (:func:`cell_text`)."""
+
+    def __init__(self, sheet: Sheet, start: int) -> None:
+        self.rows = sheet.rows[start:]
+        self.all_text = sheet.all_text
+        self.length = len(self.rows)
+        self.first_row_number = start + 1  # the Excel row number of rows[0]
+        self.raw = list(zip_longest(*self.rows, fillvalue=""))
+        self.width = len(self.raw)
+        self.blank = pa.array([""] * self.length, pa.string())
+        self._text: dict[int, pa.Array] = {}
+        self._filled: dict[int, np.ndarray] = {}
+
+    def text(self, index: int) -> pa.Array:
+        if index >= self.width:
+            return self.blank
+        if index not in self._text:
+            raw = self.raw[index]
+            try:
+                array = pa.array(raw, pa.string())
+            except (pa.ArrowTypeError, pa.ArrowInvalid):
+                array = pa.array([v if type(v) is str else cell_text(v) for v in raw], pa.string())
+            if array.null_count:
+                array = array.fill_null("")
+            self._text[index] = array
+        return self._text[index]
+
+    def filled(self, index: int) -> np.ndarray:
+        if index not in self._filled:
+            self._filled[index] = _filled(self.text(index))
+        return self._filled[index]
+
+    def any_filled(self, indexes: Iterable[int]) -> np.ndarray:
+        found = np.zeros(self.length, dtype=bool)
+        for index in indexes:
+            if index < self.width:
+                found |= self.filled(index)
+        return found
+
+    def row(self, position: int) -> list[str]:
+        return [v if type(v) is str else cell_text(v) for v in self.rows[position]]

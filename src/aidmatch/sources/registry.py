@@ -15,7 +15,12 @@ import pyarrow as pa
 
 from aidmatch.config import Programmes
 from aidmatch.normalize import ids, names
-from aidmatch.sources.base import FAMILY_SCHEMA, FinishContext, SourceSystem, clean_text
+from aidmatch.sources.base import (
+    FAMILY_SCHEMA,
+    FinishContext,
+    SourceSystem,
+    clean_texts,
+)
 from aidmatch.sources.extract import Extract
 
 _PLAIN_GRADES = ("一年级", "二年级", "三年级", "1年级", "2年级", "3年级")
@@ -106,29 +111,29 @@ class RegistrySystem(SourceSystem):
         ]
         return {
             "county": pa.array(county, pa.string()),
-            "status": pa.array([clean_text(s) or None for s in v.get("status", blank)],
-                               pa.string()),
+            "status": clean_texts(v.get("status", blank)),
             "stage": pa.array(stage, pa.string()),
             "boarding": pa.array([cached_boarding(b) for b in v.get("boarding", blank)],
                                  pa.bool_()),
         }
 
     def family(self, extract: Extract) -> pa.Table:
-        if not extract.family:
+        found = extract.family
+        if found is None or not found.num_rows:
             return FAMILY_SCHEMA.empty_table()
-        index, slot, name_raw, relation, id_raw = (list(x) for x in zip(*extract.family,
-                                                                          strict=True))
+        name_raw = found.column("name_raw").combine_chunks()
+        id_raw = found.column("id_raw").combine_chunks()
         norm_names, keys = names.normalize_many(name_raw)
         classified = ids.classify_many(id_raw)
         return pa.table(
             {
-                "record_index": pa.array(index, pa.int64()),
-                "slot": pa.array(slot, pa.string()),
-                "name_raw": pa.array(name_raw, pa.string()),
+                "record_index": found.column("record_index").combine_chunks(),
+                "slot": found.column("slot").combine_chunks(),
+                "name_raw": name_raw,
                 "name": norm_names,
                 "name_key": keys,
-                "relation": pa.array([clean_text(r) or None for r in relation], pa.string()),
-                "id_raw": pa.array(id_raw, pa.string()),
+                "relation": clean_texts(found.column("relation").combine_chunks()),
+                "id_raw": id_raw,
                 "id_status": classified.column("id_status").combine_chunks(),
                 "id": classified.column("id").combine_chunks(),
                 "id_prefix": classified.column("id_prefix").combine_chunks(),
