@@ -321,7 +321,14 @@ def classify_many(values: Sequence[object] | pa.Array | pa.ChunkedArray) -> pa.T
         raw = values
     else:
         raw = pa.array([None if v is None else str(v) for v in values], pa.string())
-    raw = pc.cast(raw, pa.string()).fill_null("")
+    # Each distinct cell once (a parent's ID recurs for every child, a person on several rosters).
+    encoded = pc.dictionary_encode(pc.cast(raw, pa.string()).fill_null(""))
+    distinct = _classify_distinct(encoded.dictionary)
+    return pa.table([pc.take(column, encoded.indices) for column in distinct.columns],
+                    names=distinct.column_names)
+
+
+def _classify_distinct(raw: pa.Array) -> pa.Table:
     text = pc.replace_substring_regex(pc.utf8_normalize(raw, "NFKC"), _STRIP_PATTERN, "")
     text = pc.replace_substring_regex(pc.utf8_normalize(text, "NFKC"), _STRIP_PATTERN, "")
     text = pc.ascii_upper(text)

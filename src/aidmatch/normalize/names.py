@@ -103,7 +103,9 @@ def normalize_many(raw: Sequence[object] | pa.Array) -> tuple[pa.Array, pa.Array
     array = raw if isinstance(raw, pa.Array) else pa.array(
         [None if v is None else str(v) for v in raw], pa.string()
     )
-    text = pc.utf8_normalize(pc.cast(array, pa.string()).fill_null(""), "NFKC")
+    # Each distinct cell once: rosters repeat the same people, families the same parents.
+    encoded = pc.dictionary_encode(pc.cast(array, pa.string()).fill_null(""))
+    text = pc.utf8_normalize(encoded.dictionary, "NFKC")
     text = pc.replace_substring_regex(text, _ANNOTATION_PATTERN, "")
     text = pc.replace_substring_regex(text, IDC_CLASS + "+", WILDCARD)
     text = pc.replace_substring_regex(text, _DOT_PATTERN, MIDDLE_DOT)
@@ -114,13 +116,10 @@ def normalize_many(raw: Sequence[object] | pa.Array) -> tuple[pa.Array, pa.Array
         pc.replace_substring_regex(text, _SPACE_PATTERN, " "),
     )
     text = pc.utf8_trim(text, _TRIM)
-    values = text.to_pylist()
-    unique = sorted(set(values))
-    mapping = dict(zip(unique, _convert_all(unique), strict=True))
-    names = pa.array([mapping[v] for v in values], pa.string())
+    names = pa.array(_convert_all(text.to_pylist()), pa.string())
     keys = pc.ascii_lower(pc.replace_substring_regex(
         pc.replace_substring_regex(names, _KEY_DROP_PATTERN, ""), _PLACEHOLDER_PATTERN, WILDCARD))
-    return names, keys
+    return pc.take(names, encoded.indices), pc.take(keys, encoded.indices)
 
 
 def _convert_all(unique: list[str]) -> list[str]:
@@ -131,14 +130,14 @@ def _convert_all(unique: list[str]) -> list[str]:
     >>> _convert_all(["沈靜", "陳小龍", ""])
     ['沈静', '陈小龙', '']
     """
-    chars = sorted({c for name in unique for c in name if c != "\n"})
+    chars = sorted(set("".join(unique)) - {"\n"})
     if not chars:
         return list(unique)
     converted = str(_converter().convert("\n".join(chars))).split("\n")
     if len(converted) != len(chars):
         converted = [str(_converter().convert(c)) for c in chars]
-    mapping = dict(zip(chars, converted, strict=True))
-    return ["".join(mapping.get(c, c) for c in name) for name in unique]
+    table = {ord(c): m for c, m in zip(chars, converted, strict=True) if c != m}
+    return [name.translate(table) for name in unique] if table else list(unique)
 
 
 @functools.lru_cache(maxsize=65536)
