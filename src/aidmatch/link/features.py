@@ -174,103 +174,96 @@ def rare_character_replaced(left: str, right: str) -> bool:
                                    for a, b in differing)
 
 
-def _column(fields: pa.Table, name: str) -> np.ndarray:
-    return np.asarray(fields.column(name).to_numpy(zero_copy_only=False))
+def _id_distances(record: list[str], student: list[str]) -> np.ndarray:
+    """Damerau–Levenshtein distance of each pair of unequal digit strings."""
+    if not record:
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(process.cpdist(record, student, scorer=DamerauLevenshtein.distance,
+                                     workers=-1), dtype=np.int64)
 
 
-def _flag(fields: pa.Table, name: str) -> np.ndarray:
-    return np.asarray(fields.column(name).fill_null(False).to_numpy(zero_copy_only=False),
-                      dtype=bool)
+def _name_pair_levels(record: list[str], student: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Levels and scores (rounded to 3 places) of distinct pairs of unequal names."""
+    if not record:
+        return np.zeros(0, dtype=object), np.zeros(0)
+    pair_scores, pair_levels = score_pairs(record, student)
+    characters = process.cpdist(record, student, scorer=fuzz.ratio, workers=-1) / 100
+    levels = np.array(pair_levels, dtype=object)
+    scores = np.array(pair_scores)
+    replaced = np.array([rare_character_replaced(a, b) for a, b in zip(record, student,
+                                                                        strict=True)], dtype=bool)
+    levels[(levels == "similar")
+           & ((scores < SIMILAR_NAME) | (characters < SIMILAR_CHARACTERS) | ~replaced)] = "partial"
+    return levels, np.round(scores, 3)
 
 
-def _id_levels(fields: pa.Table) -> np.ndarray:
-    """ID comparison levels; Damerau–Levenshtein only where both have digits and they differ."""
-    record = _column(fields, "record_digits")
-    student = _column(fields, "student_digits")
-    prefix_only = _flag(fields, "record_prefix_only")
-    family = _flag(fields, "id_is_family")
-    has_digits = _flag(fields, "record_has_digits")
-    both = has_digits & _flag(fields, "student_has_digits")
-    equal = _flag(fields, "digits_equal")
-    levels = np.full(len(record), "missing", dtype=object)
-    levels[equal] = np.where(prefix_only[equal], "prefix", "exact")
-    todo = np.flatnonzero(both & ~equal)
-    if len(todo):
-        distance = process.cpdist(record[todo].tolist(), student[todo].tolist(),
-                                  scorer=DamerauLevenshtein.distance, workers=-1)
-        levels[todo] = np.select([distance == 1, distance == 2], ["one_edit", "two_edits"],
-                                 "different")
-    adult = _flag(fields, "id_of_adult") & ~equal
-    levels[adult & has_digits] = "adult_id"
-    levels[family & ~equal] = "family"
-    return levels
-
-
-def _name_levels(fields: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """Name levels and scores; the Python scorers run once per distinct pair of unequal names."""
-    n = fields.num_rows
-    levels = np.full(n, "same", dtype=object)
-    scores = np.ones(n)
-    unknown = _flag(fields, "name_missing")
-    levels[unknown] = "unknown"
-    scores[unknown] = 0.5
-    todo = np.flatnonzero(~unknown & ~_flag(fields, "name_equal"))
-    if len(todo) == 0:
-        return levels, scores
-    record = _column(fields, "record_name")[todo]
-    student = _column(fields, "student_name")[todo]
-    distinct = {pair: i for i, pair in enumerate(dict.fromkeys(zip(record, student, strict=True)))}
-    left = [a for a, _ in distinct]
-    right = [b for _, b in distinct]
-    pair_scores, pair_levels = score_pairs(left, right)
-    characters = process.cpdist(left, right, scorer=fuzz.ratio, workers=-1) / 100
-    level_array = np.array(pair_levels, dtype=object)
-    score_array = np.array(pair_scores)
-    replaced = np.array([rare_character_replaced(a, b) for a, b in distinct], dtype=bool)
-    level_array[(level_array == "similar")
-                & ((score_array < SIMILAR_NAME) | (characters < SIMILAR_CHARACTERS)
-                   | ~replaced)] = "partial"
-    index = np.array([distinct[pair] for pair in zip(record, student, strict=True)], dtype=np.int64)
-    levels[todo] = level_array[index]
-    scores[todo] = score_array[index]
-    return levels, scores
+def _quoted(values: tuple[str, ...]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
 
 
 def compare(steps: Steps, pairs: str, into: str) -> None:
     """Compute the comparison levels of the pairs in table ``pairs`` into table ``into``.
 
     Columns: record_id, student_id, one column per comparison (its level), and ``vetoed``.
+    Everything is SQL except the two string scorers, which run once per distinct pair of unequal
+    names and of unequal ID digits (tables ``<into>_names`` and ``<into>_ids``).
     """
-    fields = arrow(steps.con, pair_fields_sql(pairs) + " ORDER BY record_id, student_id")
-    name_levels, name_scores = _name_levels(fields)
-    id_levels = _id_levels(fields)
-    # a birth date and sex read from the ID are the ID's evidence (or, for a parent's ID, none)
-    carries_birth = np.isin(id_levels, (*ID_CARRIES_BIRTH, "family", "adult_id"))
-    birth = _column(fields, "birth").astype(object)
-    sex = _column(fields, "sex").astype(object)
-    birth[carries_birth & (birth != "missing")] = "implied"
-    sex[carries_birth & (sex != "missing")] = "implied"
-    vetoed = ((id_levels == "different") & ~_flag(fields, "id_is_other_student")
-              & ~_flag(fields, "aid_in_school"))
-    # a family member's ID with a name that is not quite the student's: that family member's row
-    vetoed |= (id_levels == "family") & (
-        ~np.isin(name_levels, ("same", "homophone", "wildcard", "unknown"))
-        | _flag(fields, "family_member_named_so"))
-    # a roster row whose relation only an adult has (户主, 配偶, 父亲 …) is not a student's
-    # unless the ID itself says it is
-    vetoed |= _flag(fields, "adult_relation") & ~np.isin(id_levels, ID_CARRIES_BIRTH)
-    table = pa.table({
-        "record_id": fields.column("record_id"),
-        "student_id": fields.column("student_id"),
-        "name": pa.array(name_levels, pa.string()),
-        "name_score": pa.array(np.round(name_scores, 3), pa.float64()),
-        "id": pa.array(id_levels, pa.string()),
-        "birth": pa.array(birth, pa.string()),
-        "sex": pa.array(sex, pa.string()),
-        "county": fields.column("county"),
-        "school": fields.column("school"),
-        "grade": fields.column("grade"),
-        "household": fields.column("household"),
-        "vetoed": pa.array(vetoed, pa.bool_()),
-    })
-    steps.from_arrow(into, table)
+    fields = f"{into}_fields"
+    steps.table(fields, pair_fields_sql(pairs))
+    names = arrow(steps.con, f"""
+        SELECT DISTINCT record_name, student_name FROM {fields}
+        WHERE NOT name_missing AND NOT coalesce(name_equal, false)""")
+    record, student = (names.column(c).to_pylist() for c in ("record_name", "student_name"))
+    levels, scores = _name_pair_levels(record, student)
+    steps.from_arrow(f"{into}_names", pa.table({
+        "record_name": names.column("record_name"), "student_name": names.column("student_name"),
+        "level": pa.array(levels, pa.string()), "score": pa.array(scores, pa.float64())}))
+    digits = arrow(steps.con, f"""
+        SELECT DISTINCT record_digits, student_digits FROM {fields}
+        WHERE record_has_digits AND student_has_digits AND NOT digits_equal""")
+    steps.from_arrow(f"{into}_ids", digits.append_column("distance", pa.array(_id_distances(
+        digits.column("record_digits").to_pylist(), digits.column("student_digits").to_pylist()),
+        pa.int64())))
+    name_agrees = _quoted(("same", "homophone", "wildcard", "unknown"))
+    steps.table(into, f"""
+    WITH levels AS (
+        SELECT f.*,
+               CASE WHEN f.name_missing THEN 'unknown'
+                    WHEN coalesce(f.name_equal, false) THEN 'same'
+                    ELSE n.level END AS name_level,
+               CASE WHEN f.name_missing THEN 0.5
+                    WHEN coalesce(f.name_equal, false) THEN 1.0
+                    ELSE n.score END AS name_score,
+               CASE WHEN f.id_is_family AND NOT f.digits_equal THEN 'family'
+                    WHEN coalesce(f.id_of_adult, false) AND NOT f.digits_equal
+                         AND f.record_has_digits THEN 'adult_id'
+                    WHEN f.digits_equal THEN
+                         CASE WHEN f.record_prefix_only THEN 'prefix' ELSE 'exact' END
+                    WHEN f.record_has_digits AND f.student_has_digits THEN
+                         CASE d.distance WHEN 1 THEN 'one_edit' WHEN 2 THEN 'two_edits'
+                                         ELSE 'different' END
+                    ELSE 'missing' END AS id_level
+        FROM {fields} f
+        LEFT JOIN {into}_names n USING (record_name, student_name)
+        LEFT JOIN {into}_ids d USING (record_digits, student_digits)
+    )
+    SELECT record_id, student_id, name_level AS name, name_score, id_level AS id,
+           -- a birth date and sex read from the ID are the ID's evidence (or, for a parent's
+           -- ID, none)
+           CASE WHEN id_level IN ({_quoted((*ID_CARRIES_BIRTH, "family", "adult_id"))})
+                     AND birth <> 'missing' THEN 'implied' ELSE birth END AS birth,
+           CASE WHEN id_level IN ({_quoted((*ID_CARRIES_BIRTH, "family", "adult_id"))})
+                     AND sex <> 'missing' THEN 'implied' ELSE sex END AS sex,
+           county, school, grade, household,
+           (id_level = 'different' AND NOT coalesce(id_is_other_student, false)
+                AND NOT coalesce(aid_in_school, false))
+           -- a family member's ID with a name that is not quite the student's: that family
+           -- member's row
+           OR (id_level = 'family' AND (name_level NOT IN ({name_agrees})
+                                        OR coalesce(family_member_named_so, false)))
+           -- a roster row whose relation only an adult has (户主, 配偶, 父亲 …) is not a
+           -- student's unless the ID itself says it is
+           OR (coalesce(adult_relation, false)
+               AND id_level NOT IN ({_quoted(ID_CARRIES_BIRTH)})) AS vetoed
+    FROM levels
+    ORDER BY record_id, student_id""")

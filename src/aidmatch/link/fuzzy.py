@@ -41,9 +41,15 @@ REVIEW_REASONS = {
 }
 
 
-def _levels(table: pa.Table) -> dict[str, np.ndarray]:
-    return {c: np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=object)
-            for c in COMPARISONS}
+def _level_patterns(steps: Steps, sql: str) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The distinct combinations of comparison levels among the pairs ``sql`` selects, and how
+    many pairs have each: all the model needs, a few hundred rows however many pairs there are."""
+    columns = ", ".join(f'"{c}"' for c in COMPARISONS)
+    table = arrow(steps.con, f"SELECT {columns}, count(*) AS pairs FROM ({sql}) "
+                             f"GROUP BY ALL ORDER BY ALL")
+    levels = {c: np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=object)
+              for c in COMPARISONS}
+    return levels, np.asarray(table.column("pairs").to_numpy(), dtype=float)
 
 
 def _random_pairs(steps: Steps, settings: Linkage) -> None:
@@ -61,10 +67,9 @@ def _random_pairs(steps: Steps, settings: Linkage) -> None:
 
 
 def _scored(steps: Steps, features: str, model: Model, into: str) -> None:
-    table = arrow(steps.con, f"SELECT * FROM {features} ORDER BY record_id, student_id")
-    weights = model.weights(_levels(table)) if table.num_rows else np.zeros(0)
-    steps.from_arrow(into, table.append_column("match_weight",
-                                               pa.array(np.round(weights, 3), pa.float64())))
+    steps.table(into, f"""
+        SELECT *, round({model.weight_sql()}, 3) AS match_weight
+        FROM {features} ORDER BY record_id, student_id""")
 
 
 def fuzzy_ranked_sql() -> str:
@@ -159,10 +164,13 @@ def link_fuzzy(steps: Steps, settings: Linkage) -> Model:
     compare(steps, "candidate_pairs", "pair_features")
     _random_pairs(steps, settings)
     compare(steps, "random_pairs", "random_features")
-    training = arrow(steps.con, "SELECT * FROM pair_features "
-                                "WHERE NOT vetoed AND name NOT IN ('different', 'partial')")
-    model = fit(_levels(training), _levels(arrow(steps.con, "SELECT * FROM random_features")),
-                settings.max_iterations, excluded={"name": frozenset({"different", "partial"})})
+    training, training_counts = _level_patterns(
+        steps, "SELECT * FROM pair_features "
+               "WHERE NOT vetoed AND name NOT IN ('different', 'partial')")
+    random, random_counts = _level_patterns(steps, "SELECT * FROM random_features")
+    model = fit(training, random, settings.max_iterations,
+                excluded={"name": frozenset({"different", "partial"})},
+                training_counts=training_counts, random_counts=random_counts)
     steps.from_arrow("linkage_model", model.table())
     log.info("概率模型：%d 对候选参与估计，%d 对随机对照，迭代 %d 次，估计匹配比例 %.3f",
              model.training_pairs, model.random_pairs, model.iterations, model.match_share)

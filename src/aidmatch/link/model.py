@@ -86,6 +86,17 @@ class Model:
             total += table[np.clip(index, 0, len(known) - 1)]
         return total
 
+    def weight_sql(self) -> str:
+        """The match weight as a DuckDB expression over the comparison-level columns, added in
+        the same order as :meth:`weights` (so both give the same doubles)."""
+        terms = ["0.0::DOUBLE"]
+        for comparison, levels in COMPARISONS.items():
+            whens = " ".join(
+                f"WHEN '{level}' THEN '{self.weight(comparison, level)!r}'::DOUBLE"
+                for level in sorted(levels))
+            terms.append(f'CASE "{comparison}" {whens} ELSE 0.0::DOUBLE END')
+        return "(" + " + ".join(terms) + ")"
+
     def table(self) -> pa.Table:
         rows: dict[str, list[object]] = {"comparison": [], "level": [], "m": [], "u": [],
                                          "weight": []}
@@ -101,22 +112,32 @@ class Model:
         return pa.table(rows)
 
 
-def estimate_u(levels: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
-    """Level frequencies among random pairs with the prior, over each comparison's evidence levels."""
+def _counts(levels: dict[str, np.ndarray], counts: np.ndarray | None) -> np.ndarray:
+    """How many pairs each row of ``levels`` stands for (1 each unless given)."""
+    n = len(next(iter(levels.values()))) if levels else 0
+    return np.ones(n) if counts is None else np.asarray(counts, dtype=float)
+
+
+def estimate_u(levels: dict[str, np.ndarray], counts: np.ndarray | None = None
+               ) -> dict[str, dict[str, float]]:
+    """Level frequencies among random pairs with the prior, over each comparison's evidence levels.
+    ``counts``: how many pairs each row stands for (rows grouped by their levels)."""
+    weight = _counts(levels, counts)
     u: dict[str, dict[str, float]] = {}
     for comparison, all_levels in COMPARISONS.items():
         evidence = [lvl for lvl in all_levels if lvl not in NEUTRAL_LEVELS]
         values = levels[comparison]
         prior = U_PRIORS[comparison]
         prior_total = sum(prior.values())
-        counts = {lvl: float(np.count_nonzero(values == lvl))
-                  + U_PRIOR_PAIRS * prior[lvl] / prior_total for lvl in evidence}
-        total = sum(counts.values())
-        u[comparison] = {lvl: counts[lvl] / total for lvl in evidence}
+        tallies = {lvl: float(weight[values == lvl].sum())
+                   + U_PRIOR_PAIRS * prior[lvl] / prior_total for lvl in evidence}
+        total = sum(tallies.values())
+        u[comparison] = {lvl: tallies[lvl] / total for lvl in evidence}
     return u
 
 
-def _patterns(levels: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _patterns(levels: dict[str, np.ndarray], counts: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Distinct level combinations (as small integer codes) and how many pairs have each."""
     names = list(COMPARISONS)
     codes = np.stack([
@@ -124,8 +145,10 @@ def _patterns(levels: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, li
                         levels[c].astype(object)).astype(np.int64)
         for c in names
     ], axis=1)
-    unique, counts = np.unique(codes, axis=0, return_counts=True)
-    return unique, counts.astype(float), names
+    unique, inverse = np.unique(codes, axis=0, return_inverse=True)
+    totals = np.bincount(inverse.reshape(-1), weights=_counts(levels, counts),
+                         minlength=len(unique))
+    return unique, totals.astype(float), names
 
 
 def _restricted(probabilities: dict[str, dict[str, float]],
@@ -141,17 +164,19 @@ def _restricted(probabilities: dict[str, dict[str, float]],
 
 def estimate_m(levels: dict[str, np.ndarray], u: dict[str, dict[str, float]],
                max_iterations: int = 200, tolerance: float = 1e-7,
-               start_share: float = 0.1) -> tuple[dict[str, dict[str, float]], float, int]:
+               start_share: float = 0.1, counts: np.ndarray | None = None
+               ) -> tuple[dict[str, dict[str, float]], float, int]:
     """EM for m and the match share, u fixed. Returns (m, match share, iterations).
 
-    ``u`` must already describe the same selection of pairs as ``levels`` (see ``fit``).
+    ``u`` must already describe the same selection of pairs as ``levels`` (see ``fit``);
+    ``counts``: how many pairs each row stands for.
     """
     prior = _restricted(M_PRIORS, {c: frozenset(set(M_PRIORS[c]) - set(u[c])) for c in u})
     m = {c: dict(p) for c, p in prior.items()}
     n = len(next(iter(levels.values())))
     if n == 0:
         return m, start_share, 0
-    patterns, counts, names = _patterns(levels)
+    patterns, counts, names = _patterns(levels, counts)
     sorted_levels = {c: sorted(COMPARISONS[c]) for c in names}
     share = start_share
     iteration = 0
@@ -191,21 +216,25 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, dict[str, float]],
 
 def fit(training: dict[str, np.ndarray], random: dict[str, np.ndarray],
         max_iterations: int = 200,
-        excluded: dict[str, frozenset[str]] | None = None) -> Model:
-    """Estimate u on ``random`` pairs, then m by EM on ``training`` pairs.
+        excluded: dict[str, frozenset[str]] | None = None,
+        training_counts: np.ndarray | None = None,
+        random_counts: np.ndarray | None = None) -> Model:
+    """Estimate u on ``random`` pairs, then m by EM on ``training`` pairs. The ``*_counts`` say
+    how many pairs each row stands for, when pairs come grouped by their levels.
 
     ``excluded`` names levels the training pairs were selected not to have (pairs whose names
     disagree): EM runs on u conditioned the same way, and those levels keep their prior m,
     the estimated levels sharing the rest.
     """
     excluded = excluded or {}
-    u = estimate_u(random)
-    m_fit, share, iterations = estimate_m(training, _restricted(u, excluded), max_iterations)
+    u = estimate_u(random, random_counts)
+    m_fit, share, iterations = estimate_m(training, _restricted(u, excluded), max_iterations,
+                                          counts=training_counts)
     m: dict[str, dict[str, float]] = {}
     for comparison, fitted in m_fit.items():
         left_out = {lvl: M_PRIORS[comparison][lvl] for lvl in excluded.get(comparison, ())}
         rest = 1.0 - sum(left_out.values())
         m[comparison] = {**{lvl: p * rest for lvl, p in fitted.items()}, **left_out}
     return Model(m=m, u=u, match_share=share, iterations=iterations,
-                 training_pairs=len(next(iter(training.values()))),
-                 random_pairs=len(next(iter(random.values()))))
+                 training_pairs=int(_counts(training, training_counts).sum()),
+                 random_pairs=int(_counts(random, random_counts).sum()))
