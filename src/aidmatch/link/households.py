@@ -24,25 +24,31 @@ from aidmatch.steps import Steps
 METHOD = "同户成员姓名"
 
 
-def household_candidates_sql() -> str:
-    return f"""
-    WITH named AS (
+_NAMED = """
+    named AS (
         SELECT * FROM records
         WHERE source NOT IN ('registry', 'aid') AND household_key IS NOT NULL
           AND name_key <> '' AND NOT contains(name_key, '?')
-    ),
-    unlinked AS (
-        SELECT * FROM named WHERE record_id NOT IN (SELECT record_id FROM links)
     ),
     family_of AS (
         SELECT rr.student_id, f.family_id, f.slot, f.relation, f.name, f.name_key, f.id
         FROM family f JOIN registry_rows rr ON rr.record_id = f.student_record_id
         WHERE f.name_key <> '' AND NOT contains(f.name_key, '?')
+    )"""
+
+
+def household_name_pairs_sql() -> str:
+    """Unlinked roster records whose name is a student's while another member of their
+    household has the name of one of that student's family members. Both names are matched in
+    one join, and on its own, before anything else: joining on the record's name alone pairs
+    every record with every student of that name (quadratic in a province), and a planner that
+    sees the whole query may do exactly that."""
+    return f"""
+    WITH {_NAMED},
+    unlinked AS (
+        SELECT record_id, source, household_key, name_key FROM named
+        WHERE record_id NOT IN (SELECT record_id FROM links)
     ),
-    family_ids AS (SELECT DISTINCT student_id, id FROM family_of WHERE id IS NOT NULL),
-    -- Both names are matched in one join: the record and another member of its household
-    -- against a student and one of the student's family members. Joining on the record's name
-    -- alone first pairs every record with every student of that name (quadratic in a province).
     housemates AS (
         SELECT u.record_id, m.record_id AS member_id, u.name_key, m.name_key AS member_name_key
         FROM unlinked u
@@ -52,17 +58,26 @@ def household_candidates_sql() -> str:
     student_family AS (
         SELECT s.student_id, s.name_key, fa.family_id, fa.name_key AS family_name_key
         FROM students s JOIN family_of fa USING (student_id)
-    ),
-    named_pairs AS (
-        SELECT h.record_id, h.member_id, sf.student_id, sf.family_id
-        FROM housemates h
-        JOIN student_family sf ON sf.name_key = h.name_key
-                              AND sf.family_name_key = h.member_name_key
+    )
+    SELECT h.record_id, h.member_id, sf.student_id, sf.family_id
+    FROM housemates h
+    JOIN student_family sf ON sf.name_key = h.name_key
+                          AND sf.family_name_key = h.member_name_key
+    """
+
+
+def household_candidates_sql() -> str:
+    """The name pairs that nothing contradicts (IDs, precision-lost prefixes, birth dates)."""
+    return f"""
+    WITH {_NAMED},
+    family_ids AS (
+        SELECT DISTINCT student_id, id FROM family_of
+        WHERE id IS NOT NULL AND student_id IN (SELECT student_id FROM household_name_pairs)
     )
     SELECT u.record_id, s.student_id, m.record_id AS member_id, fa.slot,
            coalesce(fa.relation, '') AS family_relation, fa.name AS family_name
-    FROM named_pairs np
-    JOIN unlinked u ON u.record_id = np.record_id
+    FROM household_name_pairs np
+    JOIN named u ON u.record_id = np.record_id
     JOIN students s ON s.student_id = np.student_id
     JOIN family_of fa ON fa.family_id = np.family_id AND fa.student_id = np.student_id
     JOIN named m ON m.record_id = np.member_id
@@ -108,6 +123,7 @@ def household_links_sql() -> str:
 
 def link_households(steps: Steps) -> None:
     """Add household-inferred links to ``links`` (and take them off the review list)."""
+    steps.table("household_name_pairs", household_name_pairs_sql())
     steps.table("household_candidates", household_candidates_sql())
     steps.table("household_links", household_links_sql())
     steps.con.execute(f"""
