@@ -38,6 +38,7 @@ from aidmatch.outputs.files import staged_output
 from aidmatch.outputs.summary import Summary, blocking_pair_counts, county_lines, link_method_counts
 from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult, load_inputs
+from aidmatch.sources.loader import LOADED_FAMILY_SCHEMA, LOADED_RECORD_SCHEMA
 from aidmatch.steps import StepRecord, Steps, scalar
 from aidmatch.store import RunInfo, save_run
 
@@ -210,12 +211,14 @@ def reconcile(
         records, family = loaded.records, loaded.family
         if linkage == "vlookup":
             records, family = vlookup_records(records), vlookup_family(family)
-        stage_inputs(steps, records, family)
-        # DuckDB holds its own copy now; the Arrow tables (gigabytes for a province) can go.
-        staged_rows = loaded.records.num_rows
+        # DuckDB takes its own copy batch by batch while the Arrow tables (gigabytes for a
+        # province) are let go, so the two copies never coexist whole.
+        staged_rows = records.num_rows
+        record_batches, family_batches = records.to_batches(), family.to_batches()
         del records, family
         loaded.records = loaded.records.schema.empty_table()
         loaded.family = loaded.family.schema.empty_table()
+        stage_inputs(steps, record_batches, family_batches)
         stage("stage", staged_rows)
         current = STAGE_LABELS["link"]
         starting("link")
@@ -282,12 +285,31 @@ def reconcile(
         shutil.rmtree(spill_dir, ignore_errors=True)
 
 
-def stage_inputs(steps: Steps, records: pa.Table, family: pa.Table) -> None:
+def stage_inputs(steps: Steps, records: pa.Table | list[pa.RecordBatch],
+                 family: pa.Table | list[pa.RecordBatch]) -> None:
     """The loaded records and registry family rows as the tables every later step reads
-    (``records``, and ``family`` with a ``family_id`` per row)."""
-    steps.from_arrow("records", records)
-    steps.from_arrow("family", family.append_column(
-        "family_id", pa.array(range(1, family.num_rows + 1), pa.int64())))
+    (``records``, and ``family`` with a ``family_id`` per row). Lists of batches are emptied
+    as they are copied, so a caller that holds nothing else frees them on the way."""
+    record_batches = records.to_batches() if isinstance(records, pa.Table) else records
+    family_batches = family.to_batches() if isinstance(family, pa.Table) else family
+    record_schema = records.schema if isinstance(records, pa.Table) else _schema_of(
+        record_batches, LOADED_RECORD_SCHEMA)
+    family_schema = family.schema if isinstance(family, pa.Table) else _schema_of(
+        family_batches, LOADED_FAMILY_SCHEMA)
+    steps.from_batches("records", record_schema, record_batches)
+    numbered: list[pa.RecordBatch] = []
+    first = 1
+    for batch in family_batches:
+        numbered.append(batch.append_column(
+            "family_id", pa.array(range(first, first + batch.num_rows), pa.int64())))
+        first += batch.num_rows
+    family_batches.clear()
+    steps.from_batches("family", family_schema.append(pa.field("family_id", pa.int64())),
+                       numbered)
+
+
+def _schema_of(batches: list[pa.RecordBatch], default: pa.Schema) -> pa.Schema:
+    return batches[0].schema if batches else default
 
 
 def _notes(loaded: LoadResult) -> list[str]:

@@ -320,33 +320,40 @@ class RowExtractor:
             return array.take(kept)
 
         n = len(kept)
-        parts: list[tuple[str, pa.Array, pa.Array, pa.Array, np.ndarray]] = []
+        slots: list[str] = []
+        present: list[np.ndarray] = []
+        cells: dict[str, list[pa.Array]] = {"name_raw": [], "relation": [], "id_raw": []}
+
+        def add(slot: str, name: pa.Array, relation: pa.Array, id_raw: pa.Array) -> None:
+            mask = _filled(name) | _filled(id_raw)
+            slots.append(slot)
+            present.append(mask)
+            chosen = pa.array(mask)
+            for key, array in (("name_raw", name), ("relation", relation), ("id_raw", id_raw)):
+                cells[key].append(array.filter(chosen))
+
         for group, group_columns in self.group_fields.items():
-            name, id_raw = cell(group_columns.get("name")), cell(group_columns.get("id_number"))
             relation = cell(group_columns.get("relation"))
-            relation = pc.if_else(pc.equal(relation, ""), implied.get(group, ""), relation)
-            parts.append((group, name, relation, id_raw, _filled(name) | _filled(id_raw)))
+            add(group, cell(group_columns.get("name")),
+                pc.if_else(pc.equal(relation, ""), implied.get(group, ""), relation),
+                cell(group_columns.get("id_number")))
         if "监护人" not in self.group_fields:
-            name = cell(self.row_fields.get("guardian_name"))
-            id_raw = cell(self.row_fields.get("guardian_id_number"))
-            relation = pa.array(["监护人"] * n, pa.string())
-            parts.append(("监护人", name, relation, id_raw, _filled(name) | _filled(id_raw)))
-        index = np.concatenate([np.flatnonzero(p[4]) for p in parts] or [np.zeros(0, np.int64)])
+            add("监护人", cell(self.row_fields.get("guardian_name")),
+                pa.array(["监护人"] * n, pa.string()), cell(self.row_fields.get("guardian_id_number")))
+        index = np.concatenate([np.flatnonzero(mask) for mask in present])
         order = pa.array(np.argsort(index, kind="stable"), pa.int64())
-
-        def stacked(position: int) -> pa.Array:
-            pieces = [p[position].filter(pa.array(p[4])) for p in parts]
-            return pa.concat_arrays(pieces).take(order) if pieces else pa.array([], pa.string())
-
-        slot = pa.concat_arrays([pa.array([p[0]] * int(p[4].sum()), pa.string()) for p in parts]
-                                or [pa.array([], pa.string())]).take(order)
-        return pa.table({"record_index": pa.array(index, pa.int64()).take(order), "slot": slot,
-                         "name_raw": stacked(1), "relation": stacked(2), "id_raw": stacked(3)})
+        slot = pa.array([s for s, mask in zip(slots, present, strict=True)
+                         for _ in range(int(mask.sum()))], pa.string())
+        columns_out = {key: pa.concat_arrays(arrays).take(order) for key, arrays in cells.items()}
+        return pa.table({"record_index": pa.array(index, pa.int64()).take(order),
+                         "slot": slot.take(order), **columns_out})
 
 
 def _filled(array: pa.Array) -> np.ndarray:
     """Rows whose cell holds more than whitespace."""
-    return pc.not_equal(pc.utf8_trim_whitespace(array), "").to_numpy(zero_copy_only=False)
+    filled: np.ndarray = pc.not_equal(pc.utf8_trim_whitespace(array), "").to_numpy(
+        zero_copy_only=False)
+    return filled
 
 
 class _Columns:

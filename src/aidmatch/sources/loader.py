@@ -40,6 +40,12 @@ from aidmatch.sources.reading import ARCHIVE_SUFFIXES, TABLE_SUFFIXES, Sheet, re
 log = logging.getLogger(__name__)
 
 
+# The loaded tables: every record with its run-wide id; family rows with their student's.
+LOADED_RECORD_SCHEMA = RECORD_SCHEMA.append(pa.field("record_id", pa.int64()))
+LOADED_FAMILY_SCHEMA = pa.schema([pa.field("student_record_id", pa.int64()),
+                                  *list(FAMILY_SCHEMA)[1:]])
+
+
 @dataclass
 class SheetReport:
     file_id: int
@@ -261,10 +267,10 @@ def load_inputs(
             rejects.extend(sheet_rejects)
     if not keep_going:
         raise_if_any(problems, "以下输入文件无法使用，请处理后重新运行", InputProblems)
-    schema = RECORD_SCHEMA.append(pa.field("record_id", pa.int64()))
-    family_schema = pa.schema([pa.field("student_record_id", pa.int64()), *list(FAMILY_SCHEMA)[1:]])
-    records = pa.concat_tables(record_tables) if record_tables else schema.empty_table()
-    family = pa.concat_tables(family_tables) if family_tables else family_schema.empty_table()
+    records = (pa.concat_tables(record_tables) if record_tables
+               else LOADED_RECORD_SCHEMA.empty_table())
+    family = (pa.concat_tables(family_tables) if family_tables
+              else LOADED_FAMILY_SCHEMA.empty_table())
     kinds_present = {s.kind for f in files for s in f.sheets if s.kind}
     for kind, source in rules.sources.sources.items():
         if kind not in kinds_present:
