@@ -146,12 +146,16 @@ def blocking_key_parts(enabled: tuple[str, ...]) -> list[str]:
         parts.append(_plausible("household", """
         SELECT m.record_id, f.student_id, 'id:' || f.id AS key
         FROM household_mates m JOIN fuzzy_records USING (record_id)
-        JOIN family_members f ON f.id = m.mate_id
-        UNION ALL
-        -- by name only within the county: a name is no one's in a whole city
-        SELECT m.record_id, f.student_id, 'name:' || f.county || '|' || f.name_key
+        JOIN family_members f ON f.id = m.mate_id"""))
+        # by name only within the county (a name is no one's in a whole city), and only when the
+        # record's name agrees with the student's: a sibling's row shares the parents' names
+        # and the surname, and in a large county a common parent's name reaches hundreds of
+        # families
+        parts.append(_plausible("household", """
+        SELECT m.record_id, f.student_id, 'name:' || f.county || '|' || f.name_key AS key
         FROM household_mates m JOIN fuzzy_records r USING (record_id)
-        JOIN family_members f ON f.name_key = m.mate_name_key AND f.county = r.county"""))
+        JOIN family_members f ON f.name_key = m.mate_name_key AND f.county = r.county""",
+                                AGREEING_NAME))
     if "school_surname" in enabled:
         parts.append("""
         SELECT 'school_surname' AS key_type, r.record_id, s.student_id, r.school || '|' || r.surname AS key
@@ -211,14 +215,22 @@ PLAUSIBLE_NAME = """
         >= least(length(r.name_key), length(s.name_key)) - 1)"""
 
 
-def _plausible(key_type: str, inner: str) -> str:
+# Names that agree the way the model's agreeing levels do: equal, same pinyin, a placeholder,
+# or one character replaced.
+AGREEING_NAME = """
+    (r.name_key = '' OR s.name_key = r.name_key OR rp.pinyin = sp.pinyin
+     OR contains(r.name_key, '?') OR contains(s.name_key, '?')
+     OR (length(r.name_key) = length(s.name_key) AND levenshtein(r.name_key, s.name_key) = 1))"""
+
+
+def _plausible(key_type: str, inner: str, names: str = PLAUSIBLE_NAME) -> str:
     return f"""
         SELECT '{key_type}' AS key_type, h.record_id, h.student_id, h.key
         FROM ({inner}) h
         JOIN fuzzy_records r USING (record_id) JOIN fuzzy_students s USING (student_id)
         LEFT JOIN name_pinyin rp ON rp.name_key = r.name_key
         LEFT JOIN name_pinyin sp ON sp.name_key = s.name_key
-        WHERE {PLAUSIBLE_NAME}"""
+        WHERE {names}"""
 
 
 def fuzzy_pairs_sql() -> str:
