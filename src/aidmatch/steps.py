@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,30 +63,20 @@ class Steps:
             self.con.unregister(view)
 
     def from_batches(self, name: str, schema: pa.Schema, batches: list[pa.RecordBatch]) -> int:
-        """A step whose table comes from Python batch by batch. ``batches`` is emptied as it is
-        copied, so each batch's memory can be freed once DuckDB holds its rows (a province's
-        records are gigabytes: holding both copies at once doubles the peak)."""
-        started = time.perf_counter()
+        """A step whose table comes from Python batch by batch. ``batches`` is emptied as DuckDB
+        reads it (one streamed statement), so each batch's memory can be freed once DuckDB holds
+        its rows: a province's records are gigabytes, and holding both copies doubles the peak."""
+        def drain() -> Iterator[pa.RecordBatch]:
+            while batches:
+                yield batches.pop(0)
+
+        stream = pa.RecordBatchReader.from_batches(schema, drain())
         view = f"{name}_arrow"
-        self.con.register(view, schema.empty_table())
+        self.con.register(view, stream)
         try:
-            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {view}")
+            return self.table(name, f"SELECT * FROM {view}")
         finally:
             self.con.unregister(view)
-        while batches:
-            batch = batches.pop(0)
-            self.con.register(view, pa.Table.from_batches([batch], schema))
-            try:
-                self.con.execute(f"INSERT INTO {name} SELECT * FROM {view}")
-            finally:
-                self.con.unregister(view)
-            del batch
-        rows = self.count(name)
-        self.records.append(StepRecord(name, rows, time.perf_counter() - started))
-        if self.on_step is not None:
-            self.on_step(self.records[-1])
-        log.debug("step %-28s %9d rows %7.3fs", name, rows, self.records[-1].seconds)
-        return rows
 
     def count(self, name: str) -> int:
         return int(scalar(self.con, f"SELECT count(*) FROM {name}") or 0)
