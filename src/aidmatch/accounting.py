@@ -57,7 +57,7 @@ def record_states_sql() -> str:
            l.student_id
     FROM records r
     LEFT JOIN links l USING (record_id)
-    LEFT JOIN (SELECT record_id, first(reason) AS reason FROM link_review GROUP BY record_id) v
+    LEFT JOIN (SELECT record_id, min(reason) AS reason FROM link_review GROUP BY record_id) v
       USING (record_id)
     """
 

@@ -112,6 +112,7 @@ def connect_work(temp_dir: Path | None = None, memory_limit: str | None = None,
                  threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """The in-memory working database; large stages spill to ``temp_dir``."""
     con = duckdb.connect(":memory:")
+    con.execute("SET preserve_insertion_order = false")
     if temp_dir is not None:
         temp_dir.mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = ?", [str(temp_dir)])

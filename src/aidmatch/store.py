@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,8 @@ from aidmatch.review import ensure_review_tables
 from aidmatch.sources.extract import Reject
 from aidmatch.sources.loader import InputFile
 from aidmatch.steps import scalar
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 # Work tables kept per semester (with a `run_semester` column in front).
@@ -135,6 +139,7 @@ def _write(con: duckdb.DuckDBPyConnection, run: RunInfo, files: list[InputFile],
         con.execute(f"CREATE TABLE IF NOT EXISTS store.{table} AS "
                     f"SELECT CAST(NULL AS VARCHAR) AS run_semester, * FROM {table} WHERE false")
         con.execute(f"DELETE FROM store.{table} WHERE run_semester = ?", [run.semester])
+        started = time.perf_counter()
         try:
             con.execute(f"INSERT INTO store.{table} BY NAME "
                         f"SELECT CAST(? AS VARCHAR) AS run_semester, * FROM {table}",
@@ -143,6 +148,7 @@ def _write(con: duckdb.DuckDBPyConnection, run: RunInfo, files: list[InputFile],
             raise StoreError(
                 f"数据库中的表 {table} 与当前版本不一致（{exc}）",
                 hint="用 --db 指定一个新的数据库文件。") from None
+        log.debug("store %-26s %7.3fs", table, time.perf_counter() - started)
     if keep:
         con.execute("CREATE SCHEMA IF NOT EXISTS store.work")
         for table in keep:

@@ -185,11 +185,14 @@ RAW_EMPTY = ("SELECT NULL::VARCHAR AS key_type, NULL::BIGINT AS record_id, "
 
 
 def build_blocking_keys(steps: Steps, enabled: tuple[str, ...], max_block_size: int) -> None:
-    """``blocking_raw`` one key at a time (each its own statement: a small memory limit spills
-    one join at a time instead of holding all of them), then ``blocking_keys``."""
-    steps.table("blocking_raw", RAW_EMPTY)
-    for part in blocking_key_parts(enabled):
-        steps.con.execute(f"INSERT INTO blocking_raw {part}")
+    """``blocking_raw`` from one step per key (``blocking_<key>``: each its own statement, so a
+    small memory limit spills one join at a time instead of holding all of them), then
+    ``blocking_keys``."""
+    parts = [f"blocking_{number}" for number, _ in enumerate(blocking_key_parts(enabled), 1)]
+    for name, part in zip(parts, blocking_key_parts(enabled), strict=True):
+        steps.table(name, part)
+    steps.table("blocking_raw", " UNION ALL ".join(
+        [RAW_EMPTY, *(f"SELECT key_type, record_id, student_id, key FROM {p}" for p in parts)]))
     steps.table("blocking_keys", blocking_keys_sql(max_block_size))
 
 

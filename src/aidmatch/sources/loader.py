@@ -35,7 +35,13 @@ from aidmatch.sources.layout import (
     looks_like_people,
     near_miss,
 )
-from aidmatch.sources.reading import ARCHIVE_SUFFIXES, TABLE_SUFFIXES, Sheet, read_table_file
+from aidmatch.sources.reading import (
+    ARCHIVE_SUFFIXES,
+    TABLE_SUFFIXES,
+    Sheet,
+    paused_gc,
+    read_table_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +171,12 @@ class FileLoad:
 def load_file(number: int, path: Path, label: str, kind_override: str | None, rules: Rules,
               semester: Semester) -> FileLoad:
     """Read one file and extract every sheet; problems are returned, not raised."""
+    with paused_gc():
+        return _load_file(number, path, label, kind_override, rules, semester)
+
+
+def _load_file(number: int, path: Path, label: str, kind_override: str | None, rules: Rules,
+               semester: Semester) -> FileLoad:
     try:
         sheets = read_table_file(path, label)
     except AidmatchError as exc:

@@ -12,8 +12,10 @@ without BOM), UTF-16 (Excel's "Unicode text") or GB18030 (Chinese Excel's "ANSI"
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import gc
 import io
 import logging
 from collections.abc import Iterator, Sequence
@@ -123,8 +125,27 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cycle collector paused: reading a sheet creates millions of row lists and cells,
+    none in a cycle, and each full collection walks them all (it tripled the time of reading a
+    200k-row CSV). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def read_table_file(path: Path, label: str) -> list[Sheet]:
     """All sheets of one file; raise :class:`InputError` when it cannot be read."""
+    with paused_gc():
+        return _read_table_file(path, label)
+
+
+def _read_table_file(path: Path, label: str) -> list[Sheet]:
     suffix = path.suffix.lower()
     try:
         with path.open("rb") as handle:
