@@ -7,6 +7,7 @@ succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -40,7 +41,7 @@ from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult, load_inputs
 from aidmatch.sources.loader import LOADED_FAMILY_SCHEMA, LOADED_RECORD_SCHEMA
 from aidmatch.steps import StepRecord, Steps, scalar
-from aidmatch.store import RunInfo, save_run
+from aidmatch.store import PendingRun, RunInfo, saving_run
 
 log = logging.getLogger(__name__)
 
@@ -256,29 +257,35 @@ def reconcile(
         )
         for problem in loaded.skipped:
             log.warning("已跳过（--keep-going）：%s", problem)
-        run_id = None
         current = STAGE_LABELS["outputs"]
         starting("outputs")
         with staged_output(out_dir, incomplete=summary.incomplete) as staging:
-            gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
-            lists.write_key_students(con, staging, masked)
-            lists.write_matches(con, staging, masked)
-            lists.write_review(con, staging, masked)
-            lists.write_findings(con, staging, masked)
-            lists.write_linkage_model(con, staging)
-            lists.write_rejects(con, staging, loaded.rejects)
-            summary.write(staging)
-            stage("outputs", gaps)
-            # The database is written before the staged files are moved into place: if saving
-            # fails, neither the database nor the output folder changes.
-            if db_path is not None:
-                current = STAGE_LABELS["store"]
-                starting("store")
-                run = RunInfo(semester.code, started, str(input_dir), rules.fingerprint,
-                              rules.version, aidmatch_version())
-                run_id = save_run(con, db_path, run, loaded.files, loaded.rejects,
-                                  summary.to_json(),
-                                  keep=steps.names if keep_intermediate else None)
+            # The database is written on a thread of its own while the result files are
+            # written, and committed only once they all are; the staged files are moved into
+            # place after the commit: if either fails, neither the database nor the output
+            # folder changes.
+            saving: contextlib.AbstractContextManager[PendingRun | None] = (
+                contextlib.nullcontext() if db_path is None else saving_run(
+                    con, db_path,
+                    RunInfo(semester.code, started, str(input_dir), rules.fingerprint,
+                            rules.version, aidmatch_version()),
+                    loaded.files, loaded.rejects, summary.to_json(),
+                    keep=steps.names if keep_intermediate else None))
+            with saving as pending:
+                gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
+                lists.write_key_students(con, staging, masked)
+                lists.write_matches(con, staging, masked)
+                lists.write_review(con, staging, masked)
+                lists.write_findings(con, staging, masked)
+                lists.write_linkage_model(con, staging)
+                lists.write_rejects(con, staging, loaded.rejects)
+                summary.write(staging)
+                stage("outputs", gaps)
+                if pending is not None:
+                    current = STAGE_LABELS["store"]
+                    starting("store")
+            run_id = pending.run_id if pending is not None else None
+            if pending is not None:
                 stage("store")
         return RunResult(summary, out_dir, db_path, run_id, gaps, stages, steps.records)
     finally:

@@ -10,13 +10,16 @@ kept for every run and never purged.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,26 +94,75 @@ def save_run(
     keep: list[str] | None = None,
 ) -> int:
     """Replace the semester's data in ``db_path`` in one transaction; return the run id."""
+    with saving_run(con, db_path, run, files, rejects, summary, keep) as pending:
+        pass
+    return pending.run_id
+
+
+@dataclass
+class PendingRun:
+    """A run being saved; ``run_id`` is set once it is committed."""
+
+    run_id: int = 0
+
+
+@contextlib.contextmanager
+def saving_run(
+    con: duckdb.DuckDBPyConnection,
+    db_path: Path,
+    run: RunInfo,
+    files: list[InputFile],
+    rejects: list[Reject],
+    summary: dict[str, Any],
+    keep: list[str] | None = None,
+) -> Iterator[PendingRun]:
+    """Write the semester's data into ``db_path`` on a thread of its own while the caller's
+    block runs (writing the result files: DuckDB compresses and writes the tables on other cores
+    while Python writes CSV and Excel), in one transaction that is committed when the block ends
+    without error and rolled back otherwise — so either both the database and the results
+    change, or neither does."""
     private_dir(db_path.parent)
+    writer = con.cursor()  # a connection of its own to the same working database
     try:
-        con.execute("ATTACH ? AS store", [str(db_path)])
+        writer.execute("ATTACH ? AS store", [str(db_path)])
     except duckdb.Error as exc:
+        writer.close()
         raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
                          hint="确认没有其他程序正在使用它，或用 --db 指定另一个文件。") from None
-    try:
-        _ensure_meta(con)
-        con.execute("BEGIN TRANSACTION")
+    pending = PendingRun()
+    failure: list[BaseException] = []
+    began: list[bool] = []
+
+    def prepare() -> None:
         try:
-            run_id = _write(con, run, files, rejects, summary, keep)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("CHECKPOINT store")
+            _ensure_meta(writer)
+            writer.execute("BEGIN TRANSACTION")
+            began.append(True)
+            pending.run_id = _write(writer, run, files, rejects, summary, keep)
+        except BaseException as exc:  # re-raised on the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=prepare, name="aidmatch-store", daemon=True)
+    thread.start()
+    try:
+        try:
+            yield pending
+        finally:
+            thread.join()
+        if failure:
+            raise failure[0]
+        writer.execute("COMMIT")
+        writer.execute("CHECKPOINT store")
+    except BaseException:
+        if began:
+            with contextlib.suppress(duckdb.Error):
+                writer.execute("ROLLBACK")
+        raise
     finally:
-        con.execute("DETACH store")
+        with contextlib.suppress(duckdb.Error):
+            writer.execute("DETACH store")
+        writer.close()
     _secure(db_path)
-    return run_id
 
 
 def _write(con: duckdb.DuckDBPyConnection, run: RunInfo, files: list[InputFile],

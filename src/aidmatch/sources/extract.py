@@ -118,25 +118,46 @@ class RowExtractor:
         return hits >= max(2, len(self.header_labels) // 2)
 
     def _repeated_headers(self, columns: _Columns) -> np.ndarray:
-        """Mask of repeated header rows (:meth:`_is_repeated_header`). A cell can only normalise
-        to a header label if it holds every character of the label (header_label only deletes
-        characters after NFKC), so only rows with enough such cells get the exact per-row check."""
-        found = np.zeros(columns.length, dtype=bool)
+        """Mask of repeated header rows (:meth:`_is_repeated_header`), found column-wise.
+
+        A cell can only normalise to a header label if it holds every character of the label
+        (header_label only deletes characters after NFKC), and a label with a character outside
+        ASCII only in a cell that has one too (NFKC keeps ASCII ASCII). Columns are checked
+        cheapest first, each only on the rows that can still reach enough hits; the few rows
+        that do get the exact per-row check."""
+        n = columns.length
+        found = np.zeros(n, dtype=bool)
         needed = max(2, len(self.header_labels) // 2)
-        if len(self.header_labels) < needed or not columns.length:
+        labelled = [(i, label) for i, label in self.header_labels.items() if i < columns.width]
+        if len(self.header_labels) < needed or not n or len(labelled) < needed:
             return found
-        maybe = np.zeros(columns.length, dtype=np.int32)
-        for index, label in self.header_labels.items():
-            if index >= columns.width:
-                continue  # no row reaches this column: no cell can match
-            column = columns.text(index)
-            text = pc.utf8_normalize(column, "NFKC")
-            text = pc.replace_substring(pc.replace_substring(text, "【", "["), "】", "]")
-            hit = pc.not_equal(column, "")
-            for char in set(label):
-                hit = pc.and_(hit, pc.match_substring(text, char))
-            maybe += hit.to_numpy(zero_copy_only=False)
-        for i in np.flatnonzero(maybe >= needed).tolist():
+        ascii_cells = {i: pc.string_is_ascii(columns.text(i)).to_numpy(zero_copy_only=False)
+                       for i, label in labelled if not label.isascii()}
+
+        def cost(item: tuple[int, str]) -> int:
+            index = item[0]
+            return int(n - ascii_cells[index].sum()) if index in ascii_cells else n
+
+        maybe = np.zeros(n, dtype=np.int32)
+        alive = np.arange(n)
+        remaining = len(labelled)
+        for index, label in sorted(labelled, key=cost):
+            remaining -= 1
+            rows = alive[~ascii_cells[index][alive]] if index in ascii_cells else alive
+            if len(rows):
+                column = columns.text(index)
+                if len(rows) < n:
+                    column = column.take(pa.array(rows))
+                text = pc.utf8_normalize(column, "NFKC")
+                text = pc.replace_substring(pc.replace_substring(text, "【", "["), "】", "]")
+                hit = pc.not_equal(column, "")
+                for char in set(label):
+                    hit = pc.and_(hit, pc.match_substring(text, char))
+                maybe[rows[hit.to_numpy(zero_copy_only=False)]] += 1
+            alive = alive[maybe[alive] + remaining >= needed]
+            if not len(alive):
+                return found
+        for i in alive.tolist():
             found[i] = self._is_repeated_header(columns.row(i))
         return found
 
