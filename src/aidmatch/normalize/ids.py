@@ -96,9 +96,12 @@ def compact(number: object) -> str:
     """Clean an ID cell: NFKC (full-width → ASCII), no whitespace or quotes, upper-case X."""
     if number is None:
         return ""
+    text = str(number)
+    if text.isascii() and text.isalnum():  # already clean: NFKC and stripping change nothing
+        return text.upper()
     # Strip, normalise, strip again: NFKC can turn a character into spaces, and removing a
     # space can bring a combining mark next to a letter.
-    text = _STRIP_RE.sub("", unicodedata.normalize("NFKC", str(number)))
+    text = _STRIP_RE.sub("", unicodedata.normalize("NFKC", text))
     text = _STRIP_RE.sub("", unicodedata.normalize("NFKC", text))
     return ascii_upper(text)
 

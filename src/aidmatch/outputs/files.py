@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,6 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from aidmatch.privacy import private_dir, private_file
 
+_WIDE = re.compile("[\u2e80-\U0010ffff]")  # characters Excel shows two columns wide
 # An incomplete run (--keep-going past bad files) names every result file like this.
 INCOMPLETE_PREFIX = "不完整-"
 # Columns written as text in Excel so an 18-digit number never turns into 6.11022E+17.
@@ -59,7 +61,7 @@ def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object
 def text_width(value: object) -> int:
     """Display width in Excel columns: a 汉字 counts two."""
     text = "" if value is None else str(value)
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
 
 
 def write_table(sheet: Worksheet, top: int, headers: Sequence[str],

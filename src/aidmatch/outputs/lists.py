@@ -96,21 +96,27 @@ def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) 
 EVIDENCE_HEADERS = ["匹配得分", *(f"{label}比较" for label in COMPARISON_LABELS.values())]
 
 
+def labelled(column: str, labels: dict[str, str]) -> str:
+    """SQL: ``column``'s code shown as its Chinese label (codes without one shown as they are)."""
+    def quoted(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    whens = " ".join(f"WHEN {quoted(code)} THEN {quoted(label)}" for code, label in labels.items())
+    return f"CASE {column} {whens} ELSE {column} END"
+
+
 def _evidence_sql(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[str, str]:
-    """(select list, join) adding the evidence columns for pairs in ``alias``; NULLs if absent."""
+    """(select list, join) adding the evidence columns for pairs in ``alias``, each level shown
+    as its label; NULLs if absent."""
     has = bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'pair_evidence'"
                            ).fetchall()[0][0])
     if not has:
         return ", ".join(["NULL"] * len(EVIDENCE_HEADERS)), ""
-    columns = ", ".join(["e.match_weight", *(f"e.{c}" for c in COMPARISONS)])
+    columns = ", ".join(["e.match_weight",
+                         *(labelled(f"e.{c}", LEVEL_LABELS) for c in COMPARISONS)])
     join = (f"LEFT JOIN pair_evidence e ON e.record_id = {alias}.record_id "
             f"AND e.student_id = {alias}.student_id")
     return columns, join
-
-
-def _evidence_cells(values: Sequence[Any]) -> list[Any]:
-    weight, *levels = values
-    return [weight, *(LEVEL_LABELS.get(v, v) if v is not None else None for v in levels)]
 
 
 def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
@@ -121,9 +127,10 @@ def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> in
                "说明", *EVIDENCE_HEADERS]
     evidence, join = _evidence_sql(con, "l")
     rows = con.execute(
-        f"""SELECT r.file, r.sheet, r.row, r.slot, r.source, r.name_raw, r.id_raw, r.id_status,
+        f"""SELECT r.file, r.sheet, r.row, r.slot, r.source, r.name_raw, r.id_raw,
+                  {labelled("r.id_status", STATUS_LABELS)},
                   s.student_no, s.name, s.id, l.method_first, array_to_string(l.via_labels, '+'),
-                  l.name_level, l.name_score,
+                  {labelled("l.name_level", NAME_LEVEL_LABELS)}, l.name_score,
                   CASE WHEN l.id_points_to IS NOT NULL
                        THEN '记录中的身份证号属于另一名学生（学生编号 ' || l.id_points_to || '），按姓名判定'
                        WHEN l.detail IS NOT NULL THEN '同户：' || l.detail
@@ -132,9 +139,7 @@ def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> in
            ORDER BY r.file_id, r.sheet, r.row, r.slot"""
     ).fetchall()
     return write_csv(out / "matches.csv", headers, (
-        [*r[:6], show_id(r[6]), STATUS_LABELS.get(r[7], r[7]), show_no(r[8]), r[9], show_id(r[10]),
-         r[11], r[12], NAME_LEVEL_LABELS.get(r[13], r[13]), r[14], r[15],
-         *_evidence_cells(r[16:])]
+        [*r[:6], show_id(r[6]), r[7], show_no(r[8]), r[9], show_id(r[10]), *r[11:]]
         for r in rows
     ))
 
@@ -155,8 +160,7 @@ def write_review(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int
            ORDER BY r.file_id, r.sheet, r.row, r.slot, v.rank"""
     ).fetchall()
     return write_csv(out / "review.csv", headers, (
-        [*r[:6], show_id(r[6]), *r[7:9], show_no(r[9]), r[10], show_id(r[11]), *r[12:15],
-         *_evidence_cells(r[15:])]
+        [*r[:6], show_id(r[6]), *r[7:9], show_no(r[9]), r[10], show_id(r[11]), *r[12:]]
         for r in rows
     ))
 
