@@ -69,6 +69,8 @@ class Steps:
         def drain() -> Iterator[pa.RecordBatch]:
             while batches:
                 yield batches.pop(0)
+                # what DuckDB has read goes back to the system, not to Arrow's allocator
+                pa.default_memory_pool().release_unused()
 
         stream = pa.RecordBatchReader.from_batches(schema, drain())
         view = f"{name}_arrow"

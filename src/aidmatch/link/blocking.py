@@ -151,11 +151,7 @@ def blocking_key_parts(enabled: tuple[str, ...]) -> list[str]:
         # record's name agrees with the student's: a sibling's row shares the parents' names
         # and the surname, and in a large county a common parent's name reaches hundreds of
         # families
-        parts.append(_plausible("household", """
-        SELECT m.record_id, f.student_id, 'name:' || f.county || '|' || f.name_key AS key
-        FROM household_mates m JOIN fuzzy_records r USING (record_id)
-        JOIN family_members f ON f.name_key = m.mate_name_key AND f.county = r.county""",
-                                AGREEING_NAME))
+        parts.append(_plausible("household", HOUSEHOLD_NAME_PAIRS, AGREEING_NAME))
     if "school_surname" in enabled:
         parts.append("""
         SELECT 'school_surname' AS key_type, r.record_id, s.student_id, r.school || '|' || r.surname AS key
@@ -224,6 +220,63 @@ AGREEING_NAME = """
     (r.name_key = '' OR s.name_key = r.name_key OR rp.pinyin = sp.pinyin
      OR contains(r.name_key, '?') OR contains(s.name_key, '?')
      OR (length(r.name_key) = length(s.name_key) AND levenshtein(r.name_key, s.name_key) = 1))"""
+
+
+def _one_replaced(name: str) -> str:
+    """SQL: the name with each character in turn replaced by '?': two names of one length that
+    differ in at most one character share one of these."""
+    return (f"unnest(list_transform(range(1, length({name}) + 1), "
+            f"lambda i: left({name}, i - 1) || '?' || substr({name}, i + 1)))")
+
+
+# Records and students whose household mate is one of the student's family members by name (in
+# the same county), with the two names agreeing: every join is an equality on the names, so no
+# step ever pairs a record with every family that has a parent of that common name (at 2M
+# students in seven counties that was 119M rows for 0.2M pairs).
+HOUSEHOLD_NAME_PAIRS = f"""
+    WITH mates AS (
+        SELECT m.record_id, r.county, m.mate_name_key, r.name_key, p.pinyin
+        FROM household_mates m JOIN fuzzy_records r USING (record_id)
+        LEFT JOIN name_pinyin p ON p.name_key = r.name_key
+        WHERE m.mate_name_key IS NOT NULL AND r.county IS NOT NULL
+    ),
+    families AS (
+        SELECT f.student_id, f.county, f.name_key AS member_name_key, s.name_key, p.pinyin
+        FROM family_members f JOIN fuzzy_students s USING (student_id)
+        LEFT JOIN name_pinyin p ON p.name_key = s.name_key
+        WHERE f.name_key IS NOT NULL
+    ),
+    mate_variants AS (
+        SELECT record_id, county, mate_name_key, {_one_replaced('name_key')} AS variant
+        FROM mates WHERE name_key <> '' AND NOT contains(name_key, '?')
+    ),
+    family_variants AS (
+        SELECT student_id, county, member_name_key, {_one_replaced('name_key')} AS variant
+        FROM families WHERE name_key <> '' AND NOT contains(name_key, '?')
+    ),
+    pairs AS (
+        -- same name, or the same pinyin (a homophone typed)
+        SELECT m.record_id, f.student_id, f.county, f.member_name_key
+        FROM mates m JOIN families f ON f.county = m.county
+             AND f.member_name_key = m.mate_name_key AND f.pinyin = m.pinyin
+        UNION ALL
+        -- one character replaced
+        SELECT m.record_id, f.student_id, f.county, f.member_name_key
+        FROM mate_variants m JOIN family_variants f ON f.county = m.county
+             AND f.member_name_key = m.mate_name_key AND f.variant = m.variant
+        UNION ALL
+        -- no name, or a placeholder, on either side (few records): the mate's name alone
+        SELECT m.record_id, f.student_id, f.county, f.member_name_key
+        FROM (SELECT * FROM mates WHERE name_key = '' OR contains(name_key, '?')) m
+        JOIN families f ON f.county = m.county AND f.member_name_key = m.mate_name_key
+        UNION ALL
+        SELECT m.record_id, f.student_id, f.county, f.member_name_key
+        FROM mates m
+        JOIN (SELECT * FROM families WHERE contains(name_key, '?')) f
+          ON f.county = m.county AND f.member_name_key = m.mate_name_key
+    )
+    SELECT DISTINCT record_id, student_id, 'name:' || county || '|' || member_name_key AS key
+    FROM pairs"""
 
 
 def _plausible(key_type: str, inner: str, names: str = PLAUSIBLE_NAME) -> str:
