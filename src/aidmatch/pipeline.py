@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -233,33 +234,39 @@ def reconcile(
             starting("fuzzy")
             link_fuzzy(steps, rules.linkage)
             stage("fuzzy", steps.count("fuzzy_pairs"))
-        current = STAGE_LABELS["decide"]
-        starting("decide")
-        decide(steps, rules, semester)
-        stage("decide", steps.count("gaps"))
-        current = STAGE_LABELS["findings"]
-        starting("findings")
-        find(steps, rules, semester)
-        stage("findings", steps.count("cases"))
-        extraction_rejects = Counter((r.file_id, r.sheet) for r in loaded.rejects)
-        accounts = account(steps, semester, loaded.sheets, dict(extraction_rejects))
-        summary = Summary(
-            semester=semester.label,
-            rules=f"{rules.version}（指纹 {rules.fingerprint}）",
-            sheets=accounts,
-            counties=county_lines(con),
-            notes=notes,
-            link_methods=link_method_counts(con),
-            review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
-            skipped=[str(problem) for problem in loaded.skipped],
-            ids="masked" if masked else "full",
-            blocking_pairs=blocking_pair_counts(con),
-        )
-        for problem in loaded.skipped:
-            log.warning("已跳过（--keep-going）：%s", problem)
-        current = STAGE_LABELS["outputs"]
-        starting("outputs")
-        with staged_output(out_dir, incomplete=summary.incomplete) as staging:
+        # Results are written to a private staging folder, moved into place only when the whole
+        # run (the database included) has succeeded.
+        with staged_output(out_dir, incomplete=bool(loaded.skipped)) as staging, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="aidmatch-lists") as pool:
+            # The links are final now: their lists are written on a thread of their own (Python,
+            # on one core) while DuckDB decides and finds on the others.
+            link_lists = pool.submit(_write_link_lists, con.cursor(), staging, masked)
+            current = STAGE_LABELS["decide"]
+            starting("decide")
+            decide(steps, rules, semester)
+            stage("decide", steps.count("gaps"))
+            current = STAGE_LABELS["findings"]
+            starting("findings")
+            find(steps, rules, semester)
+            stage("findings", steps.count("cases"))
+            extraction_rejects = Counter((r.file_id, r.sheet) for r in loaded.rejects)
+            accounts = account(steps, semester, loaded.sheets, dict(extraction_rejects))
+            summary = Summary(
+                semester=semester.label,
+                rules=f"{rules.version}（指纹 {rules.fingerprint}）",
+                sheets=accounts,
+                counties=county_lines(con),
+                notes=notes,
+                link_methods=link_method_counts(con),
+                review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
+                skipped=[str(problem) for problem in loaded.skipped],
+                ids="masked" if masked else "full",
+                blocking_pairs=blocking_pair_counts(con),
+            )
+            for problem in loaded.skipped:
+                log.warning("已跳过（--keep-going）：%s", problem)
+            current = STAGE_LABELS["outputs"]
+            starting("outputs")
             # The database is written on a thread of its own while the result files are
             # written, and committed only once they all are; the staged files are moved into
             # place after the commit: if either fails, neither the database nor the output
@@ -274,12 +281,10 @@ def reconcile(
             with saving as pending:
                 gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
                 lists.write_key_students(con, staging, masked)
-                lists.write_matches(con, staging, masked)
-                lists.write_review(con, staging, masked)
                 lists.write_findings(con, staging, masked)
-                lists.write_linkage_model(con, staging)
                 lists.write_rejects(con, staging, loaded.rejects)
                 summary.write(staging)
+                link_lists.result()
                 stage("outputs", gaps)
                 if pending is not None:
                     current = STAGE_LABELS["store"]
@@ -291,6 +296,16 @@ def reconcile(
     finally:
         con.close()
         shutil.rmtree(spill_dir, ignore_errors=True)
+
+
+def _write_link_lists(cursor: duckdb.DuckDBPyConnection, staging: Path, masked: bool) -> None:
+    """matches.csv, review.csv and linkage_model.csv, on a connection of their own."""
+    try:
+        lists.write_matches(cursor, staging, masked)
+        lists.write_review(cursor, staging, masked)
+        lists.write_linkage_model(cursor, staging)
+    finally:
+        cursor.close()
 
 
 def stage_inputs(steps: Steps, records: pa.Table | list[pa.RecordBatch],
