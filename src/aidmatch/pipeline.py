@@ -42,7 +42,7 @@ from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult, load_inputs
 from aidmatch.sources.loader import LOADED_FAMILY_SCHEMA, LOADED_RECORD_SCHEMA
 from aidmatch.steps import StepRecord, Steps, scalar
-from aidmatch.store import PendingRun, RunInfo, saving_run
+from aidmatch.store import RunInfo, storing
 
 log = logging.getLogger(__name__)
 
@@ -236,10 +236,20 @@ def reconcile(
             stage("fuzzy", steps.count("fuzzy_pairs"))
         # Results are written to a private staging folder, moved into place only when the whole
         # run (the database included) has succeeded.
-        with staged_output(out_dir, incomplete=bool(loaded.skipped)) as staging, \
-                ThreadPoolExecutor(max_workers=1, thread_name_prefix="aidmatch-lists") as pool:
-            # The links are final now: their lists are written on a thread of their own (Python,
-            # on one core) while DuckDB decides and finds on the others.
+        # Results are written to a private staging folder and moved into place only when the
+        # whole run has succeeded, after the database's transaction has committed: if anything
+        # fails, neither the database nor the output folder changes. Both are written while
+        # DuckDB still works: the database on a thread of its own (handed each table once it
+        # is final), the link lists on another.
+        with contextlib.ExitStack() as finishing:
+            staging = finishing.enter_context(
+                staged_output(out_dir, incomplete=bool(loaded.skipped)))
+            store = (None if db_path is None else
+                     finishing.enter_context(storing(con, db_path, semester.code)))
+            pool = finishing.enter_context(
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="aidmatch-lists"))
+            if store is not None:
+                store.write_tables(("records", "family", "students", "links", "link_review"))
             link_lists = pool.submit(_write_link_lists, con.cursor(), staging, masked)
             current = STAGE_LABELS["decide"]
             starting("decide")
@@ -265,33 +275,27 @@ def reconcile(
             )
             for problem in loaded.skipped:
                 log.warning("已跳过（--keep-going）：%s", problem)
+            if store is not None:
+                store.finish(RunInfo(semester.code, started, str(input_dir), rules.fingerprint,
+                                     rules.version, aidmatch_version()),
+                             loaded.files, loaded.rejects, summary.to_json(),
+                             keep=steps.names if keep_intermediate else None)
             current = STAGE_LABELS["outputs"]
             starting("outputs")
-            # The database is written on a thread of its own while the result files are
-            # written, and committed only once they all are; the staged files are moved into
-            # place after the commit: if either fails, neither the database nor the output
-            # folder changes.
-            saving: contextlib.AbstractContextManager[PendingRun | None] = (
-                contextlib.nullcontext() if db_path is None else saving_run(
-                    con, db_path,
-                    RunInfo(semester.code, started, str(input_dir), rules.fingerprint,
-                            rules.version, aidmatch_version()),
-                    loaded.files, loaded.rejects, summary.to_json(),
-                    keep=steps.names if keep_intermediate else None))
-            with saving as pending:
-                gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
-                lists.write_key_students(con, staging, masked)
-                lists.write_findings(con, staging, masked)
-                lists.write_rejects(con, staging, loaded.rejects)
-                summary.write(staging)
-                link_lists.result()
-                stage("outputs", gaps)
-                if pending is not None:
-                    current = STAGE_LABELS["store"]
-                    starting("store")
-            run_id = pending.run_id if pending is not None else None
-            if pending is not None:
-                stage("store")
+            gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
+            lists.write_key_students(con, staging, masked)
+            lists.write_findings(con, staging, masked)
+            lists.write_rejects(con, staging, loaded.rejects)
+            summary.write(staging)
+            link_lists.result()
+            stage("outputs", gaps)
+            if store is not None:
+                current = STAGE_LABELS["store"]
+                starting("store")
+                store.wait()
+        run_id = store.run_id if store is not None else None
+        if store is not None:
+            stage("store")
         return RunResult(summary, out_dir, db_path, run_id, gaps, stages, steps.records)
     finally:
         con.close()

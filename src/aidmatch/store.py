@@ -17,14 +17,15 @@ import logging
 import os
 import shutil
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from aidmatch.errors import AidmatchError, UsageError
 from aidmatch.findings import FINDING_TABLES
@@ -94,33 +95,94 @@ def save_run(
     keep: list[str] | None = None,
 ) -> int:
     """Replace the semester's data in ``db_path`` in one transaction; return the run id."""
-    with saving_run(con, db_path, run, files, rejects, summary, keep) as pending:
-        pass
-    return pending.run_id
+    with storing(con, db_path, run.semester) as store:
+        store.finish(run, files, rejects, summary, keep)
+    return store.run_id
 
 
-@dataclass
-class PendingRun:
-    """A run being saved; ``run_id`` is set once it is committed."""
+class RunStore:
+    """One run being written into the database, on a thread of its own and in one transaction:
+    the caller hands over tables as they become final (the staged records long before the
+    findings) and goes on working while DuckDB compresses and writes them on the other cores.
+    Nothing is visible in the database until :func:`storing` commits."""
 
-    run_id: int = 0
+    def __init__(self, con: duckdb.DuckDBPyConnection, writer: duckdb.DuckDBPyConnection,
+                 semester: str) -> None:
+        self.run_id = 0
+        self._con = con
+        self._writer = writer
+        self._visible: set[str] = set()
+        self._semester = semester
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aidmatch-store")
+        self._jobs: list[Future[None]] = []
+        self._written: set[str] = set()
+        self._broken = False
+        self.began = False
+        self._submit(self._begin)
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        def guarded() -> None:
+            if self._broken:  # never write outside the transaction, or after a failed write
+                return
+            try:
+                job()
+            except BaseException:
+                self._broken = True
+                raise
+
+        self._jobs.append(self._pool.submit(guarded))
+
+    def _begin(self) -> None:
+        _ensure_meta(self._writer)
+        self._writer.execute("BEGIN TRANSACTION")
+        self.began = True
+        # The transaction sees the working tables as they are now; tables made later are
+        # handed over as Arrow tables.
+        self._visible = {name for (name,) in self._writer.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'memory'").fetchall()}
+
+    def write_tables(self, tables: Sequence[str]) -> None:
+        """Copy these semester tables (final from now on) into the database."""
+        tables = [t for t in tables if t not in self._written]
+        self._written.update(tables)
+        handed = self._handed(tables)
+        self._submit(lambda: _write_tables(self._writer, self._semester, tables, handed))
+
+    def _handed(self, tables: Sequence[str]) -> dict[str, pa.Table]:
+        """Those of ``tables`` the transaction cannot see, as Arrow tables."""
+        self._jobs[0].result()  # the transaction has begun: what it sees is known
+        return {t: self._con.sql(f"SELECT * FROM {t}").to_arrow_table()
+                for t in tables if t not in self._visible}
+
+    def finish(self, run: RunInfo, files: list[InputFile], rejects: list[Reject],
+               summary: dict[str, Any], keep: list[str] | None = None) -> None:
+        """The run's record, its files and rejects, and every semester table not yet written."""
+        self.write_tables(SEMESTER_TABLES)
+        handed = self._handed(keep or [])
+
+        def job() -> None:
+            self.run_id = _write_run(self._writer, run, files, rejects, summary, keep, handed)
+
+        self._submit(job)
+
+    def wait(self) -> None:
+        """Wait for every write; raise the first failure."""
+        for job in self._jobs:
+            job.result()
+
+    def settle(self) -> None:
+        """Wait for every write, failures ignored (the caller is already failing)."""
+        for job in self._jobs:
+            with contextlib.suppress(BaseException):
+                job.result()
+        self._pool.shutdown()
 
 
 @contextlib.contextmanager
-def saving_run(
-    con: duckdb.DuckDBPyConnection,
-    db_path: Path,
-    run: RunInfo,
-    files: list[InputFile],
-    rejects: list[Reject],
-    summary: dict[str, Any],
-    keep: list[str] | None = None,
-) -> Iterator[PendingRun]:
-    """Write the semester's data into ``db_path`` on a thread of its own while the caller's
-    block runs (writing the result files: DuckDB compresses and writes the tables on other cores
-    while Python writes CSV and Excel), in one transaction that is committed when the block ends
-    without error and rolled back otherwise — so either both the database and the results
-    change, or neither does."""
+def storing(con: duckdb.DuckDBPyConnection, db_path: Path, semester: str) -> Iterator[RunStore]:
+    """A :class:`RunStore` for ``db_path``, committed when the block ends without error (after
+    every write it was handed has finished) and rolled back otherwise — so a caller that moves
+    its result files into place after the block leaves either both changed or neither."""
     private_dir(db_path.parent)
     writer = con.cursor()  # a connection of its own to the same working database
     try:
@@ -129,32 +191,17 @@ def saving_run(
         writer.close()
         raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
                          hint="确认没有其他程序正在使用它，或用 --db 指定另一个文件。") from None
-    pending = PendingRun()
-    failure: list[BaseException] = []
-    began: list[bool] = []
-
-    def prepare() -> None:
-        try:
-            _ensure_meta(writer)
-            writer.execute("BEGIN TRANSACTION")
-            began.append(True)
-            pending.run_id = _write(writer, run, files, rejects, summary, keep)
-        except BaseException as exc:  # re-raised on the caller's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=prepare, name="aidmatch-store", daemon=True)
-    thread.start()
+    store = RunStore(con, writer, semester)
     try:
         try:
-            yield pending
+            yield store
+            store.wait()
         finally:
-            thread.join()
-        if failure:
-            raise failure[0]
+            store.settle()
         writer.execute("COMMIT")
         writer.execute("CHECKPOINT store")
     except BaseException:
-        if began:
+        if store.began:
             with contextlib.suppress(duckdb.Error):
                 writer.execute("ROLLBACK")
         raise
@@ -165,8 +212,38 @@ def saving_run(
     _secure(db_path)
 
 
-def _write(con: duckdb.DuckDBPyConnection, run: RunInfo, files: list[InputFile],
-           rejects: list[Reject], summary: dict[str, Any], keep: list[str] | None) -> int:
+def _source(con: duckdb.DuckDBPyConnection, table: str, handed: dict[str, pa.Table]) -> str:
+    """The name to read ``table`` by: itself, or the Arrow table handed over for it."""
+    if table not in handed:
+        return table
+    con.register(f"{table}__handed", handed[table])
+    return f"{table}__handed"
+
+
+def _write_tables(con: duckdb.DuckDBPyConnection, semester: str, tables: Sequence[str],
+                  handed: dict[str, pa.Table] | None = None) -> None:
+    handed = handed or {}
+    for table in tables:
+        source = _source(con, table, handed)
+        con.execute(f"CREATE TABLE IF NOT EXISTS store.{table} AS "
+                    f"SELECT CAST(NULL AS VARCHAR) AS run_semester, * FROM {source} WHERE false")
+        con.execute(f"DELETE FROM store.{table} WHERE run_semester = ?", [semester])
+        started = time.perf_counter()
+        try:
+            con.execute(f"INSERT INTO store.{table} BY NAME "
+                        f"SELECT CAST(? AS VARCHAR) AS run_semester, * FROM {source}",
+                        [semester])
+        except duckdb.BinderException as exc:
+            raise StoreError(
+                f"数据库中的表 {table} 与当前版本不一致（{exc}）",
+                hint="用 --db 指定一个新的数据库文件。") from None
+        log.debug("store %-26s %7.3fs", table, time.perf_counter() - started)
+
+
+def _write_run(con: duckdb.DuckDBPyConnection, run: RunInfo, files: list[InputFile],
+               rejects: list[Reject], summary: dict[str, Any], keep: list[str] | None,
+               handed: dict[str, pa.Table] | None = None) -> int:
+    handed = handed or {}
     run_id = int(scalar(con, "SELECT coalesce(max(run_id), 0) + 1 FROM store.runs"))
     con.execute(
         "INSERT INTO store.runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -187,24 +264,11 @@ def _write(con: duckdb.DuckDBPyConnection, run: RunInfo, files: list[InputFile],
             "INSERT INTO store.rejects VALUES (?, ?, ?, ?, ?, ?)",
             [[run.semester, r.file, r.sheet, r.row, r.column, r.reason] for r in rejects],
         )
-    for table in SEMESTER_TABLES:
-        con.execute(f"CREATE TABLE IF NOT EXISTS store.{table} AS "
-                    f"SELECT CAST(NULL AS VARCHAR) AS run_semester, * FROM {table} WHERE false")
-        con.execute(f"DELETE FROM store.{table} WHERE run_semester = ?", [run.semester])
-        started = time.perf_counter()
-        try:
-            con.execute(f"INSERT INTO store.{table} BY NAME "
-                        f"SELECT CAST(? AS VARCHAR) AS run_semester, * FROM {table}",
-                        [run.semester])
-        except duckdb.BinderException as exc:
-            raise StoreError(
-                f"数据库中的表 {table} 与当前版本不一致（{exc}）",
-                hint="用 --db 指定一个新的数据库文件。") from None
-        log.debug("store %-26s %7.3fs", table, time.perf_counter() - started)
     if keep:
         con.execute("CREATE SCHEMA IF NOT EXISTS store.work")
         for table in keep:
-            con.execute(f"CREATE OR REPLACE TABLE store.work.{table} AS SELECT * FROM {table}")
+            con.execute(f"CREATE OR REPLACE TABLE store.work.{table} AS "
+                        f"SELECT * FROM {_source(con, table, handed)}")
     return run_id
 
 
