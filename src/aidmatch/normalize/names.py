@@ -156,5 +156,12 @@ def pinyin_keys(keys: Sequence[str], separator: str = "") -> list[str]:
     >>> pinyin_keys(["王欣怡"], " ")
     ['wang xin yi']
     """
-    unique = {k: separator.join(_char_pinyin(c) for c in k) for k in dict.fromkeys(keys)}
-    return [unique[k] for k in keys]
+    distinct = list(dict.fromkeys(keys))
+    if separator:
+        unique = {k: separator.join(_char_pinyin(c) for c in k) for k in distinct}
+        return [unique[k] for k in keys]
+    # Without a separator a name's pinyin is its characters' readings run together: one
+    # str.translate per name over a table of every character met.
+    table = {ord(c): _char_pinyin(c) for c in set("".join(distinct))}
+    readings = dict(zip(distinct, (k.translate(table) for k in distinct), strict=True))
+    return [readings[k] for k in keys]

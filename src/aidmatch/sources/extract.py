@@ -161,6 +161,15 @@ class RowExtractor:
             found[i] = self._is_repeated_header(columns.row(i))
         return found
 
+    def _blank_rows(self, columns: _Columns) -> np.ndarray:
+        """Mask of rows whose every cell is blank. The columns the layout uses decide for nearly
+        every row; only rows blank in all of them are looked at whole."""
+        used = sorted({c.index for c in self.layout.columns if c.field} | set(range(4)))
+        blank = ~columns.any_filled(used)
+        for position in np.flatnonzero(blank).tolist():
+            blank[position] = not "".join(columns.row(position)).strip()
+        return blank
+
     def _starting_with(self, columns: _Columns, first: int, words: tuple[str, ...]) -> np.ndarray:
         """Mask of rows whose first non-blank cell among the first ``first`` cells (spaces
         removed) starts with one of ``words``: a 合计 row, a sign-off line."""
@@ -191,7 +200,7 @@ class RowExtractor:
         out.data_rows = n
         # Each row gets the first reason that applies, in this order.
         reasons: list[tuple[np.ndarray, str]] = [
-            (~columns.any_filled(range(columns.width)), "空行"),
+            (self._blank_rows(columns), "空行"),
             (self._repeated_headers(columns), "重复的表头行"),
             (self._starting_with(columns, 4, self.rules.total_row_words), "合计/小计行"),
             (self._starting_with(columns, 3, self.rules.footer_row_words), "表尾签字或说明行"),

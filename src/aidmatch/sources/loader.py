@@ -205,6 +205,16 @@ def _load_file(number: int, path: Path, label: str, kind_override: str | None, r
     return loaded
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Never a fork of this process (it may have threads running): workers fork from a server
+    that has imported the loader once (Linux, macOS), or start afresh (Windows)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
 def _load_files(jobs: list[tuple[int, Path, str, str | None]], rules: Rules, semester: Semester,
                 workers: int, progress: Callable[[str, int, int], None] | None
                 ) -> Iterator[FileLoad]:
@@ -220,8 +230,8 @@ def _load_files(jobs: list[tuple[int, Path, str, str | None]], rules: Rules, sem
     # Largest files first, so the last file to finish is a small one; results still come back
     # in file order, so record ids do not depend on the number of workers.
     by_size = sorted(jobs, key=lambda job: -job[1].stat().st_size if job[1].is_file() else 0)
-    spawn = multiprocessing.get_context("spawn")  # no fork of a process with threads running
-    with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=spawn) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=_worker_context()
+                             ) as pool:
         futures: dict[int, Future[FileLoad]] = {
             number: pool.submit(load_file, number, path, label, kind, rules, semester)
             for number, path, label, kind in by_size}
