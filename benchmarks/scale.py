@@ -71,7 +71,8 @@ def _floor(exports: Path) -> dict[str, Any]:
 
 def _reconcile(exports: Path, work: Path, memory_limit: str | None, threads: int | None
                ) -> dict[str, Any]:
-    from aidmatch.pipeline import Resources, cpu_seconds, peak_rss, reconcile
+    from aidmatch.measure import cpu_seconds, peak_rss
+    from aidmatch.pipeline import Resources, reconcile
     from aidmatch.semester import Semester
 
     started, cpu = time.perf_counter(), cpu_seconds()
@@ -80,11 +81,12 @@ def _reconcile(exports: Path, work: Path, memory_limit: str | None, threads: int
                        resources=Resources(memory_limit=memory_limit, threads=threads))
     return {
         "seconds": time.perf_counter() - started,
-        "cpu": cpu_seconds() - cpu,
+        # this process's CPU, plus what the file-reading workers reported for themselves
+        "cpu": cpu_seconds() - cpu + sum(s.worker_cpu_seconds for s in result.stages),
         "peak_rss": peak_rss(),
         # Files are read in worker processes when the input is large: their own peak (the
         # largest worker's), next to this process's.
-        "worker_peak_rss": _children_peak_rss(),
+        "worker_peak_rss": max((s.worker_peak_rss for s in result.stages), default=0),
         "input_rows": sum(s.data_rows for s in result.summary.sheets),
         "gaps": result.gaps,
         "slowest_steps": [{"name": s.name, "rows": s.rows, "seconds": s.seconds}
@@ -92,14 +94,6 @@ def _reconcile(exports: Path, work: Path, memory_limit: str | None, threads: int
         "stages": [{"name": s.name, "rows": s.rows, "seconds": s.seconds, "cpu": s.cpu_seconds,
                     "peak_rss": s.peak_rss} for s in result.stages],
     }
-
-
-def _children_peak_rss() -> int:
-    try:
-        import resource
-    except ImportError:
-        return 0
-    return int(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) * 1024
 
 
 def _child(args: argparse.Namespace) -> int:

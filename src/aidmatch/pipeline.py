@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -35,6 +33,7 @@ from aidmatch.link.baseline import vlookup_family, vlookup_records
 from aidmatch.link.exact import link_exact
 from aidmatch.link.fuzzy import link_fuzzy
 from aidmatch.link.households import link_households
+from aidmatch.measure import cpu_seconds, peak_rss
 from aidmatch.outputs import lists
 from aidmatch.outputs.files import staged_output
 from aidmatch.outputs.summary import Summary, blocking_pair_counts, county_lines, link_method_counts
@@ -55,22 +54,6 @@ STAGE_LABELS = {"load": "读取文件", "stage": "载入", "link": "关联", "fu
                 "decide": "判定", "findings": "核查", "outputs": "输出", "store": "保存"}
 
 
-def peak_rss() -> int:
-    """The process's peak resident memory so far, in bytes (0 where the OS does not say)."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return 0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and of its finished children (the file-reading workers)."""
-    times = os.times()
-    return time.process_time() + times.children_user + times.children_system
-
-
 @dataclass
 class StageTime:
     name: str
@@ -78,6 +61,8 @@ class StageTime:
     rows: int = 0
     peak_rss: int = 0  # bytes, the process's peak up to the end of this stage
     cpu_seconds: float = 0.0  # CPU time in this stage: all threads, file-reading workers too
+    worker_peak_rss: int = 0  # bytes, the largest file-reading worker's peak (load only)
+    worker_cpu_seconds: float = 0.0  # of cpu_seconds, what file-reading workers reported
 
 
 @dataclass
@@ -163,12 +148,14 @@ def reconcile(
     clock, cpu_clock = time.perf_counter(), cpu_seconds()
     report = progress or (lambda _stage, _detail, _done, _total: None)
 
-    def stage(name: str, rows: int = 0) -> None:
+    def stage(name: str, rows: int = 0, worker_cpu: float = 0.0, worker_rss: int = 0) -> None:
         nonlocal clock, cpu_clock
         now, cpu_now = time.perf_counter(), cpu_seconds()
-        stages.append(StageTime(name, now - clock, rows, peak_rss(), cpu_now - cpu_clock))
-        log.info("阶段 %s：%.2f 秒（CPU %.2f 秒），%d 行，内存峰值 %.0f MB", name, now - clock,
-                 cpu_now - cpu_clock, rows, stages[-1].peak_rss / 2**20)
+        cpu = cpu_now - cpu_clock + worker_cpu
+        stages.append(StageTime(name, now - clock, rows, peak_rss(), cpu, worker_rss, worker_cpu))
+        log.info("阶段 %s：%.2f 秒（CPU %.2f 秒），%d 行，内存峰值 %.0f MB%s", name, now - clock,
+                 cpu, rows, stages[-1].peak_rss / 2**20,
+                 f"（读取进程 {worker_rss / 2**20:.0f} MB）" if worker_rss else "")
         clock, cpu_clock = now, cpu_now
 
     steps_done = 0
@@ -193,7 +180,7 @@ def reconcile(
                          workers=resources.threads)
     report(STAGE_LABELS["load"], f"{loaded.records.num_rows} 条记录", len(loaded.files),
            len(loaded.files))
-    stage("load", loaded.records.num_rows)
+    stage("load", loaded.records.num_rows, loaded.worker_cpu_seconds, loaded.worker_peak_rss)
 
     # Spill space for stages larger than memory; it may hold personal data, so it is private to
     # this run and removed at the end.

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import pyarrow.compute as pc
 
 from aidmatch.config import Rules
 from aidmatch.errors import AidmatchError, InputError, InputProblems, raise_if_any
+from aidmatch.measure import peak_rss as process_peak_rss
 from aidmatch.normalize.ids import compact
 from aidmatch.semester import Semester
 from aidmatch.sources import systems
@@ -91,6 +93,10 @@ class LoadResult:
     notes: list[str]
     # Problems passed over with keep_going: every file or sheet here was NOT read.
     skipped: list[AidmatchError] = field(default_factory=list)
+    # Files read in worker processes: their CPU time and the largest worker's peak memory
+    # (the operating system counts neither as this process's).
+    worker_cpu_seconds: float = 0.0
+    worker_peak_rss: int = 0
 
     @property
     def sheets(self) -> list[SheetReport]:
@@ -166,13 +172,20 @@ class FileLoad:
     input_file: InputFile | None  # None when the file could not be read
     sheets: list[tuple[pa.Table, pa.Table, list[Reject]]] = field(default_factory=list)
     problems: list[AidmatchError] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # what reading it cost the process that read it
+    peak_rss: int = 0  # that process's peak memory so far (bytes)
+    in_worker: bool = False  # read in a worker process
 
 
 def load_file(number: int, path: Path, label: str, kind_override: str | None, rules: Rules,
               semester: Semester) -> FileLoad:
     """Read one file and extract every sheet; problems are returned, not raised."""
+    cpu = time.process_time()
     with paused_gc():
-        return _load_file(number, path, label, kind_override, rules, semester)
+        loaded = _load_file(number, path, label, kind_override, rules, semester)
+    loaded.cpu_seconds = time.process_time() - cpu
+    loaded.peak_rss = process_peak_rss()
+    return loaded
 
 
 def _load_file(number: int, path: Path, label: str, kind_override: str | None, rules: Rules,
@@ -238,7 +251,9 @@ def _load_files(jobs: list[tuple[int, Path, str, str | None]], rules: Rules, sem
         for number, _path, label, _kind in jobs:
             if progress:
                 progress(label, number, total)
-            yield futures[number].result()
+            loaded = futures[number].result()
+            loaded.in_worker = True
+            yield loaded
 
 
 def load_inputs(
@@ -271,7 +286,11 @@ def load_inputs(
     offset = 0
     jobs = [(number, path, _label(path, input_dir), kind)
             for number, (path, kind) in enumerate(paths, 1)]
+    worker_cpu, worker_rss = 0.0, 0
     for loaded in _load_files(jobs, rules, semester, workers or os.cpu_count() or 1, progress):
+        if loaded.in_worker:
+            worker_cpu += loaded.cpu_seconds
+            worker_rss = max(worker_rss, loaded.peak_rss)
         problems.extend(loaded.problems)
         if loaded.input_file is None:
             continue
@@ -298,7 +317,8 @@ def load_inputs(
         if kind not in kinds_present:
             notes.append(f"注意：没有找到「{source.label}」（{source.system}）的文件，"
                          f"本次结果不含这部分数据")
-    return LoadResult(files, records, family, rejects, notes, problems)
+    return LoadResult(files, records, family, rejects, notes, problems,
+                      worker_cpu_seconds=worker_cpu, worker_peak_rss=worker_rss)
 
 
 def _header_only(input_file: InputFile) -> InputError:
