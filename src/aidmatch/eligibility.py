@@ -35,26 +35,35 @@ _ATTRIBUTES = ("categories", "household_type", "monitor_type", "risk_eliminated"
 
 
 def roster_rows_sql() -> str:
-    fills = ",\n".join(
-        f"coalesce({_empty_to_null(a)}, first_value({_empty_to_null(a)} IGNORE NULLS) OVER h) AS {a}"
-        for a in _ATTRIBUTES
-    )
+    """Roster records with their household's attributes filled in where their own are blank:
+    the first known value in the household, the 户主's first (then by record id)."""
+    order = ("(CASE WHEN relation = '户主' THEN 0 WHEN relation IS NOT NULL THEN 1 ELSE 2 END)"
+             " * 10000000000000 + record_id")
+    firsts = ",\n".join(
+        f"arg_min({_empty_to_null(a)}, {order}) FILTER (WHERE {_empty_to_null(a)} IS NOT NULL)"
+        f" AS {a}" for a in _ATTRIBUTES)
+    fills = ",\n".join(f"coalesce({_empty_to_null(a, 'r')}, h.{a}) AS {a}" for a in _ATTRIBUTES)
     return f"""
-    SELECT * REPLACE ({fills})
-    FROM records
-    WHERE source NOT IN ('registry', 'aid')
-    WINDOW h AS (PARTITION BY source, coalesce(household_key, 'REC:' || record_id)
-                 ORDER BY (relation = '户主') DESC NULLS LAST, record_id
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+    WITH households AS (
+        SELECT source, household_key, {firsts}
+        FROM records
+        WHERE source NOT IN ('registry', 'aid') AND household_key IS NOT NULL
+        GROUP BY source, household_key
+    )
+    SELECT r.* REPLACE ({fills})
+    FROM records r
+    LEFT JOIN households h ON h.source = r.source AND h.household_key = r.household_key
+    WHERE r.source NOT IN ('registry', 'aid')
     """
 
 
-def _empty_to_null(column: str) -> str:
+def _empty_to_null(column: str, alias: str = "") -> str:
+    qualified = f"{alias}.{column}" if alias else column
     if column == "categories":
-        return "CASE WHEN len(coalesce(categories, [])) = 0 THEN NULL ELSE categories END"
+        return f"CASE WHEN len(coalesce({qualified}, [])) = 0 THEN NULL ELSE {qualified} END"
     if column == "end_date":
-        return "end_date"
-    return f"nullif({column}, '')"
+        return qualified
+    return f"nullif({qualified}, '')"
 
 
 def qualifying_records_sql(rules: Rules, semester: Semester) -> tuple[str, list[object]]:
