@@ -216,27 +216,29 @@ def reconcile(
         if linkage != "vlookup":
             link_households(steps)
         stage("link", steps.count("links"))
-        if linkage == "probabilistic":
-            current = STAGE_LABELS["fuzzy"]
-            starting("fuzzy")
-            link_fuzzy(steps, rules.linkage)
-            stage("fuzzy", steps.count("fuzzy_pairs"))
-        # Results are written to a private staging folder, moved into place only when the whole
-        # run (the database included) has succeeded.
         # Results are written to a private staging folder and moved into place only when the
         # whole run has succeeded, after the database's transaction has committed: if anything
         # fails, neither the database nor the output folder changes. Both are written while
-        # DuckDB still works: the database on a thread of its own (handed each table once it
-        # is final), the link lists on another.
+        # DuckDB still works: the database on a thread of its own, handed each table once it is
+        # final (the staged inputs and the students now), the link lists on another.
         with contextlib.ExitStack() as finishing:
             staging = finishing.enter_context(
                 staged_output(out_dir, incomplete=bool(loaded.skipped)))
+            final = ("records", "family", "students")
             store = (None if db_path is None else
-                     finishing.enter_context(storing(con, db_path, semester.code)))
+                     finishing.enter_context(storing(con, db_path, semester.code, final)))
             pool = finishing.enter_context(
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="aidmatch-lists"))
             if store is not None:
-                store.write_tables(("records", "family", "students", "links", "link_review"))
+                store.write_tables(final)
+            if linkage == "probabilistic":
+                current = STAGE_LABELS["fuzzy"]
+                starting("fuzzy")
+                link_fuzzy(steps, rules.linkage)
+                stage("fuzzy", steps.count("fuzzy_pairs"))
+            # The links are final now: their lists are written on a thread of their own.
+            if store is not None:
+                store.write_tables(("links", "link_review"))
             link_lists = pool.submit(_write_link_lists, con.cursor(), staging, masked)
             current = STAGE_LABELS["decide"]
             starting("decide")

@@ -107,11 +107,14 @@ class RunStore:
     Nothing is visible in the database until :func:`storing` commits."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, writer: duckdb.DuckDBPyConnection,
-                 semester: str) -> None:
+                 semester: str, final: Sequence[str] = ()) -> None:
         self.run_id = 0
         self._con = con
         self._writer = writer
-        self._visible: set[str] = set()
+        # Tables that never change once the store has begun: the transaction reads them
+        # itself. It sees the working database as it was when it began, so every other table
+        # is handed over as an Arrow table when it is final.
+        self._final = frozenset(final)
         self._semester = semester
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aidmatch-store")
         self._jobs: list[Future[None]] = []
@@ -136,10 +139,6 @@ class RunStore:
         _ensure_meta(self._writer)
         self._writer.execute("BEGIN TRANSACTION")
         self.began = True
-        # The transaction sees the working tables as they are now; tables made later are
-        # handed over as Arrow tables.
-        self._visible = {name for (name,) in self._writer.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'memory'").fetchall()}
 
     def write_tables(self, tables: Sequence[str]) -> None:
         """Copy these semester tables (final from now on) into the database."""
@@ -149,10 +148,9 @@ class RunStore:
         self._submit(lambda: _write_tables(self._writer, self._semester, tables, handed))
 
     def _handed(self, tables: Sequence[str]) -> dict[str, pa.Table]:
-        """Those of ``tables`` the transaction cannot see, as Arrow tables."""
-        self._jobs[0].result()  # the transaction has begun: what it sees is known
+        """Those of ``tables`` the transaction must not read itself, as Arrow tables."""
         return {t: self._con.sql(f"SELECT * FROM {t}").to_arrow_table()
-                for t in tables if t not in self._visible}
+                for t in tables if t not in self._final}
 
     def finish(self, run: RunInfo, files: list[InputFile], rejects: list[Reject],
                summary: dict[str, Any], keep: list[str] | None = None) -> None:
@@ -179,7 +177,8 @@ class RunStore:
 
 
 @contextlib.contextmanager
-def storing(con: duckdb.DuckDBPyConnection, db_path: Path, semester: str) -> Iterator[RunStore]:
+def storing(con: duckdb.DuckDBPyConnection, db_path: Path, semester: str,
+            final: Sequence[str] = ()) -> Iterator[RunStore]:
     """A :class:`RunStore` for ``db_path``, committed when the block ends without error (after
     every write it was handed has finished) and rolled back otherwise — so a caller that moves
     its result files into place after the block leaves either both changed or neither."""
@@ -191,7 +190,7 @@ def storing(con: duckdb.DuckDBPyConnection, db_path: Path, semester: str) -> Ite
         writer.close()
         raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
                          hint="确认没有其他程序正在使用它，或用 --db 指定另一个文件。") from None
-    store = RunStore(con, writer, semester)
+    store = RunStore(con, writer, semester, final)
     try:
         try:
             yield store
