@@ -86,3 +86,54 @@ def test_school_and_surname_and_the_block_size_cap() -> None:
 def test_no_keys_enabled_gives_no_pairs() -> None:
     assert _keys([(10, STUDENT_ID, None, "王心怡", None)], ()) == set()
 
+
+
+def _agree(record: str, student: str, pinyin: dict[str, str]) -> bool:
+    """The names a household mate's name may pair (AGREEING_NAME), written out in Python."""
+    if record == "" or record == student or "?" in record or "?" in student:
+        return True
+    if record in pinyin and student in pinyin and pinyin[record] == pinyin[student]:
+        return True
+    if len(record) != len(student):
+        return False
+    return sum(a != b for a, b in zip(record, student, strict=True)) == 1
+
+
+def test_household_name_key_pairs_exactly_the_agreeing_names() -> None:
+    """The household-by-name key joins only on equalities (pinyin, one-character variants,
+    placeholders) and must find every pair the name rule allows, and no other."""
+    from aidmatch.normalize.names import pinyin_keys
+
+    record_names = ["王心怡", "王欣怡", "王心", "王?怡", "", "刘力朗", "李明", "王晓明"]
+    student_names = ["王心怡", "刘玏朗", "王?明", "张伟", "王晓"]
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE fuzzy_records (record_id BIGINT, id18 VARCHAR, id15 VARCHAR,
+                   id_status VARCHAR, name_key VARCHAR, school VARCHAR, surname VARCHAR,
+                   birth_date DATE, county VARCHAR, household_key VARCHAR)""")
+    con.execute("""CREATE TABLE fuzzy_students (student_id BIGINT, id18 VARCHAR, name_key VARCHAR,
+                   surname VARCHAR, birth_date DATE, county VARCHAR, school VARCHAR)""")
+    con.execute("CREATE TABLE household_mates (record_id BIGINT, mate_id VARCHAR, "
+                "mate_name_key VARCHAR)")
+    con.execute("CREATE TABLE family_members (student_id BIGINT, id VARCHAR, name_key VARCHAR, "
+                "county VARCHAR)")
+    for r, name in enumerate(record_names, 1):
+        county = "丹凤县" if r != 8 else "商南县"  # the last lives elsewhere: never paired
+        con.execute("INSERT INTO fuzzy_records VALUES (?, NULL, NULL, 'blank', ?, NULL, ?, NULL, "
+                    "?, 'h')", [r, name, name[:1], county])
+        con.execute("INSERT INTO household_mates VALUES (?, NULL, '王建国')", [r])
+    for s, name in enumerate(student_names, 1):
+        con.execute("INSERT INTO fuzzy_students VALUES (?, NULL, ?, ?, NULL, '丹凤县', NULL)",
+                    [s, name, name[:1]])
+        con.execute("INSERT INTO family_members VALUES (?, NULL, '王建国', '丹凤县')", [s])
+    names = sorted({n for n in record_names + student_names if n})
+    pinyin = dict(zip(names, pinyin_keys(names), strict=True))
+    con.execute("CREATE TABLE name_pinyin (name_key VARCHAR, pinyin VARCHAR)")
+    con.executemany("INSERT INTO name_pinyin VALUES (?, ?)", [[n, p] for n, p in pinyin.items()])
+    build_blocking_keys(Steps(con), ("household",), 300)
+    found = {(int(r), int(s)) for r, s in con.execute(
+        "SELECT record_id, student_id FROM blocking_keys").fetchall()}
+    expected = {(r, s) for r, rn in enumerate(record_names, 1)
+                for s, sn in enumerate(student_names, 1) if r != 8 and _agree(rn, sn, pinyin)}
+    assert found == expected
+    assert (2, 1) in found and (6, 2) in found and (3, 5) in found  # homophone, 玏/力, 心/晓
+    assert (1, 4) not in found and (7, 1) not in found  # different people in the same family

@@ -88,3 +88,47 @@ def test_levels_left_out_of_training_keep_their_prior() -> None:
     assert model.m["name"]["different"] == M_PRIORS["name"]["different"]
     assert math.isclose(sum(model.m["name"].values()), 1.0)
     assert model.weight("name", "different") < 0
+
+
+def test_pairs_grouped_by_their_levels_fit_the_same_model() -> None:
+    """The pipeline hands the model each distinct combination of levels once, with its count
+    (a few hundred rows however many pairs): the fit must equal the fit on every pair."""
+    rng = np.random.default_rng(11)
+    training, random = _mixed(rng, 900, 600), _draw(rng, TRUE_U, 20_000)
+
+    def grouped(levels: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        rows = list(zip(*(levels[c] for c in COMPARISONS), strict=True))
+        patterns = sorted(set(rows))
+        counts = np.array([rows.count(p) for p in patterns], dtype=float)
+        return ({c: np.array([p[i] for p in patterns], dtype=object)
+                 for i, c in enumerate(COMPARISONS)}, counts)
+
+    every = fit(training, random, excluded={"name": frozenset({"different"})})
+    (t_levels, t_counts), (r_levels, r_counts) = grouped(training), grouped(random)
+    assert len(t_counts) < 900 + 600
+    once = fit(t_levels, r_levels, excluded={"name": frozenset({"different"})},
+               training_counts=t_counts, random_counts=r_counts)
+    assert (once.training_pairs, once.random_pairs) == (1500, 20_000)
+    assert math.isclose(once.match_share, every.match_share, rel_tol=1e-9)
+    for comparison in COMPARISONS:
+        for level in every.m[comparison]:
+            assert math.isclose(once.m[comparison][level], every.m[comparison][level],
+                                rel_tol=1e-9)
+            assert math.isclose(once.u[comparison][level], every.u[comparison][level],
+                                rel_tol=1e-9)
+
+
+def test_weight_sql_gives_the_weights_numpy_gives() -> None:
+    import duckdb
+    import pyarrow as pa
+
+    rng = np.random.default_rng(13)
+    model = fit(_mixed(rng, 500, 500), _draw(rng, TRUE_U, 20_000))
+    pairs = {c: rng.permutation(np.array(sorted(COMPARISONS[c]) * 8, dtype=object)[:24])
+             for c in COMPARISONS}
+
+    table = pa.table({c: pa.array(list(v), pa.string()) for c, v in pairs.items()})
+    con = duckdb.connect()
+    con.register("pairs", table)
+    in_sql = [w for (w,) in con.execute(f"SELECT {model.weight_sql()} FROM pairs").fetchall()]
+    assert in_sql == list(model.weights(pairs))

@@ -29,6 +29,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from aidmatch.config import BLOCKING_KEYS
+from aidmatch.link.exact import digits_apart
 from aidmatch.normalize.names import pinyin_keys
 from aidmatch.steps import Steps, arrow
 
@@ -216,10 +217,10 @@ PLAUSIBLE_NAME = """
 
 # Names that agree the way the model's agreeing levels do: equal, same pinyin, a placeholder,
 # or one character replaced.
-AGREEING_NAME = """
+AGREEING_NAME = f"""
     (r.name_key = '' OR s.name_key = r.name_key OR rp.pinyin = sp.pinyin
      OR contains(r.name_key, '?') OR contains(s.name_key, '?')
-     OR (length(r.name_key) = length(s.name_key) AND levenshtein(r.name_key, s.name_key) = 1))"""
+     OR {digits_apart('r.name_key', 's.name_key')} = 1)"""
 
 
 def _one_replaced(name: str) -> str:
