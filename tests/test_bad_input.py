@@ -403,7 +403,8 @@ def _snapshot(out: Path, db: Path) -> tuple[dict[str, bytes], dict[str, int]]:
     return files, counts
 
 
-@pytest.mark.parametrize("where", ["writing outputs", "saving the semester"])
+@pytest.mark.parametrize("where", ["writing outputs", "saving the semester", "writing matches",
+                                   "deciding"])
 def test_a_run_failing_late_changes_neither_outputs_nor_database(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
     folder = write_mini_exports(tmp_path / "in")
@@ -416,6 +417,16 @@ def test_a_run_failing_late_changes_neither_outputs_nor_database(
             raise OSError(28, "No space left on device")
 
         monkeypatch.setattr("aidmatch.outputs.lists.write_rejects", broken)
+    elif where == "writing matches":  # on its own thread, while DuckDB decides
+        def broken_lists(*_args: object, **_kwargs: object) -> int:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr("aidmatch.outputs.lists.write_matches", broken_lists)
+    elif where == "deciding":  # the store has begun writing the staged records by then
+        def broken_decide(*_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("decide failed")
+
+        monkeypatch.setattr("aidmatch.pipeline.decide", broken_decide)
     else:
         # The last table of the semester cannot be written: the ones before it were already
         # replaced inside the transaction, which must roll back.

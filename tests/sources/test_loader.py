@@ -120,3 +120,21 @@ def test_risk_elimination_date_means_eliminated(tmp_path: Path, rules: Rules) ->
     ])
     records = _records(tmp_path, rules)
     assert [r["risk_eliminated"] for r in records] == ["是", ""]
+
+
+def test_rows_are_judged_whole_not_only_by_the_columns_used(tmp_path: Path,
+                                                             rules: Rules) -> None:
+    """Blank rows are found column-wise from the columns the layout uses; a row blank there but
+    with text in a column no rule uses is not blank: it is a row nobody is named in."""
+    write_csv(tmp_path / "低保名单.csv", [
+        ["姓名", "身份证号", "保障类别", "备注"],
+        ["王大", HEAD, "农村低保", ""],
+        ["", "", "", "见附件"],
+        ["", "", "", ""],
+        ["　", " ", "", ""],
+        ["王芳", CHILD, "农村低保", ""],
+    ])
+    result = load_inputs(tmp_path, rules, SPRING)
+    assert [r["name"] for r in result.records.to_pylist()] == ["王大", "王芳"]
+    assert [(r.row, r.reason) for r in result.rejects] == [
+        (3, "没有姓名也没有证件号，无法确定是谁"), (4, "空行"), (5, "空行")]
