@@ -131,10 +131,13 @@ def blocking_key_parts(enabled: tuple[str, ...]) -> list[str]:
         SELECT r.record_id, f.student_id, f.id AS key
         FROM fuzzy_records r JOIN family_ids f ON left(f.id, 15) = r.id15"""))
     if "birth_county" in enabled:
-        parts.append("""
-        SELECT 'birth_county' AS key_type, r.record_id, s.student_id,
+        # Only names that could be one person's: a pair sharing no more than a birthday and a
+        # county can never be linked, and a county of a few hundred thousand students has
+        # dozens of them per day.
+        parts.append(_plausible("birth_county", """
+        SELECT r.record_id, s.student_id,
                CAST(r.birth_date AS VARCHAR) || '|' || r.county AS key
-        FROM fuzzy_records r JOIN fuzzy_students s USING (birth_date, county)""")
+        FROM fuzzy_records r JOIN fuzzy_students s USING (birth_date, county)"""))
     if "pinyin_birth" in enabled:
         parts.append("""
         SELECT 'pinyin_birth' AS key_type, r.record_id, s.student_id,
