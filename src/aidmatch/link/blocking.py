@@ -219,11 +219,12 @@ PLAUSIBLE_NAME = """
 
 
 # Names that agree the way the model's agreeing levels do: equal, same pinyin, a placeholder,
-# or one character replaced.
+# or one character replaced in a name of three or more (in a two-character name that leaves only
+# the surname: a sibling, not a typo).
 AGREEING_NAME = f"""
     (r.name_key = '' OR s.name_key = r.name_key OR rp.pinyin = sp.pinyin
      OR contains(r.name_key, '?') OR contains(s.name_key, '?')
-     OR {digits_apart('r.name_key', 's.name_key')} = 1)"""
+     OR (length(r.name_key) >= 3 AND {digits_apart('r.name_key', 's.name_key')} = 1))"""
 
 
 def _one_replaced(name: str) -> str:
@@ -252,11 +253,11 @@ HOUSEHOLD_NAME_PAIRS = f"""
     ),
     mate_variants AS (
         SELECT record_id, county, mate_name_key, {_one_replaced('name_key')} AS variant
-        FROM mates WHERE name_key <> '' AND NOT contains(name_key, '?')
+        FROM mates WHERE length(name_key) >= 3 AND NOT contains(name_key, '?')
     ),
     family_variants AS (
         SELECT student_id, county, member_name_key, {_one_replaced('name_key')} AS variant
-        FROM families WHERE name_key <> '' AND NOT contains(name_key, '?')
+        FROM families WHERE length(name_key) >= 3 AND NOT contains(name_key, '?')
     ),
     pairs AS (
         -- same name, or the same pinyin (a homophone typed)
@@ -264,7 +265,7 @@ HOUSEHOLD_NAME_PAIRS = f"""
         FROM mates m JOIN families f ON f.county = m.county
              AND f.member_name_key = m.mate_name_key AND f.pinyin = m.pinyin
         UNION ALL
-        -- one character replaced
+        -- one character replaced (names of three characters or more)
         SELECT m.record_id, f.student_id, f.county, f.member_name_key
         FROM mate_variants m JOIN family_variants f ON f.county = m.county
              AND f.member_name_key = m.mate_name_key AND f.variant = m.variant
