@@ -164,13 +164,17 @@ def identity_keys_sql() -> str:
 
 
 def person_matches_sql() -> str:
-    """Pairs of (kind, person) that are the same person by a shared key."""
+    """Pairs of (kind, person) and a roster record that are the same person by a shared key:
+    a registry family member or another roster record with the roster record. (Pairs of two
+    family members — siblings' shared parents — are half of all pairs and serve nothing.)"""
     close = digits_apart("a.compact", "b.compact")
     return f"""
     SELECT a.kind AS kind_a, a.person AS person_a, b.kind AS kind_b, b.person AS person_b,
            first(a.key_type ORDER BY CASE a.key_type WHEN 'id' THEN 0 WHEN 'prefix_name' THEN 1
                                        ELSE 2 END) AS key_type
-    FROM identity_keys a JOIN identity_keys b ON a.key_type = b.key_type AND a.key = b.key
+    FROM identity_keys a
+    JOIN (SELECT * FROM identity_keys WHERE kind = 'record') b
+      ON a.key_type = b.key_type AND a.key = b.key
     WHERE NOT (a.kind = b.kind AND a.person = b.person)
       AND (a.key_type <> 'name_birth' OR {close} <= 2)
     GROUP BY ALL
