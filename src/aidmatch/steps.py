@@ -53,8 +53,8 @@ class Steps:
         log.debug("step %-28s %9d rows %7.3fs", name, rows, elapsed)
         return rows
 
-    def from_arrow(self, name: str, table: pa.Table) -> int:
-        """A step whose table comes from Python (an Arrow table) rather than SQL."""
+    def from_arrow(self, name: str, table: pa.Table | pa.RecordBatchReader) -> int:
+        """A step whose table comes from Python (an Arrow table or stream) rather than SQL."""
         view = f"{name}_arrow"
         self.con.register(view, table)
         try:
@@ -72,13 +72,7 @@ class Steps:
                 # what DuckDB has read goes back to the system, not to Arrow's allocator
                 pa.default_memory_pool().release_unused()
 
-        stream = pa.RecordBatchReader.from_batches(schema, drain())
-        view = f"{name}_arrow"
-        self.con.register(view, stream)
-        try:
-            return self.table(name, f"SELECT * FROM {view}")
-        finally:
-            self.con.unregister(view)
+        return self.from_arrow(name, pa.RecordBatchReader.from_batches(schema, drain()))
 
     def count(self, name: str) -> int:
         return int(scalar(self.con, f"SELECT count(*) FROM {name}") or 0)

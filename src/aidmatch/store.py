@@ -85,21 +85,6 @@ def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
     ensure_review_tables(con, "store")
 
 
-def save_run(
-    con: duckdb.DuckDBPyConnection,
-    db_path: Path,
-    run: RunInfo,
-    files: list[InputFile],
-    rejects: list[Reject],
-    summary: dict[str, Any],
-    keep: list[str] | None = None,
-) -> int:
-    """Replace the semester's data in ``db_path`` in one transaction; return the run id."""
-    with storing(con, db_path, run.semester) as store:
-        store.finish(run, files, rejects, summary, keep)
-    return store.run_id
-
-
 class RunStore:
     """One run being written into the database, on a thread of its own and in one transaction:
     the caller hands over tables as they become final (the staged records long before the

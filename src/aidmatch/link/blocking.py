@@ -188,9 +188,10 @@ def build_blocking_keys(steps: Steps, enabled: tuple[str, ...], max_block_size: 
     """``blocking_raw`` from one step per key (``blocking_<key>``: each its own statement, so a
     small memory limit spills one join at a time instead of holding all of them), then
     ``blocking_keys``."""
-    parts = [f"blocking_{number}" for number, _ in enumerate(blocking_key_parts(enabled), 1)]
-    for name, part in zip(parts, blocking_key_parts(enabled), strict=True):
-        steps.table(name, part)
+    parts: list[str] = []
+    for number, part in enumerate(blocking_key_parts(enabled), 1):
+        parts.append(f"blocking_{number}")
+        steps.table(parts[-1], part)
     steps.table("blocking_raw", " UNION ALL ".join(
         [RAW_EMPTY, *(f"SELECT key_type, record_id, student_id, key FROM {p}" for p in parts)]))
     steps.table("blocking_keys", blocking_keys_sql(max_block_size))

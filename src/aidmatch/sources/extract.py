@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import zip_longest
+from itertools import islice, zip_longest
 
 import numpy as np
 import pyarrow as pa
@@ -392,11 +392,11 @@ class _Columns:
     them (:func:`cell_text`)."""
 
     def __init__(self, sheet: Sheet, start: int) -> None:
-        self.rows = sheet.rows[start:]
-        self.all_text = sheet.all_text
-        self.length = len(self.rows)
-        self.first_row_number = start + 1  # the Excel row number of rows[0]
-        self.raw = list(zip_longest(*self.rows, fillvalue=""))
+        self.sheet = sheet
+        self.start = start
+        self.length = max(len(sheet.rows) - start, 0)
+        self.first_row_number = start + 1  # the Excel row number of the first row
+        self.raw = list(zip_longest(*islice(sheet.rows, start, None), fillvalue=""))
         self.width = len(self.raw)
         self.blank = pa.array([""] * self.length, pa.string())
         self._text: dict[int, pa.Array] = {}
@@ -429,4 +429,4 @@ class _Columns:
         return found
 
     def row(self, position: int) -> list[str]:
-        return [v if type(v) is str else cell_text(v) for v in self.rows[position]]
+        return self.sheet.text_row(self.start + position)
