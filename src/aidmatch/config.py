@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -167,13 +166,16 @@ class Rules:
 
 
 def default_rules_dir() -> Path:
-    """The project's ``rules/`` (next to ``src/`` in a checkout), else the packaged copy."""
-    here = Path(__file__).resolve()
+    """The default rules: the copy shipped inside the installed package (``aidmatch/rules`` in a
+    wheel), else the project's ``rules/`` next to ``src/`` in a checkout (an editable install)."""
+    here = Path(__file__).resolve().parent
+    if (here / "rules" / "policy.yaml").exists():
+        return here / "rules"
     for parent in here.parents:
         candidate = parent / "rules"
         if (candidate / "policy.yaml").exists():
             return candidate
-    return Path(str(resources.files("aidmatch"))) / "rules"
+    return here / "rules"
 
 
 class _Checker:

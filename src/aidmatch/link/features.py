@@ -77,9 +77,13 @@ def _same(left: str, right: str) -> str:
 
 
 def pair_fields_sql(pairs: str) -> str:
-    """Everything the comparisons need for the pairs in table ``pairs``, in one row per pair."""
+    """Everything the comparisons need for the pairs in table ``pairs`` (distinct pairs), in one
+    row per pair."""
+    # ``p`` is read three times, so DuckDB would materialise it as a CTE, and DuckDB 2.0.1 keeps a
+    # materialised CTE pinned in memory: under a small memory limit the step then fails instead
+    # of spilling. Reading the (already distinct) pairs table itself needs no copy at all.
     return f"""
-    WITH p AS (SELECT DISTINCT record_id, student_id FROM {pairs}),
+    WITH p AS NOT MATERIALIZED (SELECT record_id, student_id FROM {pairs}),
     student_ids AS (SELECT DISTINCT id18 FROM fuzzy_students WHERE id18 IS NOT NULL),
     family_match AS (
         SELECT p.record_id, p.student_id,

@@ -15,14 +15,25 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import xlsxwriter
-import xlwt
 
+from aidmatch.errors import UsageError
 from aidmatch.synth.damage import CellValue
 from aidmatch.synth.layouts import FileStyle
 from aidmatch.synth.truth import RecordLog
 
 # Fixed document properties so the same seed gives the same bytes.
 _CREATED = dt.datetime(2025, 1, 1)
+
+
+def _xlwt() -> Any:
+    """xlwt writes the old .xls format; it is an extra (``aidmatch[synth]``), not a dependency of
+    the engine, which only reads .xls (through calamine)."""
+    try:
+        import xlwt
+    except ImportError:
+        raise UsageError("生成 .xls 格式的合成数据需要 xlwt",
+                         hint="pip install \"aidmatch[synth]\"，或加 --csv-only 只生成 CSV。") from None
+    return xlwt
 
 
 class SheetOut:
@@ -151,6 +162,7 @@ class BookOut:
                 "merge": self._book.add_format({"align": "center", "bold": True}),
             }
         elif fmt == "xls":
+            xlwt = _xlwt()
             self._book = xlwt.Workbook(encoding="utf-8")
             self._xls_date = xlwt.easyxf(num_format_str="YYYY-MM-DD")
         else:
