@@ -450,7 +450,7 @@ class Gen:
                 tag = "nuclear" if kind == "nuclear" else "gp_own_hh"
                 if gps and rng.random() < 0.25:  # a grandparent listed too, not the guardian
                     g = rng.choice(gps)
-                    mem.append((g, rng.choice(["祖父", "爷爷"]) if g.male else rng.choice(["祖母", "奶奶"]), "否"))
+                    mem.insert(rng.choice([0, 1, 2]), (g, rng.choice(["祖父", "爷爷"]) if g.male else rng.choice(["祖母", "奶奶"]), "否"))
                     tag += "+gp_listed_not_guardian"
                 fam.append((k, mem, tag))
         elif kind == "long":
@@ -684,6 +684,15 @@ class Gen:
             if self.rng.random() < 0.55:
                 self.noise_household()
         self.students = self.students[: self.n]
+        for h in self.hhs:  # nobody in one 户 shares a name with another member (families avoid it)
+            seen: set[str] = set()
+            for m in h.members:
+                while m.name in seen and not m.dotted:
+                    pool = KID_M if m.male else KID_F
+                    m.name = m.name[0] + "".join(self.rng.choice(pool) for _ in range(2))
+                    if m.rare and m.rare not in m.name:
+                        m.rare = ""
+                seen.add(m.name)
         keep = {s.p.k for s in self.students}
         for p in self.people:
             if p.student is not None and p.k not in keep:
@@ -1105,7 +1114,10 @@ class Gen:
                     s.tags.append("trap_低保到期")
                 elif h.dibao and h.db_end:
                     s.tags.append("低保学期内到期_仍在保")
+            listed = getattr(s, "listed", [])
             for q, w, gflag in s.members:
+                if q not in listed:
+                    continue
                 if q.dis and q not in (p.father, p.mother):
                     if q in s.shown_guardians:
                         s.tags.append("guardian_grandparent_cert" if ("祖" in w or "爷" in w or "奶" in w or "外" in w) else "guardian_other_cert")
@@ -1407,6 +1419,7 @@ class Gen:
                 for m in h.members:
                     if m not in shown and m.student is not None:
                         m.student.tags.append("wide_roster_truncated")
+                        self.record(m, "dibao_not_listed", fname, "not_listed", "", hh=h.no)
             title = f"{cname}{self.sem.year}年{3 if self.sem.spring else 9}月份城乡低保备案表"
             fill = f"填报单位：{cname}民政局（盖章）                填报日期：{self.sem.year}年{3 if self.sem.spring else 9}月5日"
             sh = self.sheet("低保备案", headers, rows, title=title, fill=fill, groups=groups,
@@ -1460,7 +1473,8 @@ class Gen:
         order = list(range(len(COUNTIES)))
         rng.shuffle(order)
         with_id = set(order[:6])
-        holders = list(self.cert_holders)
+        # a migrant family's certificates sit in its home province's 残联 data, not in this city's list
+        holders = [p for p in self.cert_holders if p.hh is None or not p.hh.oop]
         rng.shuffle(holders)
         for part, rel, fmt, enc, has_id in (([p for p in holders if p.county in with_id], "残联/毕节市持证残疾人名单", "xlsx", "", True),
                                             ([p for p in holders if p.county not in with_id], "残联/持证残疾人名单（部分区县）", "csv", "utf-8", False)):
