@@ -1,4 +1,4 @@
-# ruff: noqa: E501, PLR0912, PLR0913, PLR0915, C901, SIM108
+# ruff: noqa: E501, SIM905, RUF005, RUF012
 """Third independent ("foreign3") generator of synthetic 54321 exports: one city of 贵州省 毕节市.
 
 Written from /work/shared/domain.md and the README only (never aidmatch's src/, rules/, tests/ or its
@@ -1029,9 +1029,16 @@ class Gen:
                     else:
                         r += ["", ""]
                         shown_g = []
-                if row is s.rows[-1]:
-                    s.shown_guardians = shown_g
-                    s.listed = [q for q, _w, _g in mems]  # type: ignore[attr-defined]
+                # a student on two rows (转出 in one county, 在读 in another): what either row shows counts
+                for q in shown_g:
+                    if q not in s.shown_guardians:
+                        s.shown_guardians.append(q)
+                if not hasattr(s, "listed"):
+                    s.listed, s.listed_words = [], []  # type: ignore[attr-defined]
+                for q, w, _g in mems:
+                    if q not in s.listed:  # type: ignore[attr-defined]
+                        s.listed.append(q)  # type: ignore[attr-defined]
+                        s.listed_words.append((q, w))  # type: ignore[attr-defined]
                 rows.append(r)
             title = f"{cname}{self.sem.cn}中小学生学籍信息表" if st in ("title_2nd_sheet_xlsx", "xls_title", "csv_gbk_title", "grouped_xlsx") else ""
             fill = f"填报单位：{cname}教育局（盖章）    导出日期：{self.sem.year}年{3 if self.sem.spring else 9}月10日" if st in ("title_2nd_sheet_xlsx", "xls_title") else ""
@@ -1492,10 +1499,9 @@ class Gen:
                     if base != p.id:
                         tag += "+cert_from_mother_id"
                     p.student.tags.append("dis_child_row_with_mother_id")  # type: ignore[union-attr]
-                    if p.mother.hh is not None:
-                        for sib in p.mother.hh.members:
-                            if sib is not p and sib.student is not None and sib.mother is p.mother:
-                                sib.student.tags.append("trap_sibling_of_cert_row_with_mother_id")
+                    for sib in self.students:  # brothers and sisters, wherever their 户 is
+                        if sib.p is not p and sib.p.mother is p.mother:
+                            sib.tags.append("trap_sibling_of_cert_row_with_mother_id")
                 elif has_id:
                     idv, tag = self.id_cell(p, self.DIS_RATES, allow_excel=True)
                     base = p.id
@@ -1597,7 +1603,7 @@ class Gen:
                     qrecs = [r for r in self.ev.get(q.k, []) if r["src"] == "disability"]
                     usable = [r for r in qrecs if r["id"].startswith("cert_only") or self.linkable(r)]
                     if q.k in reg_ok and usable:
-                        found = f"{'父母' if how == 'parent' else '登记监护人'}持证"
+                        found = f"{'父母' if how == 'parent' else '登记监护人'}持证（证的记录：{usable[0]['id'] or '无损'}）"
                         break
                     # the parent and the child together in one roster household
                     for src in ("poverty", "dibao"):
@@ -1673,6 +1679,8 @@ class Gen:
                             "可发现": ("是" if disc else "否") if kind == "gap" else "",
                             "户": hh.no if hh else "", "户类型": hh.pov if hh else "", "监测对象类别": hh.mon if hh else "",
                             "风险是否已消除": hh.risk if hh else "", "低保": f"{hh.dibao}/{hh.db_status}/{hh.db_end or ''}" if hh and hh.dibao else "",
+                            "学籍家庭成员": ";".join(f"{w}{q.name}:{'监护人' if q in s.shown_guardians else '-'}{':持证' if q.dis else ''}"
+                                                   for q, w in getattr(s, "listed_words", [])),
                             "场景": ",".join(dict.fromkeys(s.tags)), "资助行损坏": ";".join(getattr(s, "pay_damage", [])),
                             "证据记录": ";".join(f"{r['src']}:{r['id'] or 'ok'}/{r['name'] or 'ok'}@{r['file']}" for r in self.ev.get(p.k, [])),
                             "说明": note or s.neutral})

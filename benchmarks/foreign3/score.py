@@ -43,6 +43,53 @@ def unmask(got: dict[str, dict[str, str]], known: list[str]) -> dict[str, dict[s
     return out
 
 
+COLLOQUIAL = ("爷爷", "奶奶", "外公", "外婆")
+
+
+def fp_cause(k: str, got: dict[str, str], s: dict[str, str], cands: dict) -> str:
+    """Why aidmatch listed a student the truth does not list (first matching rule)."""
+    how, kinds = got.get("匹配方式") or "", got.get("困难类型") or ""
+    if k in cands:
+        return "A 家庭成员在册、本人未在册（名单完整）仍列为漏助"
+    if s.get("本学期已资助") == "是":
+        return "H 本学期已资助，但资助行未关联到学生（J学籍号无身份证、名单无学籍号列）" if "j_xjh_no_id" in (s.get("场景") or "") \
+            else "H' 本学期已资助，但资助行未关联到学生"
+    if "残疾人子女" in kinds:
+        if "trap_sibling_of_cert_row_with_mother_id" in (s.get("场景") or ""):
+            return "B 残疾证行姓名性别是孩子、证件号是母亲的：证被算到母亲头上，兄弟姐妹成了残疾人子女"
+        if "同户成员" in how:
+            return "C 按户主关系推断父母：多代同户里叔伯姑/祖辈持证，侄子女/孙辈被算作残疾人子女"
+        if re.search(r"成员\d (祖|外祖|爷爷|奶奶|外公|外婆)", how):
+            return "D 学籍中祖辈是否监护人=否仍计入残疾人子女"
+        if "继" in how:
+            return "E 继父母持证（未登记为监护人）"
+        return "F 残疾人子女-其他"
+    return "G 其他"
+
+
+def fn_cause(k: str, t: dict[str, str], s: dict[str, str]) -> str:
+    tags = s.get("场景") or ""
+    groups = t.get("困难类型") or ""
+    members = s.get("学籍家庭成员") or ""
+    if "evidence_in_refused_file" in tags:
+        return "1 证据只在被拒收的文件里（宽表「共同生活家庭成员N」）"
+    if "残疾人子女" in groups and "guardian_grandparent_cert" in tags:
+        if any(f"{w}" in m and ":监护人:持证" in m for m in members.split(";") for w in COLLOQUIAL):
+            return "2 登记监护人是祖辈、称谓写作爷爷/奶奶/外公/外婆，持证未计入"
+        return "3 登记监护人是祖辈（祖父/祖母/外祖父/外祖母），持证未计入"
+    if "weak_evidence_only" in tags:
+        return "4 只有姓名证据（家长学籍未填证件号）"
+    if "wide_roster_truncated" in tags and "城乡低保" in groups:
+        return "5 宽表栏位少于保障人数，本人未列出（家庭成员在该行）"
+    if "残疾人子女" in groups and re.search("证的记录：cert_only\\+(typo|swap)", t.get("说明") or ""):
+        return "6 家长的残疾人证号有一位错或两位对调（该名单无身份证号列）"
+    if "残疾学生" in groups and "dis_child_row_with_mother_id" in tags:
+        return "8 本人残疾证行的身份证号列是母亲的（证号是本人的）"
+    if "残疾人子女" in groups:
+        return "9 残疾人子女-其他"
+    return "7 其他"
+
+
 def score(d: Path, out_name: str = "out") -> dict:
     truth_rows = read(d / "truth" / "gaps.csv")
     truth = {r["学籍号"]: r for r in truth_rows}
@@ -60,7 +107,7 @@ def score(d: Path, out_name: str = "out") -> dict:
     for name in ("summary.json", "不完整-summary.json"):
         if (out / name).exists():
             skipped = [re.split("[，,]", x, maxsplit=1)[0] for x in json.loads((out / name).read_text(encoding="utf-8")).get("skipped", [])]
-    for k, srow in students.items():  # a miss whose evidence sits in a file aidmatch refused (--keep-going)
+    for _k, srow in students.items():  # a miss whose evidence sits in a file aidmatch refused (--keep-going)
         files = {e.rsplit("@", 1)[-1] for e in (srow.get("证据记录") or "").split(";") if "@" in e}
         if files & set(skipped):
             srow["场景"] = ",".join([*tags_of(srow), "evidence_in_refused_file"])
@@ -95,6 +142,8 @@ def score(d: Path, out_name: str = "out") -> dict:
            "precision": round(p, 4), "recall": round(r, 4),
            "candidates": len(cands), "candidates_listed": len(listed & set(cands)),
            "neutral_listed": len(listed & neutral),
+           "fp_by_cause": dict(collections.Counter(fp_cause(k, got[k], students.get(k, {}), cands) for k in fp).most_common()),
+           "fn_by_cause": dict(collections.Counter(fn_cause(k, truth[k], students.get(k, {})) for k in fn).most_common()),
            "fp_by_tag": by_tag(fp), "fn_by_tag": by_tag(fn), "fn_by_group": by_group(fn),
            "fp_by_truth_group": by_group(fp)}
     res["_fp"], res["_fn"], res["_got"], res["_truth"], res["_students"], res["_cands"] = fp, fn, got, truth, students, cands
@@ -113,10 +162,11 @@ def main() -> None:
     if a.detail:
         for k in fn:
             t, s = truth[k], students.get(k, {})
-            print("FN", k, t["姓名"], "|", t["困难类型"], "|", t["说明"], "| tags:", s.get("场景"), "| evidence:", s.get("证据记录"))
+            print("FN", k, t["姓名"], "|", fn_cause(k, t, s), "|", t["困难类型"], "|", t["说明"], "| registry members:", s.get("学籍家庭成员"),
+                  "| tags:", s.get("场景"), "| evidence:", s.get("证据记录"))
         for k in fp:
             s, g = students.get(k, {}), got[k]
-            print("FP", k, g.get("姓名"), "| aidmatch:", g.get("困难类型"), "|", (g.get("来源") or "")[:300], "|", (g.get("匹配方式") or "")[:200],
+            print("FP", k, g.get("姓名"), "|", fp_cause(k, g, s, cands), "| aidmatch:", g.get("困难类型"), "|", (g.get("来源") or "")[:300], "|", (g.get("匹配方式") or "")[:200],
                   "| truth:", s.get("困难类型") or "-", s.get("学籍状态"), "paid=" + s.get("本学期已资助", "?"), "判定=" + (s.get("判定") or "-"),
                   "| tags:", s.get("场景"), "| pay:", s.get("资助行损坏"))
         for k in sorted(set(got) & set(cands)):
