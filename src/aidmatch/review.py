@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 import python_calamine
 
+from aidmatch.database import open_database
 from aidmatch.errors import AidmatchError, InputError, InputProblems, raise_if_any
 from aidmatch.findings import BY_CODE
 from aidmatch.semester import Semester
@@ -202,7 +203,7 @@ def import_review(path: Path, db_path: Path, reviewer: str | None = None) -> Imp
     semester, decisions = read_decisions(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     imported_by = reviewer or getpass.getuser()
-    with duckdb.connect(str(db_path)) as con:
+    with open_database(db_path, read_only=False) as con:
         known = validate(con, path, semester, decisions)
         ensure_review_tables(con)
         current = {

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from aidmatch.errors import AidmatchError, UsageError
+from aidmatch.database import StoreError, ensure_meta, open_database
 from aidmatch.findings import FINDING_TABLES
 from aidmatch.privacy import private_dir, private_file
 from aidmatch.review import ensure_review_tables
@@ -37,14 +37,9 @@ from aidmatch.steps import scalar
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 # Work tables kept per semester (with a `run_semester` column in front).
 SEMESTER_TABLES = ("records", "family", "students", "links", "link_review", "key_group_evidence",
                    "student_groups", "paid_students", "gaps", "record_states", *FINDING_TABLES)
-
-
-class StoreError(AidmatchError):
-    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -63,15 +58,9 @@ def _secure(path: Path) -> None:
             private_file(candidate)
 
 
-def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE TABLE IF NOT EXISTS store.meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    found = scalar(con, "SELECT value FROM store.meta WHERE key = 'schema_version'")
-    if found is None:
-        con.execute("INSERT INTO store.meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-    elif int(found) != SCHEMA_VERSION:
-        raise StoreError(
-            f"数据库是 aidmatch 另一版本建立的（结构版本 {found}，当前 {SCHEMA_VERSION}）",
-            hint="用 --db 指定一个新的数据库文件，或用对应版本的 aidmatch 打开。")
+def _ensure_meta(con: duckdb.DuckDBPyConnection) -> str:
+    """The database's tables (created or migrated) and its secret."""
+    secret = ensure_meta(con, "store")
     con.execute("""CREATE TABLE IF NOT EXISTS store.runs (
         run_id INTEGER PRIMARY KEY, semester VARCHAR, started_at TIMESTAMP,
         finished_at TIMESTAMP, input_dir VARCHAR, rules_fingerprint VARCHAR,
@@ -83,6 +72,7 @@ def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
         semester VARCHAR, file VARCHAR, sheet VARCHAR, "row" INTEGER, "column" VARCHAR,
         reason VARCHAR)""")
     ensure_review_tables(con, "store")
+    return secret
 
 
 class RunStore:
@@ -106,6 +96,7 @@ class RunStore:
         self._written: set[str] = set()
         self._broken = False
         self.began = False
+        self._secret = ""
         self._submit(self._begin)
 
     def _submit(self, job: Callable[[], None]) -> None:
@@ -121,9 +112,14 @@ class RunStore:
         self._jobs.append(self._pool.submit(guarded))
 
     def _begin(self) -> None:
-        _ensure_meta(self._writer)
+        self._secret = _ensure_meta(self._writer)
         self._writer.execute("BEGIN TRANSACTION")
         self.began = True
+
+    def secret(self) -> str:
+        """The database's secret, which keys the case numbers (:mod:`aidmatch.keys`)."""
+        self._jobs[0].result()
+        return self._secret
 
     def write_tables(self, tables: Sequence[str]) -> None:
         """Copy these semester tables (final from now on) into the database."""
@@ -276,26 +272,9 @@ class RunRecord:
     purged_at: dt.datetime | None
 
 
-def _open_existing(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    if not db_path.is_file():
-        raise UsageError("数据库文件不存在", file=str(db_path),
-                         hint="用 --db 指定 aidmatch reconcile 写入的数据库文件。")
-    try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
-    except duckdb.Error as exc:
-        raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
-                         hint="确认没有其他程序正在使用它。") from None
-    tables = {row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
-    if "runs" not in tables:
-        con.close()
-        raise StoreError("这不是 aidmatch 的数据库（没有运行记录表）", file=str(db_path))
-    return con
-
-
 def list_runs(db_path: Path, semester: str | None = None) -> list[RunRecord]:
     """Every run recorded in ``db_path`` (oldest first), with its input files and hashes."""
-    con = _open_existing(db_path, read_only=True)
+    con = open_database(db_path, read_only=True)
     try:
         has_purges = bool(scalar(con, "SELECT count(*) FROM duckdb_tables() "
                                       "WHERE schema_name = 'main' AND table_name = 'purges'"))
@@ -348,7 +327,7 @@ def purge_semester(db_path: Path, semester: str) -> PurgeResult:
     database is copied into a fresh file that replaces the old one. The purge itself is
     recorded in the ``purges`` table.
     """
-    con = _open_existing(db_path, read_only=False)
+    con = open_database(db_path, read_only=False)
     try:
         columns = con.execute(
             """SELECT table_name, column_name FROM duckdb_columns()

@@ -21,6 +21,7 @@ import duckdb
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from aidmatch.database import open_database
 from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import FINDINGS, Finding
 from aidmatch.normalize.ids import mask, mask_student_no
@@ -294,7 +295,7 @@ def load_report(db_path: Path, semester: Semester, county: str | None = None,
     if not db_path.exists():
         raise InputError("数据库文件不存在", file=str(db_path),
                          hint="先用 aidmatch reconcile（同一个 --db）对账，再生成报告。")
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with open_database(db_path, read_only=True) as con:
         if not _has_table(con, "runs") or not _has_table(con, "cases"):
             raise InputError("数据库中没有可用的对账结果", file=str(db_path),
                              hint="用当前版本的 aidmatch reconcile 重新对账这个学期。")

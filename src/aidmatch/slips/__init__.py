@@ -19,13 +19,13 @@ from pathlib import Path
 import duckdb
 
 from aidmatch.config import Rules, load_rules
+from aidmatch.database import StoreError, upgrade
 from aidmatch.errors import InputError, UsageError
 from aidmatch.semester import Semester
 from aidmatch.slips.data import APPROVED, Slip, Source, build_slips, read_slips
 from aidmatch.slips.render import render
 from aidmatch.slips.serials import assign_serials
 from aidmatch.steps import scalar
-from aidmatch.store import StoreError
 
 __all__ = ["Slip", "SlipsResult", "Source", "print_slips"]
 
@@ -74,6 +74,7 @@ def print_slips(
     if not db_path.is_file():
         raise InputError("数据库文件不存在", file=str(db_path),
                          hint="先用 aidmatch reconcile --db 对账这个学期，再打印三联单。")
+    upgrade(db_path)
     con = duckdb.connect(":memory:")
     try:
         try:
