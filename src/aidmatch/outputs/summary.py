@@ -19,6 +19,17 @@ from aidmatch.privacy import private_file
 UNKNOWN_COUNTY = "（未填区县）"
 
 
+def redact_all(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, text) with every text and key redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_all(k): redact_all(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_all(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class CountyLine:
     county: str
@@ -109,10 +120,12 @@ class Summary:
         return redact("\n".join(lines))
 
     def write(self, out: Path) -> None:
+        """summary.txt and summary.json, every text redacted (file and sheet names may hold an
+        ID)."""
         text, data = out / "summary.txt", out / "summary.json"
         text.write_text(self.render() + "\n", encoding="utf-8-sig")
-        data.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=str)
-                        + "\n", encoding="utf-8")
+        data.write_text(json.dumps(redact_all(self.to_json()), ensure_ascii=False, indent=2,
+                                   default=str) + "\n", encoding="utf-8")
         for path in (text, data):
             private_file(path)
 
