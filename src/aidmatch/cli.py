@@ -287,6 +287,9 @@ def report(semester: Semester, county: str | None, masked: bool, html: bool, out
         write_workbook(data, out_file)
     counts = "，".join(f"{c.finding.label} {len(c.rows)}" for c in data.findings)
     say(f"已生成 {out_file}（{data.title}：{counts}）")
+    if data.incomplete:
+        say(f"结果不完整：{data.semester.label}最近一次对账跳过了 {len(data.notice) - 1} 个文件或工作表"
+            "（--keep-going），报告的每张工作表和网页顶部都已注明。", err=True, style="bold red")
 
 
 @main.group()

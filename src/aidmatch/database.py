@@ -12,6 +12,7 @@ version 1 → 2   case numbers and slip keys were plain hashes of the person (md
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -92,6 +93,20 @@ def _migrate_from_1(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
                 "（%d 张表），已有的核实结果保留在原案例上。", SCHEMA_VERSION, len(tables))
 
 
+def purged_at(con: duckdb.DuckDBPyConnection, semester: str, schema: str = "main"
+              ) -> dt.datetime | None:
+    """When ``semester``'s personal data was purged, unless a run stored it again since."""
+    if not scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE database_name = "
+                       "coalesce(?, current_database()) AND schema_name = 'main' "
+                       "AND table_name = 'purges'", [None if schema == "main" else schema]):
+        return None
+    at = scalar(con, f"SELECT max(purged_at) FROM {schema}.purges WHERE semester = ?", [semester])
+    last = scalar(con, f"SELECT max(finished_at) FROM {schema}.runs WHERE semester = ?", [semester])
+    if at is None or (last is not None and last > at):
+        return None
+    return at  # type: ignore[no-any-return]
+
+
 def upgrade(db_path: Path) -> None:
     """Bring an existing database of an older version up to date (nothing to do otherwise)."""
     try:
@@ -132,4 +147,4 @@ def open_database(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
 
 
 __all__ = ["SCHEMA_VERSION", "StoreError", "database_secret", "ensure_meta", "open_database",
-           "upgrade"]
+           "purged_at", "upgrade"]

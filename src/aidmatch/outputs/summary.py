@@ -30,6 +30,16 @@ def redact_all(value: Any) -> Any:
     return value
 
 
+def incomplete_notice(skipped: list[str]) -> list[str]:
+    """What every output of a run that skipped these files or sheets says (nothing when none):
+    result files, the summary, the review workbook (every sheet) and page."""
+    if not skipped:
+        return []
+    return [f"本次结果不完整：以下 {len(skipped)} 个文件或工作表没有读取（--keep-going），"
+            "其中的学生不在结果中。处理后重新运行才能得到完整的漏助名单。",
+            *(f"  {n}. {redact(problem)}" for n, problem in enumerate(skipped, 1))]
+
+
 @dataclass(frozen=True)
 class CountyLine:
     county: str
@@ -64,11 +74,7 @@ class Summary:
 
     def incomplete_notice(self) -> list[str]:
         """The warning every output of an incomplete run carries (empty when complete)."""
-        if not self.skipped:
-            return []
-        return [f"本次结果不完整：以下 {len(self.skipped)} 个文件或工作表没有读取（--keep-going），"
-                "其中的学生不在结果中。处理后重新运行才能得到完整的漏助名单。",
-                *(f"  {n}. {problem}" for n, problem in enumerate(self.skipped, 1))]
+        return incomplete_notice(self.skipped)
 
     @property
     def total(self) -> CountyLine:
