@@ -386,7 +386,10 @@ def purge(db_path: Path, semester: Semester, yes: bool) -> None:
         say(f"  {table}：{count} 行")
     if result.work_tables:
         say("  以及保留的中间表（--keep-intermediate）：" + "、".join(result.work_tables))
-    say("运行记录和输入文件哈希已保留（aidmatch runs 查看）；数据库文件已重写，删除的数据不会残留。")
+    say(f"保留了审计记录：{result.kept_runs} 次运行、{result.kept_files} 个输入文件的文件名、SHA-256 和大小"
+        "（aidmatch runs 查看）" + (f"；其中 {result.redacted_names} 个含身份证号的文件或文件夹名已改为打码后的名称"
+                                   if result.redacted_names else "") + "。")
+    say("数据库文件已重写，删除的数据不会残留。")
 
 
 @main.group()

@@ -29,7 +29,8 @@ import pyarrow as pa
 
 from aidmatch.database import StoreError, ensure_meta, open_database
 from aidmatch.findings import FINDING_TABLES
-from aidmatch.privacy import private_dir, private_file
+from aidmatch.normalize.ids import redact
+from aidmatch.privacy import private_dir, private_file, redact_all
 from aidmatch.review import ensure_review_tables
 from aidmatch.sources.extract import Reject
 from aidmatch.sources.loader import InputFile
@@ -311,6 +312,9 @@ class PurgeResult:
     semester: str
     removed: dict[str, int]  # table → rows removed
     work_tables: list[str]  # intermediate tables dropped (--keep-intermediate)
+    kept_runs: int = 0  # the audit trail kept: runs of the semester
+    kept_files: int = 0  # … and their input files (name, SHA-256, size)
+    redacted_names: int = 0  # file or folder names in it that held an ID, now masked
 
     @property
     def total(self) -> int:
@@ -326,6 +330,10 @@ def purge_semester(db_path: Path, semester: str) -> PurgeResult:
     rows can survive in a database file's free blocks, so the file is then rewritten: the
     database is copied into a fresh file that replaces the old one. The purge itself is
     recorded in the ``purges`` table.
+
+    The audit trail of the semester is kept (runs, input files with their SHA-256 and size,
+    review imports), but a file or folder name in it that holds an ID number — and any ID in
+    the run's stored summary — is replaced by its masked form.
     """
     con = open_database(db_path, read_only=False)
     try:
@@ -353,6 +361,7 @@ def purge_semester(db_path: Path, semester: str) -> PurgeResult:
                     removed[table] = count
             for table in work:
                 con.execute(f'DROP TABLE work."{table}"')
+            kept_runs, kept_files, redacted_names = _redact_audit_trail(con, semester)
             con.execute("""CREATE TABLE IF NOT EXISTS purges (
                 semester VARCHAR, purged_at TIMESTAMP, removed JSON)""")
             con.execute("INSERT INTO purges VALUES (?, ?, ?)",
@@ -364,7 +373,41 @@ def purge_semester(db_path: Path, semester: str) -> PurgeResult:
     finally:
         con.close()
     _rewrite(db_path)
-    return PurgeResult(semester, removed, work)
+    return PurgeResult(semester, removed, work, kept_runs, kept_files, redacted_names)
+
+
+def _redact_audit_trail(con: duckdb.DuckDBPyConnection, semester: str) -> tuple[int, int, int]:
+    """Mask IDs in the names the semester's audit trail keeps; (runs, files, names masked)."""
+    renamed = 0
+    runs = con.execute("SELECT run_id, input_dir, summary FROM runs WHERE semester = ?",
+                       [semester]).fetchall()
+    for run_id, input_dir, summary in runs:
+        folder = redact(str(input_dir or ""))
+        cleaned = (json.dumps(redact_all(json.loads(summary)), ensure_ascii=False)
+                   if summary else summary)
+        renamed += folder != (input_dir or "")
+        if folder != (input_dir or "") or cleaned != summary:
+            con.execute("UPDATE runs SET input_dir = ?, summary = ? WHERE run_id = ?",
+                        [folder, cleaned, run_id])
+    files = con.execute("SELECT DISTINCT path FROM input_files WHERE semester = ?",
+                        [semester]).fetchall()
+    kept_files = int(scalar(con, "SELECT count(*) FROM input_files WHERE semester = ?",
+                            [semester]))
+    for (path,) in files:
+        if redact(str(path)) != path:
+            renamed += 1
+            con.execute("UPDATE input_files SET path = ? WHERE semester = ? AND path = ?",
+                        [redact(str(path)), semester, path])
+    has_imports = scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+                              "AND table_name = 'review_imports'")
+    if has_imports:
+        for (name,) in con.execute("SELECT DISTINCT file FROM review_imports WHERE semester = ?",
+                                   [semester]).fetchall():
+            if name is not None and redact(str(name)) != name:
+                renamed += 1
+                con.execute("UPDATE review_imports SET file = ? WHERE semester = ? AND file = ?",
+                            [redact(str(name)), semester, name])
+    return len(runs), kept_files, renamed
 
 
 def _rewrite(db_path: Path) -> None:

@@ -14,20 +14,9 @@ import duckdb
 from aidmatch.accounting import SheetAccount
 from aidmatch.link.blocking import BLOCKING_LABELS
 from aidmatch.normalize.ids import redact
-from aidmatch.privacy import private_file
+from aidmatch.privacy import private_file, redact_all
 
 UNKNOWN_COUNTY = "（未填区县）"
-
-
-def redact_all(value: Any) -> Any:
-    """``value`` (JSON-like: dicts, lists, text) with every text and key redacted."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {redact_all(k): redact_all(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [redact_all(v) for v in value]
-    return value
 
 
 def incomplete_notice(skipped: list[str]) -> list[str]:
