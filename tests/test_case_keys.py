@@ -153,8 +153,9 @@ def _old_database(root: Path, monkeypatch: pytest.MonkeyPatch, rules: Rules
     return exports, db, decided
 
 
+@pytest.mark.parametrize("first_open", ["report", "reconcile"])
 def test_a_database_of_the_previous_release_keeps_its_decisions(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules: Rules) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rules: Rules, first_open: str) -> None:
     exports, db, decided = _old_database(tmp_path, monkeypatch, rules)
     old_key = next(iter(decided))
     assert old_key == f"LZ-{SPRING.code}-{keys.legacy_digest(GAP.id)}"  # the old formula
@@ -163,7 +164,10 @@ def test_a_database_of_the_previous_release_keeps_its_decisions(
     slip_hash = hashlib.sha256(f"{SPRING.code}\x1fS:{STUDENTS['plain'].id}".encode()).hexdigest()
     assert slip_hash in {h for h, _ in old_serials}
 
-    # First open by this version (a report): migrated, decisions on the same case.
+    # First open by this version (a report, or a rerun of the semester): migrated, decisions
+    # on the same case.
+    if first_open == "reconcile":
+        reconcile(exports, SPRING, tmp_path / "first", db_path=db)
     out = tmp_path / "report.xlsx"
     result = CliRunner().invoke(main, ["report", "--semester", SPRING.code, "--db", str(db),
                                        "--out", str(out), "--full-ids"])
