@@ -123,9 +123,10 @@ def test_case_keys_are_stable_and_stored(run: RunResult, tmp_path: Path) -> None
     assert all(k.split("-")[1:3] == ["2025", "spring"] for k in keys)
     gaps = read_csv(run.out_dir / "gaps.csv")
     assert {f: n for f, n, _ in cases}["LZ"] == len(gaps)
-    # Same inputs, another database: the same keys.
+    # Same inputs, same database: the same keys (another database: other keys, see
+    # tests/test_case_keys.py).
     again = reconcile(run.out_dir.parent / "exports", SPRING, tmp_path / "out",
-                      db_path=tmp_path / "b.duckdb")
+                      db_path=run.db_path)
     assert again.db_path is not None
     with duckdb.connect(str(again.db_path), read_only=True) as con:
         assert {k for (k,) in con.execute("SELECT case_key FROM cases").fetchall()} == keys

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from aidmatch import cli
+from aidmatch import cli, terminal
 from aidmatch.config import Rules
 from aidmatch.errors import UsageError
 from aidmatch.pipeline import STAGE_LABELS, Resources, reconcile
@@ -112,16 +112,18 @@ def test_cli_plain_progress_lines_and_quiet(city: Path, tmp_path: Path) -> None:
 
 def test_cli_progress_bars_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     screen = io.StringIO()
-    monkeypatch.setattr(cli, "console", Console(file=screen, force_terminal=True, width=100))
-    with cli._run_progress(True) as progress:
+    monkeypatch.setattr(terminal, "stderr", Console(file=screen, force_terminal=True, width=100))
+    with terminal.run_progress(True) as progress:
         assert progress is not None
         progress("读取文件", "学籍.xlsx", 0, 2)
         progress("读取文件", "资助.xlsx", 1, 2)
         progress("读取文件", "900 条记录", 2, 2)
         progress("关联", "", 0, None)
         progress("关联", "links：12 行", 1, None)
+        progress("输出", "低保[new] 611023 20110210 2535.csv", 0, None)
     text = screen.getvalue()
     assert "读取文件" in text and "关联" in text and "links：12 行" in text
+    assert "低保[new] 6110**********2535.csv" in text
 
 
 @pytest.mark.parametrize("repeated", [

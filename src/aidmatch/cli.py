@@ -6,37 +6,26 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from rich.console import Console
-from rich.logging import RichHandler
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
+from aidmatch import terminal
 from aidmatch.config import load_rules
 from aidmatch.errors import AidmatchError, UsageError
 from aidmatch.normalize.ids import redact
 from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN
 from aidmatch.outputs.summary import Summary
-from aidmatch.privacy import PRIVATE_UMASK, RedactingFilter
+from aidmatch.privacy import PRIVATE_UMASK
 from aidmatch.semester import Semester
+from aidmatch.terminal import say
 
 if TYPE_CHECKING:
     from aidmatch.slips.data import Source
 
 F = TypeVar("F", bound=Callable[..., Any])
-console = Console(stderr=True)
 log = logging.getLogger("aidmatch")
 
 EXIT_INTERNAL = 70
@@ -51,15 +40,19 @@ class AidmatchGroup(click.Group):
         except AidmatchError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            console.print(f"[bold red]错误：[/]{exc}", highlight=False)
+            say(("错误：", "bold red"), str(exc), err=True)
             sys.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except click.ClickException as exc:
+            # click prints these itself (a path that does not exist, a bad value): masked first.
+            exc.__dict__["message"] = redact(exc.message)  # (click types it Final)
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort):
             raise
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            console.print(f"[bold red]内部错误：[/]{type(exc).__name__}: {redact(str(exc))}\n"
-                          "请用 --debug 重新运行并把输出交给技术支持。", highlight=False)
+            say(("内部错误：", "bold red"), f"{type(exc).__name__}: {exc}\n"
+                "请用 --debug 重新运行并把输出交给技术支持。", err=True)
             sys.exit(EXIT_INTERNAL)
 
 
@@ -70,12 +63,8 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
         level = logging.INFO
     elif verbose >= 2 and not quiet:
         level = logging.DEBUG
-    handler: logging.Handler = (
-        RichHandler(console=console, show_path=False, show_time=False)
-        if console.is_terminal else logging.StreamHandler(sys.stderr)
-    )
-    handler.addFilter(RedactingFilter())
-    logging.basicConfig(level=level, handlers=[handler], format="%(message)s", force=True)
+    logging.basicConfig(level=level, handlers=[terminal.log_handler()], format="%(message)s",
+                        force=True)
 
 
 @click.group(cls=AidmatchGroup)
@@ -117,76 +106,28 @@ def _source_overrides(values: tuple[str, ...]) -> dict[str, str]:
     return overrides
 
 
-RunProgress = Callable[[str, str, int, int | None], None]
-
-
-@contextmanager
-def _run_progress(enabled: bool) -> Iterator[RunProgress | None]:
-    """A progress bar per stage on a terminal (files read, steps done); a log line per file and
-    per stage when stderr is not a terminal (CI, cron); nothing with --quiet."""
-    if not enabled:
-        yield None
-        return
-    if not console.is_terminal:
-        last = ""
-
-        def plain(stage: str, detail: str, done: int, total: int | None) -> None:
-            nonlocal last
-            if total is not None and done < total:
-                print(f"{stage} {done + 1}/{total}：{redact(detail)}", file=sys.stderr, flush=True)
-            elif total is not None:
-                print(f"{stage}完成：{redact(detail)}", file=sys.stderr, flush=True)
-            elif stage != last:
-                print(f"{stage} …", file=sys.stderr, flush=True)
-            last = stage
-
-        yield plain
-        return
-    with Progress(TextColumn("[bold]{task.fields[stage]}"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                  transient=True) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def update(stage: str, detail: str, done: int, total: int | None) -> None:
-            if stage not in tasks:
-                for task in bar.tasks:  # the previous stage is over
-                    if not task.finished:
-                        bar.update(task.id, total=task.completed)
-                tasks[stage] = bar.add_task(redact(detail), total=total, stage=stage)
-            bar.update(tasks[stage], completed=done, total=total, description=redact(detail))
-
-        yield update
-
-
 def _print_summary(summary: Summary) -> None:
-    out = Console()
-    out.print(f"[bold]aidmatch 对账结果[/] · {summary.semester} · 规则 {summary.rules}",
-              highlight=False)
+    say(("aidmatch 对账结果", "bold"), f" · {summary.semester} · 规则 {summary.rules}")
     for n, line in enumerate(summary.incomplete_notice()):
-        out.print(f"[bold red]{line}[/]" if n == 0 else line, highlight=False, markup=n == 0)
-    files = Table(title="读入的名单（数据行 = 关联 + 未关联 + 剔除）", title_justify="left")
-    for header in ("文件", "工作表", "名单", "表头行", "数据行", "关联", "未关联", "剔除"):
-        files.add_column(header, justify="right" if header in ("表头行", "数据行", "关联", "未关联",
-                                                                "剔除") else "left")
-    for s in summary.sheets:
-        files.add_row(redact(s.file), redact(s.sheet), s.kind, str(s.header_row), str(s.data_rows),
-                      str(s.linked), str(s.unlinked), str(s.rejected))
-    out.print(files)
-    counties = Table(title="各区县资助覆盖情况", title_justify="left")
-    for header in ("区县", "在读", "困难学生", "已资助", "漏助", "覆盖率"):
-        counties.add_column(header, justify="left" if header == "区县" else "right")
-    for c in [*summary.counties, summary.total]:
-        coverage = f"{c.coverage:.1%}" if c.coverage is not None else "—"
-        counties.add_row(c.county, str(c.enrolled), str(c.key_students), str(c.aided),
-                         f"[bold red]{c.gaps}[/]" if c.gaps else "0", coverage,
-                         style="bold" if c.county == "合计" else None)
-    out.print(counties)
+        say(line, style="bold red" if n == 0 else None)
+    counts = ("表头行", "数据行", "关联", "未关联", "剔除")
+    terminal.table("读入的名单（数据行 = 关联 + 未关联 + 剔除）",
+                   ("文件", "工作表", "名单", *counts),
+                   ([s.file, s.sheet, s.kind, str(s.header_row), str(s.data_rows), str(s.linked),
+                     str(s.unlinked), str(s.rejected)] for s in summary.sheets), right=counts)
+    lines = [*summary.counties, summary.total]
+    terminal.table("各区县资助覆盖情况", ("区县", "在读", "困难学生", "已资助", "漏助", "覆盖率"),
+                   ([c.county, str(c.enrolled), str(c.key_students), str(c.aided),
+                     (str(c.gaps), "bold red") if c.gaps else "0",
+                     f"{c.coverage:.1%}" if c.coverage is not None else "—"] for c in lines),
+                   right=("在读", "困难学生", "已资助", "漏助", "覆盖率"),
+                   styles=["bold" if c.county == "合计" else None for c in lines])
     if summary.link_methods:
-        out.print("关联方式：" + "，".join(f"{k} {v}" for k, v in summary.link_methods.items()))
+        say("关联方式：" + "，".join(f"{k} {v}" for k, v in summary.link_methods.items()))
     if summary.review_records:
-        out.print(f"[yellow]待核实的记录 {summary.review_records} 条，见 review.csv[/]")
+        say(f"待核实的记录 {summary.review_records} 条，见 review.csv", style="yellow")
     for note in summary.notes:
-        out.print(f"[yellow]※ {redact(note)}[/]", highlight=False)
+        say(f"※ {note}", style="yellow")
 
 
 def _db_option(func: F) -> F:
@@ -241,7 +182,7 @@ def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: 
     from aidmatch.pipeline import reconcile as run_reconcile
 
     started = time.perf_counter()
-    with _run_progress(not ctx.obj["quiet"]) as progress:
+    with terminal.run_progress(not ctx.obj["quiet"]) as progress:
         result = run_reconcile(
             input_dir, semester, out_dir, db_path=db_path, rules_dir=rules_dir,
             overrides=_source_overrides(sources), masked=masked,
@@ -250,11 +191,11 @@ def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: 
     if not ctx.obj["quiet"]:
         _print_summary(result.summary)
         names = "不完整-gaps.csv、不完整-gaps.xlsx" if result.summary.incomplete else "gaps.csv、gaps.xlsx"
-        click.echo(f"漏助 {result.gaps} 人，结果已写入 {out_dir}（{names} 等），"
-                   f"数据库 {db_path}，用时 {time.perf_counter() - started:.1f} 秒。")
+        say(f"漏助 {result.gaps} 人，结果已写入 {out_dir}（{names} 等），"
+            f"数据库 {db_path}，用时 {time.perf_counter() - started:.1f} 秒。")
     if result.summary.incomplete:
-        console.print(f"[bold red]结果不完整：跳过了 {len(result.summary.skipped)} 个文件或工作表，"
-                      "见 summary.txt。[/]", highlight=False)
+        say(f"结果不完整：跳过了 {len(result.summary.skipped)} 个文件或工作表，见 summary.txt。",
+            err=True, style="bold red")
 
 
 @main.command()
@@ -277,7 +218,7 @@ def synth(students: int, seed: int, out_dir: Path, semester: Semester, profile: 
 
     result = generate_city(out_dir, students=students, seed=seed, semester=semester,
                            profile=profile, excel=not csv_only, city_semester=city_semester)
-    click.echo(f"已生成 {out_dir}：{result}")
+    say(f"已生成 {out_dir}：{result}")
 
 
 @main.command()
@@ -298,31 +239,31 @@ def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
     spring = Semester.parse("2025-spring")
     autumn = spring.previous()
     db_path = out_dir / "aidmatch.duckdb"
-    click.echo(f"1/4 生成同一城市两个学期的合成数据（{students} 名学生）→ {out_dir / 'data'}")
+    say(f"1/4 生成同一城市两个学期的合成数据（{students} 名学生）→ {out_dir / 'data'}")
     for semester in (autumn, spring):
         generate_city(out_dir / "data" / semester.code, students=students, seed=seed,
                       semester=semester, city_semester=spring)
     for step, semester in ((2, autumn), (3, spring)):
         data_dir, result_dir = out_dir / "data" / semester.code, out_dir / semester.code
-        click.echo(f"{step}/4 对账{semester.label} …")
-        with _run_progress(not ctx.obj["quiet"]) as progress:
+        say(f"{step}/4 对账{semester.label} …")
+        with terminal.run_progress(not ctx.obj["quiet"]) as progress:
             # Invented people only, and the score against the truth needs the 学籍号: full IDs.
             result = run_reconcile(data_dir / "exports", semester, result_dir, db_path=db_path,
                                    masked=False, progress=progress)
         if semester == spring:
             _print_summary(result.summary)
         score = score_gaps(result_dir / "gaps.csv", data_dir / "truth" / "gaps.csv")
-        click.echo(f"    与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 "
-                   f"{score.recall:.2%}（命中 {score.true_positives}，误报 {score.false_positives}，"
-                   f"漏报 {score.false_negatives}）")
+        say(f"    与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 "
+            f"{score.recall:.2%}（命中 {score.true_positives}，误报 {score.false_positives}，"
+            f"漏报 {score.false_negatives}）")
     report = load_report(db_path, spring)
     write_workbook(report, out_dir / "核查报告.xlsx")
     write_html(report, out_dir / "核查报告.html")
-    click.echo(f"4/4 核查报告（与{autumn.label}对比：新增漏助 {report.comparison_count(NEW)}，"
-               f"已解决 {report.comparison_count(RESOLVED)}，连续两学期及以上 "
-               f"{report.comparison_count(STILL_OPEN)}）")
-    click.echo(f"结果在 {out_dir}：{spring.code}/gaps.xlsx、核查报告.xlsx（可填写核实结果后用 "
-               f"aidmatch review import 导入）、核查报告.html。")
+    say(f"4/4 核查报告（与{autumn.label}对比：新增漏助 {report.comparison_count(NEW)}，"
+        f"已解决 {report.comparison_count(RESOLVED)}，连续两学期及以上 "
+        f"{report.comparison_count(STILL_OPEN)}）")
+    say(f"结果在 {out_dir}：{spring.code}/gaps.xlsx、核查报告.xlsx（可填写核实结果后用 "
+        f"aidmatch review import 导入）、核查报告.html。")
 
 
 @main.command()
@@ -345,7 +286,10 @@ def report(semester: Semester, county: str | None, masked: bool, html: bool, out
     else:
         write_workbook(data, out_file)
     counts = "，".join(f"{c.finding.label} {len(c.rows)}" for c in data.findings)
-    click.echo(f"已生成 {out_file}（{data.title}：{counts}）")
+    say(f"已生成 {out_file}（{data.title}：{counts}）")
+    if data.incomplete:
+        say(f"结果不完整：{data.semester.label}最近一次对账跳过了 {len(data.notice) - 1} 个文件或工作表"
+            "（--keep-going），报告的每张工作表和网页顶部都已注明。", err=True, style="bold red")
 
 
 @main.group()
@@ -362,8 +306,8 @@ def review_import(workbook: Path, db_path: Path, reviewer: str | None) -> None:
     from aidmatch.review import import_review
 
     result = import_review(workbook, db_path, reviewer)
-    click.echo(f"{result.semester.label}：读入 {result.rows_read} 个案例，记录 {result.recorded} 条核实结果，"
-               f"{result.unchanged} 条与已记录的相同，{result.open} 个仍待核实。")
+    say(f"{result.semester.label}：读入 {result.rows_read} 个案例，记录 {result.recorded} 条核实结果，"
+        f"{result.unchanged} 条与已记录的相同，{result.open} 个仍待核实。")
 
 
 @main.command()
@@ -390,13 +334,13 @@ def slips(semester: Semester, county: str | None, school: str | None, source: So
 
     result = print_slips(db_path, semester, out_path, county=county, school=school,
                          source=source, full_ids=not masked, rules_dir=rules_dir)
-    click.echo(f"已生成 {result.path}：{result.slips} 份三联单，{result.schools} 所学校，"
-               f"共 {result.pages} 页（新编号 {result.new_serials} 个）。")
-    click.echo(f"金额合计 {lowercase(result.total)}（{uppercase(result.total)}）")
+    say(f"已生成 {result.path}：{result.slips} 份三联单，{result.schools} 所学校，"
+        f"共 {result.pages} 页（新编号 {result.new_serials} 个）。")
+    say(f"金额合计 {lowercase(result.total)}（{uppercase(result.total)}）")
     if result.unlinked:
-        click.echo(f"其中 {result.unlinked} 份的发放记录未与学籍关联，按发放名单打印（封面备注“未关联学籍”）。")
+        say(f"其中 {result.unlinked} 份的发放记录未与学籍关联，按发放名单打印（封面备注“未关联学籍”）。")
     if result.amounts_to_fill:
-        click.echo(f"{result.amounts_to_fill} 份的发放名单未写金额，金额栏留空待填。")
+        say(f"{result.amounts_to_fill} 份的发放名单未写金额，金额栏留空待填。")
 
 
 @main.command()
@@ -408,18 +352,18 @@ def runs(db_path: Path, semester: Semester | None) -> None:
 
     records = list_runs(db_path, semester.code if semester else None)
     if not records:
-        click.echo(f"{db_path} 中没有运行记录。")
+        say(f"{db_path} 中没有运行记录。")
         return
     for run in records:
         flags = "、".join(flag for flag in (
             "结果不完整" if run.incomplete else "",
             "完整证件号" if run.ids == "full" else "证件号已打码",
             f"个人数据已于 {run.purged_at:%Y-%m-%d %H:%M} 删除" if run.purged_at else "") if flag)
-        click.echo(f"#{run.run_id}  {run.semester}  {run.started_at:%Y-%m-%d %H:%M:%S} → "
-                   f"{run.finished_at:%H:%M:%S}  输入 {redact(run.input_dir)}  规则 {run.rules_version}"
-                   f"（指纹 {run.rules_fingerprint}）  aidmatch {run.aidmatch_version}  {flags}")
+        say(f"#{run.run_id}  {run.semester}  {run.started_at:%Y-%m-%d %H:%M:%S} → "
+            f"{run.finished_at:%H:%M:%S}  输入 {run.input_dir}  规则 {run.rules_version}"
+            f"（指纹 {run.rules_fingerprint}）  aidmatch {run.aidmatch_version}  {flags}")
         for path, sha, size in run.files:
-            click.echo(f"    {sha}  {size:>10} 字节  {redact(path)}")
+            say(f"    {sha}  {size:>10} 字节  {path}")
 
 
 @main.command()
@@ -431,17 +375,21 @@ def purge(db_path: Path, semester: Semester, yes: bool) -> None:
     from aidmatch.store import purge_semester
 
     if not yes:
-        click.confirm(f"删除 {db_path} 中 {semester.label} 的全部个人数据？此操作不能撤销", abort=True)
+        click.confirm(terminal.prompt(f"删除 {db_path} 中 {semester.label} 的全部个人数据？此操作不能撤销"),
+                      abort=True)
     result = purge_semester(db_path, semester.code)
     if not result.removed and not result.work_tables:
-        click.echo(f"{db_path} 中没有 {semester.label} 的个人数据，未删除任何内容。")
+        say(f"{db_path} 中没有 {semester.label} 的个人数据，未删除任何内容。")
         return
-    click.echo(f"已从 {db_path} 删除 {semester.label} 的个人数据，共 {result.total} 行：")
+    say(f"已从 {db_path} 删除 {semester.label} 的个人数据，共 {result.total} 行：")
     for table, count in result.removed.items():
-        click.echo(f"  {table}：{count} 行")
+        say(f"  {table}：{count} 行")
     if result.work_tables:
-        click.echo("  以及保留的中间表（--keep-intermediate）：" + "、".join(result.work_tables))
-    click.echo("运行记录和输入文件哈希已保留（aidmatch runs 查看）；数据库文件已重写，删除的数据不会残留。")
+        say("  以及保留的中间表（--keep-intermediate）：" + "、".join(result.work_tables))
+    say(f"保留了审计记录：{result.kept_runs} 次运行、{result.kept_files} 个输入文件的文件名、SHA-256 和大小"
+        "（aidmatch runs 查看）" + (f"；其中 {result.redacted_names} 个含身份证号的文件或文件夹名已改为打码后的名称"
+                                   if result.redacted_names else "") + "。")
+    say("数据库文件已重写，删除的数据不会残留。")
 
 
 @main.group()
@@ -454,11 +402,11 @@ def rules() -> None:
 def rules_check(rules_dir: Path | None) -> None:
     """检查规则文件是否正确，列出所有问题。"""
     loaded = load_rules(rules_dir)
-    click.echo(f"规则正确：{loaded.directory}（{loaded.version}，指纹 {loaded.fingerprint}）")
+    say(f"规则正确：{loaded.directory}（{loaded.version}，指纹 {loaded.fingerprint}）")
     for group in loaded.policy.groups.values():
         state = "启用" if group.enabled else "停用"
-        click.echo(f"  [{state}] {group.label}：{loaded.sources.sources[group.source].label}"
-                   + (f"，类别 {'、'.join(group.categories)}" if group.categories else ""))
+        say(f"  [{state}] {group.label}：{loaded.sources.sources[group.source].label}"
+            + (f"，类别 {'、'.join(group.categories)}" if group.categories else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

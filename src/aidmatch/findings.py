@@ -14,9 +14,10 @@
 
 Every finding row carries a 案例编号 (``case_key``) that the workbook shows and the review
 import looks up: ``<code>-<semester>-<10 hex>``, the hex part a hash of what the case is about
-(the student for 漏助 and 重复资助, the source row for the others), so rerunning a semester with
-the same inputs gives the same keys, and the same student's 漏助 has the same hex part in every
-semester (that is how semesters are compared).
+(the student for 漏助 and 重复资助, the source row for the others) keyed by the database's secret
+(:mod:`aidmatch.keys`): rerunning a semester with the same inputs into the same database gives the
+same keys, the same student's 漏助 has the same hex part in every semester of that database (that
+is how semesters are compared), and without the database a key cannot be computed from an ID.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from aidmatch import keys
 from aidmatch.config import Rules
 from aidmatch.normalize.ids import STATUS_LABELS
 from aidmatch.semester import Semester
@@ -101,10 +103,6 @@ def _method_sql(link: str) -> str:
 LOCAL_RATE_MIN_PAYMENTS = 5
 
 
-def _case_key_sql(code: str, subject: str) -> str:
-    return f"'{code}-' || ? || '-' || left(md5({subject}), 10)"
-
-
 def _yuan_sql(amount: str) -> str:
     """A DECIMAL amount as people write it: 312.5, 375."""
     return f"rtrim(rtrim(CAST(CAST({amount} AS DECIMAL(14, 2)) AS VARCHAR), '0'), '.')"
@@ -141,7 +139,7 @@ def semester_payments_sql() -> str:
 
 def finding_gaps_sql() -> str:
     return f"""
-    SELECT {_case_key_sql('LZ', 'person_key')} AS case_key, student_id, person_key, student_no,
+    SELECT {keys.case_key_sql('LZ', 'person_key')} AS case_key, student_id, person_key, student_no,
            coalesce(id, id_raw) AS id_number, name, sex, county, school, grade, class_name, stage,
            {_boarding_sql('boarding')} AS boarding, group_labels, expected_programmes,
            expected_amount, sources, methods
@@ -153,7 +151,7 @@ def finding_not_enrolled_sql() -> str:
     """Paid this semester but not 在读 (a student whose payments net to zero was not paid), or
     in no registry at all (a row sent to link_review may be a registry student: not listed)."""
     return f"""
-    SELECT {_case_key_sql('FZ', "coalesce(s.person_key, p.id, p.id_raw, p.name_key) || '|' || "
+    SELECT {keys.case_key_sql('FZ', "coalesce(s.person_key, p.id, p.id_raw, p.name_key) || '|' || "
                                 "p.file || '|' || p.sheet || '|' || p.row || '|' || p.slot")}
                AS case_key,
            s.student_id, s.person_key, coalesce(s.student_no, p.student_no) AS student_no,
@@ -195,7 +193,7 @@ def finding_duplicates_sql() -> str:
         HAVING count(*) FILTER (amount IS NULL OR amount > 0) >= 2
            AND (sum(amount) IS NULL OR sum(amount) > max(amount))
     )
-    SELECT {_case_key_sql('CF', "s.person_key || '|' || g.programme_key")} AS case_key,
+    SELECT {keys.case_key_sql('CF', "s.person_key || '|' || g.programme_key")} AS case_key,
            s.student_id, s.person_key, s.student_no, coalesce(s.id, s.id_raw) AS id_number,
            s.name, s.county, s.school, g.programme, g.payments, g.amount,
            '同一学期发放 ' || g.payments || ' 次'
@@ -282,7 +280,7 @@ def finding_wrong_standard_sql() -> str:
         WHERE s.enrolled AND s.stage IS NOT NULL AND (p.amount IS NULL OR p.amount > 0)
           AND s.student_id IN (SELECT student_id FROM paid_students)
     )
-    SELECT {_case_key_sql('BZ', "person_key || '|' || file || '|' || sheet || '|' || row || '|' "
+    SELECT {keys.case_key_sql('BZ', "person_key || '|' || file || '|' || sheet || '|' || row || '|' "
                                 "|| slot")} AS case_key,
            student_id, person_key, registry_no AS student_no,
            coalesce(student_id_number, student_id_raw) AS id_number, student_name AS name,
@@ -320,7 +318,7 @@ def finding_identity_sql() -> str:
                min(student_id) AS student_id
         FROM problems GROUP BY record_id
     )
-    SELECT {_case_key_sql('SF', "r.file || '|' || r.sheet || '|' || r.row || '|' || r.slot")}
+    SELECT {keys.case_key_sql('SF', "r.file || '|' || r.sheet || '|' || r.row || '|' || r.slot")}
                AS case_key,
            s.student_id, s.person_key, r.source, CASE r.source {' '.join(
                f"WHEN '{k}' THEN '{v}'" for k, v in SOURCE_LABELS.items())} END AS source_label,
@@ -363,9 +361,11 @@ def _programme_names(steps: Steps, rules: Rules) -> None:
     }))
 
 
-def find(steps: Steps, rules: Rules, semester: Semester) -> None:
-    """Run the finding steps (after :func:`aidmatch.eligibility.decide`)."""
+def find(steps: Steps, rules: Rules, semester: Semester, secret: str | None = None) -> None:
+    """Run the finding steps (after :func:`aidmatch.eligibility.decide`); case numbers are keyed
+    by ``secret``, the database's (a run without a database gets a secret of its own)."""
     code = [semester.code]
+    keys.install(steps.con, secret or keys.new_secret())
     _programme_names(steps, rules)
     steps.table("semester_payments", semester_payments_sql(), code)
     steps.table("finding_gaps", finding_gaps_sql(), code)

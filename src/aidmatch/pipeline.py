@@ -246,7 +246,7 @@ def reconcile(
             stage("decide", steps.count("gaps"))
             current = STAGE_LABELS["findings"]
             starting("findings")
-            find(steps, rules, semester)
+            find(steps, rules, semester, store.secret() if store is not None else None)
             stage("findings", steps.count("cases"))
             extraction_rejects = Counter((r.file_id, r.sheet) for r in loaded.rejects)
             accounts = account(steps, semester, loaded.sheets, dict(extraction_rejects))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from aidmatch.normalize.ids import redact
 
@@ -35,6 +36,17 @@ def private_file(path: Path) -> Path:
     """Make an existing file readable by the owner only."""
     os.chmod(path, FILE_MODE)
     return path
+
+
+def redact_all(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, text) with every text and key redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_all(k): redact_all(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_all(v) for v in value]
+    return value
 
 
 class RedactingFilter(logging.Filter):

@@ -18,14 +18,18 @@ import datetime as dt
 import getpass
 import hashlib
 import re
+import unicodedata
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree  # expat ≥ 2.4 limits entity expansion; no external entities
 
 import duckdb
 import python_calamine
 
+from aidmatch.database import open_database
 from aidmatch.errors import AidmatchError, InputError, InputProblems, raise_if_any
 from aidmatch.findings import BY_CODE
 from aidmatch.semester import Semester
@@ -104,37 +108,173 @@ def _sheets(path: Path) -> Iterator[tuple[str, list[list[Any]]]]:
         yield name, workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
 
 
+# How far down a title row or two may push the header of a case sheet.
+HEADER_SEARCH_ROWS = 20
+_BRACKETED = re.compile(r"[（(【\[〔<＜《][^）)】\]〕>＞》]*[）)】\]〕>＞》]?")
+_NOT_IN_NAME = re.compile(r"[\s*＊:：#＃!！?？、,，.。]+")
+
+
+def header_name(value: Any) -> str:
+    """A header cell as its meaning: NFKC, no brackets with what they hold, no spaces, stars
+    or colons (``*核实结果（必填）：`` is 核实结果).
+
+    >>> header_name(" *核实结果（必填）"), header_name("核实 说明[选填]"), header_name("案例编号：")
+    ('核实结果', '核实说明', '案例编号')
+    """
+    text = unicodedata.normalize("NFKC", _text(value))
+    return _NOT_IN_NAME.sub("", _BRACKETED.sub("", text))
+
+
+def _column(header: Sequence[str], name: str) -> int | None:
+    """The column whose header means ``name`` (exactly, else the first that begins with it)."""
+    for exact in (True, False):
+        for i, h in enumerate(header):
+            if h == name if exact else (h.startswith(name) and h != name):
+                return i
+    return None
+
+
+@dataclass(frozen=True)
+class _Layout:
+    header_row: int  # 0-based index of the header row
+    key: int | None
+    result: int | None
+    note: int | None
+    reviewer: int | None
+
+
+def _layout(rows: Sequence[Sequence[Any]]) -> _Layout | None:
+    """Where a case sheet's header and review columns are: the header is the first of the top
+    rows with a 核实结果 column (by meaning), else with a 案例编号 column; the 案例编号 column
+    is found by its header or, renamed, by holding case numbers. None: not a case sheet."""
+    top = rows[:HEADER_SEARCH_ROWS]
+    headers = [[header_name(v) for v in row] for row in top]
+    found = next((i for i, h in enumerate(headers) if _column(h, RESULT) is not None), None)
+    if found is None:
+        found = next((i for i, h in enumerate(headers) if _column(h, CASE_KEY) is not None), None)
+    by_content = _key_column_by_content(rows[0 if found is None else found + 1:])
+    if found is None:
+        if by_content is None:
+            return None
+        return _Layout(0, by_content, None, None, None)
+    header = headers[found]
+    key = _column(header, CASE_KEY)
+    return _Layout(found, key if key is not None else by_content, _column(header, RESULT),
+                   _column(header, NOTE), _column(header, REVIEWER))
+
+
+def _key_column_by_content(rows: Sequence[Sequence[Any]]) -> int | None:
+    """The column holding the most case numbers (none: no column holds one)."""
+    counts: dict[int, int] = {}
+    for row in rows:
+        for i, value in enumerate(row):
+            if isinstance(value, str) and _KEY_PATTERN.match(value.strip()):
+                counts[i] = counts.get(i, 0) + 1
+    return max(counts, key=lambda i: (counts[i], -i)) if counts else None
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+_CELL_REF = re.compile(r"^([A-Z]+)([0-9]+)$")
+_SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def uncached_formulas(path: Path) -> dict[str, set[str]]:
+    """Per sheet, the cells (``F5``) of an .xlsx holding a formula without a computed value
+    (written by a program, never opened and saved in Excel or WPS): a reader sees them empty."""
+    found: dict[str, set[str]] = {}
+    try:
+        with zipfile.ZipFile(path) as book:
+            names = book.namelist()
+            workbook = ElementTree.fromstring(book.read("xl/workbook.xml"))
+            rels = ElementTree.fromstring(book.read("xl/_rels/workbook.xml.rels"))
+            targets = {r.get("Id"): r.get("Target", "") for r in rels}
+            for sheet in workbook.iter(f"{_SHEET_NS}sheet"):
+                target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+                member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                if member not in names:
+                    continue
+                cells: set[str] = set()
+                with book.open(member) as handle:
+                    for _event, element in ElementTree.iterparse(handle):
+                        if element.tag != f"{_SHEET_NS}c":
+                            continue
+                        formula = element.find(f"{_SHEET_NS}f")
+                        value = element.find(f"{_SHEET_NS}v")
+                        if formula is not None and (value is None or not (value.text or "")):
+                            cells.add(element.get("r", ""))
+                        element.clear()
+                if cells:
+                    found[sheet.get("name", "")] = cells
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        return {}  # not an .xlsx (an .xls saved by hand): calamine's values are all there is
+    return found
+
+
 def read_decisions(path: Path) -> tuple[Semester, list[Decision]]:
     """The semester and every case row of a returned workbook (rows without a case key and
-    without a result are skipped; they are not cases)."""
+    without a result are skipped; they are not cases).
+
+    Columns are found by meaning, below any title rows a clerk inserted (:func:`_layout`); a
+    sheet whose decisions cannot be read (its 核实结果 or 案例编号 column gone) is an error
+    naming the sheet and what is missing, and so is a 核实结果 formula with no computed value.
+    """
     semester: Semester | None = None
     decisions: list[Decision] = []
     problems: list[AidmatchError] = []
+    formulas = uncached_formulas(path)
     for name, rows in _sheets(path):
         if name == INFO_SHEET:
             for row in rows:
                 if row and _text(row[0]) == SEMESTER_CELL and len(row) > 1:
                     semester = Semester.try_parse(_text(row[1]))
             continue
-        if not rows:
+        layout = _layout(rows)
+        if layout is None:
+            continue  # not a case sheet (汇总, 学期对比 …)
+        body = list(enumerate(rows[layout.header_row + 1:], start=layout.header_row + 2))
+
+        def cell(row: Sequence[Any], col: int | None) -> str:
+            return _text(row[col]) if col is not None and col < len(row) else ""
+
+        if layout.result is None:
+            problems.append(ReviewError(
+                f"有案例编号，但找不到「{RESULT}」列，这张表的核实结果无法读取", file=path.name,
+                sheet=name, hint=f"请恢复「{RESULT}」列的表头（可以带说明，如「{RESULT}（必填）」），"
+                                 "或重新生成核查表后填写。"))
             continue
-        header = [_text(v) for v in rows[0]]
-        if CASE_KEY not in header or RESULT not in header:
+        if layout.key is None:
+            if any(cell(row, layout.result) or cell(row, layout.note) for _, row in body):
+                problems.append(ReviewError(
+                    f"填了核实结果，但找不到「{CASE_KEY}」列，无法知道是哪些案例", file=path.name,
+                    sheet=name, hint=f"请恢复「{CASE_KEY}」列（从原核查表复制），不要删除或清空它。"))
             continue
-        key_col, result_col = header.index(CASE_KEY), header.index(RESULT)
-        note_col = header.index(NOTE) if NOTE in header else None
-        who_col = header.index(REVIEWER) if REVIEWER in header else None
-        for number, row in enumerate(rows[1:], start=2):
-            def cell(col: int | None, row: Sequence[Any] = row) -> str:
-                return _text(row[col]) if col is not None and col < len(row) else ""
-            key, result = cell(key_col), cell(result_col)
-            if not result and not cell(note_col) and not _KEY_PATTERN.match(key):
+        uncached = formulas.get(name, set())
+        result_letter = _column_letter(layout.result)
+        for number, row in body:
+            key, result = cell(row, layout.key), cell(row, layout.result)
+            if not result and f"{result_letter}{number}" in uncached:
+                problems.append(ReviewError(
+                    f"{RESULT}是公式，但文件中没有公式的计算结果", file=path.name, sheet=name,
+                    row=number, column=RESULT,
+                    hint="请在 Excel 或 WPS 中打开并保存这个文件，或把公式改为选择的值。"))
+                continue
+            if not result and not cell(row, layout.note) and not _KEY_PATTERN.match(key):
                 continue  # not a decision: a blank row, or the note of a finding with no cases
             if not key:
                 problems.append(ReviewError("这一行填了核实结果，但没有案例编号", file=path.name,
                                             sheet=name, row=number, column=CASE_KEY))
                 continue
-            decisions.append(Decision(name, number, key, result, cell(note_col), cell(who_col)))
+            decisions.append(Decision(name, number, key, result, cell(row, layout.note),
+                                      cell(row, layout.reviewer)))
     if semester is None:
         raise ReviewError(f"找不到「{INFO_SHEET}」工作表中的{SEMESTER_CELL}", file=path.name,
                           hint="只能导入 aidmatch report 生成的工作簿；请勿删除「说明」工作表。")
@@ -202,7 +342,7 @@ def import_review(path: Path, db_path: Path, reviewer: str | None = None) -> Imp
     semester, decisions = read_decisions(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     imported_by = reviewer or getpass.getuser()
-    with duckdb.connect(str(db_path)) as con:
+    with open_database(db_path, read_only=False) as con:
         known = validate(con, path, semester, decisions)
         ensure_review_tables(con)
         current = {

@@ -27,9 +27,10 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from aidmatch.errors import AidmatchError, UsageError
+from aidmatch.database import StoreError, ensure_meta, open_database
 from aidmatch.findings import FINDING_TABLES
-from aidmatch.privacy import private_dir, private_file
+from aidmatch.normalize.ids import redact
+from aidmatch.privacy import private_dir, private_file, redact_all
 from aidmatch.review import ensure_review_tables
 from aidmatch.sources.extract import Reject
 from aidmatch.sources.loader import InputFile
@@ -37,14 +38,9 @@ from aidmatch.steps import scalar
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 # Work tables kept per semester (with a `run_semester` column in front).
 SEMESTER_TABLES = ("records", "family", "students", "links", "link_review", "key_group_evidence",
                    "student_groups", "paid_students", "gaps", "record_states", *FINDING_TABLES)
-
-
-class StoreError(AidmatchError):
-    exit_code = 3
 
 
 @dataclass(frozen=True)
@@ -63,15 +59,9 @@ def _secure(path: Path) -> None:
             private_file(candidate)
 
 
-def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE TABLE IF NOT EXISTS store.meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    found = scalar(con, "SELECT value FROM store.meta WHERE key = 'schema_version'")
-    if found is None:
-        con.execute("INSERT INTO store.meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-    elif int(found) != SCHEMA_VERSION:
-        raise StoreError(
-            f"数据库是 aidmatch 另一版本建立的（结构版本 {found}，当前 {SCHEMA_VERSION}）",
-            hint="用 --db 指定一个新的数据库文件，或用对应版本的 aidmatch 打开。")
+def _ensure_meta(con: duckdb.DuckDBPyConnection) -> str:
+    """The database's tables (created or migrated) and its secret."""
+    secret = ensure_meta(con, "store")
     con.execute("""CREATE TABLE IF NOT EXISTS store.runs (
         run_id INTEGER PRIMARY KEY, semester VARCHAR, started_at TIMESTAMP,
         finished_at TIMESTAMP, input_dir VARCHAR, rules_fingerprint VARCHAR,
@@ -83,6 +73,7 @@ def _ensure_meta(con: duckdb.DuckDBPyConnection) -> None:
         semester VARCHAR, file VARCHAR, sheet VARCHAR, "row" INTEGER, "column" VARCHAR,
         reason VARCHAR)""")
     ensure_review_tables(con, "store")
+    return secret
 
 
 class RunStore:
@@ -106,6 +97,7 @@ class RunStore:
         self._written: set[str] = set()
         self._broken = False
         self.began = False
+        self._secret = ""
         self._submit(self._begin)
 
     def _submit(self, job: Callable[[], None]) -> None:
@@ -121,9 +113,14 @@ class RunStore:
         self._jobs.append(self._pool.submit(guarded))
 
     def _begin(self) -> None:
-        _ensure_meta(self._writer)
+        self._secret = _ensure_meta(self._writer)
         self._writer.execute("BEGIN TRANSACTION")
         self.began = True
+
+    def secret(self) -> str:
+        """The database's secret, which keys the case numbers (:mod:`aidmatch.keys`)."""
+        self._jobs[0].result()
+        return self._secret
 
     def write_tables(self, tables: Sequence[str]) -> None:
         """Copy these semester tables (final from now on) into the database."""
@@ -276,26 +273,9 @@ class RunRecord:
     purged_at: dt.datetime | None
 
 
-def _open_existing(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
-    if not db_path.is_file():
-        raise UsageError("数据库文件不存在", file=str(db_path),
-                         hint="用 --db 指定 aidmatch reconcile 写入的数据库文件。")
-    try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
-    except duckdb.Error as exc:
-        raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
-                         hint="确认没有其他程序正在使用它。") from None
-    tables = {row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()}
-    if "runs" not in tables:
-        con.close()
-        raise StoreError("这不是 aidmatch 的数据库（没有运行记录表）", file=str(db_path))
-    return con
-
-
 def list_runs(db_path: Path, semester: str | None = None) -> list[RunRecord]:
     """Every run recorded in ``db_path`` (oldest first), with its input files and hashes."""
-    con = _open_existing(db_path, read_only=True)
+    con = open_database(db_path, read_only=True)
     try:
         has_purges = bool(scalar(con, "SELECT count(*) FROM duckdb_tables() "
                                       "WHERE schema_name = 'main' AND table_name = 'purges'"))
@@ -332,6 +312,9 @@ class PurgeResult:
     semester: str
     removed: dict[str, int]  # table → rows removed
     work_tables: list[str]  # intermediate tables dropped (--keep-intermediate)
+    kept_runs: int = 0  # the audit trail kept: runs of the semester
+    kept_files: int = 0  # … and their input files (name, SHA-256, size)
+    redacted_names: int = 0  # file or folder names in it that held an ID, now masked
 
     @property
     def total(self) -> int:
@@ -347,8 +330,12 @@ def purge_semester(db_path: Path, semester: str) -> PurgeResult:
     rows can survive in a database file's free blocks, so the file is then rewritten: the
     database is copied into a fresh file that replaces the old one. The purge itself is
     recorded in the ``purges`` table.
+
+    The audit trail of the semester is kept (runs, input files with their SHA-256 and size,
+    review imports), but a file or folder name in it that holds an ID number — and any ID in
+    the run's stored summary — is replaced by its masked form.
     """
-    con = _open_existing(db_path, read_only=False)
+    con = open_database(db_path, read_only=False)
     try:
         columns = con.execute(
             """SELECT table_name, column_name FROM duckdb_columns()
@@ -374,6 +361,7 @@ def purge_semester(db_path: Path, semester: str) -> PurgeResult:
                     removed[table] = count
             for table in work:
                 con.execute(f'DROP TABLE work."{table}"')
+            kept_runs, kept_files, redacted_names = _redact_audit_trail(con, semester)
             con.execute("""CREATE TABLE IF NOT EXISTS purges (
                 semester VARCHAR, purged_at TIMESTAMP, removed JSON)""")
             con.execute("INSERT INTO purges VALUES (?, ?, ?)",
@@ -385,7 +373,41 @@ def purge_semester(db_path: Path, semester: str) -> PurgeResult:
     finally:
         con.close()
     _rewrite(db_path)
-    return PurgeResult(semester, removed, work)
+    return PurgeResult(semester, removed, work, kept_runs, kept_files, redacted_names)
+
+
+def _redact_audit_trail(con: duckdb.DuckDBPyConnection, semester: str) -> tuple[int, int, int]:
+    """Mask IDs in the names the semester's audit trail keeps; (runs, files, names masked)."""
+    renamed = 0
+    runs = con.execute("SELECT run_id, input_dir, summary FROM runs WHERE semester = ?",
+                       [semester]).fetchall()
+    for run_id, input_dir, summary in runs:
+        folder = redact(str(input_dir or ""))
+        cleaned = (json.dumps(redact_all(json.loads(summary)), ensure_ascii=False)
+                   if summary else summary)
+        renamed += folder != (input_dir or "")
+        if folder != (input_dir or "") or cleaned != summary:
+            con.execute("UPDATE runs SET input_dir = ?, summary = ? WHERE run_id = ?",
+                        [folder, cleaned, run_id])
+    files = con.execute("SELECT DISTINCT path FROM input_files WHERE semester = ?",
+                        [semester]).fetchall()
+    kept_files = int(scalar(con, "SELECT count(*) FROM input_files WHERE semester = ?",
+                            [semester]))
+    for (path,) in files:
+        if redact(str(path)) != path:
+            renamed += 1
+            con.execute("UPDATE input_files SET path = ? WHERE semester = ? AND path = ?",
+                        [redact(str(path)), semester, path])
+    has_imports = scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+                              "AND table_name = 'review_imports'")
+    if has_imports:
+        for (name,) in con.execute("SELECT DISTINCT file FROM review_imports WHERE semester = ?",
+                                   [semester]).fetchall():
+            if name is not None and redact(str(name)) != name:
+                renamed += 1
+                con.execute("UPDATE review_imports SET file = ? WHERE semester = ? AND file = ?",
+                            [redact(str(name)), semester, name])
+    return len(runs), kept_files, renamed
 
 
 def _rewrite(db_path: Path) -> None:

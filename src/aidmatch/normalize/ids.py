@@ -172,13 +172,63 @@ def mask_student_no(number: object) -> str:
     return mask(text)
 
 
-# Anything in free text that could be a person's number: 15 or more digits in a row (an ID,
-# a 残疾人证号), optionally after a 学籍号 letter and ending in X, or an ID Excel turned into a
-# number with enough digits left to identify someone (6.11022199001011E+17).
+# Anything in free text that could be a person's number, in every form :func:`compact` reads as
+# one — and in the forms people write by hand besides: 14 or more digits (an ID, an old 15-digit
+# ID, a 残疾人证号), optionally after a 学籍号 letter and ending in X, the digits ASCII or any
+# character NFKC folds into one (full-width ６, superscript ², circled ①, mathematical 𝟔), the
+# groups joined by up to two spaces, tabs, line breaks, quotes or zero-width characters, or by a
+# dash or underscore; or an ID Excel turned into a number with enough digits left to identify
+# someone (6.11022199001011E+17). Digits joined by separators are only masked when some 15 or 18
+# of them in a row carry a birth date where an ID does (a list of counts "1200 300 290 10 96" is
+# not an ID); a run without separators always is. tests/test_printing.py checks the classes
+# against NFKC, Python's and Arrow's (whose newer tables fold the outlined digits U+1CCF0…).
+ID_DIGITS = ("0-9\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u24ea"
+             "\uff10-\uff19\U0001ccf0-\U0001ccf9\U0001d7ce-\U0001d7ff\U0001fbf0-\U0001fbf9")
+ID_X = ("Xx\u02e3\u2093\u2169\u2179\u24cd\u24e7\uff38\uff58\U0001cced\U0001f147"
+        + "".join(chr(c) for c in range(0x1D417, 0x1D6A2, 26)))
+_LETTERS = "GJLgjl\uff27\uff2a\uff2c\uff47\uff4a\uff4c"
+_JOIN = "[\\s\\x00-\\x1f\\x7f" + UNICODE_SPACES + "'\"`‘’“”]"
+_DASH = "[-_\u2010-\u2015\u2212\ufe63\uff0d\uff3f]"
+_GAP = f"(?:{_JOIN}{{1,2}}|{_JOIN}?{_DASH}{_JOIN}?)"
+_D = f"[{ID_DIGITS}]"
 _ID_IN_TEXT_RE = re.compile(
-    r"(?<![0-9A-Za-z])[GJLgjl]?[0-9]{14,}[0-9Xx]*(?![0-9A-Za-z])"
-    r"|[0-9]\.[0-9]{9,}[Ee]\+?[0-9]{1,2}"
+    f"(?<!{_D})(?:[{_LETTERS}]{_GAP}?)?{_D}(?:{_GAP}?{_D}){{13,}}(?:{_GAP}?[{ID_X}]{_D}{{0,2}})?"
+    f"(?!{_D})"
+    f"|{_D}[.．]{_D}{{9,}}[EeＥｅ][+＋]?{_D}{{1,2}}"
 )
+_KEEP_RE = re.compile(f"[{_LETTERS}{ID_DIGITS}{ID_X}.．EeＥｅ+＋]")
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+_DATE_RE = re.compile(r"(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])")
+
+
+def _has_birth_date(digits: str) -> bool:
+    """Is there an 18-digit (YYYYMMDD at 6) or 15-digit (YYMMDD at 6) ID shape in ``digits``?"""
+    for i in range(len(digits) - 14):
+        if len(digits) - i >= 17 and _DATE_RE.fullmatch(digits, i + 6, i + 14):
+            return True
+        if _DATE_RE.fullmatch("19" + digits[i + 6:i + 12]):
+            return True
+    return False
+
+
+def _masked(match: re.Match[str]) -> str:
+    found = match.group(0)
+    kept = "".join(_KEEP_RE.findall(found))
+    if kept != found and not _has_birth_date(
+            unicodedata.normalize("NFKC", "".join(re.findall(_D, found)))):
+        return found  # separated numbers that are no ID
+    text, start, end = match.string, match.start(), match.end()
+    if all(c in _HEX for c in found):  # part of a hex digest (a file's SHA-256), not a number
+        while start > 0 and text[start - 1] in _HEX:
+            start -= 1
+        while end < len(text) and text[end] in _HEX:
+            end += 1
+        token = text[start:end]
+        if len(token) >= 32 and not token.isdigit():
+            return found
+    return mask_student_no(kept)
 
 
 def redact(text: str) -> str:
@@ -189,8 +239,10 @@ def redact(text: str) -> str:
     '第 3 行的 1101**********002X 与 G1101**********002X 不一致，金额 375'
     >>> redact("6.11022199001011E+17 在 2025-03-01")
     '6.11********** 在 2025-03-01'
+    >>> redact("王芳 611023 20110210 2535.xlsx、６１１０２３２０１１０２１０２５３５、611023-20110210-253x")
+    '王芳 6110**********2535.xlsx、6110**********2535、6110**********253X'
     """
-    return _ID_IN_TEXT_RE.sub(lambda m: mask_student_no(m.group(0)), text)
+    return _ID_IN_TEXT_RE.sub(_masked, text)
 
 
 def check_character(first17: str) -> str:

@@ -3,7 +3,6 @@ place only when the whole run succeeded, so a failed run never leaves half-writt
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import shutil
@@ -16,6 +15,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from aidmatch.outputs.csvsafe import open_csv
 from aidmatch.privacy import private_dir, private_file
 
 _WIDE = re.compile("[\u2e80-\U0010ffff]")  # characters Excel shows two columns wide
@@ -46,14 +46,11 @@ def staged_output(out_dir: Path, incomplete: bool = False) -> Iterator[Path]:
 
 
 def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    """UTF-8 with BOM (Excel opens it without garbling Chinese); returns the row count."""
-    count = 0
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
+    """UTF-8 with BOM (Excel opens it without garbling Chinese), formula-like cells neutralised
+    (:mod:`aidmatch.outputs.csvsafe`); returns the row count."""
+    with open_csv(path) as writer:
         writer.writerow(headers)
-        for row in rows:
-            writer.writerow(["" if v is None else v for v in row])
-            count += 1
+        count = writer.writerows(rows)
     private_file(path)
     return count
 

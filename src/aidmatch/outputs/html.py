@@ -25,6 +25,8 @@ table{border-collapse:collapse;background:#fff;font-size:14px}
 th,td{border:1px solid #dde3ea;padding:5px 10px;text-align:right}
 th{background:#ddebf7}td.l,th.l{text-align:left}tr.total td{font-weight:bold}
 .bad{color:#c0392b;font-weight:bold}
+.incomplete{background:#fdecea;border:2px solid #c0392b;border-radius:6px;padding:10px 16px;
+margin:12px 0;color:#c0392b}.incomplete b{display:block;font-size:17px}
 svg text{font-size:12px;fill:#1f2d3d}
 """
 
@@ -113,6 +115,11 @@ def render_html(report: Report) -> str:
                       + "</tr></table>")
     else:
         comparison = "<h2>学期对比</h2><p class=meta>数据库中没有更早的学期。</p>"
+    warning = ""
+    if report.incomplete:
+        warning = (f'<div class="incomplete" id="incomplete"><b>结果不完整</b>{escape(report.notice[0])}'
+                   "<ul>" + "".join(f"<li>{escape(line.strip())}</li>" for line in report.notice[1:])
+                   + "</ul></div>")
     if report.county is None:
         chart = f"<h2>各区县覆盖率</h2>{_chart(counties)}"
     else:
@@ -123,6 +130,7 @@ def render_html(report: Report) -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(report.title)}</title><style>{_CSS}</style></head>
 <body>
+{warning}
 <h1>{escape(report.title)}</h1>
 <div class=meta>规则 {escape(report.rules)} · 生成于 {report.generated_at:%Y-%m-%d %H:%M}</div>
 <div class=cards>{"".join(f"<div class=card><b>{escape(v)}</b><span>{escape(k)}</span></div>"

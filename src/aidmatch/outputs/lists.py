@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ import duckdb
 from aidmatch.findings import FINDINGS, Finding
 from aidmatch.link.exact import NAME_LEVEL_LABELS
 from aidmatch.link.features import COMPARISON_LABELS, COMPARISONS, LEVEL_LABELS
-from aidmatch.normalize.ids import STATUS_LABELS, mask, mask_student_no
+from aidmatch.normalize.ids import STATUS_LABELS, mask, mask_student_no, redact
 from aidmatch.outputs.files import write_csv, write_xlsx
 from aidmatch.sources.extract import Reject
 
@@ -47,6 +47,13 @@ def _student_no_writer(masked: bool) -> Callable[[object], object]:
     return (lambda v: mask_student_no(v) if v else v) if masked else (lambda v: v)
 
 
+def redacted(rows: Iterable[Sequence[Any]], masked: bool = True) -> Iterable[list[Any]]:
+    """Rows whose every text is redacted when ``masked``: an ID typed in a file or sheet name
+    (来源, 来源文件), a name cell or a reason is masked like the ID columns are."""
+    for row in rows:
+        yield [redact(v) if masked and isinstance(v, str) else v for v in row]
+
+
 def gap_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
     show_id, show_no = _id_writer(masked), _student_no_writer(masked)
     rows = con.execute(
@@ -55,11 +62,11 @@ def gap_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
                   methods
            FROM gaps"""
     ).fetchall()
-    return [
+    return list(redacted((
         [show_no(r[0]), show_id(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], _boarding(r[9]), r[10],
          r[11], r[12], _amount(r[13]), r[14]]
         for r in rows
-    ]
+    ), masked))
 
 
 def write_gaps(con: duckdb.DuckDBPyConnection, out: Path, masked: bool,
@@ -84,11 +91,11 @@ def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) 
            ORDER BY coalesce(s.county, ''), coalesce(s.school, ''), coalesce(s.grade, ''),
                     s.name, s.student_id"""
     ).fetchall()
-    return write_csv(out / "key_students.csv", headers, (
+    return write_csv(out / "key_students.csv", headers, redacted((
         [show_no(r[0]), show_id(r[1]), *r[2:9], "是" if r[9] else "否", r[10], _amount(r[11]), r[12],
          r[13]]
         for r in rows
-    ))
+    ), masked))
 
 
 # The comparison levels of a pair, one column each, from the ``pair_evidence`` step (when the
@@ -138,10 +145,10 @@ def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> in
            FROM links l JOIN records r USING (record_id) JOIN students s USING (student_id) {join}
            ORDER BY r.file_id, r.sheet, r.row, r.slot"""
     ).fetchall()
-    return write_csv(out / "matches.csv", headers, (
+    return write_csv(out / "matches.csv", headers, redacted((
         [*r[:6], show_id(r[6]), r[7], show_no(r[8]), r[9], show_id(r[10]), *r[11:]]
         for r in rows
-    ))
+    ), masked))
 
 
 def write_review(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
@@ -159,10 +166,10 @@ def write_review(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int
            {join}
            ORDER BY r.file_id, r.sheet, r.row, r.slot, v.rank"""
     ).fetchall()
-    return write_csv(out / "review.csv", headers, (
+    return write_csv(out / "review.csv", headers, redacted((
         [*r[:6], show_id(r[6]), *r[7:9], show_no(r[9]), r[10], show_id(r[11]), *r[12:]]
         for r in rows
-    ))
+    ), masked))
 
 
 def write_linkage_model(con: duckdb.DuckDBPyConnection, out: Path) -> int:
@@ -180,7 +187,8 @@ def write_linkage_model(con: duckdb.DuckDBPyConnection, out: Path) -> int:
 
 def write_rejects(con: duckdb.DuckDBPyConnection, out: Path,
                   extraction_rejects: Sequence[Reject]) -> int:
-    """Rejected rows; IDs are always masked here (file, sheet and row locate the record)."""
+    """Rejected rows; IDs are always masked here, and every text redacted (file, sheet and row
+    locate the record)."""
     show_id = _id_writer(True)
     headers = ["文件", "工作表", "行号", "列", "原因", "姓名", "证件号"]
     rows: list[list[object]] = [
@@ -194,7 +202,7 @@ def write_rejects(con: duckdb.DuckDBPyConnection, out: Path,
     ).fetchall():
         rows.append([file, sheet, row, "", reason, name, show_id(id_raw)])
     rows.sort(key=lambda r: (str(r[0]), str(r[1]), int(str(r[2]))))
-    return write_csv(out / "rejects.csv", headers, rows)
+    return write_csv(out / "rejects.csv", headers, redacted(rows))
 
 
 def finding_rows(con: duckdb.DuckDBPyConnection, finding: Finding, masked: bool,
@@ -205,12 +213,12 @@ def finding_rows(con: duckdb.DuckDBPyConnection, finding: Finding, masked: bool,
     columns = ", ".join(c.column for c in finding.columns)
     rows = con.execute(f"SELECT case_key, {columns} FROM {table or finding.table}",
                        list(params)).fetchall()
-    return [
+    return list(redacted((
         [row[0], *(show_id(v) if c.is_id else show_no(v) if c.column == "student_no"
                    else _amount(v) if "amount" in c.column else v
                    for c, v in zip(finding.columns, row[1:], strict=True))]
         for row in rows
-    ]
+    ), masked))
 
 
 def finding_headers(finding: Finding) -> list[str]:

@@ -11,6 +11,7 @@ header, filters, IDs as text, the evidence columns and the review columns, 学�
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,12 +22,13 @@ import duckdb
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from aidmatch.database import open_database, purged_at
 from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import FINDINGS, Finding
 from aidmatch.normalize.ids import mask, mask_student_no
 from aidmatch.outputs.files import TEXT_COLUMNS, text_width, write_table
 from aidmatch.outputs.lists import finding_headers, finding_rows
-from aidmatch.outputs.summary import UNKNOWN_COUNTY, CountyLine
+from aidmatch.outputs.summary import UNKNOWN_COUNTY, CountyLine, incomplete_notice
 from aidmatch.review import (
     CASE_KEY,
     DECIDED,
@@ -106,6 +108,13 @@ class Report:
     findings: list[FindingCases]
     previous: Semester | None
     comparison: list[ComparisonLine] = field(default_factory=list)
+    # An incomplete run (--keep-going past bad files): the warning every sheet and the page
+    # carry, as the run's result files do.
+    notice: list[str] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> bool:
+        return bool(self.notice)
 
     @property
     def title(self) -> str:
@@ -294,7 +303,7 @@ def load_report(db_path: Path, semester: Semester, county: str | None = None,
     if not db_path.exists():
         raise InputError("数据库文件不存在", file=str(db_path),
                          hint="先用 aidmatch reconcile（同一个 --db）对账，再生成报告。")
-    with duckdb.connect(str(db_path), read_only=True) as con:
+    with open_database(db_path, read_only=True) as con:
         if not _has_table(con, "runs") or not _has_table(con, "cases"):
             raise InputError("数据库中没有可用的对账结果", file=str(db_path),
                              hint="用当前版本的 aidmatch reconcile 重新对账这个学期。")
@@ -302,6 +311,12 @@ def load_report(db_path: Path, semester: Semester, county: str | None = None,
         if semester not in semesters:
             stored = "、".join(s.label for s in semesters) or "无"
             raise UsageError(f"数据库中没有{semester.label}的对账结果（已有：{stored}）")
+        purged = purged_at(con, semester.code)
+        if purged is not None:
+            raise UsageError(
+                f"数据库中{semester.label}的个人数据已于 {purged:%Y-%m-%d %H:%M} 删除（aidmatch purge），"
+                "无法生成核查报告", file=str(db_path),
+                hint="需要这个学期的报告时，用 aidmatch reconcile 重新对账这个学期。")
         if county is not None and not scalar(
                 con, f"SELECT count(*) FROM students WHERE run_semester = ? AND "
                      f"coalesce(county, '{UNKNOWN_COUNTY}') = ?", [semester.code, county]):
@@ -309,8 +324,10 @@ def load_report(db_path: Path, semester: Semester, county: str | None = None,
                 "SELECT DISTINCT county FROM students WHERE run_semester = ? AND county IS NOT NULL "
                 "ORDER BY 1", [semester.code]).fetchall()]
             raise UsageError(f"{semester.label}没有区县「{county}」的学生（有：{'、'.join(counties)}）")
-        rules = scalar(con, "SELECT rules_version || '（指纹 ' || rules_fingerprint || '）' FROM runs "
-                            "WHERE semester = ? ORDER BY run_id DESC LIMIT 1", [semester.code])
+        rules, summary = con.execute(
+            "SELECT rules_version || '（指纹 ' || rules_fingerprint || '）', summary FROM runs "
+            "WHERE semester = ? ORDER BY run_id DESC LIMIT 1", [semester.code]).fetchone() or ("", None)
+        skipped = [str(p) for p in (json.loads(summary) if summary else {}).get("skipped") or []]
         decisions = _decisions(con, semester)
         decided = {k for k, d in decisions.items() if d[0] != OPEN_RESULT}
         groups, coverage = _coverage(con, semester, county, decided)
@@ -318,7 +335,7 @@ def load_report(db_path: Path, semester: Semester, county: str | None = None,
         earlier = [s for s in semesters if s < semester]
         previous = earlier[-1] if earlier else None
         report = Report(semester, county, masked, dt.datetime.now(), str(rules or ""), groups,
-                        coverage, findings, previous)
+                        coverage, findings, previous, notice=incomplete_notice(skipped))
         if previous is not None:
             report.comparison = _comparison(con, semester, previous, earlier[:-1], county, masked)
             _add_gap_notes(report)
@@ -352,6 +369,27 @@ class _Formats:
         self.bold = workbook.add_format({"bold": True})
         self.bold_percent = workbook.add_format({"bold": True, "num_format": "0.0%"})
         self.input = workbook.add_format({"bg_color": "#FFFBEA", "border": 1, "border_color": "#D9D9D9"})
+        self.warning = workbook.add_format({"bold": True, "font_color": "#C00000"})
+
+
+INCOMPLETE_SHEET = "结果不完整"
+
+
+def _first_row(sheet: Worksheet, fmt: _Formats, report: Report) -> int:
+    """An incomplete run's warning on the sheet's first row; the row its content starts at."""
+    if not report.incomplete:
+        return 0
+    sheet.write_string(0, 0, f"！！！{report.notice[0]}（见「{INCOMPLETE_SHEET}」工作表）",
+                       fmt.warning)
+    return 1
+
+
+def _incomplete_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
+    """The sheet an incomplete run's workbook opens on, listing what was not read."""
+    sheet = workbook.add_worksheet(INCOMPLETE_SHEET)
+    sheet.set_column(0, 0, 120)
+    for r, line in enumerate(report.notice):
+        sheet.write_string(r, 0, line, fmt.warning if r == 0 else None)
 
 
 def _table(sheet: Worksheet, fmt: _Formats, top: int, headers: Sequence[str],
@@ -363,32 +401,35 @@ def _table(sheet: Worksheet, fmt: _Formats, top: int, headers: Sequence[str],
             sheet.write_string(top, c, headers[c], fmt.review)
 
 
-def _case_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, name: str, cases: FindingCases,
-                rows: list[list[Any]]) -> None:
+def _case_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report, name: str,
+                cases: FindingCases, rows: list[list[Any]]) -> None:
     sheet = workbook.add_worksheet(name[:31])
+    top = _first_row(sheet, fmt, report)
     review_from = len(cases.headers) - len(REVIEW_HEADERS)
-    _table(sheet, fmt, 0, cases.headers, rows, review_from)
-    last = max(len(rows), 1)
+    _table(sheet, fmt, top, cases.headers, rows, review_from)
+    last = top + max(len(rows), 1)
     result_col = cases.headers.index(RESULT)
-    sheet.data_validation(1, result_col, max(last, 500), result_col, {
+    sheet.data_validation(top + 1, result_col, max(last, top + 500), result_col, {
         "validate": "list", "source": list(RESULTS), "ignore_blank": True,
         "input_title": "核实结果", "input_message": "请从下拉列表中选择",
         "error_title": "核实结果无效", "error_message": "只能选择：" + "、".join(RESULTS)})
     for c in (result_col, result_col + 1, result_col + 2):
         sheet.set_column(c, c, max(text_width(cases.headers[c]) + 4, 14), fmt.input)
-    sheet.freeze_panes(1, 1)
-    sheet.autofilter(0, 0, last, len(cases.headers) - 1)
+    sheet.freeze_panes(top + 1, 1)
+    sheet.autofilter(top, 0, last, len(cases.headers) - 1)
     if not rows:
-        sheet.write_string(2, 0, "本项没有需要核实的案例。")
+        sheet.write_string(top + 2, 0, "本项没有需要核实的案例。")
 
 
 def _summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
     sheet = workbook.add_worksheet("汇总")
-    sheet.write_string(0, 0, report.title, fmt.title)
-    sheet.write_string(1, 0, f"规则 {report.rules}；生成于 {report.generated_at:%Y-%m-%d %H:%M}")
+    first = _first_row(sheet, fmt, report)
+    sheet.write_string(first, 0, report.title, fmt.title)
+    sheet.write_string(first + 1, 0,
+                       f"规则 {report.rules}；生成于 {report.generated_at:%Y-%m-%d %H:%M}")
     headers = ["层级", "区县", "学校", "在读人数", "困难学生", *report.groups, "已资助", "漏助",
                "覆盖率", "漏助已核实", "漏助待核实"]
-    top = 3
+    top = first + 3
     rows = [[c.level, c.county, c.school, c.enrolled, c.key_students,
              *(c.by_group[g] for g in report.groups), c.aided, c.gaps, c.coverage, c.decided,
              c.open] for c in report.coverage]
@@ -440,21 +481,25 @@ def _summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report)
 
 def _comparison_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
     sheet = workbook.add_worksheet("学期对比")
+    top = _first_row(sheet, fmt, report)
     rows = [[line.category, line.student_no, line.id_number, line.name, line.county, line.school,
              line.semesters_open, line.why, line.previous_decision] for line in report.comparison]
-    _table(sheet, fmt, 0, COMPARISON_HEADERS, rows)
-    sheet.freeze_panes(1, 1)
-    sheet.autofilter(0, 0, max(len(rows), 1), len(COMPARISON_HEADERS) - 1)
+    _table(sheet, fmt, top, COMPARISON_HEADERS, rows)
+    sheet.freeze_panes(top + 1, 1)
+    sheet.autofilter(top, 0, top + max(len(rows), 1), len(COMPARISON_HEADERS) - 1)
     if report.previous is None:
-        sheet.write_string(2, 0, "数据库中没有更早的学期，暂无学期对比。")
+        sheet.write_string(top + 2, 0, "数据库中没有更早的学期，暂无学期对比。")
 
 
 def _info_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
     sheet = workbook.add_worksheet(INFO_SHEET)
+    top = _first_row(sheet, fmt, report)
     lines = [
         (SEMESTER_CELL, report.semester.code),
         ("学期", report.semester.label),
         ("范围", report.county or "全市"),
+        ("结果", f"不完整（跳过了 {len(report.notice) - 1} 个文件或工作表，见「{INCOMPLETE_SHEET}」）"
+                 if report.incomplete else "完整"),
         ("身份证号", "已打码" if report.masked else "完整（仅限县内使用）"),
         ("规则", report.rules),
         ("生成时间", f"{report.generated_at:%Y-%m-%d %H:%M:%S}"),
@@ -464,7 +509,7 @@ def _info_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) ->
                      f"不要修改「{CASE_KEY}」列和本工作表。"),
         ("交回导入", "aidmatch review import 本文件.xlsx --db 对账数据库"),
     ]
-    for r, (key, value) in enumerate(lines):
+    for r, (key, value) in enumerate(lines, top):
         sheet.write_string(r, 0, key, fmt.bold)
         sheet.write_string(r, 1, value)
     sheet.set_column(0, 0, 12)
@@ -477,15 +522,17 @@ def write_workbook(report: Report, path: Path) -> None:
                                                "strings_to_formulas": False,
                                                "strings_to_urls": False})
     fmt = _Formats(workbook)
+    if report.incomplete:
+        _incomplete_sheet(workbook, fmt, report)
     _summary_sheet(workbook, fmt, report)
     for cases in report.findings:
         counties = sorted(set(cases.counties))
         if report.county is not None or len(counties) <= 1:
-            _case_sheet(workbook, fmt, cases.finding.label, cases, cases.rows)
+            _case_sheet(workbook, fmt, report, cases.finding.label, cases, cases.rows)
             continue
         for county in counties:
             rows = [row for row, c in zip(cases.rows, cases.counties, strict=True) if c == county]
-            _case_sheet(workbook, fmt, f"{cases.finding.label}-{county}", cases, rows)
+            _case_sheet(workbook, fmt, report, f"{cases.finding.label}-{county}", cases, rows)
     _comparison_sheet(workbook, fmt, report)
     _info_sheet(workbook, fmt, report)
     workbook.close()

@@ -14,9 +14,19 @@ import duckdb
 from aidmatch.accounting import SheetAccount
 from aidmatch.link.blocking import BLOCKING_LABELS
 from aidmatch.normalize.ids import redact
-from aidmatch.privacy import private_file
+from aidmatch.privacy import private_file, redact_all
 
 UNKNOWN_COUNTY = "（未填区县）"
+
+
+def incomplete_notice(skipped: list[str]) -> list[str]:
+    """What every output of a run that skipped these files or sheets says (nothing when none):
+    result files, the summary, the review workbook (every sheet) and page."""
+    if not skipped:
+        return []
+    return [f"本次结果不完整：以下 {len(skipped)} 个文件或工作表没有读取（--keep-going），"
+            "其中的学生不在结果中。处理后重新运行才能得到完整的漏助名单。",
+            *(f"  {n}. {redact(problem)}" for n, problem in enumerate(skipped, 1))]
 
 
 @dataclass(frozen=True)
@@ -53,11 +63,7 @@ class Summary:
 
     def incomplete_notice(self) -> list[str]:
         """The warning every output of an incomplete run carries (empty when complete)."""
-        if not self.skipped:
-            return []
-        return [f"本次结果不完整：以下 {len(self.skipped)} 个文件或工作表没有读取（--keep-going），"
-                "其中的学生不在结果中。处理后重新运行才能得到完整的漏助名单。",
-                *(f"  {n}. {problem}" for n, problem in enumerate(self.skipped, 1))]
+        return incomplete_notice(self.skipped)
 
     @property
     def total(self) -> CountyLine:
@@ -109,10 +115,12 @@ class Summary:
         return redact("\n".join(lines))
 
     def write(self, out: Path) -> None:
+        """summary.txt and summary.json, every text redacted (file and sheet names may hold an
+        ID)."""
         text, data = out / "summary.txt", out / "summary.json"
         text.write_text(self.render() + "\n", encoding="utf-8-sig")
-        data.write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2, default=str)
-                        + "\n", encoding="utf-8")
+        data.write_text(json.dumps(redact_all(self.to_json()), ensure_ascii=False, indent=2,
+                                   default=str) + "\n", encoding="utf-8")
         for path in (text, data):
             private_file(path)
 

@@ -19,13 +19,13 @@ from pathlib import Path
 import duckdb
 
 from aidmatch.config import Rules, load_rules
+from aidmatch.database import StoreError, purged_at, upgrade
 from aidmatch.errors import InputError, UsageError
 from aidmatch.semester import Semester
 from aidmatch.slips.data import APPROVED, Slip, Source, build_slips, read_slips
 from aidmatch.slips.render import render
 from aidmatch.slips.serials import assign_serials
 from aidmatch.steps import scalar
-from aidmatch.store import StoreError
 
 __all__ = ["Slip", "SlipsResult", "Source", "print_slips"]
 
@@ -74,6 +74,7 @@ def print_slips(
     if not db_path.is_file():
         raise InputError("数据库文件不存在", file=str(db_path),
                          hint="先用 aidmatch reconcile --db 对账这个学期，再打印三联单。")
+    upgrade(db_path)
     con = duckdb.connect(":memory:")
     try:
         try:
@@ -107,6 +108,11 @@ def _check_semester(con: duckdb.DuckDBPyConnection, db_path: Path, semester: Sem
     except duckdb.CatalogException:
         raise InputError("这个文件不是 aidmatch 对账后的数据库", file=str(db_path),
                          hint="--db 应指向 aidmatch reconcile --db 写入的文件。") from None
+    purged = purged_at(con, semester.code, "store") if runs and not stored else None
+    if purged is not None:
+        raise InputError(f"数据库中{semester.label}的个人数据已于 {purged:%Y-%m-%d %H:%M} 删除"
+                         "（aidmatch purge），无法打印三联单", file=str(db_path),
+                         hint="需要时用 aidmatch reconcile 重新对账这个学期。")
     if not runs or not stored:
         known = [s for (s,) in con.execute(
             "SELECT DISTINCT run_semester FROM store.records ORDER BY 1").fetchall()]

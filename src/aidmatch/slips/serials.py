@@ -3,8 +3,10 @@
 They live in the database's ``slip_serials`` table, which ``reconcile`` never replaces (it is not
 one of :data:`aidmatch.store.SEMESTER_TABLES`): reconciling the semester again and printing again
 gives every person the number they had, and people new to the list get the next free numbers, in
-print order. The table holds no personal data: a slip is known by the SHA-256 of its semester and
-key (``S:`` + the student's ID or 学籍号), never by the ID itself.
+print order. The table holds no personal data: a slip is known by a hash of its semester and key
+(``S:`` + the student's ID or 学籍号) keyed by the database's secret (:mod:`aidmatch.keys`), never
+by the ID itself, and the hash cannot be recomputed from an ID (or a masked ID and a guess of the
+hidden digits) without the database.
 
 >>> serial_text(Semester(2025, "spring"), 123)
 '2025春-000123'
@@ -14,6 +16,8 @@ from __future__ import annotations
 
 import duckdb
 
+from aidmatch import keys
+from aidmatch.database import database_secret
 from aidmatch.semester import Semester
 from aidmatch.steps import scalar
 
@@ -39,8 +43,9 @@ def assign_serials(con: duckdb.DuckDBPyConnection, semester: Semester, schema: s
     numbering slips without one in print order, in one transaction of its own.
     Returns how many new numbers were given."""
     con.execute(create_table_sql(schema))
+    keys.install(con, database_secret(con, schema))
     con.execute("CREATE OR REPLACE TEMP TABLE slip_hashes AS "
-                "SELECT slip_key, sha256(? || chr(31) || slip_key) AS key_hash, "
+                f"SELECT slip_key, {keys.slip_key_hash_sql('?', 'slip_key')} AS key_hash, "
                 "print_order FROM slips", [semester.code])
     con.execute("BEGIN TRANSACTION")
     try:

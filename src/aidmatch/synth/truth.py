@@ -6,11 +6,12 @@ engine can be scored against them.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from aidmatch.outputs.csvsafe import SafeCsvWriter
 
 if TYPE_CHECKING:
     from aidmatch.synth.aid import Payment
@@ -78,7 +79,7 @@ class RecordLog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._handle = path.open("w", encoding="utf-8", newline="")
-        self._writer = csv.writer(self._handle)
+        self._writer = SafeCsvWriter(self._handle)
         self._writer.writerow(RECORD_COLUMNS)
         self.damage: Counter[str] = Counter()
         self.per_file: dict[str, Counter[str]] = defaultdict(Counter)
@@ -119,8 +120,8 @@ def write_students(path: Path, city: City, paid: set[str]) -> tuple[int, int]:
     gaps = 0
     with path.joinpath("students.csv").open("w", encoding="utf-8", newline="") as handle, \
             path.joinpath("gaps.csv").open("w", encoding="utf-8", newline="") as gap_handle:
-        writer = csv.writer(handle)
-        gap_writer = csv.writer(gap_handle)
+        writer = SafeCsvWriter(handle)
+        gap_writer = SafeCsvWriter(gap_handle)
         writer.writerow(("person_key", "学籍号", "身份证件号", "姓名", "区县", "学校名称", "学段",
                          "就读方式", "学籍状态", "key_groups", "paid", "is_gap"))
         gap_writer.writerow(("学籍号", "身份证件号", "姓名", "区县", "学校名称", "key_groups"))
@@ -147,7 +148,7 @@ def is_gap(student: Student, paid: bool) -> bool:
 def write_persons(path: Path, city: City) -> None:
     """``persons.csv``: the true identity of everyone the records point at."""
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = SafeCsvWriter(handle)
         writer.writerow(("person_key", "姓名", "身份证件号", "性别", "出生日期", "household",
                          "relation_to_head", "is_student", "old_id"))
         for person in city.persons:
@@ -158,7 +159,7 @@ def write_persons(path: Path, city: City) -> None:
 
 def write_findings(path: Path, findings: list[tuple[str, str, int, str, Payment]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = SafeCsvWriter(handle)
         writer.writerow(("file", "sheet", "row", "flag", "person_key", "资助项目名称",
                          "资助金额（元）"))
         for file, sheet, row, flag, payment in findings:

@@ -6,7 +6,6 @@ what the truth's ``records.csv`` points at (for CSV, the record number).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import random
 from collections.abc import Iterable, Sequence
@@ -17,6 +16,7 @@ from typing import Any, TextIO
 import xlsxwriter
 
 from aidmatch.errors import UsageError
+from aidmatch.outputs.csvsafe import SafeCsvWriter
 from aidmatch.synth.damage import CellValue
 from aidmatch.synth.layouts import FileStyle
 from aidmatch.synth.truth import RecordLog
@@ -118,7 +118,7 @@ class _XlsSheet(SheetOut):
 class _CsvSheet(SheetOut):
     def __init__(self, name: str, handle: TextIO) -> None:
         super().__init__(name)
-        self.writer = csv.writer(handle)
+        self.writer = SafeCsvWriter(handle)
 
     def _write(self, index: int, cells: Sequence[CellValue]) -> None:
         self.writer.writerow([_csv_text(value) for value in cells])
