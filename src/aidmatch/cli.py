@@ -15,6 +15,7 @@ import click
 from aidmatch import terminal
 from aidmatch.config import load_rules
 from aidmatch.errors import AidmatchError, UsageError
+from aidmatch.machine import machine_error
 from aidmatch.normalize.ids import redact
 from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN
 from aidmatch.outputs.summary import Summary
@@ -51,6 +52,10 @@ class AidmatchGroup(click.Group):
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
+            machine = machine_error(exc)  # a full disk or a locked file in any command
+            if machine is not None:
+                say(("错误：", "bold red"), str(machine), err=True)
+                sys.exit(machine.exit_code)
             say(("内部错误：", "bold red"), f"{type(exc).__name__}: {exc}\n"
                 "请用 --debug 重新运行并把输出交给技术支持。", err=True)
             sys.exit(EXIT_INTERNAL)

@@ -20,6 +20,7 @@ import duckdb
 
 from aidmatch import keys
 from aidmatch.errors import AidmatchError, UsageError
+from aidmatch.machine import machine_error
 from aidmatch.steps import scalar
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,15 @@ SECRET = "case_secret"
 
 class StoreError(AidmatchError):
     exit_code = 3
+
+
+def cannot_open(exc: duckdb.Error, db_path: Path) -> AidmatchError:
+    """What to tell the user when DuckDB cannot open ``db_path``: a machine problem (another
+    program holds it, a full or read-only disk) or a file that is not a readable database."""
+    log.debug("DuckDB: %s", exc)
+    return machine_error(exc) or StoreError(
+        "无法打开数据库文件：它不是 aidmatch 的数据库，或已损坏，或由更新版本的程序写成",
+        file=str(db_path), hint="用 --db 指定 aidmatch reconcile 写入的数据库文件，或一个新文件名。")
 
 
 def _version(con: duckdb.DuckDBPyConnection, catalog: str) -> int | None:
@@ -114,8 +124,7 @@ def upgrade(db_path: Path) -> None:
             catalog = str(scalar(con, "SELECT current_database()"))
             version = _version(con, catalog)
     except duckdb.Error as exc:
-        raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
-                         hint="确认没有其他程序正在使用它。") from None
+        raise cannot_open(exc, db_path) from None
     if version is None or version == SCHEMA_VERSION:
         return
     try:
@@ -135,8 +144,7 @@ def open_database(db_path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
         con = duckdb.connect(str(db_path), read_only=read_only)
     except duckdb.Error as exc:
-        raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
-                         hint="确认没有其他程序正在使用它。") from None
+        raise cannot_open(exc, db_path) from None
     tables = {row[0] for row in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
         "AND database_name = current_database()").fetchall()}

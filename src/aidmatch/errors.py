@@ -90,6 +90,13 @@ class ConfigError(AidmatchError):
     exit_code = 4
 
 
+class MachineError(AidmatchError):
+    """The machine stopped the run, not the data: a full disk, a folder that cannot be written,
+    a database another program holds, a memory limit too small. Nothing was changed."""
+
+    exit_code = 5
+
+
 class ProblemList(AidmatchError):
     """Several problems found at once, so the user can fix them all in one go."""
 

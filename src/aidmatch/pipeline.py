@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import shutil
 import tempfile
 import time
 from collections import Counter
@@ -33,6 +32,7 @@ from aidmatch.link.baseline import vlookup_family, vlookup_records
 from aidmatch.link.exact import link_exact
 from aidmatch.link.fuzzy import link_fuzzy
 from aidmatch.link.households import link_households
+from aidmatch.machine import SPILL_PREFIX, Undo, check_database, check_writable, machine_error, owned_folder
 from aidmatch.measure import cpu_seconds, peak_rss
 from aidmatch.outputs import lists
 from aidmatch.outputs.files import staged_output
@@ -142,11 +142,54 @@ def reconcile(
     (:mod:`aidmatch.link.baseline`). ``progress`` hears of every file read and every step of the
     later stages.
     """
-    started = dt.datetime.now()
     resources = resources or Resources()
+    # What the machine must allow is checked before minutes of reading, not after.
+    check_writable(out_dir, "输出文件夹")
+    if db_path is not None:
+        check_database(db_path)
+    if resources.temp_dir is not None:
+        check_writable(resources.temp_dir, "临时文件夹")
+    undo = Undo(out_dir, *(() if db_path is None else (db_path.parent,)),
+                files=() if db_path is None else (db_path,))
+    stage_now: list[str | None] = [None]
+
+    def tracked(stage: str, detail: str, done: int, total: int | None) -> None:
+        stage_now[0] = stage
+        if progress is not None:
+            progress(stage, detail, done, total)
+
+    try:
+        return _reconcile(input_dir, semester, out_dir, db_path, rules, rules_dir, overrides,
+                          masked, keep_intermediate, tracked, linkage, keep_going, resources)
+    except BaseException as exc:
+        # A failed run leaves no new empty database or output folder behind; what existed stays.
+        undo()
+        found = machine_error(exc, memory_limit=resources.memory_limit, stage=stage_now[0])
+        if found is None or found is exc:
+            raise
+        raise found from exc
+
+
+def _reconcile(
+    input_dir: Path,
+    semester: Semester,
+    out_dir: Path,
+    db_path: Path | None,
+    rules: Rules | None,
+    rules_dir: Path | None,
+    overrides: Mapping[str, str] | None,
+    masked: bool,
+    keep_intermediate: bool,
+    progress: Progress,
+    linkage: Literal["probabilistic", "exact", "vlookup"],
+    keep_going: bool,
+    resources: Resources,
+) -> RunResult:
+    """The run itself; :func:`reconcile` checks the machine first and reports what it stopped."""
+    started = dt.datetime.now()
     stages: list[StageTime] = []
     clock, cpu_clock = time.perf_counter(), cpu_seconds()
-    report = progress or (lambda _stage, _detail, _done, _total: None)
+    report = progress
 
     def stage(name: str, rows: int = 0, worker_cpu: float = 0.0, worker_rss: int = 0) -> None:
         nonlocal clock, cpu_clock
@@ -183,10 +226,12 @@ def reconcile(
     stage("load", loaded.records.num_rows, loaded.worker_cpu_seconds, loaded.worker_peak_rss)
 
     # Spill space for stages larger than memory; it may hold personal data, so it is private to
-    # this run and removed at the end.
+    # this run, removed at the end, and removed by the next run if this one is killed.
     if resources.temp_dir is not None:
         resources.temp_dir.mkdir(parents=True, exist_ok=True)
-    spill_dir = Path(tempfile.mkdtemp(prefix="aidmatch-spill-", dir=resources.temp_dir))
+    spill = contextlib.ExitStack()
+    spill_dir = spill.enter_context(owned_folder(
+        resources.temp_dir or Path(tempfile.gettempdir()), SPILL_PREFIX))
     current = STAGE_LABELS["stage"]
 
     def step_done(record: StepRecord) -> None:
@@ -286,9 +331,15 @@ def reconcile(
         if store is not None:
             stage("store")
         return RunResult(summary, out_dir, db_path, run_id, gaps, stages, steps.records)
+    except duckdb.Error as exc:
+        found = machine_error(exc, memory_limit=resources.memory_limit, stage=current,
+                              spill_dir=spill_dir)
+        if found is None:
+            raise
+        raise found from exc
     finally:
         con.close()
-        shutil.rmtree(spill_dir, ignore_errors=True)
+        spill.close()
 
 
 def _write_link_lists(cursor: duckdb.DuckDBPyConnection, staging: Path, masked: bool) -> None:

@@ -15,8 +15,6 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,8 +25,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from aidmatch.database import StoreError, ensure_meta, open_database
+from aidmatch.database import StoreError, cannot_open, ensure_meta, open_database
 from aidmatch.findings import FINDING_TABLES
+from aidmatch.machine import STAGING_PREFIX, owned_folder
 from aidmatch.normalize.ids import redact
 from aidmatch.privacy import private_dir, private_file, redact_all
 from aidmatch.review import ensure_review_tables
@@ -170,8 +169,7 @@ def storing(con: duckdb.DuckDBPyConnection, db_path: Path, semester: str,
         writer.execute("ATTACH ? AS store", [str(db_path)])
     except duckdb.Error as exc:
         writer.close()
-        raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
-                         hint="确认没有其他程序正在使用它，或用 --db 指定另一个文件。") from None
+        raise cannot_open(exc, db_path) from None
     store = RunStore(con, writer, semester, final)
     try:
         try:
@@ -413,9 +411,8 @@ def _redact_audit_trail(con: duckdb.DuckDBPyConnection, semester: str) -> tuple[
 def _rewrite(db_path: Path) -> None:
     """Copy the database into a fresh file and put it in place of the old one, so deleted rows
     do not linger in free blocks of the file."""
-    folder = Path(tempfile.mkdtemp(prefix=".aidmatch-purge-", dir=db_path.parent))
-    fresh = folder / db_path.name
-    try:
+    with owned_folder(db_path.parent, STAGING_PREFIX + "purge-") as folder:
+        fresh = folder / db_path.name
         con = duckdb.connect(":memory:")
         try:
             con.execute("ATTACH ? AS old (READ_ONLY)", [str(db_path)])
@@ -428,5 +425,3 @@ def _rewrite(db_path: Path) -> None:
         private_file(fresh)
         os.replace(fresh, db_path)
         Path(f"{db_path}.wal").unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)

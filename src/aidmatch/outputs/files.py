@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +13,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from aidmatch.machine import OWNER_FILE, owned_folder
 from aidmatch.outputs.csvsafe import open_csv
 from aidmatch.privacy import private_dir, private_file
 
@@ -34,15 +33,19 @@ def staged_output(out_dir: Path, incomplete: bool = False) -> Iterator[Path]:
     the other way round).
     """
     private_dir(out_dir)
-    staging = Path(tempfile.mkdtemp(prefix=".aidmatch-", dir=out_dir))
-    try:
-        yield staging
+    with owned_folder(out_dir) as staging:
+        try:
+            yield staging
+        except OSError as exc:
+            if exc.filename is None:  # a full disk shows on close, naming no file
+                exc.filename = str(out_dir)
+            raise
         for item in sorted(staging.iterdir()):
+            if item.name == OWNER_FILE:
+                continue
             complete_name, incomplete_name = item.name, INCOMPLETE_PREFIX + item.name
             os.replace(item, out_dir / (incomplete_name if incomplete else complete_name))
             (out_dir / (complete_name if incomplete else incomplete_name)).unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> int:

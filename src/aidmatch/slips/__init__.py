@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -19,8 +18,9 @@ from pathlib import Path
 import duckdb
 
 from aidmatch.config import Rules, load_rules
-from aidmatch.database import StoreError, purged_at, upgrade
+from aidmatch.database import cannot_open, purged_at, upgrade
 from aidmatch.errors import InputError, UsageError
+from aidmatch.machine import owned_folder
 from aidmatch.semester import Semester
 from aidmatch.slips.data import APPROVED, Slip, Source, build_slips, read_slips
 from aidmatch.slips.render import render
@@ -80,8 +80,7 @@ def print_slips(
         try:
             con.execute("ATTACH ? AS store", [str(db_path)])
         except duckdb.Error as exc:
-            raise StoreError(f"无法打开数据库文件（{exc}）", file=str(db_path),
-                             hint="确认没有其他程序正在使用它，或用 --db 指定另一个文件。") from None
+            raise cannot_open(exc, db_path) from None
         _check_semester(con, db_path, semester)
         if source == "approved":
             _check_review(con, db_path)
@@ -160,14 +159,10 @@ def _write_pdf(out_path: Path, slips: list[Slip], semester: Semester, full_ids: 
     """Render into a private temporary file beside ``out_path`` and move it into place only
     when complete, so a failed print never leaves half a PDF."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=".aidmatch-", suffix=".pdf", dir=out_path.parent)
-    os.close(handle)  # mkstemp creates it 0600; ReportLab rewrites it in place
-    temp = Path(temp_name)
-    try:
+    with owned_folder(out_path.parent) as staging:
+        temp = staging / "slips.pdf"
         pages = render(temp, slips, semester, full_ids=full_ids, printed_on=printed_on,
                        source_note=SOURCE_NOTES[source])
         os.chmod(temp, 0o600)
         os.replace(temp, out_path)
-    finally:
-        temp.unlink(missing_ok=True)
     return pages
