@@ -11,7 +11,10 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import re
 import time
+import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -39,6 +42,7 @@ from aidmatch.sources.layout import (
 )
 from aidmatch.sources.reading import (
     ARCHIVE_SUFFIXES,
+    DECLARED_TEXT_TABLES,
     TABLE_SUFFIXES,
     Sheet,
     paused_gc,
@@ -106,7 +110,9 @@ class LoadResult:
 def discover(input_dir: Path, overrides: Mapping[str, str]
              ) -> tuple[list[tuple[Path, str | None]], list[str], list[AidmatchError]]:
     """The table files to read (with a forced source kind where given), notes on the files that
-    are not tables, and problems: an archive may hold rosters, so it must be unpacked first."""
+    are not tables, and problems: an archive may hold rosters, so it must be unpacked first; an
+    entry that cannot be looked into (a folder without permission, a link to nothing, a named
+    pipe) may hide one, so it is never passed over in silence."""
     notes: list[str] = []
     problems: list[AidmatchError] = []
     forced: dict[Path, str] = {}
@@ -117,31 +123,70 @@ def discover(input_dir: Path, overrides: Mapping[str, str]
         forced[path.resolve()] = kind
     found: list[tuple[Path, str | None]] = []
     seen: set[Path] = set()
-    if input_dir.is_dir():
-        for path in sorted(input_dir.rglob("*"), key=lambda p: str(p.relative_to(input_dir))):
-            if not path.is_file():
-                continue
-            relative = path.relative_to(input_dir)
-            if any(part.startswith(".") for part in relative.parts):
-                continue
-            if path.name.startswith("~$"):
-                notes.append(f"跳过 Excel 临时文件 {relative}（文件正被 Excel 打开）")
-                continue
-            if path.suffix.lower() in ARCHIVE_SUFFIXES:
-                problems.append(InputError(
-                    "这是压缩文件，其中的名单不会被读取", file=str(relative),
-                    hint="先解压到输入目录，再删除或移走压缩文件。"))
-                continue
-            if path.suffix.lower() not in TABLE_SUFFIXES:
-                notes.append(f"跳过非表格文件 {relative}")
-                continue
-            resolved = path.resolve()
-            found.append((path, forced.get(resolved)))
-            seen.add(resolved)
+    entries = sorted(_walk(input_dir, problems), key=lambda p: str(p.relative_to(input_dir)))
+    for path in entries:
+        relative = path.relative_to(input_dir)
+        if path.name.startswith("~$"):
+            notes.append(f"跳过 Excel 临时文件 {relative}（文件正被 Excel 打开）")
+            continue
+        if path.suffix.lower() in ARCHIVE_SUFFIXES:
+            problems.append(InputError(
+                "这是压缩文件，其中的名单不会被读取", file=str(relative),
+                hint="先解压到输入目录，再删除或移走压缩文件。"))
+            continue
+        if path.suffix.lower() not in TABLE_SUFFIXES:
+            notes.append(f"跳过非表格文件 {relative}（不是 .xlsx、.xls、.et、.csv、.txt 等表格）")
+            continue
+        resolved = path.resolve()
+        found.append((path, forced.get(resolved)))
+        seen.add(resolved)
     for resolved, kind in forced.items():
         if resolved not in seen:
             found.append((resolved, kind))
     return found, notes, problems
+
+
+def _walk(folder: Path, problems: list[AidmatchError], root: Path | None = None,
+          visited: set[str] | None = None) -> Iterator[Path]:
+    """Every regular file under ``folder`` (links followed, each folder once), hidden names
+    (.git, .DS_Store) left out; whatever cannot be listed or is not a regular file becomes a
+    problem naming it."""
+    root = root or folder
+    visited = visited if visited is not None else set()
+    real = os.path.realpath(folder)
+    if real in visited:
+        return
+    visited.add(real)
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError as exc:
+        problems.append(InputError(
+            f"无法打开这个文件夹（{exc.strerror or exc}），其中的名单不会被读取",
+            file=str(folder.relative_to(root)) if folder != root else str(folder),
+            hint="检查文件夹权限（或把其中的文件移到输入目录），再重新运行。"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        relative = str(path.relative_to(root))
+        try:
+            if entry.is_dir():
+                yield from _walk(path, problems, root, visited)
+            elif entry.is_file():
+                yield path
+            elif entry.is_symlink() and not path.exists():
+                problems.append(InputError(
+                    "这是一个快捷方式（符号链接），指向的文件不存在", file=relative,
+                    hint="把它指向的原文件复制到输入目录，或删除这个快捷方式。"))
+            else:
+                problems.append(InputError(
+                    "这不是普通文件（如命名管道、设备文件），无法作为名单读取", file=relative,
+                    hint="把部门导出的文件本身复制到输入目录，再删除这个条目。"))
+        except OSError as exc:
+            problems.append(InputError(f"无法读取这个条目（{exc.strerror or exc}）", file=relative,
+                                       hint="检查文件权限后重试。"))
 
 
 def _label(path: Path, input_dir: Path) -> str:
@@ -207,14 +252,16 @@ def _load_file(number: int, path: Path, label: str, kind_override: str | None, r
             loaded.problems.append(problem)
         elif extract_tables is not None:
             loaded.sheets.append((*extract_tables, sheet_rejects))
-    # A spreadsheet that gave nothing is an error (a roster skipped is children missed);
-    # a text file that is not a table at all (说明.txt) is only noted.
-    not_a_table = all(report.note.startswith(_NOT_A_TABLE) for report in input_file.sheets)
+    # A spreadsheet or CSV that gave nothing is an error (a roster skipped is children missed);
+    # a .txt that holds no roster (说明.txt) is only noted.
+    not_a_table = bool(input_file.sheets) and all(
+        report.note.startswith(_NOT_A_TABLE) for report in input_file.sheets)
     if not loaded.sheets and not loaded.problems and not not_a_table:
         loaded.problems.append(_unrecognised(label, "", rules))
     elif loaded.sheets and not loaded.problems and not any(
-            s.data_rows for s in input_file.sheets if s.kind):
-        loaded.problems.append(_header_only(input_file))
+            s.records for s in input_file.sheets if s.kind):
+        rejects = [r for _, _, sheet_rejects in loaded.sheets for r in sheet_rejects]
+        loaded.problems.append(_nothing_read(input_file, rejects))
     return loaded
 
 
@@ -321,14 +368,49 @@ def load_inputs(
                       worker_cpu_seconds=worker_cpu, worker_peak_rss=worker_rss)
 
 
-def _header_only(input_file: InputFile) -> InputError:
-    """A file whose recognised sheets have a header and no data: an export that went wrong (a
-    roster with nobody on it is not something a department sends)."""
+def _nothing_read(input_file: InputFile, rejects: list[Reject]) -> InputError:
+    """A file whose recognised sheets gave nobody: formulas saved without their values (every
+    reader but Excel sees blanks), only a header (an export that went wrong; a roster with nobody
+    on it is not something a department sends), or every row rejected (blank, naming nobody)."""
     sheet = next(s for s in input_file.sheets if s.kind)
+    formulas = _formulas_without_values(input_file.path)
+    if formulas:
+        return InputError(
+            f"没有读到任何人：工作簿中有 {formulas} 个公式单元格没有保存计算结果，读出来是空的",
+            file=input_file.label, sheet=sheet.sheet or None, row=(sheet.header_row or 0) + 1,
+            hint="用 Excel 或 WPS 打开该文件，确认能看到姓名和证件号后「另存为」.xlsx（公式会连同"
+                 "计算结果一起保存），或把公式列复制后「选择性粘贴→数值」。")
+    if not any(s.data_rows for s in input_file.sheets if s.kind):
+        return InputError(
+            "只有表头，没有数据行", file=input_file.label, sheet=sheet.sheet or None,
+            row=sheet.header_row,
+            hint="重新从系统导出该名单，确认导出完整；如本学期确实没有人，把该文件移出输入目录。")
+    sheet = next(s for s in input_file.sheets if s.kind and s.data_rows)
+    reasons = Counter(r.reason for r in rejects)
+    counted = "、".join(f"{reason} {count} 行" for reason, count in reasons.most_common())
+    first = min((r.row for r in rejects if r.sheet == sheet.sheet), default=None)
     return InputError(
-        "只有表头，没有数据行", file=input_file.label, sheet=sheet.sheet or None,
-        row=sheet.header_row,
-        hint="重新从系统导出该名单，确认导出完整；如本学期确实没有人，把该文件移出输入目录。")
+        f"{sheet.data_rows} 个数据行全部被剔除，没有读到任何人（{counted}）",
+        file=input_file.label, sheet=sheet.sheet or None, row=first,
+        hint="用 Excel 或 WPS 打开该文件，确认能看到姓名和证件号（如是公式计算的，另存为 .xlsx 或"
+             "「选择性粘贴→数值」）；如本学期确实没有人，把该文件移出输入目录。")
+
+
+def _formulas_without_values(path: Path) -> int:
+    """Formula cells saved without a cached value in an .xlsx (tools that write formulas but do
+    not calculate them; every reader but Excel sees them empty). 0 for other formats."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist()
+                     if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            return sum(len(_FORMULA_WITHOUT_VALUE.findall(archive.read(n))) for n in names)
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return 0
+
+
+# <c r="B2"><f>…</f></c>, <c …><f …/><v/></c>: a formula and no value (or an empty one) after it.
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb"<c\b[^>]*>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 
 
 _NOT_A_TABLE = "不是表格"
@@ -408,12 +490,16 @@ def _load_sheet(
         report.note = "隐藏的工作表，已跳过（如需使用，请在 Excel 中取消隐藏）"
         return report, None, [], None
     head = sheet.head(HEADER_SEARCH_ROWS + 1)
+    # A .txt is a table only when it holds a roster; a .csv or .tsv always claims to be one.
+    loose_text = (not sheet.name and kind_override is None
+                  and input_file.path.suffix.lower() not in DECLARED_TEXT_TABLES)
     if not any(cell.strip() for row in head for cell in row):
-        report.note = "空白工作表，已跳过"
-        return report, None, [], None
-    if not sheet.name and not any(sum(1 for c in row if c.strip()) >= 2 for row in head):
-        report.note = _NOT_A_TABLE + "（没有分列的内容，如一段说明文字），已跳过"
-        return report, None, [], None
+        if sheet.name or loose_text:
+            report.note = "空白工作表，已跳过" if sheet.name else _NOT_A_TABLE + "（空白），已跳过"
+            return report, None, [], None
+        return report, None, [], InputError(
+            "文件中没有内容（只有空行）", file=input_file.label,
+            hint="重新从系统导出该名单；如不是名单，把它移出输入目录。")
     layouts = detect_layouts(head, sheet.name, input_file.path.name, rules.sources, mapper,
                              only_kind=kind_override)
     if not layouts:
@@ -421,9 +507,10 @@ def _load_sheet(
                          only_kind=kind_override)
         if near is not None:
             return report, None, [], _missing_columns(input_file.label, sheet.name, near, rules)
-        if looks_like_people(head) or kind_override or not sheet.name:
+        if looks_like_people(head) or kind_override or (not sheet.name and not loose_text):
             return report, None, [], _unrecognised(input_file.label, sheet.name, rules)
-        report.note = "不含人员名单（如填表说明），已跳过"
+        report.note = (_NOT_A_TABLE + "（不是可识别的名单，如一段说明文字），已跳过" if loose_text
+                       else "不含人员名单（如填表说明），已跳过")
         return report, None, [], None
     best = layouts[0]
     rivals = [c for c in layouts[1:] if c.score == best.score and c.kind != best.kind

@@ -1,0 +1,315 @@
+"""Input hand-overs that used to give a wrong answer with exit 0 (issue 12, "silent loss and silent
+doubling"). Every broken file is generated here. Each case either gives the clean file's answer
+(the same gap list, the same payments, the same 重复资助) or stops with exit 3 and a message
+naming the file, sheet, row (and column) with what to do; under --keep-going that file is left
+out and every result is marked 不完整."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from click.testing import Result
+
+from tests.builders import make_id, read_csv, write_csv, write_xlsx
+from tests.conftest import STUDENTS, write_mini_exports
+from tests.test_bad_input import run, squash
+
+AID_FILE = "资助发放明细.csv"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a run concluded: the gap list (but the file names in 来源), the semester's payments
+    and the 重复资助 cases."""
+
+    gaps: list[tuple[str, ...]]
+    paid_total: Decimal
+    payments: int
+    duplicate_aid: int
+
+
+def answer(out: Path, db: Path, prefix: str = "") -> Answer:
+    # 来源 names the file: compared apart where a file is renamed.
+    gaps = sorted(tuple(v for k, v in row.items() if k != "来源")
+                  for row in read_csv(out / f"{prefix}gaps.csv"))
+    with duckdb.connect(str(db), read_only=True) as con:
+        total, count = con.execute(
+            "SELECT coalesce(sum(amount), 0), count(*) FROM records "
+            "WHERE source = 'aid' AND semester = '2025-spring'").fetchone()  # type: ignore[misc]
+    duplicates = len(read_csv(out / f"{prefix}duplicate_aid.csv"))
+    return Answer(gaps, Decimal(total), int(count), duplicates)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory: pytest.TempPathFactory) -> Answer:
+    """The answer on the unbroken exports."""
+    base = tmp_path_factory.mktemp("clean")
+    folder = write_mini_exports(base / "in")
+    result = run(folder, base / "out", base / "x.duckdb", "--full-ids")
+    assert result.exit_code == 0, result.output
+    return answer(base / "out", base / "x.duckdb")
+
+
+def reconcile(tmp_path: Path, build: Callable[[Path], None], *extra: str) -> tuple[Result, Path,
+                                                                                    Path]:
+    folder = write_mini_exports(tmp_path / "in")
+    build(folder)
+    out, db = tmp_path / "out", tmp_path / "x.duckdb"
+    return run(folder, out, db, "--full-ids", *extra), out, db
+
+
+def assert_stops(result: Result, *fragments: str) -> None:
+    """Exit 3, one problem, the message holding every fragment and what to do."""
+    assert result.exit_code == 3, result.output
+    assert "Traceback" not in result.output
+    text = squash(result.output)
+    assert "以下输入文件无法使用" in text, result.output
+    for fragment in fragments:
+        assert squash(fragment) in text, (fragment, result.output)
+    assert "处理办法" in text
+
+
+def aid_rows(folder: Path) -> list[list[str]]:
+    with (folder / AID_FILE).open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def stranger_payments(count: int) -> list[list[str]]:
+    """Payments to people in no registry (unlinked, 非在读享受资助): they fill a list to a
+    realistic length without changing the gap list."""
+    return [["2024-2025", "第二学期", "", f"路人{n}", make_id("610102", "20110101", f"{n:03d}"),
+             "丹凤中学", "义务教育家庭经济困难非寄宿生生活补助", "375"] for n in range(1, count + 1)]
+
+
+# 1. A stray double quote ------------------------------------------------------------------------
+
+def _long_aid_list(folder: Path, stray_quote_row: int | None) -> None:
+    """The payment list grown to 96 rows; with ``stray_quote_row`` (Excel row number) that row's
+    学校名称 cell starts with a double quote nothing closes."""
+    rows = aid_rows(folder)
+    rows = [*rows, *stranger_payments(96 - (len(rows) - 1))]
+    lines = [",".join(row) for row in rows]
+    if stray_quote_row is not None:
+        cells = rows[stray_quote_row - 1]
+        cells[5] = '"' + cells[5]
+        lines[stray_quote_row - 1] = ",".join(cells)
+    (folder / AID_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+
+
+def test_stray_quote_in_a_csv_stops_naming_the_row(tmp_path: Path) -> None:
+    good, out, db = reconcile(tmp_path / "good", lambda f: _long_aid_list(f, None))
+    assert good.exit_code == 0, good.output
+    [aid] = [s for s in answer_sheets(out) if s["file"] == AID_FILE]
+    assert aid["data_rows"] == 96
+    result, out, db = reconcile(tmp_path / "bad", lambda f: _long_aid_list(f, 10))
+    assert_stops(result, AID_FILE, "第 10 行", "列「学校名称」", "第 6 列", "不成对的英文双引号",
+                 "其后 87 行", "删除单元格开头多余的英文双引号")
+    assert not db.exists()
+
+
+def test_line_breaks_typed_inside_csv_cells_are_kept(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        rows = aid_rows(folder)
+        rows[0][7] = "资助金额\n（元）"  # a header cell on two lines
+        plain = STUDENTS["plain"]
+        rows[5][4] = plain.id[:6] + "\r\n" + plain.id[6:]  # an ID typed with a line break
+        write_csv(folder / AID_FILE, rows)
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+
+
+def answer_sheets(out: Path, prefix: str = "") -> list[dict[str, object]]:
+    import json
+
+    data = json.loads((out / f"{prefix}summary.json").read_text(encoding="utf-8"))
+    sheets: list[dict[str, object]] = data["sheets"]
+    return sheets
+
+
+# 5. WPS files and entries that cannot be looked into -------------------------------------------
+
+WELFARE = "孤儿和事实无人抚养儿童.xls"
+
+
+def _sheet_typed(data: bytes, sheet_type: int) -> bytes:
+    """An .xls whose first sheet is declared a macro (1) or chart (2) sheet in its BOUNDSHEET
+    record, as some writers (WPS among them) mark a plain worksheet."""
+    patched = bytearray(data)
+    at = patched.find(b"\x85\x00")  # BOUNDSHEET: type, length, stream position, visibility, type
+    patched[at + 9] = sheet_type
+    return bytes(patched)
+
+
+@pytest.mark.parametrize("variant", ["et (xls inside)", "et (xlsx inside)", "ett", "xls as macro sheet",
+                                     "xls as chart sheet"])
+def test_wps_files_are_read(tmp_path: Path, clean: Answer, variant: str) -> None:
+    def build(folder: Path) -> None:
+        old = folder / WELFARE
+        if variant == "et (xls inside)":
+            old.rename(folder / "孤儿和事实无人抚养儿童.et")
+        elif variant == "et (xlsx inside)":
+            import python_calamine
+
+            workbook = python_calamine.CalamineWorkbook.from_path(str(old))
+            sheets = {name: workbook.get_sheet_by_name(name).to_python()
+                      for name in workbook.sheet_names}
+            old.unlink()
+            write_xlsx(folder / "孤儿和事实无人抚养儿童.et", sheets)
+        elif variant == "ett":
+            old.rename(folder / "孤儿和事实无人抚养儿童.ett")
+        else:
+            old.write_bytes(_sheet_typed(old.read_bytes(), 1 if "macro" in variant else 2))
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    assert "跳过" not in "".join(line for line in result.output.splitlines() if "孤儿" in line)
+
+
+def _unreadable_et(folder: Path) -> None:
+    (folder / WELFARE).unlink()
+    (folder / "孤儿名单.et").write_bytes(b"WPS\x00" + os.urandom(600))
+
+
+def _fifo(folder: Path) -> None:
+    os.mkfifo(folder / "孤儿名单.csv")
+
+
+def _dangling_link(folder: Path) -> None:
+    (folder / "孤儿名单.xlsx").symlink_to(folder / "已删除" / "孤儿名单.xlsx")
+
+
+@pytest.mark.parametrize(("build", "fragments"), [
+    (_unreadable_et, ("孤儿名单.et", "不是有效的 WPS 表格文件", "用 WPS 表格打开")),
+    (_fifo, ("孤儿名单.csv", "不是普通文件")),
+    (_dangling_link, ("孤儿名单.xlsx", "符号链接", "不存在")),
+], ids=["unreadable .et", "fifo", "dangling symlink"])
+def test_a_spreadsheet_or_entry_that_cannot_be_read_stops(
+        tmp_path: Path, build: Callable[[Path], None], fragments: tuple[str, ...]) -> None:
+    result, _, db = reconcile(tmp_path, build)
+    assert_stops(result, *fragments)
+    assert not db.exists()
+
+
+def test_a_folder_that_cannot_be_listed_stops(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # Root lists any folder, so the refusal a clerk would meet is simulated at os.scandir.
+    real_scandir = os.scandir
+
+    def scandir(path: str | os.PathLike[str]) -> object:
+        if Path(path).name == "民政":
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    def build(folder: Path) -> None:
+        (folder / "民政").mkdir()
+        shutil.move(folder / WELFARE, folder / "民政" / WELFARE)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result, _, _ = reconcile(tmp_path, build)
+    assert_stops(result, "民政", "无法打开这个文件夹", "检查文件夹权限")
+
+
+# 6. Formulas saved without their values --------------------------------------------------------
+
+def test_formulas_without_cached_values_stop(tmp_path: Path) -> None:
+    import openpyxl
+
+    def build(folder: Path) -> None:
+        # openpyxl writes formulas and never calculates them: every other reader sees blanks.
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = "残疾人"
+        sheet.append(["姓名", "身份证号", "残疾类别", "残疾等级"])
+        for n in range(2, 6):
+            sheet.append([f"=源数据!A{n}", f"=源数据!B{n}", f"=源数据!C{n}", f"=源数据!D{n}"])
+        workbook.save(folder / "持证残疾人（公式）.xlsx")
+        (folder / "持证残疾人.csv").unlink()
+
+    result, _, _ = reconcile(tmp_path, build)
+    assert_stops(result, "持证残疾人（公式）.xlsx", "工作表「残疾人」", "第 2 行",
+                 "没有读到任何人", "16 个公式单元格没有保存计算结果", "选择性粘贴")
+
+
+def test_a_roster_whose_rows_all_name_nobody_stops(tmp_path: Path) -> None:
+    def build(folder: Path) -> None:
+        write_csv(folder / "持证残疾人.csv", [["姓名", "残疾人证号", "残疾类别", "残疾等级"],
+                                          ["", "", "肢体", "二级"], ["", "", "智力", "一级"]])
+
+    result, _, _ = reconcile(tmp_path, build)
+    assert_stops(result, "持证残疾人.csv", "第 2 行", "2 个数据行全部被剔除",
+                 "没有姓名也没有证件号")
+
+
+# 7. An .xls at its format's last row ------------------------------------------------------------
+
+def test_xls_of_65536_rows_is_a_truncated_export(tmp_path: Path) -> None:
+    import xlwt
+
+    def build(folder: Path) -> None:
+        (folder / WELFARE).unlink()
+        workbook = xlwt.Workbook(encoding="utf-8")
+        sheet = workbook.add_sheet("孤儿")
+        for c, value in enumerate(["姓名", "身份证号", "监护人姓名"]):
+            sheet.write(0, c, value)
+        child = STUDENTS["orphan_paid_lost_id"]
+        sheet.write(1, 0, child.name)
+        sheet.write(1, 1, child.id)
+        sheet.write(65535, 0, "李四")  # the format's last row: sparse, so the file stays small
+        sheet.write(65535, 1, make_id("611022", "20120101", "555"))
+        workbook.save(str(folder / "孤儿（6万行）.xls"))
+
+    result, _, _ = reconcile(tmp_path, build)
+    assert_stops(result, "孤儿（6万行）.xls", "工作表「孤儿」", "第 65536 行", ".xls 格式的最大行数",
+                 "重新导出为 .xlsx")
+
+
+# 10. Files that are not tables ------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["请于3月底前报送，联系人王老师", "说明,请于3月底前报送,联系人王老师",
+                                  "第一行\n第二行,有逗号\n\n第四行"])
+def test_a_text_note_is_skipped_with_a_note(tmp_path: Path, clean: Answer, text: str) -> None:
+    def build(folder: Path) -> None:
+        (folder / "说明.txt").write_text(text, encoding="utf-8")
+        (folder / "报送要求.docx").write_bytes(b"PK\x03\x04 not read")
+        (folder / "README.md").write_text("# 名单说明, 见附件", encoding="utf-8")
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    summary = (out / "summary.txt").read_text(encoding="utf-8-sig")
+    assert "说明.txt：不是表格（不是可识别的名单" in summary
+    assert "跳过非表格文件 报送要求.docx" in summary and "跳过非表格文件 README.md" in summary
+
+
+def test_a_text_file_holding_a_roster_is_read(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        rows = (folder / "持证残疾人.csv").read_text(encoding="utf-8-sig")
+        (folder / "持证残疾人.csv").unlink()
+        (folder / "持证残疾人.txt").write_text(rows.replace(",", "\t"), encoding="utf-8")
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+
+
+@pytest.mark.parametrize(("name", "text", "fragments"), [
+    ("补充名单.txt", "姓名,身份证号码（18位）\n王芳,611022201203041245\n",
+     ("补充名单.txt", "无法识别")),
+    ("说明.csv", "请于3月底前报送,联系人王老师\n", ("说明.csv", "无法识别")),
+    ("空白.csv", "\n,,\n", ("空白.csv", "没有内容")),
+], ids=["txt with IDs", "csv of prose", "csv of blank lines"])
+def test_an_unrecognised_csv_or_a_text_with_people_stops(
+        tmp_path: Path, name: str, text: str, fragments: tuple[str, ...]) -> None:
+    result, _, _ = reconcile(tmp_path, lambda f: (f / name).write_text(text, encoding="utf-8"))
+    assert_stops(result, *fragments)
