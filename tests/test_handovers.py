@@ -313,3 +313,32 @@ def test_an_unrecognised_csv_or_a_text_with_people_stops(
         tmp_path: Path, name: str, text: str, fragments: tuple[str, ...]) -> None:
     result, _, _ = reconcile(tmp_path, lambda f: (f / name).write_text(text, encoding="utf-8"))
     assert_stops(result, *fragments)
+
+
+# 9. Member groups under any numbered label ------------------------------------------------------
+
+def _grouped_dibao(folder: Path, label: str) -> None:
+    """The 低保 wide roster with each member's generic 姓名 / 与户主关系 / 身份证号 under a merged
+    group label: 「共同生活家庭成员1」 as the 低保 rules word it, or an office's own wording."""
+    from tests.conftest import PARENTS
+
+    wang_da = PARENTS["wang_da"]
+    child, stopped = STUDENTS["dibao_member"], STUDENTS["stopped"]
+    members = [label.format(n=n) for n in (1, 2)]
+    write_xlsx(folder / "低保名单.xlsx", {"农村低保": [
+        ["2025年3月份农村低保备案表"],
+        ["填报单位：丹凤县民政局", None, None, "填报日期：2025-03-05"],
+        ["户主信息", None, None, None, members[0], None, None, members[1], None, None],
+        ["户主姓名", "户主身份证号", "保障人数", "保障状态", *["姓名", "与户主关系", "身份证号"] * 2],
+        [wang_da[0], float(wang_da[1][:15] + "000"), 2, "正常", child.name, "之女",
+         " " + child.id],
+        ["孙父", make_id("611022", "19800101", "551"), 2, "停保", stopped.name, "之子", stopped.id],
+        ["合计", None, 4],
+    ]}, merges={"农村低保": [(2, 0, 2, 3), (2, 4, 2, 6), (2, 7, 2, 9)]})
+
+
+@pytest.mark.parametrize("label", ["共同生活家庭成员{n}", "第{n}位家庭成员", "家属{n}"])
+def test_member_groups_under_any_numbered_label(tmp_path: Path, clean: Answer, label: str) -> None:
+    result, out, db = reconcile(tmp_path, lambda f: _grouped_dibao(f, label))
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
