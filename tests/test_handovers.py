@@ -342,3 +342,78 @@ def test_member_groups_under_any_numbered_label(tmp_path: Path, clean: Answer, l
     result, out, db = reconcile(tmp_path, lambda f: _grouped_dibao(f, label))
     assert result.exit_code == 0, result.output
     assert answer(out, db) == clean
+
+
+# 3. A second table lower in the same sheet ------------------------------------------------------
+
+REORDERED = [7, 1, 4, 6, 3, 5, 0, 2]  # the second table's columns, by the first one's index
+
+
+def _two_tables(folder: Path, second_header: list[str] | None = None) -> None:
+    """The payment list as a workbook: its first rows, a blank row, then the rest under a header
+    of their own with the columns in another order (or ``second_header`` as given)."""
+    header, *rows = aid_rows(folder)
+    (folder / AID_FILE).unlink()
+    lower = [[row[i] for i in REORDERED] for row in rows[2:]]
+    write_xlsx(folder / "资助发放明细.xlsx", {"发放明细": [
+        header, *rows[:2], [], second_header or [header[i] for i in REORDERED], *lower]})
+
+
+def test_a_second_table_with_its_own_column_order_is_read_by_its_header(
+        tmp_path: Path, clean: Answer) -> None:
+    result, out, db = reconcile(tmp_path, _two_tables)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    [sheet] = [s for s in answer_sheets(out) if s["file"] == "资助发放明细.xlsx"]
+    # 5 payments + the blank row + the second header; rejected: those two and last semester's.
+    assert (sheet["data_rows"], sheet["rejected"]) == (7, 3)
+    rejects = {(r["行号"], r["原因"]) for r in read_csv(out / "rejects.csv")
+               if r["文件"] == "资助发放明细.xlsx"}
+    assert ("4", "空行") in rejects and ("5", "另一张表的表头（其下各行按这一表头读取）") in rejects
+    assert "第 5 行起是另一张表" in (out / "summary.txt").read_text(encoding="utf-8-sig")
+
+
+def test_a_header_of_another_list_lower_in_a_sheet_stops(tmp_path: Path) -> None:
+    result, _, _ = reconcile(tmp_path, lambda f: _two_tables(
+        f, ["户主姓名", "姓名", "身份证号", "与户主关系", "保障类别", "保障状态", "", ""]))
+    assert_stops(result, "资助发放明细.xlsx", "工作表「发放明细」", "第 5 行", "又出现一行表头",
+                 "单独的工作表")
+
+
+def test_an_unquoted_comma_that_shifts_a_csv_row_stops(tmp_path: Path) -> None:
+    def build(folder: Path) -> None:
+        rows = aid_rows(folder)
+        lines = [",".join(row) for row in rows]
+        lines[3] = lines[3].rsplit(",", 1)[0] + ",1,250"
+        (folder / AID_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+
+    result, _, _ = reconcile(tmp_path, build)
+    assert_stops(result, AID_FILE, "第 4 行", "比表头多出 1 个有内容的单元格", "1,250")
+
+
+# 4. A two-row header repeated inside the data ---------------------------------------------------
+
+def test_a_repeated_two_row_header_is_not_read_as_people(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        import python_calamine
+
+        registry = folder / "学籍名单.xlsx"
+        workbook = python_calamine.CalamineWorkbook.from_path(str(registry))
+        rows = [[cell if cell != "" else None for cell in row]
+                for row in workbook.get_sheet_by_name("学生").to_python()]
+        labels, header = rows[1], rows[2]
+        # The two header rows again after the tenth student, merged as on every printed page.
+        rows = [*rows[:13], labels, header, *rows[13:]]
+        write_xlsx(registry, {"填表说明": [["请勿修改表头"]], "学生": rows},
+                   merges={"学生": [(r, c0, r, c1) for r in (1, 13)
+                                  for c0, c1 in ((0, 9), (10, 12), (13, 15))]})
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    rejects = {(r["行号"], r["原因"]) for r in read_csv(out / "rejects.csv")
+               if r["文件"] == "学籍名单.xlsx"}
+    assert rejects == {("14", "重复的标题或分组行"), ("15", "重复的表头行")}
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM records WHERE source = 'registry'").fetchone() == (
+            len(STUDENTS),)

@@ -37,6 +37,7 @@ class Layout:
     title: str  # the text above the header (title and 填报单位 rows)
     score: int
     evidence: str  # why this source was chosen, for the summary
+    grouped: bool = False  # a row of group labels (家庭成员1 …) sits right above the header row
 
     def field_columns(self, group: str | None = None) -> dict[str, Column]:
         """First column per field within ``group`` (None: row-level fields)."""
@@ -320,7 +321,7 @@ def _score_sources(head: Sequence[Sequence[str]], index: int, columns: list[Colu
             ) if part
         )
         candidates.append(Layout(kind, index, tuple(columns), title, score,
-                                 evidence or "由 --source 指定"))
+                                 evidence or "由 --source 指定", grouped))
     candidates.sort(key=lambda c: -c.score)
     return candidates
 

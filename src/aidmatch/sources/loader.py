@@ -30,7 +30,7 @@ from aidmatch.normalize.ids import compact
 from aidmatch.semester import Semester
 from aidmatch.sources import systems
 from aidmatch.sources.base import FAMILY_SCHEMA, RECORD_SCHEMA, FinishContext
-from aidmatch.sources.extract import Reject, RowExtractor
+from aidmatch.sources.extract import Extract, Reject, RowExtractor
 from aidmatch.sources.layout import (
     HEADER_SEARCH_ROWS,
     HeaderMapper,
@@ -450,7 +450,8 @@ def _missing_columns(label: str, sheet: str, near: NearMiss, rules: Rules) -> In
         hint="检查表头是否被删除、合并或写错；列名写法特殊时，在 rules/sources.yaml 中添加同义词。")
 
 
-def _conflicting_columns(sheet: Sheet, layout: Layout, rules: Rules) -> InputError | None:
+def _conflicting_columns(sheet: Sheet, layout: Layout, rules: Rules, end: int | None = None
+                         ) -> InputError | None:
     """Two columns that mean the same decisive field (two 身份证号 columns, a repeated 姓名 header)
     and disagree in some row: which one is right cannot be guessed."""
     for field_name, columns in layout.duplicate_fields:
@@ -458,7 +459,7 @@ def _conflicting_columns(sheet: Sheet, layout: Layout, rules: Rules) -> InputErr
             continue
         first, second = columns[0], columns[1]
         rows: list[int] = []
-        for number, cells in sheet.iter_text_rows(layout.header_row + 1):
+        for number, cells in sheet.iter_text_rows(layout.header_row + 1, end):
             a = compact(cells[first.index]) if first.index < len(cells) else ""
             b = compact(cells[second.index]) if second.index < len(cells) else ""
             if a and b and a != b:
@@ -521,19 +522,38 @@ def _load_sheet(
             f"无法确定是哪种名单（可能是：{names}）",
             file=input_file.label, sheet=sheet.name or None, row=best.header_row + 1,
             hint="用 --source 类型=文件 指定，例如 --source civil_assistance=低保.xlsx。")
-    conflict = _conflicting_columns(sheet, best, rules)
-    if conflict is not None:
-        return report, None, [], conflict
     source = rules.sources.sources[best.kind]
-    extract = RowExtractor(rules.sources, source, sheet, best, input_file.file_id).run()
-    records, family = systems.system_for(source).build(extract, context)
+    system = systems.system_for(source)
+    extracts: list[Extract] = []
+    rejects: list[Reject] = []
+    layout: Layout | None = best
+    while layout is not None:
+        extract = RowExtractor(rules.sources, source, sheet, layout, input_file.file_id, mapper,
+                               input_file.path.name).run()
+        problem = _table_problem(sheet, layout, extract, rules)
+        if problem is not None:
+            return report, None, [], problem
+        extracts.append(extract)
+        rejects.extend(extract.rejects)
+        layout = extract.next_layout
+        if layout is not None:
+            # The rows of the next table's header (and its group labels) are no one's data.
+            end = extract.header_rows + extract.data_rows
+            rejects.extend(Reject(input_file.file_id, input_file.label, sheet.name, row,
+                                  "另一张表的表头（其下各行按这一表头读取）")
+                           for row in range(end + 1, layout.header_row + 2))
+            report.note += (f"第 {layout.header_row + 1} 行起是另一张表（列的顺序不同），"
+                            "按该行的表头读取；")
+    built = [system.build(extract, context) for extract in extracts]
+    records = pa.concat_tables([r for r, _ in built])
+    family = _concat_family(built)
     report.kind = best.kind
     report.header_row = best.header_row + 1
-    report.header_rows = extract.header_rows
-    report.data_rows = extract.data_rows
-    report.records = len(extract)
-    report.rejected_rows = len({r.row for r in extract.rejects})
-    report.record_rows = len(set(extract.rows))
+    report.header_rows = extracts[0].header_rows
+    report.data_rows = len(sheet) - extracts[0].header_rows
+    report.records = records.num_rows
+    report.rejected_rows = len({r.row for r in rejects})
+    report.record_rows = len({row for extract in extracts for row in extract.rows})
     report.evidence = best.evidence
     report.columns = "、".join(
         f"{c.header}→{c.group + '·' if c.group else ''}{c.field}" for c in best.columns if c.field)
@@ -550,4 +570,39 @@ def _load_sheet(
         raise AssertionError(f"row accounting broken for {sheet.label}")
     log.info("%s: %s，表头第 %d 行，%d 条记录，%d 行剔除", sheet.label, source.label,
              report.header_row, report.records, report.rejected_rows)
-    return report, (records, family), extract.rejects, None
+    return report, (records, family), sorted(rejects, key=lambda r: r.row), None
+
+
+def _table_problem(sheet: Sheet, layout: Layout, extract: Extract, rules: Rules
+                   ) -> AidmatchError | None:
+    """What makes one table of a sheet unusable: a header of people that fits no layout of this
+    source further down, a CSV row whose cells shifted, two columns for one field that disagree."""
+    where = {"file": sheet.file_label, "sheet": sheet.name or None}
+    if extract.foreign_header is not None:
+        return InputError(
+            f"第 {extract.foreign_header} 行又出现一行表头，但与第 {layout.header_row + 1} 行的表头"
+            "不是同一种名单（列不同），无法确定其下各行每一列的含义",
+            row=extract.foreign_header, **where,
+            hint="把这一行起的表格移到单独的工作表或文件（保留它的表头），再重新运行。")
+    if extract.overflow is not None:
+        row, cells = extract.overflow
+        return InputError(
+            f"这一行比表头多出 {cells} 个有内容的单元格：很可能某个单元格里的英文逗号没有加引号"
+            "（如金额写成 1,250），其后各列都错位了", row=row, **where,
+            hint="用 Excel 打开该 CSV 核对这一行，改正后另存为 .xlsx 或「CSV UTF-8」再重新运行。")
+    end = extract.header_rows + extract.data_rows
+    return _conflicting_columns(sheet, layout, rules, end)
+
+
+def _concat_family(built: list[tuple[pa.Table, pa.Table]]) -> pa.Table:
+    """The family tables of a sheet's tables as one, each table's record indexes moved past the
+    records of the tables before it."""
+    if len(built) == 1:
+        return built[0][1]
+    parts: list[pa.Table] = []
+    offset = 0
+    for records, family in built:
+        parts.append(family.set_column(0, "record_index", pc.add(
+            family.column(0), pa.scalar(offset, pa.int64()))))
+        offset += records.num_rows
+    return pa.concat_tables(parts)

@@ -86,14 +86,17 @@ class Sheet:
     def head(self, count: int) -> list[list[str]]:
         return [self.text_row(i) for i in range(min(count, len(self.rows)))]
 
-    def iter_text_rows(self, start: int) -> Iterator[tuple[int, list[str]]]:
-        """(Excel row number, text cells) from 0-based row ``start`` to the end."""
+    def iter_text_rows(self, start: int, end: int | None = None
+                       ) -> Iterator[tuple[int, list[str]]]:
+        """(Excel row number, text cells) from 0-based row ``start`` to ``end`` (exclusive; the
+        end of the sheet when None)."""
         rows = self.rows
+        stop = len(rows) if end is None else min(end, len(rows))
         if self.all_text:
-            for index in range(start, len(rows)):
+            for index in range(start, stop):
                 yield index + 1, list(rows[index])  # type: ignore[arg-type]
             return
-        for index in range(start, len(rows)):
+        for index in range(start, stop):
             yield index + 1, [v if type(v) is str else cell_text(v) for v in rows[index]]
 
 
