@@ -417,3 +417,85 @@ def test_a_repeated_two_row_header_is_not_read_as_people(tmp_path: Path, clean: 
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM records WHERE source = 'registry'").fetchone() == (
             len(STUDENTS),)
+
+
+# 2. The same list handed over twice, overlapping payment batches --------------------------------
+
+def _rejects(out: Path, file: str) -> dict[str, str]:
+    return {r["行号"]: r["原因"] for r in read_csv(out / "rejects.csv") if r["文件"] == file}
+
+
+def test_the_same_file_twice_is_read_once(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        shutil.copy(folder / AID_FILE, folder / "资助发放明细 - 副本.csv")
+        shutil.copy(folder / "持证残疾人.csv", folder / "持证残疾人(1).csv")
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    summary = (out / "summary.txt").read_text(encoding="utf-8-sig")
+    for copy, original in (("资助发放明细 - 副本.csv", AID_FILE),
+                           ("持证残疾人(1).csv", "持证残疾人.csv")):
+        assert f"文件「{copy}」与「{original}」完全相同（SHA-256 相同" in summary
+        assert set(_rejects(out, copy).values()) == {f"重复的名单：与「{original}」内容相同，只计一次"}
+        assert squash(f"文件「{copy}」与「{original}」完全相同") in squash(result.output)
+    [copy] = [s for s in answer_sheets(out) if s["file"] == "资助发放明细 - 副本.csv"]
+    assert (copy["data_rows"], copy["linked"], copy["unlinked"], copy["rejected"]) == (5, 0, 0, 5)
+
+
+def test_the_same_table_as_csv_and_as_excel_is_read_once(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        rows = aid_rows(folder)
+        typed = [rows[0], *[[*row[:7], float(row[7])] for row in rows[1:]]]  # amounts as numbers
+        write_xlsx(folder / "资助发放明细（另存）.xlsx", {"Sheet1": typed})
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    summary = (out / "summary.txt").read_text(encoding="utf-8-sig")
+    assert (f"「资助发放明细（另存）.xlsx「Sheet1」」与「{AID_FILE}」的名单内容相同" in summary)
+
+
+def _batches(folder: Path, overlap: int, pay_dates: tuple[str, str] | None = None) -> None:
+    """The payment list as two batches, the last ``overlap`` rows of 第1批 again at the start of
+    第2批; with ``pay_dates``, each batch's rows carry its own 发放日期."""
+    header, *rows = aid_rows(folder)
+    (folder / AID_FILE).unlink()
+    first, second = rows[:3], rows[3 - overlap:]
+    if pay_dates:
+        header = [*header, "发放日期"]
+        first = [[*row, pay_dates[0]] for row in first]
+        second = [[*row, pay_dates[1]] for row in second]
+    write_csv(folder / "资助发放（第1批）.csv", [header, *first])
+    write_csv(folder / "资助发放（第2批）.csv", [header, *second])
+
+
+def test_overlapping_payment_batches_count_each_payment_once(tmp_path: Path,
+                                                             clean: Answer) -> None:
+    result, out, db = reconcile(tmp_path, lambda f: _batches(f, overlap=2))
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    note = ("资助名单「资助发放（第2批）.csv」有 2 行与「资助发放（第1批）.csv」中的发放记录完全相同"
+            "（批次重叠或重复报送），这些发放只计一次")
+    assert note in (out / "summary.txt").read_text(encoding="utf-8-sig")
+    assert squash(note) in squash(result.output)
+    rejects = _rejects(out, "资助发放（第2批）.csv")
+    assert (rejects["2"], rejects["3"]) == (
+        "与「资助发放（第1批）.csv」第 3 行完全相同的发放记录（两份名单重叠），只计一次",
+        "与「资助发放（第1批）.csv」第 4 行完全相同的发放记录（两份名单重叠），只计一次")
+    assert rejects["4"] == "不是本学期的发放记录（2024-autumn）"
+    second = next(s for s in answer_sheets(out) if s["file"] == "资助发放（第2批）.csv")
+    assert second["data_rows"] == second["linked"] + second["unlinked"] + second["rejected"] == 4
+
+
+def test_the_same_payment_on_two_dates_is_two_payments(tmp_path: Path, clean: Answer) -> None:
+    # Rows differing in any cell read (here 发放日期) are two payments: 重复资助, never merged.
+    result, out, db = reconcile(tmp_path, lambda f: _batches(f, 3, ("2025-03-10", "2025-04-10")))
+    assert result.exit_code == 0, result.output
+    found = answer(out, db)
+    assert found.gaps == clean.gaps
+    # 赵六 (312.50) and 周九's two rows (375 each) paid again in 第2批
+    assert (found.payments, found.paid_total) == (clean.payments + 3,
+                                                  clean.paid_total + Decimal("1062.50"))
+    assert found.duplicate_aid == clean.duplicate_aid + 1  # 赵六; 周九 was one case already
+    assert "完全相同" not in (out / "summary.txt").read_text(encoding="utf-8-sig")

@@ -30,6 +30,7 @@ from aidmatch.normalize.ids import compact
 from aidmatch.semester import Semester
 from aidmatch.sources import systems
 from aidmatch.sources.base import FAMILY_SCHEMA, RECORD_SCHEMA, FinishContext
+from aidmatch.sources.duplicates import LoadedSheet, drop_duplicates, payment_keys
 from aidmatch.sources.extract import Extract, Reject, RowExtractor
 from aidmatch.sources.layout import (
     HEADER_SEARCH_ROWS,
@@ -215,7 +216,7 @@ class FileLoad:
     rejects of every recognised sheet in sheet order, and its problems."""
 
     input_file: InputFile | None  # None when the file could not be read
-    sheets: list[tuple[pa.Table, pa.Table, list[Reject]]] = field(default_factory=list)
+    sheets: list[tuple[SheetReport, LoadedSheet]] = field(default_factory=list)
     problems: list[AidmatchError] = field(default_factory=list)
     cpu_seconds: float = 0.0  # what reading it cost the process that read it
     peak_rss: int = 0  # that process's peak memory so far (bytes)
@@ -250,8 +251,11 @@ def _load_file(number: int, path: Path, label: str, kind_override: str | None, r
         input_file.sheets.append(report)
         if problem is not None:
             loaded.problems.append(problem)
-        elif extract_tables is not None:
-            loaded.sheets.append((*extract_tables, sheet_rejects))
+        elif extract_tables is not None and report.kind is not None:
+            records, family, keys = extract_tables
+            loaded.sheets.append((report, LoadedSheet(
+                input_file.file_id, label, input_file.sha256, sheet.name, report.kind, records,
+                family, sheet_rejects, keys)))
     # A spreadsheet or CSV that gave nothing is an error (a roster skipped is children missed);
     # a .txt that holds no roster (说明.txt) is only noted.
     not_a_table = bool(input_file.sheets) and all(
@@ -260,7 +264,7 @@ def _load_file(number: int, path: Path, label: str, kind_override: str | None, r
         loaded.problems.append(_unrecognised(label, "", rules))
     elif loaded.sheets and not loaded.problems and not any(
             s.records for s in input_file.sheets if s.kind):
-        rejects = [r for _, _, sheet_rejects in loaded.sheets for r in sheet_rejects]
+        rejects = [r for _, sheet in loaded.sheets for r in sheet.rejects]
         loaded.problems.append(_nothing_read(input_file, rejects))
     return loaded
 
@@ -327,10 +331,7 @@ def load_inputs(
     if not paths and not problems:
         raise InputError("输入目录中没有 .xlsx、.xls 或 .csv 文件", file=str(input_dir))
     files: list[InputFile] = []
-    record_tables: list[pa.Table] = []
-    family_tables: list[pa.Table] = []
-    rejects: list[Reject] = []
-    offset = 0
+    sheets: list[tuple[SheetReport, LoadedSheet]] = []
     jobs = [(number, path, _label(path, input_dir), kind)
             for number, (path, kind) in enumerate(paths, 1)]
     worker_cpu, worker_rss = 0.0, 0
@@ -342,19 +343,29 @@ def load_inputs(
         if loaded.input_file is None:
             continue
         files.append(loaded.input_file)
-        for records, family, sheet_rejects in loaded.sheets:
-            records = records.append_column(
-                "record_id", pa.array(range(offset + 1, offset + 1 + records.num_rows),
-                                      pa.int64()))
-            family = family.set_column(
-                0, "student_record_id",
-                pc.add(family.column(0), pa.scalar(offset + 1, pa.int64())))
-            offset += records.num_rows
-            record_tables.append(records)
-            family_tables.append(family)
-            rejects.extend(sheet_rejects)
+        sheets.extend(loaded.sheets)
     if not keep_going:
         raise_if_any(problems, "以下输入文件无法使用，请处理后重新运行", InputProblems)
+    notes.extend(drop_duplicates([sheet for _, sheet in sheets]))
+    record_tables: list[pa.Table] = []
+    family_tables: list[pa.Table] = []
+    rejects: list[Reject] = []
+    offset = 0
+    for report, sheet in sheets:
+        if sheet.dropped_rows:
+            report.records = sheet.records.num_rows
+            report.record_rows -= sheet.dropped_rows
+            report.rejected_rows += sheet.dropped_rows
+        records = sheet.records.append_column(
+            "record_id", pa.array(range(offset + 1, offset + 1 + sheet.records.num_rows),
+                                  pa.int64()))
+        family = sheet.family.set_column(
+            0, "student_record_id",
+            pc.add(sheet.family.column(0), pa.scalar(offset + 1, pa.int64())))
+        offset += records.num_rows
+        record_tables.append(records)
+        family_tables.append(family)
+        rejects.extend(sheet.rejects)
     records = (pa.concat_tables(record_tables) if record_tables
                else LOADED_RECORD_SCHEMA.empty_table())
     family = (pa.concat_tables(family_tables) if family_tables
@@ -485,7 +496,8 @@ def _load_sheet(
     mapper: HeaderMapper,
     context: FinishContext,
     kind_override: str | None,
-) -> tuple[SheetReport, tuple[pa.Table, pa.Table] | None, list[Reject], AidmatchError | None]:
+) -> tuple[SheetReport, tuple[pa.Table, pa.Table, pa.Array | None] | None, list[Reject],
+           AidmatchError | None]:
     report = SheetReport(input_file.file_id, input_file.label, sheet.name, None, None, len(sheet))
     if sheet.hidden and kind_override is None:
         report.note = "隐藏的工作表，已跳过（如需使用，请在 Excel 中取消隐藏）"
@@ -570,7 +582,8 @@ def _load_sheet(
         raise AssertionError(f"row accounting broken for {sheet.label}")
     log.info("%s: %s，表头第 %d 行，%d 条记录，%d 行剔除", sheet.label, source.label,
              report.header_row, report.records, report.rejected_rows)
-    return report, (records, family), sorted(rejects, key=lambda r: r.row), None
+    keys = payment_keys(extracts, records) if best.kind == "aid" else None
+    return report, (records, family, keys), sorted(rejects, key=lambda r: r.row), None
 
 
 def _table_problem(sheet: Sheet, layout: Layout, extract: Extract, rules: Rules
