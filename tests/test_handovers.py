@@ -16,8 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 
+from aidmatch.cli import main
 from tests.builders import make_id, read_csv, write_csv, write_xlsx
 from tests.conftest import STUDENTS, write_mini_exports
 from tests.test_bad_input import run, squash
@@ -499,3 +500,55 @@ def test_the_same_payment_on_two_dates_is_two_payments(tmp_path: Path, clean: An
                                                   clean.paid_total + Decimal("1062.50"))
     assert found.duplicate_aid == clean.duplicate_aid + 1  # 赵六; 周九 was one case already
     assert "完全相同" not in (out / "summary.txt").read_text(encoding="utf-8-sig")
+
+
+# 8. A run missing a whole system ----------------------------------------------------------------
+
+ROSTER_FILES = ("脱贫户（数字格式）.csv", "低保名单.xlsx", "城市低保（长表）.csv", "防返贫监测和脱贫人口.xlsx",
+                WELFARE, "持证残疾人.csv")
+
+
+@pytest.mark.parametrize(("removed", "fragments"), [
+    (("学籍名单.xlsx",), ("没有找到「学籍名单」", "漏助名单会是空的")),
+    ((AID_FILE,), ("没有找到「资助发放名单」", "每个困难学生都会被列为漏助")),
+    (ROSTER_FILES, ("没有找到任何困难群体名单（扶贫、民政、残联）", "漏助会是 0")),
+], ids=["no registry", "no payments", "no roster"])
+def test_a_missing_system_stops(tmp_path: Path, removed: tuple[str, ...],
+                                fragments: tuple[str, ...]) -> None:
+    def build(folder: Path) -> None:
+        for name in removed:
+            (folder / name).unlink()
+
+    result, _, db = reconcile(tmp_path, build)
+    assert_stops(result, str(tmp_path / "in"), *fragments, "--keep-going", "共 1 处")
+    assert not db.exists()
+
+
+def test_a_folder_with_only_a_note_stops(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "说明.txt").write_text("请于3月底前报送", encoding="utf-8")
+    result = run(folder, tmp_path / "out", tmp_path / "x.duckdb")
+    assert_stops(result, "共 3 处", "没有找到「学籍名单」", "没有找到「资助发放名单」",
+                 "没有找到任何困难群体名单")
+
+
+def test_keep_going_without_a_registry_says_it_replaced_a_complete_semester(
+        tmp_path: Path) -> None:
+    folder = write_mini_exports(tmp_path / "in")
+    out, db = tmp_path / "out", tmp_path / "x.duckdb"
+    assert run(folder, out, db).exit_code == 0
+    (folder / "学籍名单.xlsx").unlink()
+    result = run(folder, out, db, "--keep-going")
+    assert result.exit_code == 0, result.output
+    warning = "数据库中2025年春季学期原有完整的结果（运行 #1"
+    assert squash(warning) in squash(result.output)
+    assert "结果不完整" in result.output
+    summary = (out / "不完整-summary.txt").read_text(encoding="utf-8-sig")
+    assert warning in summary and "没有找到「学籍名单」" in summary
+    runs = CliRunner().invoke(main, ["runs", "--db", str(db)]).output.splitlines()
+    assert "结果不完整" in next(line for line in runs if line.startswith("#2 "))
+    assert "结果不完整" not in next(line for line in runs if line.startswith("#1 "))
+    # A second incomplete run replaces an incomplete one: nothing complete is lost, no warning.
+    again = run(folder, out, db, "--keep-going")
+    assert again.exit_code == 0 and "原有完整的结果" not in again.output

@@ -67,6 +67,7 @@ class Extract:
     foreign_header: int | None = None
     # A CSV row with filled cells beyond the header's last column: (Excel row, extra cells).
     overflow: tuple[int, int] | None = None
+    titles: frozenset[str] = frozenset()  # text of the title rows above the header
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -99,7 +100,8 @@ class RowExtractor:
     """
 
     def __init__(self, rules: SourceRules, source: SourceDef, sheet: Sheet, layout: Layout,
-                 file_id: int, mapper: HeaderMapper | None = None, file_name: str = "") -> None:
+                 file_id: int, mapper: HeaderMapper | None = None, file_name: str = "",
+                 titles: frozenset[str] | None = None) -> None:
         self.rules = rules
         self.source = source
         self.sheet = sheet
@@ -107,6 +109,10 @@ class RowExtractor:
         self.file_id = file_id
         self.mapper = mapper  # None: no search for another table's header further down
         self.file_name = file_name
+        # Text of the title and group-label rows above the header; for a table lower in a sheet,
+        # the first table's titles and its own label row (never the rows of the table above).
+        self.titles = titles if titles is not None else frozenset(
+            cell.strip() for row in sheet.head(layout.header_row) for cell in row if cell.strip())
         self.row_fields = layout.field_columns(None)
         self.row_indexes = [(f, c.index) for f, c in self.row_fields.items()]
         self.household_fields = [f for f in _HOUSEHOLD_FIELDS if f in self.row_fields]
@@ -223,7 +229,13 @@ class RowExtractor:
         first_data = self.layout.header_row + 1
         for position in np.flatnonzero(hits >= needed).tolist():
             cells = columns.row(position)
-            if self._is_repeated_header(cells):
+            # A header holds labels, not values: a row with an ID (a person named 姓名, whose
+            # relation is 户主) or mostly unmapped cells is data.
+            if self._is_repeated_header(cells) or looks_like_people([cells]):
+                continue
+            filled = [cell for cell in cells if cell.strip()]
+            named = [self.mapper.map_cell(cell, None)[1] for cell in filled]
+            if 2 * sum(1 for f in named if f) < len(filled):
                 continue
             above = (columns.row(position - 1) if position else
                      self.sheet.text_row(self.layout.header_row))
@@ -232,8 +244,7 @@ class RowExtractor:
                 head, self.sheet.name, self.file_name, self.rules, self.mapper,
                 only_kind=self.layout.kind) if layout.header_row == 1]
             if not found:
-                named = {self.mapper.map_cell(cell, None)[1] for cell in cells}
-                if named & _IDENTITY_FIELDS:
+                if set(named) & _IDENTITY_FIELDS and sum(1 for f in named if f) >= 3:
                     return None, repeats, position
                 continue
             theirs = {c.index: c.field for c in found[0].columns if c.field}
@@ -249,8 +260,7 @@ class RowExtractor:
         exports repeat them on every printed page. Column-wise: one column of identity first (a
         data row's name is never in a title), then the few rows left cell by cell."""
         found = np.zeros(columns.length, dtype=bool)
-        above = {cell.strip() for row in self.sheet.head(self.layout.header_row)
-                 for cell in row if cell.strip()}
+        above = self.titles
         if not above or not columns.length:
             return found
         value_set = pa.array(sorted(above), pa.string())
@@ -288,6 +298,7 @@ class RowExtractor:
             _fill_merged_down(sheet, first_data)
         out = Extract(self.source.kind, self.source, sheet, layout, self.file_id)
         out.header_rows = first_data
+        out.titles = self.titles
         columns = _Columns(sheet, first_data)
         below, repeats, foreign = self._later_header(columns)
         if foreign is not None:

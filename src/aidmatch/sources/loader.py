@@ -315,12 +315,15 @@ def load_inputs(
     progress: Callable[[str, int, int], None] | None = None,
     keep_going: bool = False,
     workers: int | None = None,
+    require_systems: bool = False,
 ) -> LoadResult:
     """Read every export in ``input_dir``; raise :class:`InputProblems` listing every bad file.
 
     With ``keep_going`` the bad files and sheets are left out instead and listed in
     :attr:`LoadResult.skipped`; the caller must mark its results as incomplete. Large inputs are
-    read in ``workers`` processes (default: one per core; 1 reads in this process).
+    read in ``workers`` processes (default: one per core; 1 reads in this process). With
+    ``require_systems`` (a reconciliation) a folder without a registry, without payments or
+    without any roster is a problem too (:func:`missing_systems`).
     """
     overrides = dict(overrides or {})
     for kind in overrides.values():
@@ -344,6 +347,9 @@ def load_inputs(
             continue
         files.append(loaded.input_file)
         sheets.extend(loaded.sheets)
+    if require_systems and (keep_going or not problems):
+        problems.extend(missing_systems(input_dir, rules, {sheet.kind for _, sheet in sheets
+                                                           if sheet.records.num_rows}))
     if not keep_going:
         raise_if_any(problems, "以下输入文件无法使用，请处理后重新运行", InputProblems)
     notes.extend(drop_duplicates([sheet for _, sheet in sheets]))
@@ -377,6 +383,37 @@ def load_inputs(
                          f"本次结果不含这部分数据")
     return LoadResult(files, records, family, rejects, notes, problems,
                       worker_cpu_seconds=worker_cpu, worker_peak_rss=worker_rss)
+
+
+_KEEP_GOING_HINT = ("如确实要在缺少这部分数据时运行，加 --keep-going：结果标为「不完整」，并替换数据库中"
+                    "该学期已保存的结果。")
+
+
+def missing_systems(input_dir: Path, rules: Rules, kinds: set[str]) -> list[InputError]:
+    """The systems without which the answer is wrong, not merely partial: the registry (no
+    students, so no gaps), the payments (every key-group student a gap) and the rosters as a
+    whole (no key groups, so no gaps). One roster system missing (no 残联 file) leaves the others'
+    students right; the summary warns of it."""
+    sources = rules.sources.sources
+    rosters = [s for kind, s in sources.items() if kind not in ("registry", "aid")]
+    missing: list[InputError] = []
+    if "registry" in sources and "registry" not in kinds:
+        missing.append(InputError(
+            f"没有找到「{sources['registry'].label}」（学籍系统的导出）：没有它就不知道哪些学生在读，"
+            "漏助名单会是空的", file=str(input_dir),
+            hint="把学籍系统导出的学生名单放入输入目录后重新运行。" + _KEEP_GOING_HINT))
+    if "aid" in sources and "aid" not in kinds:
+        missing.append(InputError(
+            f"没有找到「{sources['aid'].label}」（资助系统的导出）：没有它，每个困难学生都会被列为漏助",
+            file=str(input_dir),
+            hint="把本学期的资助发放名单放入输入目录后重新运行；如本学期尚未发放，" + _KEEP_GOING_HINT))
+    if rosters and not any(kind in kinds for kind in sources if kind not in ("registry", "aid")):
+        systems_named = "、".join(dict.fromkeys(s.system for s in rosters))
+        missing.append(InputError(
+            f"没有找到任何困难群体名单（{systems_named}）：没有它们就找不到困难学生，漏助会是 0",
+            file=str(input_dir),
+            hint="把乡村振兴、民政、残联等部门提供的名单放入输入目录后重新运行。" + _KEEP_GOING_HINT))
+    return missing
 
 
 def _nothing_read(input_file: InputFile, rejects: list[Reject]) -> InputError:
@@ -539,9 +576,10 @@ def _load_sheet(
     extracts: list[Extract] = []
     rejects: list[Reject] = []
     layout: Layout | None = best
+    titles: frozenset[str] | None = None
     while layout is not None:
         extract = RowExtractor(rules.sources, source, sheet, layout, input_file.file_id, mapper,
-                               input_file.path.name).run()
+                               input_file.path.name, titles).run()
         problem = _table_problem(sheet, layout, extract, rules)
         if problem is not None:
             return report, None, [], problem
@@ -549,6 +587,8 @@ def _load_sheet(
         rejects.extend(extract.rejects)
         layout = extract.next_layout
         if layout is not None:
+            labels = sheet.text_row(layout.header_row - 1) if layout.grouped else []
+            titles = extract.titles | {cell.strip() for cell in labels if cell.strip()}
             # The rows of the next table's header (and its group labels) are no one's data.
             end = extract.header_rows + extract.data_rows
             rejects.extend(Reject(input_file.file_id, input_file.label, sheet.name, row,
