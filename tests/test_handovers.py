@@ -552,3 +552,32 @@ def test_keep_going_without_a_registry_says_it_replaced_a_complete_semester(
     # A second incomplete run replaces an incomplete one: nothing complete is lost, no warning.
     again = run(folder, out, db, "--keep-going")
     assert again.exit_code == 0 and "原有完整的结果" not in again.output
+
+
+# Under --keep-going each of these files is left out and the results say so -----------------------
+
+def _formulas(folder: Path) -> None:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["姓名", "身份证号", "残疾类别"])
+    workbook.active.append(["=A1", "=B1", "=C1"])
+    workbook.save(folder / "残疾人（公式）.xlsx")
+
+
+@pytest.mark.parametrize(("build", "left_out"), [
+    (lambda f: _long_aid_list(f, 10), AID_FILE),
+    (_unreadable_et, "孤儿名单.et"),
+    (_fifo, "孤儿名单.csv"),
+    (_formulas, "残疾人（公式）.xlsx"),
+    (lambda f: _two_tables(f, ["户主姓名", "姓名", "身份证号", "与户主关系", "保障类别", "保障状态"]),
+     "资助发放明细.xlsx"),
+], ids=["stray quote", "unreadable .et", "fifo", "formulas", "foreign header"])
+def test_keep_going_leaves_the_file_out_and_marks_everything_incomplete(
+        tmp_path: Path, build: Callable[[Path], None], left_out: str) -> None:
+    result, out, _ = reconcile(tmp_path, build, "--keep-going")
+    assert result.exit_code == 0, result.output
+    assert all(p.name.startswith("不完整-") for p in out.iterdir())
+    summary = (out / "不完整-summary.txt").read_text(encoding="utf-8-sig")
+    assert "本次结果不完整" in summary and left_out in summary
+    assert left_out not in {s["file"] for s in answer_sheets(out, "不完整-")}

@@ -266,6 +266,10 @@ def _load_file(number: int, path: Path, label: str, kind_override: str | None, r
             s.records for s in input_file.sheets if s.kind):
         rejects = [r for _, sheet in loaded.sheets for r in sheet.rejects]
         loaded.problems.append(_nothing_read(input_file, rejects))
+        # Nothing of it is used (with --keep-going the file is left out, not counted as empty).
+        loaded.sheets = []
+        for report in input_file.sheets:
+            report.kind = None
     return loaded
 
 
