@@ -26,7 +26,7 @@ import pyarrow as pa
 from aidmatch.accounting import account
 from aidmatch.config import Rules, load_rules
 from aidmatch.eligibility import decide
-from aidmatch.errors import InputError, UsageError
+from aidmatch.errors import AidmatchError, InputError, UsageError
 from aidmatch.findings import find
 from aidmatch.link.baseline import vlookup_family, vlookup_records
 from aidmatch.link.exact import link_exact
@@ -41,7 +41,7 @@ from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult, load_inputs
 from aidmatch.sources.loader import LOADED_FAMILY_SCHEMA, LOADED_RECORD_SCHEMA
 from aidmatch.steps import StepRecord, Steps, scalar
-from aidmatch.store import RunInfo, storing
+from aidmatch.store import RunInfo, list_runs, storing
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +220,7 @@ def _reconcile(
         report(STAGE_LABELS["load"], label, number - 1, total)
 
     loaded = load_inputs(input_dir, rules, semester, overrides, file_read, keep_going=keep_going,
-                         workers=resources.threads)
+                         workers=resources.threads, require_systems=True)
     report(STAGE_LABELS["load"], f"{loaded.records.num_rows} 条记录", len(loaded.files),
            len(loaded.files))
     stage("load", loaded.records.num_rows, loaded.worker_cpu_seconds, loaded.worker_peak_rss)
@@ -243,6 +243,8 @@ def _reconcile(
     steps = Steps(con, on_step=step_done)
     try:
         notes = _notes(loaded)
+        if loaded.skipped and db_path is not None:
+            notes[:0] = _replacing_a_complete_semester(db_path, semester)
         records, family = loaded.records, loaded.family
         if linkage == "vlookup":
             records, family = vlookup_records(records), vlookup_family(family)
@@ -377,6 +379,25 @@ def stage_inputs(steps: Steps, records: pa.Table | list[pa.RecordBatch],
 
 def _schema_of(batches: list[pa.RecordBatch], default: pa.Schema) -> pa.Schema:
     return batches[0].schema if batches else default
+
+
+def _replacing_a_complete_semester(db_path: Path, semester: Semester) -> list[str]:
+    """The warning an incomplete run (--keep-going) gives when the database holds a complete
+    result of the same semester, which it is about to replace."""
+    if not db_path.is_file():
+        return []
+    try:
+        runs = list_runs(db_path, semester.code)
+    except AidmatchError:  # not readable now: the store reports it when it writes
+        return []
+    last = runs[-1] if runs else None
+    if last is None or last.incomplete or last.purged_at is not None:
+        return []
+    message = (f"注意：数据库中{semester.label}原有完整的结果（运行 #{last.run_id}，"
+               f"{last.started_at:%Y-%m-%d %H:%M}），已被本次不完整的结果替换（aidmatch runs 中标为"
+               "结果不完整）；补齐缺少的文件后重新运行，才能恢复完整结果")
+    log.warning("%s", message)
+    return [message]
 
 
 def _notes(loaded: LoadResult) -> list[str]:

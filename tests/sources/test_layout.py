@@ -72,3 +72,25 @@ def test_instructions_sheet_is_not_a_source(rules: Rules) -> None:
 def test_numbered_named_and_unlisted_columns(rules: Rules, label: str,
                                              expected: tuple[str | None, str | None]) -> None:
     assert HeaderMapper(rules.sources).map_cell(label, None) == expected
+
+
+@pytest.mark.parametrize("wording", ["成员{n}", "家庭成员{n}", "共同生活家庭成员{n}", "第{n}位家庭成员",
+                                     "家属{n}", "共同生活家庭成员（{n}）", "家庭成员{c}", "第{c}个成员信息"])
+def test_member_groups_are_recognised_by_structure(rules: Rules, wording: str) -> None:
+    numerals = "一二三"
+    head = [["户主信息", "", "", *[wording.format(n=n, c=numerals[n - 1]) if k == 0 else ""
+                                   for n in (1, 2, 3) for k in range(3)]],
+            ["户主姓名", "户主身份证号", "保障人数", *["姓名", "与户主关系", "身份证号"] * 3]]
+    layout = _best(rules, head, sheet="低保")
+    assert layout.header_row == 1 and not layout.duplicate_fields
+    assert [(c.group, c.field) for c in layout.columns[3:]] == [
+        (f"成员{n}", field) for n in (1, 2, 3) for field in ("name", "relation", "id_number")]
+
+
+def test_numbers_in_a_title_are_not_member_groups(rules: Rules) -> None:
+    head = [["2025年3月", "", "第1季度", "", "成员1姓名", "成员2姓名"],
+            ["姓名", "身份证号", "保障类别", "保障状态", "姓名", "身份证号"]]
+    mapper = HeaderMapper(rules.sources)
+    from aidmatch.sources.layout import numbered_groups
+
+    assert numbered_groups(mapper, head[0]) == {}

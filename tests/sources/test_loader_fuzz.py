@@ -87,3 +87,38 @@ def test_cell_text_never_fails(value: object) -> None:
     assert isinstance(text, str)
     if isinstance(value, float) and abs(value) >= 1e15:
         assert len(text.replace("-", "").split("E")[0].replace(".", "")) <= 15  # no invented digits
+
+
+# Lines of a CSV as a clerk's editor leaves them: stray and doubled quotes, commas inside values,
+# line breaks, short and long rows.
+CSV_TEXT = st.lists(st.lists(st.sampled_from(['"', ",", "王", "芳", "6", "1", " ", "\n", "\r\n",
+                                              "合计", "姓名", "611022201203041245"]),
+                             max_size=30).map("".join), max_size=12)
+
+
+@FUZZ
+@given(CSV_TEXT)
+def test_stray_quotes_and_commas_in_a_csv(lines: list[str]) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="aidmatch-fuzz-"))
+    try:
+        body = "\n".join(lines)
+        (folder / "残疾人.csv").write_text(",".join(HEADER) + "\n" + body + "\n", encoding="utf-8")
+        _load(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# Header-like rows inside the data: the header again, in another order, the group labels above.
+HEADERISH = st.sampled_from([HEADER, HEADER[::-1], ["残疾人信息", "", "", ""], ["姓名", "", "", ""],
+                             [HEADER[1], HEADER[0], HEADER[3], HEADER[2]]])
+
+
+@FUZZ
+@given(st.lists(st.one_of(st.lists(CELLS, max_size=6), HEADERISH), max_size=14))
+def test_header_rows_inside_the_data(rows: list[list[object]]) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="aidmatch-fuzz-"))
+    try:
+        write_xlsx(folder / "残疾人.xlsx", {"Sheet1": [["残疾人信息"], HEADER, *rows]})
+        _load(folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

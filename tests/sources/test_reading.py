@@ -68,3 +68,27 @@ def test_broken_and_empty_files_are_clear_errors(tmp_path: Path) -> None:
         read_table_file(broken, "broken.xlsx")
     with pytest.raises(InputError, match="空的"):
         read_table_file(empty, "empty.csv")
+
+
+@pytest.mark.parametrize(("text", "row", "swallowed"), [
+    ('姓名,身份证号,类别\n王芳,"6110,x\n李四,2,z\n张三,3,y\n', 2, 2),  # nothing closes it
+    ('姓名,身份证号,类别,状态\n王芳,"6110,x,a\n李四,2",z,b\n张三,3,y,c\n', 2, 1),  # closed later
+    ('标题\r\n姓名,身份证号,类别\r\n"王\r\n芳",1,x\r\n李四,"2,z\r\n张三,3,y\r\n', 4, 1),
+], ids=["unclosed", "closed a line later", "after a legit line break, CRLF"])
+def test_a_stray_quote_is_an_error_naming_its_row(tmp_path: Path, text: str, row: int,
+                                                   swallowed: int) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=f"其后 {swallowed} 行被读成了这一个单元格") as caught:
+        read_table_file(path, "a.csv")
+    assert caught.value.location.row == row
+    assert caught.value.location.column == "身份证号"
+
+
+def test_line_breaks_inside_quoted_cells_are_read(tmp_path: Path) -> None:
+    text = '"资助金额\n（元）",住址,身份证号\n375,"丹凤县,\n3组","611022\n20120304124X"\n'
+    path = tmp_path / "a.csv"
+    path.write_text(text, encoding="utf-8")
+    [sheet] = read_table_file(path, "a.csv")
+    assert sheet.rows == [["资助金额\n（元）", "住址", "身份证号"],
+                          ["375", "丹凤县,\n3组", "611022\n20120304124X"]]

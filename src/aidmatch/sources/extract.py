@@ -8,8 +8,8 @@ rows, sign-off lines, rows with neither a name nor an ID number. Cells merged do
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import islice, zip_longest
 
 import numpy as np
@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from aidmatch.config import SourceDef, SourceRules
 from aidmatch.normalize.values import header_label
-from aidmatch.sources.layout import Column, Layout
+from aidmatch.sources.layout import Column, HeaderMapper, Layout, detect_layouts, looks_like_people
 from aidmatch.sources.reading import Sheet, cell_text
 
 # Row-level fields copied onto every person of a wide household row.
@@ -60,6 +60,14 @@ class Extract:
     rejects: list[Reject] = field(default_factory=list)
     data_rows: int = 0
     header_rows: int = 0
+    # Another table's header further down (its own column order): this extract stops above it,
+    # and the rows below are read with this layout.
+    next_layout: Layout | None = None
+    # The Excel row of a header of people no layout of this source fits: the sheet cannot be read.
+    foreign_header: int | None = None
+    # A CSV row with filled cells beyond the header's last column: (Excel row, extra cells).
+    overflow: tuple[int, int] | None = None
+    titles: frozenset[str] = frozenset()  # text of the title rows above the header
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -92,12 +100,19 @@ class RowExtractor:
     """
 
     def __init__(self, rules: SourceRules, source: SourceDef, sheet: Sheet, layout: Layout,
-                 file_id: int) -> None:
+                 file_id: int, mapper: HeaderMapper | None = None, file_name: str = "",
+                 titles: frozenset[str] | None = None) -> None:
         self.rules = rules
         self.source = source
         self.sheet = sheet
         self.layout = layout
         self.file_id = file_id
+        self.mapper = mapper  # None: no search for another table's header further down
+        self.file_name = file_name
+        # Text of the title and group-label rows above the header; for a table lower in a sheet,
+        # the first table's titles and its own label row (never the rows of the table above).
+        self.titles = titles if titles is not None else frozenset(
+            cell.strip() for row in sheet.head(layout.header_row) for cell in row if cell.strip())
         self.row_fields = layout.field_columns(None)
         self.row_indexes = [(f, c.index) for f, c in self.row_fields.items()]
         self.household_fields = [f for f in _HOUSEHOLD_FIELDS if f in self.row_fields]
@@ -188,6 +203,94 @@ class RowExtractor:
             hit |= pc.starts_with(leading, word).fill_null(False).to_numpy(zero_copy_only=False)
         return hit
 
+    def _later_header(self, columns: _Columns) -> tuple[tuple[int, Layout] | None, np.ndarray,
+                                                        int | None]:
+        """Another header further down, found column-wise: rows where enough cells of the columns
+        this layout reads are header words (a synonym or this header's own text). Each is read as
+        a header of this source (with the row above as its group labels unless that row holds
+        people): the same columns in the same places is a repeated header (worded differently:
+        the exact repeats are masked already); another order is another table, returned as
+        (position, its layout) so the rows below it are read with their own columns; a header
+        naming people that does not fit this source is returned as a position (the sheet cannot
+        be read safely). Returns (table below, repeated-header mask, foreign header)."""
+        n = columns.length
+        repeats = np.zeros(n, dtype=bool)
+        mapped = [c for c in self.layout.columns if c.field]
+        if self.mapper is None or not n or len(mapped) < 2:
+            return None, repeats, None
+        needed = max(2, len({c.field for c in mapped}) // 2)
+        words = set(self.rules.synonyms) | {c.header.split("/")[-1].strip() for c in mapped}
+        value_set = pa.array(sorted(words), pa.string())
+        hits = np.zeros(n, dtype=np.int32)
+        for index in sorted({c.index for c in mapped if c.index < columns.width}):
+            hits += pc.is_in(columns.text(index), value_set=value_set).to_numpy(
+                zero_copy_only=False)
+        own = {c.index: c.field for c in mapped}
+        first_data = self.layout.header_row + 1
+        for position in np.flatnonzero(hits >= needed).tolist():
+            cells = columns.row(position)
+            # A header holds labels, not values: a row with an ID (a person named 姓名, whose
+            # relation is 户主) or mostly unmapped cells is data.
+            if self._is_repeated_header(cells) or looks_like_people([cells]):
+                continue
+            filled = [cell for cell in cells if cell.strip()]
+            named = [self.mapper.map_cell(cell, None)[1] for cell in filled]
+            if 2 * sum(1 for f in named if f) < len(filled):
+                continue
+            above = (columns.row(position - 1) if position else
+                     self.sheet.text_row(self.layout.header_row))
+            head = [[] if looks_like_people([above]) else above, cells]
+            found = [layout for layout in detect_layouts(
+                head, self.sheet.name, self.file_name, self.rules, self.mapper,
+                only_kind=self.layout.kind) if layout.header_row == 1]
+            if not found:
+                if set(named) & _IDENTITY_FIELDS and sum(1 for f in named if f) >= 3:
+                    return None, repeats, position
+                continue
+            theirs = {c.index: c.field for c in found[0].columns if c.field}
+            if _same_places(own, theirs):
+                repeats[position] = True
+                continue
+            return (position, replace(found[0], header_row=first_data + position)), repeats, None
+        return None, repeats, None
+
+    def _title_rows(self, columns: _Columns) -> np.ndarray:
+        """Mask of rows holding nothing but text from the rows above the header: the group-label
+        row of a two-row header (学生信息 / 家庭成员1 …) or a title repeated inside the data, as
+        exports repeat them on every printed page. Column-wise: one column of identity first (a
+        data row's name is never in a title), then the few rows left cell by cell."""
+        found = np.zeros(columns.length, dtype=bool)
+        above = self.titles
+        if not above or not columns.length:
+            return found
+        value_set = pa.array(sorted(above), pa.string())
+        pivot = next((c.index for f, c in self.row_fields.items()
+                      if f in ("name", "head_name", "id_number", "student_no")),
+                     self.layout.columns[0].index)
+        first = columns.text(pivot)
+        alive = np.flatnonzero(pc.or_(pc.equal(first, ""), pc.is_in(first, value_set=value_set))
+                               .to_numpy(zero_copy_only=False))
+        for position in alive.tolist():
+            cells = [cell.strip() for cell in columns.row(position)]
+            found[position] = any(cells) and all(not cell or cell in above for cell in cells)
+        return found
+
+    def _overflow(self, columns: _Columns) -> tuple[int, int] | None:
+        """In a CSV, the first row with filled cells beyond the header's last column, and how
+        many: a comma inside a value that was not quoted (金额 1,250) shifts every cell after
+        it. (A sheet's cells cannot shift; a CSV from Excel pads every row to the same width.)"""
+        if not self.sheet.all_text:
+            return None
+        width = len(self.sheet.rows[self.layout.header_row])
+        extra = [columns.filled(index) for index in range(width, columns.width)]
+        if not extra:
+            return None
+        counts = np.sum(extra, axis=0)
+        rows = np.flatnonzero(counts)
+        if not len(rows):
+            return None
+        return int(rows[0]) + columns.first_row_number, int(counts[rows[0]])
+
     def run(self) -> Extract:
         layout, sheet = self.layout, self.sheet
         first_data = layout.header_row + 1
@@ -195,13 +298,26 @@ class RowExtractor:
             _fill_merged_down(sheet, first_data)
         out = Extract(self.source.kind, self.source, sheet, layout, self.file_id)
         out.header_rows = first_data
+        out.titles = self.titles
         columns = _Columns(sheet, first_data)
+        below, repeats, foreign = self._later_header(columns)
+        if foreign is not None:
+            out.foreign_header = foreign + columns.first_row_number
+            return out
+        if below is not None:
+            # This table ends above the other's header (and its group-label row).
+            position, out.next_layout = below
+            end = position - (1 if out.next_layout.grouped else 0)
+            columns = _Columns(sheet, first_data, first_data + end)
+            repeats = repeats[:end]
+        out.overflow = self._overflow(columns)
         n = columns.length
         out.data_rows = n
         # Each row gets the first reason that applies, in this order.
         reasons: list[tuple[np.ndarray, str]] = [
             (self._blank_rows(columns), "空行"),
-            (self._repeated_headers(columns), "重复的表头行"),
+            (self._repeated_headers(columns) | repeats, "重复的表头行"),
+            (self._title_rows(columns), "重复的标题或分组行"),
             (self._starting_with(columns, 4, self.rules.total_row_words), "合计/小计行"),
             (self._starting_with(columns, 3, self.rules.footer_row_words), "表尾签字或说明行"),
         ]
@@ -379,6 +495,18 @@ class RowExtractor:
                          "slot": slot.take(order), **columns_out})
 
 
+# Fields that name a person: a header with one of them heads a list of people.
+_IDENTITY_FIELDS = frozenset({"name", "id_number", "head_name", "head_id_number", "student_no",
+                              "cert_no"})
+
+
+def _same_places(own: Mapping[int, str | None], theirs: Mapping[int, str | None]) -> bool:
+    """Whether two headers put their common fields in the same columns (one may name a column
+    the other does not)."""
+    where = {f: i for i, f in own.items()}
+    return all(own.get(i, f) == f and where.get(f, i) == i for i, f in theirs.items())
+
+
 def _filled(array: pa.Array) -> np.ndarray:
     """Rows whose cell holds more than whitespace."""
     filled: np.ndarray = pc.not_equal(pc.utf8_trim_whitespace(array), "").to_numpy(
@@ -391,12 +519,13 @@ class _Columns:
     Arrow on first use; cells that are not text (Excel numbers, dates) become text as Excel shows
     them (:func:`cell_text`)."""
 
-    def __init__(self, sheet: Sheet, start: int) -> None:
+    def __init__(self, sheet: Sheet, start: int, end: int | None = None) -> None:
         self.sheet = sheet
         self.start = start
-        self.length = max(len(sheet.rows) - start, 0)
+        stop = len(sheet.rows) if end is None else min(end, len(sheet.rows))
+        self.length = max(stop - start, 0)
         self.first_row_number = start + 1  # the Excel row number of the first row
-        self.raw = list(zip_longest(*islice(sheet.rows, start, None), fillvalue=""))
+        self.raw = list(zip_longest(*islice(sheet.rows, start, stop), fillvalue=""))
         self.width = len(self.raw)
         self.blank = pa.array([""] * self.length, pa.string())
         self._text: dict[int, pa.Array] = {}

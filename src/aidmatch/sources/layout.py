@@ -9,6 +9,7 @@ them: 家庭成员1 + 身份证号 → 成员1 身份证号), and scores each so
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ class Layout:
     title: str  # the text above the header (title and 填报单位 rows)
     score: int
     evidence: str  # why this source was chosen, for the summary
+    grouped: bool = False  # a row of group labels (家庭成员1 …) sits right above the header row
 
     def field_columns(self, group: str | None = None) -> dict[str, Column]:
         """First column per field within ``group`` (None: row-level fields)."""
@@ -172,15 +174,46 @@ class HeaderMapper:
         return None
 
 
+# A numbered group label: any words around a number, 共同生活家庭成员1, 第2位家庭成员, 家属（3）.
+_NUMBERED_LABEL = re.compile(
+    r"^(\D*?)[(\[]?(\d{1,2}|[一二三四五六七八九十]{1,3})[)\]]?(\D*)$")
+
+
+def numbered_groups(mapper: HeaderMapper, cells: Sequence[str]) -> dict[int, str]:
+    """Member groups recognised by their structure, not their wording: cells of a label row that
+    are the same words around two or more different numbers (成员1 … 成员N, 共同生活家庭成员1 …,
+    第1位家庭成员 …, 家属1 …), the words naming no field (成员1姓名 is a column, not a group).
+    Returns column index → 成员N."""
+    by_words: dict[tuple[str, str], dict[int, int]] = {}
+    for index, cell in enumerate(cells):
+        # Not header_label: it drops a bracketed ending, and 成员（2） is the number itself.
+        text = "".join(unicodedata.normalize("NFKC", cell).split())
+        match = _NUMBERED_LABEL.match(text) if text else None
+        if not match:
+            continue
+        number = _member_number(match.group(2))
+        before, after = match.group(1), match.group(3)
+        if not number or not (before or after) or any(
+                mapper.field_of(words) for words in (before, after, before + after) if words):
+            continue
+        by_words.setdefault((before, after), {})[index] = number
+    found: dict[int, str] = {}
+    for numbered in by_words.values():
+        if len(set(numbered.values())) >= 2:
+            found.update({index: f"成员{number}" for index, number in numbered.items()})
+    return found
+
+
 def _group_row(mapper: HeaderMapper, row: Sequence[str], width: int) -> list[str | None] | None:
     """Forward-filled group labels of a label row, or None when the row has no group labels."""
     labels: list[str | None] = []
     current: str | None = None
     found = False
+    structural = numbered_groups(mapper, row)
     for index in range(width):
         cell = row[index] if index < len(row) else ""
         if cell.strip():
-            current = mapper.group_label(cell)
+            current = mapper.group_label(cell) or structural.get(index)
             found = found or current is not None
         labels.append(current)
     return labels if found else None
@@ -288,7 +321,7 @@ def _score_sources(head: Sequence[Sequence[str]], index: int, columns: list[Colu
             ) if part
         )
         candidates.append(Layout(kind, index, tuple(columns), title, score,
-                                 evidence or "由 --source 指定"))
+                                 evidence or "由 --source 指定", grouped))
     candidates.sort(key=lambda c: -c.score)
     return candidates
 

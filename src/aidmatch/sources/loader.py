@@ -11,7 +11,10 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import re
 import time
+import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +30,8 @@ from aidmatch.normalize.ids import compact
 from aidmatch.semester import Semester
 from aidmatch.sources import systems
 from aidmatch.sources.base import FAMILY_SCHEMA, RECORD_SCHEMA, FinishContext
-from aidmatch.sources.extract import Reject, RowExtractor
+from aidmatch.sources.duplicates import LoadedSheet, drop_duplicates, payment_keys
+from aidmatch.sources.extract import Extract, Reject, RowExtractor
 from aidmatch.sources.layout import (
     HEADER_SEARCH_ROWS,
     HeaderMapper,
@@ -39,6 +43,7 @@ from aidmatch.sources.layout import (
 )
 from aidmatch.sources.reading import (
     ARCHIVE_SUFFIXES,
+    DECLARED_TEXT_TABLES,
     TABLE_SUFFIXES,
     Sheet,
     paused_gc,
@@ -106,7 +111,9 @@ class LoadResult:
 def discover(input_dir: Path, overrides: Mapping[str, str]
              ) -> tuple[list[tuple[Path, str | None]], list[str], list[AidmatchError]]:
     """The table files to read (with a forced source kind where given), notes on the files that
-    are not tables, and problems: an archive may hold rosters, so it must be unpacked first."""
+    are not tables, and problems: an archive may hold rosters, so it must be unpacked first; an
+    entry that cannot be looked into (a folder without permission, a link to nothing, a named
+    pipe) may hide one, so it is never passed over in silence."""
     notes: list[str] = []
     problems: list[AidmatchError] = []
     forced: dict[Path, str] = {}
@@ -117,31 +124,70 @@ def discover(input_dir: Path, overrides: Mapping[str, str]
         forced[path.resolve()] = kind
     found: list[tuple[Path, str | None]] = []
     seen: set[Path] = set()
-    if input_dir.is_dir():
-        for path in sorted(input_dir.rglob("*"), key=lambda p: str(p.relative_to(input_dir))):
-            if not path.is_file():
-                continue
-            relative = path.relative_to(input_dir)
-            if any(part.startswith(".") for part in relative.parts):
-                continue
-            if path.name.startswith("~$"):
-                notes.append(f"跳过 Excel 临时文件 {relative}（文件正被 Excel 打开）")
-                continue
-            if path.suffix.lower() in ARCHIVE_SUFFIXES:
-                problems.append(InputError(
-                    "这是压缩文件，其中的名单不会被读取", file=str(relative),
-                    hint="先解压到输入目录，再删除或移走压缩文件。"))
-                continue
-            if path.suffix.lower() not in TABLE_SUFFIXES:
-                notes.append(f"跳过非表格文件 {relative}")
-                continue
-            resolved = path.resolve()
-            found.append((path, forced.get(resolved)))
-            seen.add(resolved)
+    entries = sorted(_walk(input_dir, problems), key=lambda p: str(p.relative_to(input_dir)))
+    for path in entries:
+        relative = path.relative_to(input_dir)
+        if path.name.startswith("~$"):
+            notes.append(f"跳过 Excel 临时文件 {relative}（文件正被 Excel 打开）")
+            continue
+        if path.suffix.lower() in ARCHIVE_SUFFIXES:
+            problems.append(InputError(
+                "这是压缩文件，其中的名单不会被读取", file=str(relative),
+                hint="先解压到输入目录，再删除或移走压缩文件。"))
+            continue
+        if path.suffix.lower() not in TABLE_SUFFIXES:
+            notes.append(f"跳过非表格文件 {relative}（不是 .xlsx、.xls、.et、.csv、.txt 等表格）")
+            continue
+        resolved = path.resolve()
+        found.append((path, forced.get(resolved)))
+        seen.add(resolved)
     for resolved, kind in forced.items():
         if resolved not in seen:
             found.append((resolved, kind))
     return found, notes, problems
+
+
+def _walk(folder: Path, problems: list[AidmatchError], root: Path | None = None,
+          visited: set[str] | None = None) -> Iterator[Path]:
+    """Every regular file under ``folder`` (links followed, each folder once), hidden names
+    (.git, .DS_Store) left out; whatever cannot be listed or is not a regular file becomes a
+    problem naming it."""
+    root = root or folder
+    visited = visited if visited is not None else set()
+    real = os.path.realpath(folder)
+    if real in visited:
+        return
+    visited.add(real)
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError as exc:
+        problems.append(InputError(
+            f"无法打开这个文件夹（{exc.strerror or exc}），其中的名单不会被读取",
+            file=str(folder.relative_to(root)) if folder != root else str(folder),
+            hint="检查文件夹权限（或把其中的文件移到输入目录），再重新运行。"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        relative = str(path.relative_to(root))
+        try:
+            if entry.is_dir():
+                yield from _walk(path, problems, root, visited)
+            elif entry.is_file():
+                yield path
+            elif entry.is_symlink() and not path.exists():
+                problems.append(InputError(
+                    "这是一个快捷方式（符号链接），指向的文件不存在", file=relative,
+                    hint="把它指向的原文件复制到输入目录，或删除这个快捷方式。"))
+            else:
+                problems.append(InputError(
+                    "这不是普通文件（如命名管道、设备文件），无法作为名单读取", file=relative,
+                    hint="把部门导出的文件本身复制到输入目录，再删除这个条目。"))
+        except OSError as exc:
+            problems.append(InputError(f"无法读取这个条目（{exc.strerror or exc}）", file=relative,
+                                       hint="检查文件权限后重试。"))
 
 
 def _label(path: Path, input_dir: Path) -> str:
@@ -170,7 +216,7 @@ class FileLoad:
     rejects of every recognised sheet in sheet order, and its problems."""
 
     input_file: InputFile | None  # None when the file could not be read
-    sheets: list[tuple[pa.Table, pa.Table, list[Reject]]] = field(default_factory=list)
+    sheets: list[tuple[SheetReport, LoadedSheet]] = field(default_factory=list)
     problems: list[AidmatchError] = field(default_factory=list)
     cpu_seconds: float = 0.0  # what reading it cost the process that read it
     peak_rss: int = 0  # that process's peak memory so far (bytes)
@@ -205,16 +251,25 @@ def _load_file(number: int, path: Path, label: str, kind_override: str | None, r
         input_file.sheets.append(report)
         if problem is not None:
             loaded.problems.append(problem)
-        elif extract_tables is not None:
-            loaded.sheets.append((*extract_tables, sheet_rejects))
-    # A spreadsheet that gave nothing is an error (a roster skipped is children missed);
-    # a text file that is not a table at all (说明.txt) is only noted.
-    not_a_table = all(report.note.startswith(_NOT_A_TABLE) for report in input_file.sheets)
+        elif extract_tables is not None and report.kind is not None:
+            records, family, keys = extract_tables
+            loaded.sheets.append((report, LoadedSheet(
+                input_file.file_id, label, input_file.sha256, sheet.name, report.kind, records,
+                family, sheet_rejects, keys)))
+    # A spreadsheet or CSV that gave nothing is an error (a roster skipped is children missed);
+    # a .txt that holds no roster (说明.txt) is only noted.
+    not_a_table = bool(input_file.sheets) and all(
+        report.note.startswith(_NOT_A_TABLE) for report in input_file.sheets)
     if not loaded.sheets and not loaded.problems and not not_a_table:
         loaded.problems.append(_unrecognised(label, "", rules))
     elif loaded.sheets and not loaded.problems and not any(
-            s.data_rows for s in input_file.sheets if s.kind):
-        loaded.problems.append(_header_only(input_file))
+            s.records for s in input_file.sheets if s.kind):
+        rejects = [r for _, sheet in loaded.sheets for r in sheet.rejects]
+        loaded.problems.append(_nothing_read(input_file, rejects))
+        # Nothing of it is used (with --keep-going the file is left out, not counted as empty).
+        loaded.sheets = []
+        for report in input_file.sheets:
+            report.kind = None
     return loaded
 
 
@@ -264,12 +319,15 @@ def load_inputs(
     progress: Callable[[str, int, int], None] | None = None,
     keep_going: bool = False,
     workers: int | None = None,
+    require_systems: bool = False,
 ) -> LoadResult:
     """Read every export in ``input_dir``; raise :class:`InputProblems` listing every bad file.
 
     With ``keep_going`` the bad files and sheets are left out instead and listed in
     :attr:`LoadResult.skipped`; the caller must mark its results as incomplete. Large inputs are
-    read in ``workers`` processes (default: one per core; 1 reads in this process).
+    read in ``workers`` processes (default: one per core; 1 reads in this process). With
+    ``require_systems`` (a reconciliation) a folder without a registry, without payments or
+    without any roster is a problem too (:func:`missing_systems`).
     """
     overrides = dict(overrides or {})
     for kind in overrides.values():
@@ -280,10 +338,7 @@ def load_inputs(
     if not paths and not problems:
         raise InputError("输入目录中没有 .xlsx、.xls 或 .csv 文件", file=str(input_dir))
     files: list[InputFile] = []
-    record_tables: list[pa.Table] = []
-    family_tables: list[pa.Table] = []
-    rejects: list[Reject] = []
-    offset = 0
+    sheets: list[tuple[SheetReport, LoadedSheet]] = []
     jobs = [(number, path, _label(path, input_dir), kind)
             for number, (path, kind) in enumerate(paths, 1)]
     worker_cpu, worker_rss = 0.0, 0
@@ -295,19 +350,32 @@ def load_inputs(
         if loaded.input_file is None:
             continue
         files.append(loaded.input_file)
-        for records, family, sheet_rejects in loaded.sheets:
-            records = records.append_column(
-                "record_id", pa.array(range(offset + 1, offset + 1 + records.num_rows),
-                                      pa.int64()))
-            family = family.set_column(
-                0, "student_record_id",
-                pc.add(family.column(0), pa.scalar(offset + 1, pa.int64())))
-            offset += records.num_rows
-            record_tables.append(records)
-            family_tables.append(family)
-            rejects.extend(sheet_rejects)
+        sheets.extend(loaded.sheets)
+    if require_systems and (keep_going or not problems):
+        problems.extend(missing_systems(input_dir, rules, {sheet.kind for _, sheet in sheets
+                                                           if sheet.records.num_rows}))
     if not keep_going:
         raise_if_any(problems, "以下输入文件无法使用，请处理后重新运行", InputProblems)
+    notes.extend(drop_duplicates([sheet for _, sheet in sheets]))
+    record_tables: list[pa.Table] = []
+    family_tables: list[pa.Table] = []
+    rejects: list[Reject] = []
+    offset = 0
+    for report, sheet in sheets:
+        if sheet.dropped_rows:
+            report.records = sheet.records.num_rows
+            report.record_rows -= sheet.dropped_rows
+            report.rejected_rows += sheet.dropped_rows
+        records = sheet.records.append_column(
+            "record_id", pa.array(range(offset + 1, offset + 1 + sheet.records.num_rows),
+                                  pa.int64()))
+        family = sheet.family.set_column(
+            0, "student_record_id",
+            pc.add(sheet.family.column(0), pa.scalar(offset + 1, pa.int64())))
+        offset += records.num_rows
+        record_tables.append(records)
+        family_tables.append(family)
+        rejects.extend(sheet.rejects)
     records = (pa.concat_tables(record_tables) if record_tables
                else LOADED_RECORD_SCHEMA.empty_table())
     family = (pa.concat_tables(family_tables) if family_tables
@@ -321,14 +389,80 @@ def load_inputs(
                       worker_cpu_seconds=worker_cpu, worker_peak_rss=worker_rss)
 
 
-def _header_only(input_file: InputFile) -> InputError:
-    """A file whose recognised sheets have a header and no data: an export that went wrong (a
-    roster with nobody on it is not something a department sends)."""
+_KEEP_GOING_HINT = ("如确实要在缺少这部分数据时运行，加 --keep-going：结果标为「不完整」，并替换数据库中"
+                    "该学期已保存的结果。")
+
+
+def missing_systems(input_dir: Path, rules: Rules, kinds: set[str]) -> list[InputError]:
+    """The systems without which the answer is wrong, not merely partial: the registry (no
+    students, so no gaps), the payments (every key-group student a gap) and the rosters as a
+    whole (no key groups, so no gaps). One roster system missing (no 残联 file) leaves the others'
+    students right; the summary warns of it."""
+    sources = rules.sources.sources
+    rosters = [s for kind, s in sources.items() if kind not in ("registry", "aid")]
+    missing: list[InputError] = []
+    if "registry" in sources and "registry" not in kinds:
+        missing.append(InputError(
+            f"没有找到「{sources['registry'].label}」（学籍系统的导出）：没有它就不知道哪些学生在读，"
+            "漏助名单会是空的", file=str(input_dir),
+            hint="把学籍系统导出的学生名单放入输入目录后重新运行。" + _KEEP_GOING_HINT))
+    if "aid" in sources and "aid" not in kinds:
+        missing.append(InputError(
+            f"没有找到「{sources['aid'].label}」（资助系统的导出）：没有它，每个困难学生都会被列为漏助",
+            file=str(input_dir),
+            hint="把本学期的资助发放名单放入输入目录后重新运行；如本学期尚未发放，" + _KEEP_GOING_HINT))
+    if rosters and not any(kind in kinds for kind in sources if kind not in ("registry", "aid")):
+        systems_named = "、".join(dict.fromkeys(s.system for s in rosters))
+        missing.append(InputError(
+            f"没有找到任何困难群体名单（{systems_named}）：没有它们就找不到困难学生，漏助会是 0",
+            file=str(input_dir),
+            hint="把乡村振兴、民政、残联等部门提供的名单放入输入目录后重新运行。" + _KEEP_GOING_HINT))
+    return missing
+
+
+def _nothing_read(input_file: InputFile, rejects: list[Reject]) -> InputError:
+    """A file whose recognised sheets gave nobody: formulas saved without their values (every
+    reader but Excel sees blanks), only a header (an export that went wrong; a roster with nobody
+    on it is not something a department sends), or every row rejected (blank, naming nobody)."""
     sheet = next(s for s in input_file.sheets if s.kind)
+    formulas = _formulas_without_values(input_file.path)
+    if formulas:
+        return InputError(
+            f"没有读到任何人：工作簿中有 {formulas} 个公式单元格没有保存计算结果，读出来是空的",
+            file=input_file.label, sheet=sheet.sheet or None, row=(sheet.header_row or 0) + 1,
+            hint="用 Excel 或 WPS 打开该文件，确认能看到姓名和证件号后「另存为」.xlsx（公式会连同"
+                 "计算结果一起保存），或把公式列复制后「选择性粘贴→数值」。")
+    if not any(s.data_rows for s in input_file.sheets if s.kind):
+        return InputError(
+            "只有表头，没有数据行", file=input_file.label, sheet=sheet.sheet or None,
+            row=sheet.header_row,
+            hint="重新从系统导出该名单，确认导出完整；如本学期确实没有人，把该文件移出输入目录。")
+    sheet = next(s for s in input_file.sheets if s.kind and s.data_rows)
+    reasons = Counter(r.reason for r in rejects)
+    counted = "、".join(f"{reason} {count} 行" for reason, count in reasons.most_common())
+    first = min((r.row for r in rejects if r.sheet == sheet.sheet), default=None)
     return InputError(
-        "只有表头，没有数据行", file=input_file.label, sheet=sheet.sheet or None,
-        row=sheet.header_row,
-        hint="重新从系统导出该名单，确认导出完整；如本学期确实没有人，把该文件移出输入目录。")
+        f"{sheet.data_rows} 个数据行全部被剔除，没有读到任何人（{counted}）",
+        file=input_file.label, sheet=sheet.sheet or None, row=first,
+        hint="用 Excel 或 WPS 打开该文件，确认能看到姓名和证件号（如是公式计算的，另存为 .xlsx 或"
+             "「选择性粘贴→数值」）；如本学期确实没有人，把该文件移出输入目录。")
+
+
+def _formulas_without_values(path: Path) -> int:
+    """Formula cells saved without a cached value in an .xlsx (tools that write formulas but do
+    not calculate them; every reader but Excel sees them empty). 0 for other formats."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = [n for n in archive.namelist()
+                     if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            return sum(len(_FORMULA_WITHOUT_VALUE.findall(archive.read(n))) for n in names)
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return 0
+
+
+# <c r="B2"><f>…</f></c>, <c …><f …/><v/></c>: a formula and no value (or an empty one) after it.
+_FORMULA_WITHOUT_VALUE = re.compile(
+    rb"<c\b[^>]*>\s*(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 
 
 _NOT_A_TABLE = "不是表格"
@@ -368,7 +502,8 @@ def _missing_columns(label: str, sheet: str, near: NearMiss, rules: Rules) -> In
         hint="检查表头是否被删除、合并或写错；列名写法特殊时，在 rules/sources.yaml 中添加同义词。")
 
 
-def _conflicting_columns(sheet: Sheet, layout: Layout, rules: Rules) -> InputError | None:
+def _conflicting_columns(sheet: Sheet, layout: Layout, rules: Rules, end: int | None = None
+                         ) -> InputError | None:
     """Two columns that mean the same decisive field (two 身份证号 columns, a repeated 姓名 header)
     and disagree in some row: which one is right cannot be guessed."""
     for field_name, columns in layout.duplicate_fields:
@@ -376,7 +511,7 @@ def _conflicting_columns(sheet: Sheet, layout: Layout, rules: Rules) -> InputErr
             continue
         first, second = columns[0], columns[1]
         rows: list[int] = []
-        for number, cells in sheet.iter_text_rows(layout.header_row + 1):
+        for number, cells in sheet.iter_text_rows(layout.header_row + 1, end):
             a = compact(cells[first.index]) if first.index < len(cells) else ""
             b = compact(cells[second.index]) if second.index < len(cells) else ""
             if a and b and a != b:
@@ -402,18 +537,23 @@ def _load_sheet(
     mapper: HeaderMapper,
     context: FinishContext,
     kind_override: str | None,
-) -> tuple[SheetReport, tuple[pa.Table, pa.Table] | None, list[Reject], AidmatchError | None]:
+) -> tuple[SheetReport, tuple[pa.Table, pa.Table, pa.Array | None] | None, list[Reject],
+           AidmatchError | None]:
     report = SheetReport(input_file.file_id, input_file.label, sheet.name, None, None, len(sheet))
     if sheet.hidden and kind_override is None:
         report.note = "隐藏的工作表，已跳过（如需使用，请在 Excel 中取消隐藏）"
         return report, None, [], None
     head = sheet.head(HEADER_SEARCH_ROWS + 1)
+    # A .txt is a table only when it holds a roster; a .csv or .tsv always claims to be one.
+    loose_text = (not sheet.name and kind_override is None
+                  and input_file.path.suffix.lower() not in DECLARED_TEXT_TABLES)
     if not any(cell.strip() for row in head for cell in row):
-        report.note = "空白工作表，已跳过"
-        return report, None, [], None
-    if not sheet.name and not any(sum(1 for c in row if c.strip()) >= 2 for row in head):
-        report.note = _NOT_A_TABLE + "（没有分列的内容，如一段说明文字），已跳过"
-        return report, None, [], None
+        if sheet.name or loose_text:
+            report.note = "空白工作表，已跳过" if sheet.name else _NOT_A_TABLE + "（空白），已跳过"
+            return report, None, [], None
+        return report, None, [], InputError(
+            "文件中没有内容（只有空行）", file=input_file.label,
+            hint="重新从系统导出该名单；如不是名单，把它移出输入目录。")
     layouts = detect_layouts(head, sheet.name, input_file.path.name, rules.sources, mapper,
                              only_kind=kind_override)
     if not layouts:
@@ -421,9 +561,10 @@ def _load_sheet(
                          only_kind=kind_override)
         if near is not None:
             return report, None, [], _missing_columns(input_file.label, sheet.name, near, rules)
-        if looks_like_people(head) or kind_override or not sheet.name:
+        if looks_like_people(head) or kind_override or (not sheet.name and not loose_text):
             return report, None, [], _unrecognised(input_file.label, sheet.name, rules)
-        report.note = "不含人员名单（如填表说明），已跳过"
+        report.note = (_NOT_A_TABLE + "（不是可识别的名单，如一段说明文字），已跳过" if loose_text
+                       else "不含人员名单（如填表说明），已跳过")
         return report, None, [], None
     best = layouts[0]
     rivals = [c for c in layouts[1:] if c.score == best.score and c.kind != best.kind
@@ -434,19 +575,41 @@ def _load_sheet(
             f"无法确定是哪种名单（可能是：{names}）",
             file=input_file.label, sheet=sheet.name or None, row=best.header_row + 1,
             hint="用 --source 类型=文件 指定，例如 --source civil_assistance=低保.xlsx。")
-    conflict = _conflicting_columns(sheet, best, rules)
-    if conflict is not None:
-        return report, None, [], conflict
     source = rules.sources.sources[best.kind]
-    extract = RowExtractor(rules.sources, source, sheet, best, input_file.file_id).run()
-    records, family = systems.system_for(source).build(extract, context)
+    system = systems.system_for(source)
+    extracts: list[Extract] = []
+    rejects: list[Reject] = []
+    layout: Layout | None = best
+    titles: frozenset[str] | None = None
+    while layout is not None:
+        extract = RowExtractor(rules.sources, source, sheet, layout, input_file.file_id, mapper,
+                               input_file.path.name, titles).run()
+        problem = _table_problem(sheet, layout, extract, rules)
+        if problem is not None:
+            return report, None, [], problem
+        extracts.append(extract)
+        rejects.extend(extract.rejects)
+        layout = extract.next_layout
+        if layout is not None:
+            labels = sheet.text_row(layout.header_row - 1) if layout.grouped else []
+            titles = extract.titles | {cell.strip() for cell in labels if cell.strip()}
+            # The rows of the next table's header (and its group labels) are no one's data.
+            end = extract.header_rows + extract.data_rows
+            rejects.extend(Reject(input_file.file_id, input_file.label, sheet.name, row,
+                                  "另一张表的表头（其下各行按这一表头读取）")
+                           for row in range(end + 1, layout.header_row + 2))
+            report.note += (f"第 {layout.header_row + 1} 行起是另一张表（列的顺序不同），"
+                            "按该行的表头读取；")
+    built = [system.build(extract, context) for extract in extracts]
+    records = pa.concat_tables([r for r, _ in built])
+    family = _concat_family(built)
     report.kind = best.kind
     report.header_row = best.header_row + 1
-    report.header_rows = extract.header_rows
-    report.data_rows = extract.data_rows
-    report.records = len(extract)
-    report.rejected_rows = len({r.row for r in extract.rejects})
-    report.record_rows = len(set(extract.rows))
+    report.header_rows = extracts[0].header_rows
+    report.data_rows = len(sheet) - extracts[0].header_rows
+    report.records = records.num_rows
+    report.rejected_rows = len({r.row for r in rejects})
+    report.record_rows = len({row for extract in extracts for row in extract.rows})
     report.evidence = best.evidence
     report.columns = "、".join(
         f"{c.header}→{c.group + '·' if c.group else ''}{c.field}" for c in best.columns if c.field)
@@ -463,4 +626,40 @@ def _load_sheet(
         raise AssertionError(f"row accounting broken for {sheet.label}")
     log.info("%s: %s，表头第 %d 行，%d 条记录，%d 行剔除", sheet.label, source.label,
              report.header_row, report.records, report.rejected_rows)
-    return report, (records, family), extract.rejects, None
+    keys = payment_keys(extracts, records) if best.kind == "aid" else None
+    return report, (records, family, keys), sorted(rejects, key=lambda r: r.row), None
+
+
+def _table_problem(sheet: Sheet, layout: Layout, extract: Extract, rules: Rules
+                   ) -> AidmatchError | None:
+    """What makes one table of a sheet unusable: a header of people that fits no layout of this
+    source further down, a CSV row whose cells shifted, two columns for one field that disagree."""
+    where = {"file": sheet.file_label, "sheet": sheet.name or None}
+    if extract.foreign_header is not None:
+        return InputError(
+            f"第 {extract.foreign_header} 行又出现一行表头，但与第 {layout.header_row + 1} 行的表头"
+            "不是同一种名单（列不同），无法确定其下各行每一列的含义",
+            row=extract.foreign_header, **where,
+            hint="把这一行起的表格移到单独的工作表或文件（保留它的表头），再重新运行。")
+    if extract.overflow is not None:
+        row, cells = extract.overflow
+        return InputError(
+            f"这一行比表头多出 {cells} 个有内容的单元格：很可能某个单元格里的英文逗号没有加引号"
+            "（如金额写成 1,250），其后各列都错位了", row=row, **where,
+            hint="用 Excel 打开该 CSV 核对这一行，改正后另存为 .xlsx 或「CSV UTF-8」再重新运行。")
+    end = extract.header_rows + extract.data_rows
+    return _conflicting_columns(sheet, layout, rules, end)
+
+
+def _concat_family(built: list[tuple[pa.Table, pa.Table]]) -> pa.Table:
+    """The family tables of a sheet's tables as one, each table's record indexes moved past the
+    records of the tables before it."""
+    if len(built) == 1:
+        return built[0][1]
+    parts: list[pa.Table] = []
+    offset = 0
+    for records, family in built:
+        parts.append(family.set_column(0, "record_index", pc.add(
+            family.column(0), pa.scalar(offset, pa.int64()))))
+        offset += records.num_rows
+    return pa.concat_tables(parts)

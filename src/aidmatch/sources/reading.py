@@ -28,9 +28,17 @@ from aidmatch.errors import InputError
 
 log = logging.getLogger(__name__)
 
-EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
+# Spreadsheets: Excel's own suffixes and templates, OpenDocument, WPS 表格 (.et, template .ett),
+# Apple Numbers. Each is read by its content (an .et is an .xls or .xlsx container); one that
+# cannot be read stops the run, since a spreadsheet is where rosters are.
+EXCEL_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".xlt", ".xltx", ".xltm",
+                            ".et", ".ett", ".fods", ".numbers"})
+WPS_SUFFIXES = frozenset({".et", ".ett"})
 ARCHIVE_SUFFIXES = frozenset({".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz"})
+# Declared tables: a .csv or .tsv must be recognised. A .txt is read as a table too, but one that
+# holds no roster is a note (a 说明.txt), not an error.
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
+DECLARED_TEXT_TABLES = frozenset({".csv", ".tsv"})
 TABLE_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -40,9 +48,15 @@ _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 # Excel's last row: a sheet (or a CSV saved from Excel) that reaches it was almost certainly cut
 # off when exported, and the rows after it are lost.
 EXCEL_MAX_ROWS = 1_048_576
+# The old binary format (.xls, and WPS's .et in the same container) stops at 65,536 rows.
+XLS_MAX_ROWS = 65_536
 _PASSWORD_HINT = "在 Excel 中取消密码（文件→信息→保护工作簿→用密码进行加密，清空密码）后另存，再放入输入目录。"
 _TRUNCATED_HINT = ("从原系统分批导出（如按区县或学校），每个文件不超过 100 万行，或导出为 CSV；"
                    "不要在 Excel 中打开后另存。")
+_XLS_TRUNCATED_HINT = ("从原系统重新导出为 .xlsx 或 CSV（.xls 格式最多 65,536 行），或分批导出，"
+                       "每个文件不超过 6 万行。")
+_RESAVE_HINT = "用 Excel 打开确认能否正常显示，再另存为 .xlsx。"
+_WPS_HINT = "用 WPS 表格打开确认能否正常显示，再「另存为」Excel 工作簿（.xlsx）。"
 
 
 @dataclass
@@ -72,14 +86,17 @@ class Sheet:
     def head(self, count: int) -> list[list[str]]:
         return [self.text_row(i) for i in range(min(count, len(self.rows)))]
 
-    def iter_text_rows(self, start: int) -> Iterator[tuple[int, list[str]]]:
-        """(Excel row number, text cells) from 0-based row ``start`` to the end."""
+    def iter_text_rows(self, start: int, end: int | None = None
+                       ) -> Iterator[tuple[int, list[str]]]:
+        """(Excel row number, text cells) from 0-based row ``start`` to ``end`` (exclusive; the
+        end of the sheet when None)."""
         rows = self.rows
+        stop = len(rows) if end is None else min(end, len(rows))
         if self.all_text:
-            for index in range(start, len(rows)):
+            for index in range(start, stop):
                 yield index + 1, list(rows[index])  # type: ignore[arg-type]
             return
-        for index in range(start, len(rows)):
+        for index in range(start, stop):
             yield index + 1, [v if type(v) is str else cell_text(v) for v in rows[index]]
 
 
@@ -160,7 +177,10 @@ def _read_table_file(path: Path, label: str) -> list[Sheet]:
     if magic.startswith(_OLE_MAGIC) and _is_encrypted_ooxml(path):
         raise InputError("工作簿设置了打开密码，无法读取", file=label, hint=_PASSWORD_HINT)
     if suffix in EXCEL_SUFFIXES or magic.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
-        return _read_excel(path, label)
+        max_rows = XLS_MAX_ROWS if magic.startswith(_OLE_MAGIC) else EXCEL_MAX_ROWS
+        if suffix in WPS_SUFFIXES:
+            return _read_excel(path, label, max_rows, "WPS 表格", _WPS_HINT)
+        return _read_excel(path, label, max_rows)
     return [_read_csv(path, label)]
 
 
@@ -171,42 +191,54 @@ def _is_encrypted_ooxml(path: Path) -> bool:
         return _ENCRYPTED_PACKAGE in handle.read(1 << 16)
 
 
-def _truncated(label: str, sheet: str | None) -> InputError:
-    return InputError(f"数据写满了 Excel 的最大行数（{EXCEL_MAX_ROWS:,} 行），导出时很可能被截断，"
-                      "其后的记录已经丢失", file=label, sheet=sheet, row=EXCEL_MAX_ROWS,
+def _truncated(label: str, sheet: str | None, max_rows: int | None = None) -> InputError:
+    max_rows = max_rows or EXCEL_MAX_ROWS
+    if max_rows == XLS_MAX_ROWS:
+        return InputError(f"数据写满了 .xls 格式的最大行数（{max_rows:,} 行），导出时很可能被截断，"
+                          "其后的记录已经丢失", file=label, sheet=sheet, row=max_rows,
+                          hint=_XLS_TRUNCATED_HINT)
+    return InputError(f"数据写满了 Excel 的最大行数（{max_rows:,} 行），导出时很可能被截断，"
+                      "其后的记录已经丢失", file=label, sheet=sheet, row=max_rows,
                       hint=_TRUNCATED_HINT)
 
 
-def _read_excel(path: Path, label: str) -> list[Sheet]:
+# Sheets without cells: a VBA module. Every other kind is read (a sheet WPS or another writer
+# marked as a dialog or macro sheet still holds the roster; a chart sheet simply reads empty).
+_NO_CELLS = ("SheetTypeEnum.Vba", "Vba")
+
+
+def _read_excel(path: Path, label: str, max_rows: int, kind: str = "Excel",
+                hint: str = _RESAVE_HINT) -> list[Sheet]:
     try:
         with path.open("rb") as handle:
             workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
     except python_calamine.PasswordError:
         raise InputError("工作簿设置了打开密码，无法读取", file=label, hint=_PASSWORD_HINT) from None
     except python_calamine.CalamineError as exc:
-        raise InputError(f"文件已损坏或不是有效的 Excel 文件（{exc}）", file=label,
-                         hint="用 Excel 打开确认能否正常显示，再另存为 .xlsx。") from None
+        raise InputError(f"文件已损坏或不是有效的 {kind} 文件（{exc}）", file=label,
+                         hint=hint) from None
     except Exception as exc:  # calamine raises plain exceptions for some broken files
-        raise InputError(f"无法读取 Excel 文件（{exc}）", file=label,
-                         hint="用 Excel 打开确认能否正常显示，再另存为 .xlsx。") from None
+        raise InputError(f"无法读取 {kind} 文件（{exc}）", file=label, hint=hint) from None
     sheets: list[Sheet] = []
     for meta in workbook.sheets_metadata:
-        if str(meta.typ) not in ("SheetTypeEnum.WorkSheet", "WorkSheet"):
+        if str(meta.typ) in _NO_CELLS:
             continue
         try:
             sheet = workbook.get_sheet_by_name(meta.name)
             # Checked before reading: a full sheet is a million rows of Python objects.
-            if sheet.end is not None and sheet.end[0] + 1 >= EXCEL_MAX_ROWS:
-                raise _truncated(label, meta.name)
+            if sheet.end is not None and sheet.end[0] + 1 >= max_rows:
+                raise _truncated(label, meta.name, max_rows)
             rows = sheet.to_python(skip_empty_area=False)
             merged = list(sheet.merged_cell_ranges or [])
         except InputError:
             raise
         except Exception as exc:
             raise InputError(f"工作表无法读取（{exc}）", file=label, sheet=meta.name,
-                             hint="用 Excel 打开确认能否正常显示，再另存为 .xlsx。") from None
+                             hint=hint) from None
         hidden = meta.visible != python_calamine.SheetVisibleEnum.Visible
         sheets.append(Sheet(path, label, meta.name, rows, merged, hidden=hidden))
+    if not sheets:
+        raise InputError("工作簿中没有可以读取的工作表", file=label, hint=hint)
     return sheets
 
 
@@ -303,7 +335,12 @@ def _read_csv(path: Path, label: str) -> Sheet:
     text = data.decode(encoding)
     delimiter = sniff_delimiter(text[:50000])
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        rows = list(reader)
+        # One row per line unless a quoted cell holds a line break: only then is each row looked
+        # at (a stray quote swallows the lines after it into one cell).
+        if reader.line_num != len(rows):
+            _check_multiline_cells(rows, text, delimiter, label)
     except csv.Error as exc:
         raise InputError(f"CSV 格式错误（{exc}）", file=label,
                          hint="用 Excel 打开后另存为 .xlsx 或「CSV UTF-8」。") from None
@@ -311,3 +348,64 @@ def _read_csv(path: Path, label: str) -> Sheet:
         raise _truncated(label, None)
     log.debug("read %s as %s, delimiter %r, %d rows", label, encoding, delimiter, len(rows))
     return Sheet(path, label, "", rows, encoding=encoding, all_text=True)
+
+
+_STRAY_QUOTE_HINT = ("用记事本打开该文件，找到这一行，删除单元格开头多余的英文双引号（\"），或在 Excel 中"
+                     "打开后核对行数、另存为 .xlsx，再放入输入目录。")
+
+
+def _check_multiline_cells(rows: list[list[str]], text: str, delimiter: str, label: str) -> None:
+    """Raise when a cell spans lines where no line break belongs: whole rows read into one cell
+    because a double quote opened it and nothing closed it where it should have. Such a cell
+    holds, after its first line break, a line with about a row's separators, or separators in a
+    row whose cell count then differs from the header's. A line break typed inside a cell (an ID,
+    a header 「资助金额 (元)」 on two lines, an address) is kept.
+
+    The rows with a line break are found in one joined string (C speed); only they are looked at
+    cell by cell."""
+    row_mark, cell_mark = [mark for mark in ("\x1e", "\x1f", "\ue000", "\ue001", "\ufdd0",
+                                             "\ufdd1") if mark not in text][:2]
+    header = max(rows[:HEADER_GUESS_ROWS], key=lambda row: sum(1 for c in row if c.strip()))
+    width = len(header)
+    enough = max(1, (width - 1) // 2)  # separators that make a line a row
+    joined = row_mark.join(map(cell_mark.join, rows))
+    index, scanned, looked = 0, 0, -1
+    for at in _positions(joined, "\n", "\r"):
+        index += joined.count(row_mark, scanned, at)
+        scanned = at
+        if index == looked or rows[index] is header:
+            continue
+        looked = index
+        for column, cell in enumerate(rows[index]):
+            lines = cell.splitlines()[1:]
+            separators = max((line.count(delimiter) for line in lines), default=0)
+            if separators >= enough or (separators and len(rows[index]) != width):
+                start = joined.rfind(row_mark, 0, scanned) + 1
+                line = index + 1 + _line_breaks(joined[:start])
+                name = header[column].strip() if column < width else ""
+                where = f"（文本第 {line} 行）" if line != index + 1 else ""
+                raise InputError(
+                    f"第 {column + 1} 列的单元格{where}以不成对的英文双引号开头，其后 "
+                    f"{len(lines)} 行被读成了这一个单元格，这些行会从名单中丢失",
+                    file=label, row=index + 1, column=name or None, hint=_STRAY_QUOTE_HINT)
+
+
+def _positions(text: str, *needles: str) -> list[int]:
+    """Every position of each needle in ``text``, in order (str.find runs at memchr speed; a
+    regular expression over a whole file is ten times slower)."""
+    found: list[int] = []
+    for needle in needles:
+        at = text.find(needle)
+        while at >= 0:
+            found.append(at)
+            at = text.find(needle, at + 1)
+    return sorted(found)
+
+
+def _line_breaks(text: str) -> int:
+    """Line breaks as a CSV reader counts them: \\n, \\r and \\r\\n each one."""
+    return text.count("\n") + text.count("\r") - text.count("\r\n")
+
+
+# Rows looked at for the header when a message names a column (the one with the most cells).
+HEADER_GUESS_ROWS = 30
