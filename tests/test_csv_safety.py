@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import re
 import unicodedata
 from pathlib import Path
 
@@ -123,6 +124,10 @@ _FORBIDDEN_ATTRIBUTES = {("csv", "writer"), ("csv", "DictWriter"), ("pa_csv", "w
 _FORBIDDEN_METHODS = {"to_csv", "write_csv"}  # DuckDB relations, pandas, pyarrow
 
 
+# SQL that writes a file: COPY … TO 'file' / ? / {name} … CSV (not prose that says "copy … to")
+_COPY_TO_CSV = re.compile(r"(?is)\bCOPY\b[^;]*?\bTO\s*['\"?{].*\bCSV\b")
+
+
 def _csv_writers(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: list[str] = []
@@ -137,8 +142,7 @@ def _csv_writers(path: Path) -> list[str]:
                 and any(a.name in ("writer", "DictWriter", "write_csv") for a in node.names):
             found.append(f"from {node.module} import … (line {node.lineno})")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                and "COPY" in node.value.upper() and " TO " in node.value.upper() \
-                and "CSV" in node.value.upper():
+                and _COPY_TO_CSV.search(node.value):
             found.append(f"COPY … TO … CSV (line {node.lineno})")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                 and node.func.attr in ("write_text", "write_bytes") \
