@@ -23,7 +23,11 @@ from aidmatch.synth.writers import DataRow, SlotRecord, Table
 FOLDER = "资助"
 _STAGE_GROUPS = {"学前": "学前教育", "小学": "义务教育", "初中": "义务教育", "高中": "普通高中",
                  "中职": "中职"}
-_ORDER = ("商州区", "洛南县", "丹凤县", "商南县", "山阳县", "镇安县", "柞水县")
+
+
+def _county_order(ctx: ExportContext) -> tuple[str, ...]:
+    """The counties in the order files list them (商洛's seven first, then the province's)."""
+    return tuple(c.name for c in ctx.city.geography.counties)
 
 
 def write_aid(ctx: ExportContext, plan: AidPlan) -> None:
@@ -50,7 +54,8 @@ def write_aid(ctx: ExportContext, plan: AidPlan) -> None:
     previous: dict[str, list[Payment]] = {}
     for payment in plan.previous:
         previous.setdefault(scope(payment), []).append(payment)
-    for label in sorted(groups, key=lambda g: (_ORDER.index(g) if g in _ORDER else 9, g)):
+    order = _county_order(ctx)
+    for label in sorted(groups, key=lambda g: (order.index(g) if g in order else len(order), g)):
         _write_part(ctx, label, groups[label], previous.get(label, []))
 
 
@@ -66,8 +71,9 @@ def _write_part(ctx: ExportContext, label: str, current: list[Payment],
         wanted = round(len(current) * share / (1 - share))
         old = rng.sample(previous, min(len(previous), max(1, wanted)))
     payments = current + old
+    order = _county_order(ctx)
     if rng.random() < 0.5:
-        payments.sort(key=lambda p: (_ORDER.index(p.county), p.school.code, p.stage, p.grade,
+        payments.sort(key=lambda p: (order.index(p.county), p.school.code, p.stage, p.grade,
                                      p.class_no))
     else:
         payments.sort(key=lambda p: (p.semester != semester, p.day, p.school.code))
@@ -77,8 +83,8 @@ def _write_part(ctx: ExportContext, label: str, current: list[Payment],
     columns = _columns(rng, style, term_mode)
     name_choice = rng.randrange(3)
     wording = rng.randrange(8)
-    where = label if label in _ORDER else CITY
-    what = label if label and label not in _ORDER else "学生资助"
+    where = label if label in order else CITY
+    what = label if label and label not in order else "学生资助"
     title = f"{where}{semester.label}{what}资金发放名单"
     titles, info = title_rows(rng, style, title, f"{where}学生资助管理中心", city.today)
     table = Table(columns.headers, titles, info, expected_rows=len(payments),

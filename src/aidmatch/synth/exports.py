@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import random
 from collections import defaultdict
@@ -13,6 +14,7 @@ from typing import Any, TypeVar
 
 from aidmatch.synth.city import City
 from aidmatch.synth.damage import Damager
+from aidmatch.synth.datafiles import data_lines
 from aidmatch.synth.layouts import FileStyle, choose_style, header
 from aidmatch.synth.profiles import Profile
 from aidmatch.synth.truth import RecordLog
@@ -188,11 +190,21 @@ def split_by_county(
     ]
 
 
-_COUNTY_ORDER = ("商州区", "洛南县", "丹凤县", "商南县", "山阳县", "镇安县", "柞水县")
+@functools.cache
+def _county_order() -> dict[str, int]:
+    names = [row[0] for row in data_lines("geography.tsv")]
+    names += [row[1] for row in data_lines("province.tsv")]
+    return {name: rank for rank, name in enumerate(names)}
 
 
 def county_rank(name: str) -> int:
-    return _COUNTY_ORDER.index(name) if name in _COUNTY_ORDER else len(_COUNTY_ORDER)
+    """Where a county's rows go in a city-wide file: 商洛's seven first, then the province's.
+
+    >>> county_rank("商州区"), county_rank("柞水县"), county_rank("长安区") > 6
+    (0, 6, True)
+    """
+    order = _county_order()
+    return order.get(name, len(order))
 
 
 def county_counts(items: Iterable[T], county_of: Callable[[T], str]) -> list[tuple[str, int]]:

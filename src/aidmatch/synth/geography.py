@@ -1,13 +1,23 @@
-"""The synthetic 商洛市: seven 区县 with real region codes, towns, invented villages, schools."""
+"""The synthetic 商洛市: seven 区县 with real region codes, towns, invented villages, schools.
+
+A city larger than 商洛 grows into a province: beyond :data:`STUDENTS_PER_COUNTY` students per
+county, the other county-level units of 陕西省 are added (``data/province.tsv``, real region
+codes, invented towns), so that a synthetic province of 2M students has about a hundred
+counties, as a real one does, and county-keyed blocks grow as they would.
+"""
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 
 from aidmatch.synth.datafiles import data_lines
 
 CITY = "商洛市"
+# About as many students per county as a real province has (陕西: ~5.5M students, 107 counties;
+# 商洛: ~300k in 7): a synthetic city of more students than 7 × this becomes a province.
+STUDENTS_PER_COUNTY = 20_000
 
 
 @dataclass(eq=False)
@@ -35,6 +45,7 @@ class County:
     old_code: str  # the 商洛地区 code in IDs issued before 2002
     weight: float
     towns: list[Town] = field(default_factory=list, repr=False)
+    city: str = CITY
 
 
 @dataclass(eq=False)
@@ -71,14 +82,26 @@ def town_key(town: Town) -> str:
 
 def build_geography(rng: random.Random, students: int) -> Geography:
     stems = data_lines("villages.txt")[0][0].split()
+
+    def villages(town_name: str) -> list[str]:
+        count = rng.randint(4, 8) if town_name.endswith("街道") else rng.randint(8, 14)
+        suffix = "社区" if town_name.endswith("街道") else "村"
+        return [stem + suffix for stem in rng.sample(stems, count)]
+
     counties = []
     for name, code, old_code, weight, towns in data_lines("geography.tsv"):
         county = County(name, code, old_code, float(weight))
         for town_name in towns.split():
-            count = rng.randint(4, 8) if town_name.endswith("街道") else rng.randint(8, 14)
-            suffix = "社区" if town_name.endswith("街道") else "村"
-            villages = [stem + suffix for stem in rng.sample(stems, count)]
-            county.towns.append(Town(town_name, county, villages))
+            county.towns.append(Town(town_name, county, villages(town_name)))
+        counties.append(county)
+    wanted = math.ceil(students / STUDENTS_PER_COUNTY)
+    for city, name, code, weight in data_lines("province.tsv")[:max(0, wanted - len(counties))]:
+        # Outside 商洛 no re-coding is modelled: IDs of every age carry today's code.
+        county = County(name, code, code, float(weight), city=city)
+        town_names = ["城关街道", *(["东关街道"] if name.endswith("区") else [])]
+        town_names += [stem + "镇" for stem in rng.sample(stems, rng.randint(8, 16))]
+        for town_name in town_names:
+            county.towns.append(Town(town_name, county, villages(town_name)))
         counties.append(county)
     return _with_schools(rng, counties, students)
 
@@ -143,9 +166,12 @@ def _with_schools(rng: random.Random, counties: list[County], students: int) -> 
                                county, town, "初中", True, 0.65))
                 ]
         short = cname[:-1]
-        names = [f"{short}中学", f"{short}县高级中学" if cname.endswith("县") else "商洛中学"]
-        if county.weight >= 15:
-            names.append(f"{short}第二中学" if cname.endswith("县") else "商洛市高级中学")
+        if county.city == CITY:
+            names = [f"{short}中学", f"{short}县高级中学" if cname.endswith("县") else "商洛中学"]
+            if county.weight >= 15:
+                names.append(f"{short}第二中学" if cname.endswith("县") else "商洛市高级中学")
+        else:
+            names = [f"{county.city[:-1]}{cname}中学", f"{county.city[:-1]}{cname}高级中学"]
         senior[cname] = [
             add(School(name, code(), county, None, "高中", True, 0.8)) for name in names
         ]
@@ -154,5 +180,8 @@ def _with_schools(rng: random.Random, counties: list[County], students: int) -> 
         add(School("洛南县职业教育中心", code(), counties[1], None, "中职", True, 0.7)),
         add(School("山阳县职业技术教育中心", code(), counties[4], None, "中职", True, 0.7)),
     ]
+    first_of_city = {c.city: c for c in reversed(counties) if c.city != CITY}
+    vocational += [add(School(f"{city}职业技术教育中心", code(), county, None, "中职", True, 0.7))
+                   for city, county in sorted(first_of_city.items(), key=lambda i: i[1].code)]
     return Geography(counties, schools, kindergartens, primary, village_primary, junior, senior,
                      vocational)

@@ -27,8 +27,7 @@ FOLDER = "学籍"
 def write_registry(ctx: ExportContext) -> None:
     city = ctx.city
     rng = ctx.rng("registry")
-    order = {name: n for n, name in enumerate(
-        ("商州区", "洛南县", "丹凤县", "商南县", "山阳县", "镇安县", "柞水县"))}
+    order = {county.name: n for n, county in enumerate(city.geography.counties)}
     students = sorted(city.students, key=lambda s: (order[s.school.county.name], s.school.code,
                                                      s.stage, s.grade, s.class_no))
     chunk = rng.choice((10_000, 20_000, 50_000)) if len(students) > 60_000 else 0
@@ -62,7 +61,7 @@ def write_registry(ctx: ExportContext) -> None:
                  style: FileStyle = style) -> Iterator[DataRow]:
             for number, student in enumerate(items, 1):
                 home = city.household_of(student.person)
-                address = (f"陕西省{CITY}{home.county.name}{home.town.name}{home.village}"
+                address = (f"陕西省{home.county.city}{home.county.name}{home.town.name}{home.village}"
                            f"{file_rng.randint(1, 9)}组")
                 yield _row(file_rng, number, student, columns, style, own, members, member_slots,
                            address)
