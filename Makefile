@@ -24,8 +24,9 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# Test files spread over the cores (each file on one worker: module fixtures build once).
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 # The wheel, installed into a fresh venv with the locked versions, reconciles from another folder.
 wheel-check: $(STAMP)
