@@ -74,6 +74,8 @@ class RunResult:
     gaps: int
     stages: list[StageTime] = field(default_factory=list)
     steps: list[StepRecord] = field(default_factory=list)
+    # The result lists as Arrow tables (lists.result_tables), when the run was asked for them.
+    tables: dict[str, pa.Table] = field(default_factory=dict)
 
 
 def aidmatch_version() -> str:
@@ -129,6 +131,7 @@ def reconcile(
     linkage: Literal["probabilistic", "exact", "vlookup"] = "probabilistic",
     keep_going: bool = False,
     resources: Resources | None = None,
+    tables: bool = False,
 ) -> RunResult:
     """Reconcile one semester's exports in ``input_dir``; write results to ``out_dir``.
 
@@ -140,7 +143,8 @@ def reconcile(
     ``linkage`` is for measuring: ``"exact"`` stops after the exact and household steps (no
     probabilistic stage), ``"vlookup"`` runs the Excel VLOOKUP baseline instead
     (:mod:`aidmatch.link.baseline`). ``progress`` hears of every file read and every step of the
-    later stages.
+    later stages. With ``tables`` the result lists come back as Arrow tables too
+    (:attr:`RunResult.tables`, for :mod:`aidmatch.api`).
     """
     resources = resources or Resources()
     # What the machine must allow is checked before minutes of reading, not after.
@@ -160,7 +164,8 @@ def reconcile(
 
     try:
         return _reconcile(input_dir, semester, out_dir, db_path, rules, rules_dir, overrides,
-                          masked, keep_intermediate, tracked, linkage, keep_going, resources)
+                          masked, keep_intermediate, tracked, linkage, keep_going, resources,
+                          tables)
     except BaseException as exc:
         # A failed run leaves no new empty database or output folder behind; what existed stays.
         undo()
@@ -184,6 +189,7 @@ def _reconcile(
     linkage: Literal["probabilistic", "exact", "vlookup"],
     keep_going: bool,
     resources: Resources,
+    want_tables: bool,
 ) -> RunResult:
     """The run itself; :func:`reconcile` checks the machine first and reports what it stopped."""
     started = dt.datetime.now()
@@ -323,6 +329,7 @@ def _reconcile(
             lists.write_findings(con, staging, masked)
             lists.write_rejects(con, staging, loaded.rejects)
             summary.write(staging)
+            result_tables = lists.result_tables(con, masked) if want_tables else {}
             link_lists.result()
             stage("outputs", gaps)
             if store is not None:
@@ -332,7 +339,8 @@ def _reconcile(
         run_id = store.run_id if store is not None else None
         if store is not None:
             stage("store")
-        return RunResult(summary, out_dir, db_path, run_id, gaps, stages, steps.records)
+        return RunResult(summary, out_dir, db_path, run_id, gaps, stages, steps.records,
+                         result_tables)
     except duckdb.Error as exc:
         found = machine_error(exc, memory_limit=resources.memory_limit, stage=current,
                               spill_dir=spill_dir)

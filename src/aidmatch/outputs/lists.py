@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from aidmatch.findings import FINDINGS, Finding
 from aidmatch.link.exact import NAME_LEVEL_LABELS
@@ -77,10 +78,12 @@ def write_gaps(con: duckdb.DuckDBPyConnection, out: Path, masked: bool,
     return len(rows)
 
 
-def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
+KEY_STUDENT_HEADERS = ["学籍号", "身份证件号", "姓名", "区县", "学校名称", "年级", "学段", "学籍状态",
+                       "困难类型", "本学期已资助", "资助项目", "资助金额（元）", "来源", "匹配方式"]
+
+
+def key_student_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
     show_id, show_no = _id_writer(masked), _student_no_writer(masked)
-    headers = ["学籍号", "身份证件号", "姓名", "区县", "学校名称", "年级", "学段", "学籍状态",
-               "困难类型", "本学期已资助", "资助项目", "资助金额（元）", "来源", "匹配方式"]
     rows = con.execute(
         """SELECT s.student_no, coalesce(s.id, s.id_raw), s.name, s.county, s.school, s.grade,
                   s.stage, s.status, g.group_labels, p.student_id IS NOT NULL, p.programmes,
@@ -91,11 +94,15 @@ def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) 
            ORDER BY coalesce(s.county, ''), coalesce(s.school, ''), coalesce(s.grade, ''),
                     s.name, s.student_id"""
     ).fetchall()
-    return write_csv(out / "key_students.csv", headers, redacted((
+    return list(redacted((
         [show_no(r[0]), show_id(r[1]), *r[2:9], "是" if r[9] else "否", r[10], _amount(r[11]), r[12],
          r[13]]
         for r in rows
     ), masked))
+
+
+def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
+    return write_csv(out / "key_students.csv", KEY_STUDENT_HEADERS, key_student_rows(con, masked))
 
 
 # The comparison levels of a pair, one column each, from the ``pair_evidence`` step (when the
@@ -234,3 +241,28 @@ def write_findings(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> d
             counts[finding.code] = write_csv(out / finding.csv, finding_headers(finding),
                                              finding_rows(con, finding, masked))
     return counts
+
+
+def result_tables(con: duckdb.DuckDBPyConnection, masked: bool) -> dict[str, pa.Table]:
+    """The result lists as Arrow tables, column for column what the files hold (the same headers
+    and values; no CSV neutralisation, which only matters to a spreadsheet): 漏助, 重点保障学生,
+    then every other finding by its label. For the Python API (:mod:`aidmatch.api`)."""
+    tables = {"漏助": _arrow(GAP_HEADERS, gap_rows(con, masked)),
+              "重点保障学生": _arrow(KEY_STUDENT_HEADERS, key_student_rows(con, masked))}
+    for finding in FINDINGS:
+        if finding.csv:
+            tables[finding.label] = _arrow(finding_headers(finding),
+                                           finding_rows(con, finding, masked))
+    return tables
+
+
+def _arrow(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> pa.Table:
+    """Rows as a table; a column of mixed kinds (an amount column with a text cell) is text."""
+    columns = []
+    for index in range(len(headers)):
+        values = [row[index] for row in rows]
+        try:
+            columns.append(pa.array(values))
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            columns.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
+    return pa.table(columns, names=list(headers))

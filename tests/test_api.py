@@ -1,0 +1,83 @@
+"""The Python API (aidmatch.api): the tables it hands back are the result files, column for
+column; masking reaches them; bad input raises the CLI's Chinese error; import stays cheap."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+import aidmatch
+from aidmatch.errors import AidmatchError
+from tests.builders import read_csv
+
+FILES = {"漏助": "gaps.csv", "重点保障学生": "key_students.csv",
+         "非在读享受资助": "not_enrolled_aid.csv", "重复资助": "duplicate_aid.csv",
+         "标准不符": "wrong_standard.csv", "身份信息有误": "identity_errors.csv"}
+
+
+def _text(value: object) -> str:
+    """A cell as the CSV writes it (an amount column holding 750 and 37.5 is float64 in Arrow)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _as_text(table: pa.Table) -> list[dict[str, str]]:
+    return [{k: _text(v) for k, v in row.items()} for row in table.to_pylist()]
+
+
+def _header(path: Path) -> list[str]:
+    return path.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+
+
+@pytest.mark.parametrize("masked", [False, True], ids=["full", "masked"])
+def test_tables_are_the_result_files(mini_exports: Path, tmp_path: Path, masked: bool) -> None:
+    result = aidmatch.reconcile(mini_exports, "2025-spring", tmp_path / "out", masked=masked)
+    assert set(result.tables) == set(FILES)
+    assert result.gaps.num_rows > 0
+    assert result.gaps.num_rows == result.summary.total.gaps
+    for name, file in FILES.items():
+        written = read_csv(tmp_path / "out" / file)
+        table = result.tables[name]
+        assert table.column_names == _header(tmp_path / "out" / file), name
+        # CSV neutralisation prefixes ' to formula-like text: none in these exports.
+        assert _as_text(table) == written, name
+    assert result.db_path is None and not result.incomplete
+
+
+def test_masked_tables_hold_no_full_id(mini_exports: Path, tmp_path: Path) -> None:
+    result = aidmatch.reconcile(mini_exports, "2025-spring", tmp_path / "out", masked=True)
+    full_id = re.compile(r"[0-9]{17}[0-9Xx]")
+    for name, table in result.tables.items():
+        for row in _as_text(table):
+            for value in row.values():
+                assert not full_id.search(value), (name, value)
+
+
+def test_database_kept_when_asked(mini_exports: Path, tmp_path: Path) -> None:
+    result = aidmatch.reconcile(mini_exports, aidmatch.Semester.parse("2025-spring"),
+                                tmp_path / "out", db=tmp_path / "a.duckdb")
+    assert result.db_path == tmp_path / "a.duckdb" and result.db_path.is_file()
+
+
+def test_bad_input_raises_the_chinese_error(tmp_path: Path) -> None:
+    with pytest.raises(AidmatchError, match="输入目录不存在"):
+        aidmatch.reconcile(tmp_path / "nowhere", "2025-spring", tmp_path / "out")
+
+
+def test_import_is_cheap_and_all_names_resolve() -> None:
+    code = ("import sys, aidmatch; print('duckdb' in sys.modules);"
+            "print([getattr(aidmatch, n).__name__ for n in aidmatch.__all__])")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout.splitlines()
+    assert out[0] == "False"
+    assert out[1] == str(aidmatch.__all__)
+    with pytest.raises(AttributeError):
+        aidmatch.no_such_name  # noqa: B018
