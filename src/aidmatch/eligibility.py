@@ -4,6 +4,8 @@
                        (a long roster may write 户类型 on the 户主's row only)
 ``qualifying_records`` roster records that satisfy a group rule of ``rules/policy.yaml``
 ``family_completed``   registry family members, a missing ID completed from a sibling's row
+``family_roles``       ... with whether each counts as a parent or guardian (relation words whole,
+                       是否监护人 honoured; a grandparent only as the registered guardian)
 ``identity_keys``      keys for matching people who are not students (a parent on a roster):
                        the valid ID, the first 15 digits + name (survives precision loss), name +
                        birth date (with the ID cells at most two digits apart: a typo)
@@ -181,6 +183,26 @@ def person_matches_sql() -> str:
     """
 
 
+def family_roles_sql() -> str:
+    """Registry family members with ``parent_or_guardian``: whether they count for
+    ``scope: parent`` (rules/policy.yaml ``parents``). Relation words are compared whole after
+    dropping a leading 之 — never by a part of the word (外祖母 contains 母 but is no mother);
+    a 是否监护人 cell decides for everyone who is not a parent by the word, so a grandparent
+    counts only as the registered guardian. Parameters: parent words, guardian words, the
+    是否监护人 words for yes and for no."""
+    return """
+    SELECT f.*,
+           ltrim(coalesce(f.relation, ''), '之') AS relation_word,
+           (list_contains(?::VARCHAR[], ltrim(coalesce(f.relation, ''), '之'))
+            OR list_contains(?::VARCHAR[], coalesce(f.guardian_flag, ''))
+            OR ((ltrim(coalesce(f.relation, ''), '之') = ''
+                 OR list_contains(?::VARCHAR[], ltrim(coalesce(f.relation, ''), '之')))
+                AND NOT list_contains(?::VARCHAR[], coalesce(f.guardian_flag, ''))))
+               AS parent_or_guardian
+    FROM family_completed f
+    """
+
+
 def key_group_evidence_sql() -> str:
     return """
     WITH q AS (
@@ -211,15 +233,15 @@ def key_group_evidence_sql() -> str:
                     WHEN 'prefix_name' THEN '家庭成员身份证前15位+姓名'
                     ELSE '家庭成员姓名+出生日期（证件号仅一两位不同）' END AS method,
                f.slot || ' ' || coalesce(f.relation, '') || ' ' || f.name
+                   || CASE WHEN coalesce(f.guardian_flag, '') <> ''
+                           THEN '，是否监护人：' || f.guardian_flag ELSE '' END
                    || CASE WHEN f.id_from_sibling THEN '，证件号取自兄弟姐妹的学籍记录' ELSE '' END
                    AS detail
-        FROM family_completed f
+        FROM family_roles f
         JOIN registry_rows rr ON rr.record_id = f.student_record_id
         JOIN family_matches fm ON fm.family_id = f.family_id
         JOIN q ON q.record_id = fm.record_id
-        WHERE q.scope = 'household'
-           OR (q.scope = 'parent' AND (f.relation IS NULL OR
-               list_bool_or(list_transform(?::VARCHAR[], lambda w: contains(f.relation, w)))))
+        WHERE q.scope = 'household' OR (q.scope = 'parent' AND f.parent_or_guardian)
     ),
     through_household AS (
         SELECT l.student_id, q.group_id, q.record_id, 'parent' AS via,
@@ -372,8 +394,11 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     steps.table("family_completed", family_completed_sql())
     steps.table("identity_keys", identity_keys_sql())
     steps.table("person_matches", person_matches_sql())
-    steps.table("key_group_evidence", key_group_evidence_sql(),
-                [list(rules.policy.registry_parent_relations)])
+    parents = rules.policy
+    steps.table("family_roles", family_roles_sql(),
+                [list(parents.registry_parent_relations), list(parents.guardian_yes),
+                 list(parents.registry_guardian_relations), list(parents.guardian_no)])
+    steps.table("key_group_evidence", key_group_evidence_sql())
     steps.table("student_groups", student_groups_sql())
     steps.table("paid_students", paid_students_sql(), [semester.code])
     steps.table("gaps", gaps_sql())

@@ -76,6 +76,7 @@ FAMILY_SCHEMA = pa.schema(
         ("name", pa.string()),
         ("name_key", pa.string()),
         ("relation", pa.string()),
+        ("guardian_flag", pa.string()),  # the 是否监护人 cell as written ("" when no such column)
         ("id_raw", pa.string()),
         ("id_status", pa.string()),
         ("id", pa.string()),
