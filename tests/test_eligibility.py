@@ -140,3 +140,60 @@ def test_parent_words_count_whole_and_after_a_leading_zhi(tmp_path: Path, relati
     write_certificates(folder, [parent])
     write_payments(folder)
     assert set(gaps_by_name(run(folder, tmp_path))) == {"赵六"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Cause C: parents from 与户主关系 only where the household makes them unambiguous
+
+POVERTY_HEADER = ["户编号", "姓名", "身份证号", "与户主关系", "户类型", "监测对象类别", "风险是否已消除",
+                  "享受政策情况", "家庭人口数"]
+
+
+def write_poverty(folder: Path, rows: Sequence[Sequence[object]],
+                  title: str = "脱贫人口（含防返贫监测对象）明细表") -> None:
+    """The national monitoring system's export: everyone in one sheet, a title row above."""
+    write_xlsx(folder / "脱贫人口明细表.xlsx", {title: [[title], POVERTY_HEADER, *rows]})
+
+
+def test_household_relations_give_parents_only_for_one_couple(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    people = {key: adult(name, birth, seq) for key, name, birth, seq in [
+        ("grandpa1", "曾启明", "19550101", "013"), ("grandma1", "李秀珍", "19560202", "024"),
+        ("son_a", "曾德", "19800303", "035"), ("wife_a", "孙开芬", "19820404", "046"),
+        ("son_b", "曾成", "19830505", "057"), ("wife_b", "王丽", "19840606", "068"),
+        ("father2", "黄大山", "19820707", "079"), ("mother2", "周小红", "19840808", "080"),
+        ("grandpa3", "吴正国", "19560909", "091"), ("son3", "吴军", "19811010", "102"),
+        ("wife3", "田芳", "19831111", "113"),
+        ("grandpa4", "杨永福", "19571212", "124"), ("son4", "杨林", "19820115", "135"),
+        ("wife4", "赵敏", "19840216", "146"), ("aunt4", "杨倩", "19880317", "157"),
+    ]}
+    nephew = child("曾凯伟", "20150127", "981")      # 之孙子 under two couples: uncle 曾成 certified
+    son2 = child("黄小明", "20140418", "192")        # 之子 of a certified 户主
+    grand3 = child("吴欣怡", "20150519", "202")      # 之孙女 under one couple: mother 田芳 certified
+    grand4 = child("杨浩", "20160620", "213")        # 之孙子 under a couple and an unmarried aunt
+    p = people
+
+    def row(household: str, person: tuple[str, str], relation: str) -> list[object]:
+        return [household, person[0], person[1], relation, "一般农户", "", "", "", ""]
+
+    write_poverty(folder, [
+        row("H1", p["grandpa1"], "户主"), row("H1", p["grandma1"], "配偶"),
+        row("H1", p["son_a"], "之子"), row("H1", p["wife_a"], "之儿媳"),
+        row("H1", p["son_b"], "之子"), row("H1", p["wife_b"], "之儿媳"),
+        row("H1", nephew, "之孙子"),
+        row("H2", p["father2"], "户主"), row("H2", p["mother2"], "配偶"), row("H2", son2, "之子"),
+        row("H3", p["grandpa3"], "户主"), row("H3", p["son3"], "之子"),
+        row("H3", p["wife3"], "之儿媳"), row("H3", grand3, "之孙女"),
+        row("H4", p["grandpa4"], "户主"), row("H4", p["son4"], "之子"),
+        row("H4", p["wife4"], "之儿媳"), row("H4", p["aunt4"], "之女"), row("H4", grand4, "之孙子"),
+    ])
+    # 曾凯伟's registry names his father (no certificate); the others name nobody.
+    write_registry(folder, [(nephew, [("曾德", "父亲", p["son_a"][1], "是")]),
+                            (son2, []), (grand3, []), (grand4, [])])
+    write_certificates(folder, [p["son_b"], p["grandma1"], p["father2"], p["wife3"], p["aunt4"]])
+    write_payments(folder)
+    gaps = gaps_by_name(run(folder, tmp_path))
+    assert set(gaps) == {"黄小明", "吴欣怡"}
+    assert "同户成员身份证号（户主 黄大山" in gaps["黄小明"]["匹配方式"]
+    assert "同户成员身份证号（之儿媳 田芳" in gaps["吴欣怡"]["匹配方式"]

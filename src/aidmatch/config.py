@@ -98,6 +98,7 @@ class Policy:
     grandparent_relations: tuple[str, ...] = ()
     guardian_yes: tuple[str, ...] = ("是",)
     guardian_no: tuple[str, ...] = ("否",)
+    spouse_relations: tuple[str, ...] = ()
 
     @property
     def enabled_groups(self) -> list[GroupRule]:
@@ -479,10 +480,12 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
         check.problem("groups", "至少需要一个重点群体")
     parents = check.mapping(data.get("parents"), "parents")
     check.only_keys(parents, {"registry_relations", "guardian_relations", "grandparent_relations",
-                              "guardian_yes", "guardian_no", "household_parents"}, "parents")
+                              "guardian_yes", "guardian_no", "spouse_relations",
+                              "household_parents"}, "parents")
     relation_lists = {key: check.words(parents.get(key), f"parents.{key}")
                       for key in ("registry_relations", "guardian_relations",
-                                  "grandparent_relations", "guardian_yes", "guardian_no")}
+                                  "grandparent_relations", "guardian_yes", "guardian_no",
+                                  "spouse_relations")}
     _check_relation_words(relation_lists, check)
     household_parents = {
         str(child): check.words(words, f"parents.household_parents.{child}")
@@ -502,6 +505,7 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
         grandparent_relations=relation_lists["grandparent_relations"],
         guardian_yes=relation_lists["guardian_yes"],
         guardian_no=relation_lists["guardian_no"],
+        spouse_relations=relation_lists["spouse_relations"],
     )
 
 

@@ -10,6 +10,7 @@
                        the valid ID, the first 15 digits + name (survives precision loss), name +
                        birth date (with the ID cells at most two digits apart: a typo)
 ``person_matches``     pairs of roster records and registry family members that are one person
+``roster_parents``     (child, parent) pairs of roster records that 与户主关系 makes unambiguous
 ``key_group_evidence`` student × group × the roster record that qualified them, and how:
                        本人 (the student is on the roster), 家庭成员 (a registry family member is on
                        a household roster), 父母/监护人 (a parent holds a certificate: the registry's
@@ -203,6 +204,47 @@ def family_roles_sql() -> str:
     """
 
 
+def roster_parents_sql() -> str:
+    """Pairs of household roster records (child, parent) that 与户主关系 makes unambiguous.
+
+    A relation pair listed in ``parents.household_parents`` (之子 → 户主, 配偶; 之孙子 → 之子,
+    之儿媳 …) counts only when the child's candidate parents in the household form at most one
+    couple: one member by blood and one by marriage (``parents.spouse_relations``). Under a
+    grandparent 户主 with several 之子/之儿媳 couples, a 之孙子's parents are not determined by
+    the words (an uncle or aunt is not a parent); the registry's named parents still are. When
+    a relation is not written, a member 18 to 45 years older counts (no words to go by)."""
+    return """
+    WITH pairs AS (
+        SELECT child.record_id AS child_record_id, m.record_id AS parent_record_id,
+               list_contains(?::VARCHAR[], ltrim(m.relation, '之')) AS by_marriage,
+               -- one person on two rows (a wide row's 户主 repeated as 成员1 本人) is one parent
+               coalesce(m.id, nullif(m.name_key, ''), CAST(m.record_id AS VARCHAR)) AS person
+        FROM roster_rows child
+        JOIN roster_rows m ON m.source = child.source AND m.household_key = child.household_key
+                           AND m.record_id <> child.record_id
+        JOIN household_parents hp ON hp.child = ltrim(child.relation, '之')
+                                 AND hp.parent = ltrim(m.relation, '之')
+        WHERE child.household_key IS NOT NULL
+    ),
+    one_couple AS (
+        SELECT child_record_id FROM pairs GROUP BY child_record_id
+        HAVING count(DISTINCT person) FILTER (WHERE by_marriage) <= 1
+           AND count(DISTINCT person) FILTER (WHERE NOT by_marriage) <= 1
+    )
+    SELECT child_record_id, parent_record_id, 'relation' AS basis FROM pairs
+    WHERE child_record_id IN (SELECT child_record_id FROM one_couple)
+    UNION ALL
+    SELECT child.record_id, m.record_id, 'age'
+    FROM roster_rows child
+    JOIN roster_rows m ON m.source = child.source AND m.household_key = child.household_key
+                       AND m.record_id <> child.record_id
+    WHERE child.household_key IS NOT NULL
+      AND (child.relation IS NULL OR m.relation IS NULL)
+      AND child.birth_date IS NOT NULL AND m.birth_date IS NOT NULL
+      AND date_diff('year', m.birth_date, child.birth_date) BETWEEN 18 AND 45
+    """
+
+
 def key_group_evidence_sql() -> str:
     return """
     WITH q AS (
@@ -249,18 +291,11 @@ def key_group_evidence_sql() -> str:
                m.relation || ' ' || m.name || '（' || m.file || ' 第' || m.row || '行）' AS detail
         FROM links l
         JOIN roster_rows child ON child.record_id = l.record_id
-        JOIN roster_rows m ON m.source = child.source AND m.household_key = child.household_key
-                           AND m.record_id <> child.record_id
+        JOIN roster_parents p ON p.child_record_id = child.record_id
+        JOIN roster_rows m ON m.record_id = p.parent_record_id
         JOIN roster_matches rm ON rm.member_id = m.record_id
         JOIN q ON q.record_id = rm.record_id
-        WHERE q.scope = 'parent' AND child.household_key IS NOT NULL
-          AND (
-            EXISTS (SELECT 1 FROM household_parents hp
-                    WHERE hp.child = ltrim(child.relation, '之') AND hp.parent = ltrim(m.relation, '之'))
-            OR ((child.relation IS NULL OR m.relation IS NULL)
-                AND child.birth_date IS NOT NULL AND m.birth_date IS NOT NULL
-                AND date_diff('year', m.birth_date, child.birth_date) BETWEEN 18 AND 45)
-          )
+        WHERE q.scope = 'parent'
     )
     SELECT DISTINCT * FROM (
         SELECT * FROM own UNION ALL SELECT * FROM through_family
@@ -398,6 +433,7 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     steps.table("family_roles", family_roles_sql(),
                 [list(parents.registry_parent_relations), list(parents.guardian_yes),
                  list(parents.registry_guardian_relations), list(parents.guardian_no)])
+    steps.table("roster_parents", roster_parents_sql(), [list(parents.spouse_relations)])
     steps.table("key_group_evidence", key_group_evidence_sql())
     steps.table("student_groups", student_groups_sql())
     steps.table("paid_students", paid_students_sql(), [semester.code])
