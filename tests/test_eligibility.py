@@ -197,3 +197,37 @@ def test_household_relations_give_parents_only_for_one_couple(tmp_path: Path) ->
     assert set(gaps) == {"黄小明", "吴欣怡"}
     assert "同户成员身份证号（户主 黄大山" in gaps["黄小明"]["匹配方式"]
     assert "同户成员身份证号（之儿媳 田芳" in gaps["吴欣怡"]["匹配方式"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Row fields decide a row's category; the sheet title is a default only for rows that say nothing
+
+
+def test_row_fields_not_the_title_decide_the_category(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    heads = [adult(name, birth, seq) for name, birth, seq in [
+        ("钱大", "19800101", "011"), ("孙大", "19800202", "022"), ("李大", "19800303", "033"),
+        ("周大", "19800404", "044"), ("吴大", "19800505", "055"), ("郑大", "19800606", "066")]]
+    kids = [child(name, birth, seq) for name, birth, seq in [
+        ("钱一", "20140101", "111"), ("孙一", "20140202", "122"), ("李一", "20140303", "133"),
+        ("周一", "20140404", "144"), ("吴一", "20140505", "155"), ("郑一", "20140606", "166")]]
+    # (户类型, 监测对象类别, 风险是否已消除, 享受政策情况), written on the 户主's row only
+    households = [
+        ("一般农户", "", "", ""),                  # not monitored: in no group, whatever the title
+        ("一般农户", "突发严重困难户", "是", ""),    # risk eliminated: out
+        ("脱贫户", "", "", ""),                     # 脱贫: the member counts
+        ("一般农户", "边缘易致贫户", "否", ""),      # monitored
+        ("脱贫户", "脱贫不稳定户", "是", ""),        # risk eliminated but still 脱贫
+        ("脱贫户", "", "", "不享受政策"),            # 不享受政策: out
+    ]
+    rows: list[list[object]] = []
+    for n, (head, kid, attributes) in enumerate(zip(heads, kids, households, strict=True)):
+        rows.append([f"P{n}", head[0], head[1], "户主", *attributes, 2])
+        rows.append([f"P{n}", kid[0], kid[1], "之子", "", "", "", "", ""])
+    write_poverty(folder, rows)
+    write_registry(folder, [(kid, []) for kid in kids])
+    write_payments(folder)
+    gaps = gaps_by_name(run(folder, tmp_path))
+    assert {name: row["困难类型"] for name, row in gaps.items()} == {
+        "李一": "脱贫家庭学生", "周一": "防返贫监测对象家庭学生", "吴一": "脱贫家庭学生"}
