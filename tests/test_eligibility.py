@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import openpyxl
 import pytest
 
+from aidmatch.outputs.report import load_report, write_workbook
 from aidmatch.pipeline import reconcile
 from aidmatch.semester import Semester
 from tests.builders import make_id, read_csv, write_csv, write_xlsx
@@ -231,3 +233,70 @@ def test_row_fields_not_the_title_decide_the_category(tmp_path: Path) -> None:
     gaps = gaps_by_name(run(folder, tmp_path))
     assert {name: row["困难类型"] for name, row in gaps.items()} == {
         "李一": "脱贫家庭学生", "周一": "防返贫监测对象家庭学生", "吴一": "脱贫家庭学生"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Cause A: a family member's household is not the student's when its roster lists it completely
+
+
+def write_dibao_wide(folder: Path, rows: Sequence[Sequence[object]]) -> None:
+    """A wide 低保 roster: 户主, 保障人数 and one member slot."""
+    write_xlsx(folder / "低保名单.xlsx", {"农村低保": [
+        ["户主姓名", "户主身份证号", "保障人数", "保障状态", "成员1姓名", "成员1身份证号", "成员1关系"],
+        *rows]})
+
+
+def test_family_member_on_a_complete_roster_is_a_case_to_check_not_a_gap(tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    grandma = adult("杨桂英", "19580101", "028")     # raises 张明 in her own 户 (long roster)
+    mother = adult("陈娟", "19850202", "020")        # divorced: alone in her 低保 户 (保障人数 1)
+    father = adult("刘文", "19800303", "031")        # his 户 has 3 people, the row one slot
+    partner = adult("何丽", "19820404", "042")
+    head_only = adult("孙强", "19810505", "053")     # a row with the 户主 only, no head count
+    zhang, long_ = child("张明", "20130523", "563"), child("龙瑶丽", "20090820", "300")
+    liu, sun = child("刘雨", "20100312", "158"), child("孙小军", "20110612", "179")
+    write_poverty(folder, [
+        ["H1", grandma[0], grandma[1], "户主", "脱贫户", "", "", "继续享受政策", ""],
+        ["H1", "张大爷", make_id(REGION, "19560303", "019"), "配偶", "", "", "", "", ""],
+    ])
+    write_dibao_wide(folder, [
+        [mother[0], mother[1], 1, "正常", None, None, None],
+        [father[0], father[1], 3, "正常", partner[0], partner[1], "配偶"],
+        [head_only[0], head_only[1], None, "正常", None, None, None],
+    ])
+    write_registry(folder, [
+        (zhang, [("杨桂英", "奶奶", grandma[1], "是")]),
+        (long_, [("陈娟", "母亲", mother[1], "否")]),
+        (liu, [("刘文", "父亲", father[1], "是")]),
+        (sun, [("孙强", "父亲", head_only[1], "是")]),
+    ])
+    write_payments(folder)
+    out = run(folder, tmp_path)
+    gaps = gaps_by_name(out)
+    assert set(gaps) == {"刘雨", "孙小军"}
+    assert "家庭成员身份证号（成员1 父亲 刘文" in gaps["刘雨"]["匹配方式"]
+    candidates = {row["姓名"]: row for row in read_csv(out / "family_member_listed.csv")}
+    assert set(candidates) == {"张明", "龙瑶丽"}
+    zhang_row = candidates["张明"]
+    assert zhang_row["案例编号"].startswith("JT-2025-spring-")
+    assert zhang_row["家庭成员所在困难群体"] == "脱贫家庭学生"
+    assert "成员1 奶奶 杨桂英" in zhang_row["在册家庭成员"]
+    assert "全户在册，没有本人" in zhang_row["名单情况"]
+    assert zhang_row["学生学籍记录"] == "学籍名单.xlsx「学生」第2行"
+    assert "脱贫人口明细表.xlsx" in zhang_row["家庭成员名单记录"]
+    assert "第3行" in zhang_row["家庭成员名单记录"]
+    long_row = candidates["龙瑶丽"]
+    assert long_row["家庭成员所在困难群体"] == "城乡低保家庭学生"
+    assert "该户名单列出 1 人，家庭人口/保障人数 1 人" in long_row["名单情况"]
+    assert "低保名单.xlsx「农村低保」第2行（户主）" in long_row["家庭成员名单记录"]
+
+    # The review workbook has the list as a sheet of its own, both rows as evidence.
+    write_workbook(load_report(tmp_path / "a.duckdb", SPRING), tmp_path / "核查.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "核查.xlsx", read_only=True)
+    cells = [str(v) for row in book["家庭成员在册，本人未在册"].iter_rows(values_only=True)
+             for v in row if v is not None]
+    assert zhang_row["案例编号"] in cells and "张明" in cells
+    assert "学籍名单.xlsx「学生」第2行" in cells
+    assert not any("张明" in c for name in book.sheetnames if name.startswith("漏助")
+                   for row in book[name].iter_rows(values_only=True) for c in map(str, row))

@@ -30,6 +30,8 @@ BLOCKING_KEYS = ("id_window", "prefix_window", "family_id", "birth_county", "pin
 Scope = Literal["person", "household", "parent"]
 SCOPES: tuple[Scope, ...] = ("person", "household", "parent")
 GroupUse = Literal["persons", "family"]
+FamilyRoute = Literal["gap", "candidate", "off"]
+FAMILY_ROUTES: tuple[FamilyRoute, ...] = ("gap", "candidate", "off")
 
 # Fields the engine reads; sources.yaml may name only these (a typo is caught, not ignored).
 KNOWN_FIELDS = frozenset(
@@ -85,6 +87,9 @@ class GroupRule:
     exclude_when: Mapping[str, tuple[str, ...]]
     exclude_if_ended_before_semester: bool
     enabled: bool
+    # A student not on the roster whose registry family member is, in a household the roster
+    # lists completely: gap, candidate (家庭成员在册，本人未在册, a case to check) or off.
+    family_member_route: FamilyRoute = "candidate"
 
 
 @dataclass(frozen=True)
@@ -440,7 +445,8 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
         path = f"groups.{group_id}"
         table = check.mapping(spec, path)
         check.only_keys(table, {"label", "source", "categories", "scope", "exclude_when",
-                                "exclude_if_ended_before_semester", "enabled"}, path)
+                                "exclude_if_ended_before_semester", "enabled",
+                                "family_member_route"}, path)
         source = check.text(table.get("source"), f"{path}.source")
         source_def = sources.sources.get(source)
         if source_def is None and check.references_known:
@@ -461,6 +467,12 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
             if name not in KNOWN_FIELDS:
                 check.problem(f"{path}.exclude_when.{name}", "未知字段")
             exclude[name] = check.words(words, f"{path}.exclude_when.{name}")
+        route = table.get("family_member_route", "candidate")
+        if route not in FAMILY_ROUTES:
+            check.problem(f"{path}.family_member_route",
+                          f"写的是「{route}」，只能是 gap（列为漏助）、candidate（列为待核实："
+                          "家庭成员在册，本人未在册）或 off（不列出）")
+            route = "candidate"
         enabled = table.get("enabled", True)
         ended = table.get("exclude_if_ended_before_semester", False)
         for flag_name, flag in (("enabled", enabled), ("exclude_if_ended_before_semester", ended)):
@@ -475,6 +487,7 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
             exclude_when=exclude,
             exclude_if_ended_before_semester=bool(ended),
             enabled=bool(enabled),
+            family_member_route=route,
         )
     if not groups:
         check.problem("groups", "至少需要一个重点群体")

@@ -11,10 +11,16 @@
                        birth date (with the ID cells at most two digits apart: a typo)
 ``person_matches``     pairs of roster records and registry family members that are one person
 ``roster_parents``     (child, parent) pairs of roster records that 与户主关系 makes unambiguous
-``key_group_evidence`` student × group × the roster record that qualified them, and how:
+``household_listings`` per roster household: people listed, head count, listed completely?
+``group_evidence_found`` student × group × the roster record that qualified them, and how:
                        本人 (the student is on the roster), 家庭成员 (a registry family member is on
                        a household roster), 父母/监护人 (a parent holds a certificate: the registry's
                        family members, or a parent in the same roster household)
+``key_group_evidence`` ... less the groups reached only through a family member's completely
+                       listed household (policy ``family_member_route``: candidate or off)
+``family_member_evidence`` those rows when the route is candidate: 家庭成员在册，本人未在册,
+                       a case to check (:mod:`aidmatch.findings` lists them)
+``student_groups``     per student: groups, their labels, sources and match methods
 ``paid_students``      students with an aid payment this semester
 ``gaps``               enrolled key-group students with no payment (漏助), with the programme and
                        amount the rules expect for their stage and boarding
@@ -32,9 +38,10 @@ from aidmatch.sources.base import RECORD_SCHEMA
 from aidmatch.steps import Steps
 
 FILTERABLE_FIELDS = frozenset(RECORD_SCHEMA.names) - {"categories", "end_date", "birth_date",
-                                                      "amount", "boarding", "row", "file_id"}
+                                                      "amount", "boarding", "row", "file_id",
+                                                      "members_count"}
 _ATTRIBUTES = ("categories", "household_type", "monitor_type", "risk_eliminated", "policy_status",
-               "security_status", "end_date")
+               "security_status", "end_date", "members_count")
 
 
 def roster_rows_sql() -> str:
@@ -64,7 +71,7 @@ def _empty_to_null(column: str, alias: str = "") -> str:
     qualified = f"{alias}.{column}" if alias else column
     if column == "categories":
         return f"CASE WHEN len(coalesce({qualified}, [])) = 0 THEN NULL ELSE {qualified} END"
-    if column == "end_date":
+    if column in ("end_date", "members_count"):
         return qualified
     return f"nullif({qualified}, '')"
 
@@ -204,6 +211,32 @@ def family_roles_sql() -> str:
     """
 
 
+def household_listings_sql() -> str:
+    """Per roster household: how many people the roster lists, how many the household has
+    (保障人数 / 家庭人口数), and whether the roster lists it completely — the evidence of absence
+    for a student who is not on it.
+
+    A long roster (one row per member) lists its households completely unless a head count
+    says there are more people than rows; a wide row (户主 + 成员N slots) only when a head count
+    is given and the filled slots reach it (a row with three slots cannot list a household of
+    five, a head-only row lists one). One person on two rows (户主 repeated as 成员1 本人)
+    counts once. Rows without a household (no 户编号, no 户主) list nothing completely."""
+    return """
+    SELECT source, household_key,
+           count(DISTINCT coalesce(id, nullif(name_key, ''), CAST(record_id AS VARCHAR)))
+               AS listed,
+           max(members_count) AS members_count,
+           bool_or(slot <> '') AS wide,
+           CASE WHEN max(members_count) IS NOT NULL
+                THEN count(DISTINCT coalesce(id, nullif(name_key, ''), CAST(record_id AS VARCHAR)))
+                     >= max(members_count)
+                ELSE NOT bool_or(slot <> '') END AS complete
+    FROM roster_rows
+    WHERE household_key IS NOT NULL
+    GROUP BY source, household_key
+    """
+
+
 def roster_parents_sql() -> str:
     """Pairs of household roster records (child, parent) that 与户主关系 makes unambiguous.
 
@@ -245,7 +278,11 @@ def roster_parents_sql() -> str:
     """
 
 
-def key_group_evidence_sql() -> str:
+def group_evidence_found_sql() -> str:
+    """Every way a student is found in a key group (student × group × qualifying record):
+    本人 (own roster row), 家庭成员 (a registry family member in a qualifying household, with
+    whether that household's roster lists it completely), 父母/监护人 (a parent holds a
+    certificate)."""
     return """
     WITH q AS (
         SELECT q.record_id, q.group_id, g.scope FROM qualifying_records q
@@ -262,6 +299,8 @@ def key_group_evidence_sql() -> str:
     ),
     own AS (
         SELECT l.student_id, q.group_id, q.record_id, 'self' AS via,
+               NULL::BOOLEAN AS household_complete, NULL::VARCHAR AS household_listing,
+               NULL::BIGINT AS registry_record_id,
                CASE WHEN l.method_first = '概率匹配' AND l.match_weight IS NOT NULL
                     THEN l.method_first || '（得分 ' || CAST(round(l.match_weight, 1) AS VARCHAR) || '）'
                     ELSE l.method_first END AS method,
@@ -271,6 +310,14 @@ def key_group_evidence_sql() -> str:
     ),
     through_family AS (
         SELECT rr.student_id, q.group_id, q.record_id, 'family' AS via,
+               CASE WHEN q.scope = 'household' THEN coalesce(hl.complete, false) END
+                   AS household_complete,
+               CASE WHEN q.scope = 'household' AND hl.household_key IS NOT NULL
+                    THEN '该户名单列出 ' || hl.listed || ' 人'
+                         || coalesce('，家庭人口/保障人数 ' || hl.members_count || ' 人', '')
+                         || CASE WHEN hl.complete THEN '，全户在册，没有本人' ELSE '，名单未列全户' END
+               END AS household_listing,
+               f.student_record_id AS registry_record_id,
                CASE fm.key_type WHEN 'id' THEN '家庭成员身份证号'
                     WHEN 'prefix_name' THEN '家庭成员身份证前15位+姓名'
                     ELSE '家庭成员姓名+出生日期（证件号仅一两位不同）' END AS method,
@@ -283,10 +330,15 @@ def key_group_evidence_sql() -> str:
         JOIN registry_rows rr ON rr.record_id = f.student_record_id
         JOIN family_matches fm ON fm.family_id = f.family_id
         JOIN q ON q.record_id = fm.record_id
+        JOIN roster_rows qr ON qr.record_id = q.record_id
+        LEFT JOIN household_listings hl ON hl.source = qr.source
+                                       AND hl.household_key = qr.household_key
         WHERE q.scope = 'household' OR (q.scope = 'parent' AND f.parent_or_guardian)
     ),
     through_household AS (
         SELECT l.student_id, q.group_id, q.record_id, 'parent' AS via,
+               NULL::BOOLEAN AS household_complete, NULL::VARCHAR AS household_listing,
+               NULL::BIGINT AS registry_record_id,
                '同户成员身份证号' AS method,
                m.relation || ' ' || m.name || '（' || m.file || ' 第' || m.row || '行）' AS detail
         FROM links l
@@ -301,6 +353,42 @@ def key_group_evidence_sql() -> str:
         SELECT * FROM own UNION ALL SELECT * FROM through_family
         UNION ALL SELECT * FROM through_household
     )
+    """
+
+
+def _family_route_sql() -> str:
+    """(student, group) pairs found only through registry family members in households their
+    roster lists completely — the student is not in them — with the group's
+    ``family_member_route`` (gap / candidate / off)."""
+    return """
+    SELECT e.student_id, e.group_id, g.family_member_route AS route
+    FROM group_evidence_found e JOIN group_rules g USING (group_id)
+    GROUP BY e.student_id, e.group_id, g.family_member_route
+    HAVING bool_and(e.via = 'family' AND coalesce(e.household_complete, false))
+    """
+
+
+def key_group_evidence_sql() -> str:
+    """The evidence that makes a student a key-group member: all that was found, except a group
+    reached only through a family member's completely listed household when the group's
+    ``family_member_route`` is candidate or off (domain: 家庭成员在册，本人未在册 is a case to
+    check, not a confirmed gap)."""
+    return f"""
+    WITH only_family AS ({_family_route_sql()})
+    SELECT e.* FROM group_evidence_found e
+    LEFT JOIN only_family o USING (student_id, group_id)
+    WHERE o.route IS NULL OR o.route = 'gap'
+    """
+
+
+def family_member_evidence_sql() -> str:
+    """The evidence of the review candidates 家庭成员在册，本人未在册: groups reached only through
+    a family member's completely listed household, where the group's route is candidate."""
+    return f"""
+    WITH only_family AS ({_family_route_sql()})
+    SELECT e.* FROM group_evidence_found e
+    JOIN only_family o USING (student_id, group_id)
+    WHERE o.route = 'candidate'
     """
 
 
@@ -390,6 +478,7 @@ def _rule_tables(steps: Steps, rules: Rules, semester: Semester) -> None:
         "source": [g.source for g in groups],
         "scope": [g.scope for g in groups],
         "enabled": [g.enabled for g in groups],
+        "family_member_route": [g.family_member_route for g in groups],
     }))
     pairs = [(child, parent) for child, parents in rules.policy.household_parents.items()
              for parent in parents]
@@ -434,7 +523,10 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
                 [list(parents.registry_parent_relations), list(parents.guardian_yes),
                  list(parents.registry_guardian_relations), list(parents.guardian_no)])
     steps.table("roster_parents", roster_parents_sql(), [list(parents.spouse_relations)])
+    steps.table("household_listings", household_listings_sql())
+    steps.table("group_evidence_found", group_evidence_found_sql())
     steps.table("key_group_evidence", key_group_evidence_sql())
+    steps.table("family_member_evidence", family_member_evidence_sql())
     steps.table("student_groups", student_groups_sql())
     steps.table("paid_students", paid_students_sql(), [semester.code])
     steps.table("gaps", gaps_sql())
