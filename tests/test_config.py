@@ -203,9 +203,13 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
          ("policy.yaml", "parents.guardian_yes")),
         (lambda d: d["policy.yaml"]["parents"]["guardian_relations"].append("之监护人"),
          ("policy.yaml", "parents.guardian_relations")),
+        (lambda d: d["policy.yaml"]["groups"]["minimum_living"].update(
+            family_member_route="review"),
+         ("policy.yaml", "groups.minimum_living.family_member_route")),
     ],
     ids=["top-level-typo", "unknown-field", "scope", "enabled", "stage", "amount-text",
-         "unknown-group", "grandparent-as-parent", "guardian-yes-and-no", "leading-zhi"],
+         "unknown-group", "grandparent-as-parent", "guardian-yes-and-no", "leading-zhi",
+         "family-member-route"],
 )
 def test_single_problems_name_file_and_key_path(
         tmp_path: Path, change: Callable[[RulesData], None], expected: tuple[str, str]) -> None:

@@ -6,12 +6,15 @@ which students are gaps, which are review candidates, and the evidence they carr
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import openpyxl
 import pytest
+import yaml
 
+from aidmatch.config import default_rules_dir
 from aidmatch.outputs.report import load_report, write_workbook
 from aidmatch.pipeline import reconcile
 from aidmatch.semester import Semester
@@ -300,3 +303,27 @@ def test_family_member_on_a_complete_roster_is_a_case_to_check_not_a_gap(tmp_pat
     assert "学籍名单.xlsx「学生」第2行" in cells
     assert not any("张明" in c for name in book.sheetnames if name.startswith("漏助")
                    for row in book[name].iter_rows(values_only=True) for c in map(str, row))
+
+
+@pytest.mark.parametrize(("route", "gap", "candidate"), [
+    ("candidate", False, True), ("gap", True, False), ("off", False, False)])
+def test_family_member_route_is_policy(tmp_path: Path, route: str, gap: bool,
+                                       candidate: bool) -> None:
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules_dir)
+    policy = rules_dir / "policy.yaml"
+    data = yaml.safe_load(policy.read_text(encoding="utf-8"))
+    data["groups"]["minimum_living"]["family_member_route"] = route
+    policy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    mother = adult("陈娟", "19850202", "020")
+    write_dibao_wide(folder, [[mother[0], mother[1], 1, "正常", None, None, None]])
+    write_registry(folder, [(child("龙瑶丽", "20090820", "300"),
+                             [("陈娟", "母亲", mother[1], "否")])])
+    write_payments(folder)
+    out = tmp_path / "out"
+    reconcile(folder, SPRING, out, db_path=tmp_path / "a.duckdb", rules_dir=rules_dir)
+    assert ("龙瑶丽" in gaps_by_name(out)) is gap
+    listed = {row["姓名"] for row in read_csv(out / "family_member_listed.csv")}
+    assert ("龙瑶丽" in listed) is candidate
