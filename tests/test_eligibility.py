@@ -327,3 +327,47 @@ def test_family_member_route_is_policy(tmp_path: Path, route: str, gap: bool,
     assert ("龙瑶丽" in gaps_by_name(out)) is gap
     listed = {row["姓名"] for row in read_csv(out / "family_member_listed.csv")}
     assert ("龙瑶丽" in listed) is candidate
+
+
+def test_an_unlinked_member_of_the_students_age_is_no_evidence_of_absence(tmp_path: Path) -> None:
+    """The household lists a child whose name and ID were damaged past linking (a homophone,
+    the ID stored as an Excel number with another region): it may be the student, so the
+    family member's household still makes a gap."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    father = adult("刘涛利", "19890424", "011")
+    liu = child("刘梓淼", "20181202", "972")
+    baby = child("刘瑞峻", "20210217", "013")   # a younger sibling: too young to be the student
+    write_poverty(folder, [
+        ["H1", father[0], father[1], "户主", "脱贫户", "", "", "", ""],
+        ["H1", "刘梓森", "6.11024201812029E+17", "之女", "", "", "", "", ""],
+        ["H1", baby[0], baby[1], "之子", "", "", "", "", ""],
+    ])
+    write_registry(folder, [(liu, [("刘涛利", "父亲", father[1], "是")])])
+    write_payments(folder)
+    out = run(folder, tmp_path)
+    gaps = gaps_by_name(out)
+    assert set(gaps) == {"刘梓淼"}
+    assert gaps["刘梓淼"]["匹配方式"] == "家庭成员身份证号（成员1 父亲 刘涛利，是否监护人：是）"
+    assert read_csv(out / "family_member_listed.csv") == []
+    # without the damaged row the same household is complete without her: a case to check
+    write_poverty(folder, [
+        ["H1", father[0], father[1], "户主", "脱贫户", "", "", "", ""],
+        ["H1", baby[0], baby[1], "之子", "", "", "", "", ""],
+    ])
+    out = run(folder, tmp_path)
+    assert gaps_by_name(out) == {}
+    assert [row["姓名"] for row in read_csv(out / "family_member_listed.csv")] == ["刘梓淼"]
+
+
+def test_an_unlinked_spouse_without_an_id_does_not_hide_absence(tmp_path: Path) -> None:
+    """A 配偶 with a blank ID has no age, but a spouse is not the student."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    father = adult("祝德", "19881023", "743")
+    write_dibao_wide(folder, [[father[0], father[1], 2, "正常", "杨桂兰", "", "配偶"]])
+    write_registry(folder, [(child("祝紫雪", "20150107", "848"), [("祝德", "父亲", father[1], "否")])])
+    write_payments(folder)
+    out = run(folder, tmp_path)
+    assert gaps_by_name(out) == {}
+    assert [row["姓名"] for row in read_csv(out / "family_member_listed.csv")] == ["祝紫雪"]

@@ -12,6 +12,7 @@
 ``person_matches``     pairs of roster records and registry family members that are one person
 ``roster_parents``     (child, parent) pairs of roster records that 与户主关系 makes unambiguous
 ``household_listings`` per roster household: people listed, head count, listed completely?
+``unlinked_household_members`` roster household members linked to no student
 ``group_evidence_found`` student × group × the roster record that qualified them, and how:
                        本人 (the student is on the roster), 家庭成员 (a registry family member is on
                        a household roster), 父母/监护人 (a parent holds a certificate: the registry's
@@ -237,6 +238,24 @@ def household_listings_sql() -> str:
     """
 
 
+def unlinked_household_members_sql() -> str:
+    """Household roster records linked to no student that may be a child: one of them may be a
+    student whose name and ID were damaged past linking, so a household holding one of the
+    student's age is no evidence that the student is absent. A relation that names only parents
+    in ``parents.household_parents`` (户主, 配偶, 儿媳 …: never on the child's side) is not a
+    child."""
+    return """
+    WITH parents_only AS (
+        SELECT parent AS word FROM household_parents
+        EXCEPT SELECT child FROM household_parents
+    )
+    SELECT source, household_key, record_id, birth_date
+    FROM roster_rows
+    WHERE household_key IS NOT NULL AND record_id NOT IN (SELECT record_id FROM links)
+      AND coalesce(ltrim(relation, '之'), '') NOT IN (SELECT word FROM parents_only)
+    """
+
+
 def roster_parents_sql() -> str:
     """Pairs of household roster records (child, parent) that 与户主关系 makes unambiguous.
 
@@ -308,14 +327,37 @@ def group_evidence_found_sql() -> str:
         FROM links l JOIN q USING (record_id)
         WHERE q.scope IN ('person', 'household')
     ),
+    -- the household's roster says the student is not in it: listed completely, and no
+    -- unlinked member of the student's age (±1 year, or age unknown) who may be the student
+    -- under a damaged name and ID
+    absent AS (
+        SELECT rr.student_id, qr.source, qr.household_key,
+               NOT EXISTS (
+                   SELECT 1 FROM unlinked_household_members u
+                   WHERE u.source = qr.source AND u.household_key = qr.household_key
+                     AND (u.birth_date IS NULL OR s.birth_date IS NULL
+                          OR abs(date_diff('day', u.birth_date, s.birth_date)) <= 366))
+                   AS no_one_like_the_student
+        FROM family_roles f
+        JOIN registry_rows rr ON rr.record_id = f.student_record_id
+        JOIN students s ON s.student_id = rr.student_id
+        JOIN family_matches fm ON fm.family_id = f.family_id
+        JOIN roster_rows qr ON qr.record_id = fm.record_id
+        WHERE qr.household_key IS NOT NULL
+        GROUP BY ALL
+    ),
     through_family AS (
         SELECT rr.student_id, q.group_id, q.record_id, 'family' AS via,
-               CASE WHEN q.scope = 'household' THEN coalesce(hl.complete, false) END
+               CASE WHEN q.scope = 'household'
+                    THEN coalesce(hl.complete AND a.no_one_like_the_student, false) END
                    AS household_complete,
                CASE WHEN q.scope = 'household' AND hl.household_key IS NOT NULL
                     THEN '该户名单列出 ' || hl.listed || ' 人'
                          || coalesce('，家庭人口/保障人数 ' || hl.members_count || ' 人', '')
-                         || CASE WHEN hl.complete THEN '，全户在册，没有本人' ELSE '，名单未列全户' END
+                         || CASE WHEN NOT hl.complete THEN '，名单未列全户'
+                                 WHEN NOT a.no_one_like_the_student
+                                     THEN '，有未关联到学籍的同龄成员，可能是本人'
+                                 ELSE '，全户在册，没有本人' END
                END AS household_listing,
                f.student_record_id AS registry_record_id,
                CASE fm.key_type WHEN 'id' THEN '家庭成员身份证号'
@@ -333,6 +375,8 @@ def group_evidence_found_sql() -> str:
         JOIN roster_rows qr ON qr.record_id = q.record_id
         LEFT JOIN household_listings hl ON hl.source = qr.source
                                        AND hl.household_key = qr.household_key
+        LEFT JOIN absent a ON a.student_id = rr.student_id AND a.source = qr.source
+                          AND a.household_key = qr.household_key
         WHERE q.scope = 'household' OR (q.scope = 'parent' AND f.parent_or_guardian)
     ),
     through_household AS (
@@ -524,6 +568,7 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
                  list(parents.registry_guardian_relations), list(parents.guardian_no)])
     steps.table("roster_parents", roster_parents_sql(), [list(parents.spouse_relations)])
     steps.table("household_listings", household_listings_sql())
+    steps.table("unlinked_household_members", unlinked_household_members_sql())
     steps.table("group_evidence_found", group_evidence_found_sql())
     steps.table("key_group_evidence", key_group_evidence_sql())
     steps.table("family_member_evidence", family_member_evidence_sql())
