@@ -17,6 +17,8 @@
                        本人 (the student is on the roster), 家庭成员 (a registry family member is on
                        a household roster), 父母/监护人 (a parent holds a certificate: the registry's
                        family members, or a parent in the same roster household)
+``family_route_groups`` (student, group) pairs reached only through family members' completely
+                       listed households, with the group's ``family_member_route``
 ``key_group_evidence`` ... less the groups reached only through a family member's completely
                        listed household (policy ``family_member_route``: candidate or off)
 ``family_member_evidence`` those rows when the route is candidate: 家庭成员在册，本人未在册,
@@ -400,7 +402,7 @@ def group_evidence_found_sql() -> str:
     """
 
 
-def _family_route_sql() -> str:
+def family_route_groups_sql() -> str:
     """(student, group) pairs found only through registry family members in households their
     roster lists completely — the student is not in them — with the group's
     ``family_member_route`` (gap / candidate / off)."""
@@ -417,10 +419,9 @@ def key_group_evidence_sql() -> str:
     reached only through a family member's completely listed household when the group's
     ``family_member_route`` is candidate or off (domain: 家庭成员在册，本人未在册 is a case to
     check, not a confirmed gap)."""
-    return f"""
-    WITH only_family AS ({_family_route_sql()})
+    return """
     SELECT e.* FROM group_evidence_found e
-    LEFT JOIN only_family o USING (student_id, group_id)
+    LEFT JOIN family_route_groups o USING (student_id, group_id)
     WHERE o.route IS NULL OR o.route = 'gap'
     """
 
@@ -428,10 +429,9 @@ def key_group_evidence_sql() -> str:
 def family_member_evidence_sql() -> str:
     """The evidence of the review candidates 家庭成员在册，本人未在册: groups reached only through
     a family member's completely listed household, where the group's route is candidate."""
-    return f"""
-    WITH only_family AS ({_family_route_sql()})
+    return """
     SELECT e.* FROM group_evidence_found e
-    JOIN only_family o USING (student_id, group_id)
+    JOIN family_route_groups o USING (student_id, group_id)
     WHERE o.route = 'candidate'
     """
 
@@ -570,6 +570,7 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     steps.table("household_listings", household_listings_sql())
     steps.table("unlinked_household_members", unlinked_household_members_sql())
     steps.table("group_evidence_found", group_evidence_found_sql())
+    steps.table("family_route_groups", family_route_groups_sql())
     steps.table("key_group_evidence", key_group_evidence_sql())
     steps.table("family_member_evidence", family_member_evidence_sql())
     steps.table("student_groups", student_groups_sql())
