@@ -79,3 +79,21 @@ def test_rules_check_reports_every_problem(tmp_path: Path) -> None:
     assert "共 2 处" in result.output
     assert "scop" in result.output and "orphans" in result.output
     assert CliRunner().invoke(main, ["rules", "check"]).exit_code == 0
+
+
+def test_rules_check_names_and_checks_the_family_member_route(tmp_path: Path) -> None:
+    rules = Path(__file__).resolve().parents[1] / "rules"
+    shown = CliRunner().invoke(main, ["rules", "check"])
+    assert "城乡低保家庭学生" in shown.output
+    assert "家庭成员在册、本人未在册（全户在册）：列为待核实" in shown.output
+    broken = tmp_path / "rules"
+    broken.mkdir()
+    for name in ("sources.yaml", "programmes.yaml", "linkage.yaml"):
+        (broken / name).write_text((rules / name).read_text(encoding="utf-8"), encoding="utf-8")
+    policy = (rules / "policy.yaml").read_text(encoding="utf-8")
+    (broken / "policy.yaml").write_text(
+        policy.replace("family_member_route: candidate", "family_member_route: 待核实", 1),
+        encoding="utf-8")
+    result = CliRunner().invoke(main, ["rules", "check", "--rules", str(broken)])
+    assert result.exit_code == 4
+    assert "family_member_route" in result.output and "只能是 gap" in result.output

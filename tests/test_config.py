@@ -197,9 +197,19 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
             amount="三百"), ("programmes.yaml", "programmes.preschool_aid.rates[1].amount")),
         (lambda d: d["programmes.yaml"]["programmes"]["preschool_aid"].update(groups=["孤儿"]),
          ("programmes.yaml", "programmes.preschool_aid.groups")),
+        (lambda d: d["policy.yaml"]["parents"]["registry_relations"].append("外祖母"),
+         ("policy.yaml", "parents.registry_relations")),
+        (lambda d: d["policy.yaml"]["parents"].update(guardian_no=["是"]),
+         ("policy.yaml", "parents.guardian_yes")),
+        (lambda d: d["policy.yaml"]["parents"]["guardian_relations"].append("之监护人"),
+         ("policy.yaml", "parents.guardian_relations")),
+        (lambda d: d["policy.yaml"]["groups"]["minimum_living"].update(
+            family_member_route="review"),
+         ("policy.yaml", "groups.minimum_living.family_member_route")),
     ],
     ids=["top-level-typo", "unknown-field", "scope", "enabled", "stage", "amount-text",
-         "unknown-group"],
+         "unknown-group", "grandparent-as-parent", "guardian-yes-and-no", "leading-zhi",
+         "family-member-route"],
 )
 def test_single_problems_name_file_and_key_path(
         tmp_path: Path, change: Callable[[RulesData], None], expected: tuple[str, str]) -> None:

@@ -148,3 +148,22 @@ def test_vlookup_baseline_misses_what_normalisation_finds(mini_exports: Path,
                                      "household_only", "sibling_b"}
     assert found - EXPECTED_GAPS == {"twin_a", "paid_by_student_no", "orphan_paid_lost_id",
                                      "name_conflict"}
+
+
+def test_a_database_of_the_previous_version_takes_the_new_columns(mini_exports: Path,
+                                                                  tmp_path: Path) -> None:
+    """A table stored by a version without a column this one adds (records.members_count,
+    family.guardian_flag) gets the column: the database and its review decisions stay."""
+    db = tmp_path / "a.duckdb"
+    reconcile(mini_exports, SPRING, tmp_path / "out", db_path=db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("ALTER TABLE records DROP COLUMN members_count")
+        con.execute("ALTER TABLE family DROP COLUMN guardian_flag")
+    again = reconcile(mini_exports, SPRING, tmp_path / "out2", db_path=db)
+    assert again.gaps == len(EXPECTED_GAPS)
+    with duckdb.connect(str(db), read_only=True) as con:
+        # the two wide 低保 rows, 户主 and member each, carry 保障人数
+        assert con.execute("SELECT count(members_count) FROM records").fetchone() == (4,)
+        columns = {name for (name,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = 'family'").fetchall()}
+        assert "guardian_flag" in columns

@@ -411,7 +411,12 @@ def rules_check(rules_dir: Path | None) -> None:
     for group in loaded.policy.groups.values():
         state = "启用" if group.enabled else "停用"
         say(f"  [{state}] {group.label}：{loaded.sources.sources[group.source].label}"
-            + (f"，类别 {'、'.join(group.categories)}" if group.categories else ""))
+            + (f"，类别 {'、'.join(group.categories)}" if group.categories else "")
+            + (f"；家庭成员在册、本人未在册（全户在册）：{_FAMILY_ROUTE_WORDS[group.family_member_route]}"
+               if group.scope == "household" else ""))
+
+
+_FAMILY_ROUTE_WORDS = {"gap": "列为漏助", "candidate": "列为待核实", "off": "不列出"}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -30,6 +30,8 @@ BLOCKING_KEYS = ("id_window", "prefix_window", "family_id", "birth_county", "pin
 Scope = Literal["person", "household", "parent"]
 SCOPES: tuple[Scope, ...] = ("person", "household", "parent")
 GroupUse = Literal["persons", "family"]
+FamilyRoute = Literal["gap", "candidate", "off"]
+FAMILY_ROUTES: tuple[FamilyRoute, ...] = ("gap", "candidate", "off")
 
 # Fields the engine reads; sources.yaml may name only these (a typo is caught, not ignored).
 KNOWN_FIELDS = frozenset(
@@ -40,7 +42,7 @@ KNOWN_FIELDS = frozenset(
         "pay_date", "programme", "amount", "pay_method", "household_type", "monitor_type",
         "risk_eliminated", "policy_status", "student_status", "category", "security_status",
         "members_count", "monthly_amount", "start_date", "end_date", "guardian_name",
-        "guardian_id_number", "cert_no", "disability_category", "disability_grade", "serial",
+        "guardian_id_number", "guardian_flag", "cert_no", "disability_category", "disability_grade", "serial",
         "poverty_year",
     ]
 )
@@ -85,6 +87,9 @@ class GroupRule:
     exclude_when: Mapping[str, tuple[str, ...]]
     exclude_if_ended_before_semester: bool
     enabled: bool
+    # A student not on the roster whose registry family member is, in a household the roster
+    # lists completely: gap, candidate (家庭成员在册，本人未在册, a case to check) or off.
+    family_member_route: FamilyRoute = "candidate"
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,11 @@ class Policy:
     registry_parent_relations: tuple[str, ...]
     household_parents: Mapping[str, tuple[str, ...]]
     enrolled_status: tuple[str, ...]
+    registry_guardian_relations: tuple[str, ...] = ("监护人",)
+    grandparent_relations: tuple[str, ...] = ()
+    guardian_yes: tuple[str, ...] = ("是",)
+    guardian_no: tuple[str, ...] = ("否",)
+    spouse_relations: tuple[str, ...] = ()
 
     @property
     def enabled_groups(self) -> list[GroupRule]:
@@ -435,7 +445,8 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
         path = f"groups.{group_id}"
         table = check.mapping(spec, path)
         check.only_keys(table, {"label", "source", "categories", "scope", "exclude_when",
-                                "exclude_if_ended_before_semester", "enabled"}, path)
+                                "exclude_if_ended_before_semester", "enabled",
+                                "family_member_route"}, path)
         source = check.text(table.get("source"), f"{path}.source")
         source_def = sources.sources.get(source)
         if source_def is None and check.references_known:
@@ -456,6 +467,12 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
             if name not in KNOWN_FIELDS:
                 check.problem(f"{path}.exclude_when.{name}", "未知字段")
             exclude[name] = check.words(words, f"{path}.exclude_when.{name}")
+        route = table.get("family_member_route", "candidate")
+        if route not in FAMILY_ROUTES:
+            check.problem(f"{path}.family_member_route",
+                          f"写的是「{route}」，只能是 gap（列为漏助）、candidate（列为待核实："
+                          "家庭成员在册，本人未在册）或 off（不列出）")
+            route = "candidate"
         enabled = table.get("enabled", True)
         ended = table.get("exclude_if_ended_before_semester", False)
         for flag_name, flag in (("enabled", enabled), ("exclude_if_ended_before_semester", ended)):
@@ -470,11 +487,19 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
             exclude_when=exclude,
             exclude_if_ended_before_semester=bool(ended),
             enabled=bool(enabled),
+            family_member_route=route,
         )
     if not groups:
         check.problem("groups", "至少需要一个重点群体")
     parents = check.mapping(data.get("parents"), "parents")
-    check.only_keys(parents, {"registry_relations", "household_parents"}, "parents")
+    check.only_keys(parents, {"registry_relations", "guardian_relations", "grandparent_relations",
+                              "guardian_yes", "guardian_no", "spouse_relations",
+                              "household_parents"}, "parents")
+    relation_lists = {key: check.words(parents.get(key), f"parents.{key}")
+                      for key in ("registry_relations", "guardian_relations",
+                                  "grandparent_relations", "guardian_yes", "guardian_no",
+                                  "spouse_relations")}
+    _check_relation_words(relation_lists, check)
     household_parents = {
         str(child): check.words(words, f"parents.household_parents.{child}")
         for child, words in check.mapping(parents.get("household_parents"),
@@ -486,11 +511,38 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
     return Policy(
         version=check.text(data.get("version"), "version", "?"),
         groups=groups,
-        registry_parent_relations=check.words(parents.get("registry_relations"),
-                                              "parents.registry_relations"),
+        registry_parent_relations=relation_lists["registry_relations"],
         household_parents=household_parents,
         enrolled_status=enrolled,
+        registry_guardian_relations=relation_lists["guardian_relations"],
+        grandparent_relations=relation_lists["grandparent_relations"],
+        guardian_yes=relation_lists["guardian_yes"],
+        guardian_no=relation_lists["guardian_no"],
+        spouse_relations=relation_lists["spouse_relations"],
     )
+
+
+def _check_relation_words(lists: Mapping[str, tuple[str, ...]], check: _Checker) -> None:
+    """Relation words are compared whole, without a leading 之: a word that starts with 之 would
+    never match, and a grandparent word among the parents' would make every grandparent a parent;
+    a 是否监护人 word cannot mean both yes and no."""
+    for key, words in lists.items():
+        for word in words:
+            if not word.strip() or word.startswith("之"):
+                check.problem(f"parents.{key}",
+                              f"「{word}」不能为空或以「之」开头：关系词去掉开头的「之」后整词比较")
+    for key in ("registry_relations", "guardian_relations"):
+        both = set(lists[key]) & set(lists["grandparent_relations"])
+        if both:
+            check.problem(f"parents.{key}",
+                          f"「{'、'.join(sorted(both))}」也列在 grandparent_relations 中："
+                          "祖辈只有登记为监护人时才算，不能列为父母或监护人的称谓")
+    both = set(lists["guardian_yes"]) & set(lists["guardian_no"])
+    if both:
+        check.problem("parents.guardian_yes",
+                      f"「{'、'.join(sorted(both))}」同时列在 guardian_yes 和 guardian_no 中")
+    if not lists["registry_relations"]:
+        check.problem("parents.registry_relations", "需要列出表示父母的称谓，例如 [父亲, 母亲]")
 
 
 def _parse_programmes(data: dict[str, Any], policy: Policy, check: _Checker) -> Programmes:

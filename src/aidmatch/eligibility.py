@@ -4,14 +4,26 @@
                        (a long roster may write 户类型 on the 户主's row only)
 ``qualifying_records`` roster records that satisfy a group rule of ``rules/policy.yaml``
 ``family_completed``   registry family members, a missing ID completed from a sibling's row
+``family_roles``       ... with whether each counts as a parent or guardian (relation words whole,
+                       是否监护人 honoured; a grandparent only as the registered guardian)
 ``identity_keys``      keys for matching people who are not students (a parent on a roster):
                        the valid ID, the first 15 digits + name (survives precision loss), name +
                        birth date (with the ID cells at most two digits apart: a typo)
 ``person_matches``     pairs of roster records and registry family members that are one person
-``key_group_evidence`` student × group × the roster record that qualified them, and how:
+``roster_parents``     (child, parent) pairs of roster records that 与户主关系 makes unambiguous
+``household_listings`` per roster household: people listed, head count, listed completely?
+``unlinked_household_members`` roster household members linked to no student
+``group_evidence_found`` student × group × the roster record that qualified them, and how:
                        本人 (the student is on the roster), 家庭成员 (a registry family member is on
                        a household roster), 父母/监护人 (a parent holds a certificate: the registry's
                        family members, or a parent in the same roster household)
+``family_route_groups`` (student, group) pairs reached only through family members' completely
+                       listed households, with the group's ``family_member_route``
+``key_group_evidence`` ... less the groups reached only through a family member's completely
+                       listed household (policy ``family_member_route``: candidate or off)
+``family_member_evidence`` those rows when the route is candidate: 家庭成员在册，本人未在册,
+                       a case to check (:mod:`aidmatch.findings` lists them)
+``student_groups``     per student: groups, their labels, sources and match methods
 ``paid_students``      students with an aid payment this semester
 ``gaps``               enrolled key-group students with no payment (漏助), with the programme and
                        amount the rules expect for their stage and boarding
@@ -29,9 +41,10 @@ from aidmatch.sources.base import RECORD_SCHEMA
 from aidmatch.steps import Steps
 
 FILTERABLE_FIELDS = frozenset(RECORD_SCHEMA.names) - {"categories", "end_date", "birth_date",
-                                                      "amount", "boarding", "row", "file_id"}
+                                                      "amount", "boarding", "row", "file_id",
+                                                      "members_count"}
 _ATTRIBUTES = ("categories", "household_type", "monitor_type", "risk_eliminated", "policy_status",
-               "security_status", "end_date")
+               "security_status", "end_date", "members_count")
 
 
 def roster_rows_sql() -> str:
@@ -61,7 +74,7 @@ def _empty_to_null(column: str, alias: str = "") -> str:
     qualified = f"{alias}.{column}" if alias else column
     if column == "categories":
         return f"CASE WHEN len(coalesce({qualified}, [])) = 0 THEN NULL ELSE {qualified} END"
-    if column == "end_date":
+    if column in ("end_date", "members_count"):
         return qualified
     return f"nullif({qualified}, '')"
 
@@ -181,7 +194,116 @@ def person_matches_sql() -> str:
     """
 
 
-def key_group_evidence_sql() -> str:
+def family_roles_sql() -> str:
+    """Registry family members with ``parent_or_guardian``: whether they count for
+    ``scope: parent`` (rules/policy.yaml ``parents``). Relation words are compared whole after
+    dropping a leading 之 — never by a part of the word (外祖母 contains 母 but is no mother);
+    a 是否监护人 cell decides for everyone who is not a parent by the word, so a grandparent
+    counts only as the registered guardian. Parameters: parent words, guardian words, the
+    是否监护人 words for yes and for no."""
+    return """
+    SELECT f.*,
+           ltrim(coalesce(f.relation, ''), '之') AS relation_word,
+           (list_contains(?::VARCHAR[], ltrim(coalesce(f.relation, ''), '之'))
+            OR list_contains(?::VARCHAR[], coalesce(f.guardian_flag, ''))
+            OR ((ltrim(coalesce(f.relation, ''), '之') = ''
+                 OR list_contains(?::VARCHAR[], ltrim(coalesce(f.relation, ''), '之')))
+                AND NOT list_contains(?::VARCHAR[], coalesce(f.guardian_flag, ''))))
+               AS parent_or_guardian
+    FROM family_completed f
+    """
+
+
+def household_listings_sql() -> str:
+    """Per roster household: how many people the roster lists, how many the household has
+    (保障人数 / 家庭人口数), and whether the roster lists it completely — the evidence of absence
+    for a student who is not on it.
+
+    A long roster (one row per member) lists its households completely unless a head count
+    says there are more people than rows; a wide row (户主 + 成员N slots) only when a head count
+    is given and the filled slots reach it (a row with three slots cannot list a household of
+    five, a head-only row lists one). One person on two rows (户主 repeated as 成员1 本人)
+    counts once. Rows without a household (no 户编号, no 户主) list nothing completely."""
+    return """
+    SELECT source, household_key,
+           count(DISTINCT coalesce(id, nullif(name_key, ''), CAST(record_id AS VARCHAR)))
+               AS listed,
+           max(members_count) AS members_count,
+           bool_or(slot <> '') AS wide,
+           CASE WHEN max(members_count) IS NOT NULL
+                THEN count(DISTINCT coalesce(id, nullif(name_key, ''), CAST(record_id AS VARCHAR)))
+                     >= max(members_count)
+                ELSE NOT bool_or(slot <> '') END AS complete
+    FROM roster_rows
+    WHERE household_key IS NOT NULL
+    GROUP BY source, household_key
+    """
+
+
+def unlinked_household_members_sql() -> str:
+    """Household roster records linked to no student that may be a child: one of them may be a
+    student whose name and ID were damaged past linking, so a household holding one of the
+    student's age is no evidence that the student is absent. A relation that names only parents
+    in ``parents.household_parents`` (户主, 配偶, 儿媳 …: never on the child's side) is not a
+    child."""
+    return """
+    WITH parents_only AS (
+        SELECT parent AS word FROM household_parents
+        EXCEPT SELECT child FROM household_parents
+    )
+    SELECT source, household_key, record_id, birth_date
+    FROM roster_rows
+    WHERE household_key IS NOT NULL AND record_id NOT IN (SELECT record_id FROM links)
+      AND coalesce(ltrim(relation, '之'), '') NOT IN (SELECT word FROM parents_only)
+    """
+
+
+def roster_parents_sql() -> str:
+    """Pairs of household roster records (child, parent) that 与户主关系 makes unambiguous.
+
+    A relation pair listed in ``parents.household_parents`` (之子 → 户主, 配偶; 之孙子 → 之子,
+    之儿媳 …) counts only when the child's candidate parents in the household form at most one
+    couple: one member by blood and one by marriage (``parents.spouse_relations``). Under a
+    grandparent 户主 with several 之子/之儿媳 couples, a 之孙子's parents are not determined by
+    the words (an uncle or aunt is not a parent); the registry's named parents still are. When
+    a relation is not written, a member 18 to 45 years older counts (no words to go by)."""
+    return """
+    WITH pairs AS (
+        SELECT child.record_id AS child_record_id, m.record_id AS parent_record_id,
+               list_contains(?::VARCHAR[], ltrim(m.relation, '之')) AS by_marriage,
+               -- one person on two rows (a wide row's 户主 repeated as 成员1 本人) is one parent
+               coalesce(m.id, nullif(m.name_key, ''), CAST(m.record_id AS VARCHAR)) AS person
+        FROM roster_rows child
+        JOIN roster_rows m ON m.source = child.source AND m.household_key = child.household_key
+                           AND m.record_id <> child.record_id
+        JOIN household_parents hp ON hp.child = ltrim(child.relation, '之')
+                                 AND hp.parent = ltrim(m.relation, '之')
+        WHERE child.household_key IS NOT NULL
+    ),
+    one_couple AS (
+        SELECT child_record_id FROM pairs GROUP BY child_record_id
+        HAVING count(DISTINCT person) FILTER (WHERE by_marriage) <= 1
+           AND count(DISTINCT person) FILTER (WHERE NOT by_marriage) <= 1
+    )
+    SELECT child_record_id, parent_record_id, 'relation' AS basis FROM pairs
+    WHERE child_record_id IN (SELECT child_record_id FROM one_couple)
+    UNION ALL
+    SELECT child.record_id, m.record_id, 'age'
+    FROM roster_rows child
+    JOIN roster_rows m ON m.source = child.source AND m.household_key = child.household_key
+                       AND m.record_id <> child.record_id
+    WHERE child.household_key IS NOT NULL
+      AND (child.relation IS NULL OR m.relation IS NULL)
+      AND child.birth_date IS NOT NULL AND m.birth_date IS NOT NULL
+      AND date_diff('year', m.birth_date, child.birth_date) BETWEEN 18 AND 45
+    """
+
+
+def group_evidence_found_sql() -> str:
+    """Every way a student is found in a key group (student × group × qualifying record):
+    本人 (own roster row), 家庭成员 (a registry family member in a qualifying household, with
+    whether that household's roster lists it completely), 父母/监护人 (a parent holds a
+    certificate)."""
     return """
     WITH q AS (
         SELECT q.record_id, q.group_id, g.scope FROM qualifying_records q
@@ -198,6 +320,8 @@ def key_group_evidence_sql() -> str:
     ),
     own AS (
         SELECT l.student_id, q.group_id, q.record_id, 'self' AS via,
+               NULL::BOOLEAN AS household_complete, NULL::VARCHAR AS household_listing,
+               NULL::BIGINT AS registry_record_id,
                CASE WHEN l.method_first = '概率匹配' AND l.match_weight IS NOT NULL
                     THEN l.method_first || '（得分 ' || CAST(round(l.match_weight, 1) AS VARCHAR) || '）'
                     ELSE l.method_first END AS method,
@@ -205,45 +329,110 @@ def key_group_evidence_sql() -> str:
         FROM links l JOIN q USING (record_id)
         WHERE q.scope IN ('person', 'household')
     ),
+    -- the household's roster says the student is not in it: listed completely, and no
+    -- unlinked member of the student's age (±1 year, or age unknown) who may be the student
+    -- under a damaged name and ID
+    absent AS (
+        SELECT rr.student_id, qr.source, qr.household_key,
+               NOT EXISTS (
+                   SELECT 1 FROM unlinked_household_members u
+                   WHERE u.source = qr.source AND u.household_key = qr.household_key
+                     AND (u.birth_date IS NULL OR s.birth_date IS NULL
+                          OR abs(date_diff('day', u.birth_date, s.birth_date)) <= 366))
+                   AS no_one_like_the_student
+        FROM family_roles f
+        JOIN registry_rows rr ON rr.record_id = f.student_record_id
+        JOIN students s ON s.student_id = rr.student_id
+        JOIN family_matches fm ON fm.family_id = f.family_id
+        JOIN roster_rows qr ON qr.record_id = fm.record_id
+        WHERE qr.household_key IS NOT NULL
+        GROUP BY ALL
+    ),
     through_family AS (
         SELECT rr.student_id, q.group_id, q.record_id, 'family' AS via,
+               CASE WHEN q.scope = 'household'
+                    THEN coalesce(hl.complete AND a.no_one_like_the_student, false) END
+                   AS household_complete,
+               CASE WHEN q.scope = 'household' AND hl.household_key IS NOT NULL
+                    THEN '该户名单列出 ' || hl.listed || ' 人'
+                         || coalesce('，家庭人口/保障人数 ' || hl.members_count || ' 人', '')
+                         || CASE WHEN NOT hl.complete THEN '，名单未列全户'
+                                 WHEN NOT a.no_one_like_the_student
+                                     THEN '，有未关联到学籍的同龄成员，可能是本人'
+                                 ELSE '，全户在册，没有本人' END
+               END AS household_listing,
+               f.student_record_id AS registry_record_id,
                CASE fm.key_type WHEN 'id' THEN '家庭成员身份证号'
                     WHEN 'prefix_name' THEN '家庭成员身份证前15位+姓名'
                     ELSE '家庭成员姓名+出生日期（证件号仅一两位不同）' END AS method,
                f.slot || ' ' || coalesce(f.relation, '') || ' ' || f.name
+                   || CASE WHEN coalesce(f.guardian_flag, '') <> ''
+                           THEN '，是否监护人：' || f.guardian_flag ELSE '' END
                    || CASE WHEN f.id_from_sibling THEN '，证件号取自兄弟姐妹的学籍记录' ELSE '' END
                    AS detail
-        FROM family_completed f
+        FROM family_roles f
         JOIN registry_rows rr ON rr.record_id = f.student_record_id
         JOIN family_matches fm ON fm.family_id = f.family_id
         JOIN q ON q.record_id = fm.record_id
-        WHERE q.scope = 'household'
-           OR (q.scope = 'parent' AND (f.relation IS NULL OR
-               list_bool_or(list_transform(?::VARCHAR[], lambda w: contains(f.relation, w)))))
+        JOIN roster_rows qr ON qr.record_id = q.record_id
+        LEFT JOIN household_listings hl ON hl.source = qr.source
+                                       AND hl.household_key = qr.household_key
+        LEFT JOIN absent a ON a.student_id = rr.student_id AND a.source = qr.source
+                          AND a.household_key = qr.household_key
+        WHERE q.scope = 'household' OR (q.scope = 'parent' AND f.parent_or_guardian)
     ),
     through_household AS (
         SELECT l.student_id, q.group_id, q.record_id, 'parent' AS via,
+               NULL::BOOLEAN AS household_complete, NULL::VARCHAR AS household_listing,
+               NULL::BIGINT AS registry_record_id,
                '同户成员身份证号' AS method,
                m.relation || ' ' || m.name || '（' || m.file || ' 第' || m.row || '行）' AS detail
         FROM links l
         JOIN roster_rows child ON child.record_id = l.record_id
-        JOIN roster_rows m ON m.source = child.source AND m.household_key = child.household_key
-                           AND m.record_id <> child.record_id
+        JOIN roster_parents p ON p.child_record_id = child.record_id
+        JOIN roster_rows m ON m.record_id = p.parent_record_id
         JOIN roster_matches rm ON rm.member_id = m.record_id
         JOIN q ON q.record_id = rm.record_id
-        WHERE q.scope = 'parent' AND child.household_key IS NOT NULL
-          AND (
-            EXISTS (SELECT 1 FROM household_parents hp
-                    WHERE hp.child = ltrim(child.relation, '之') AND hp.parent = ltrim(m.relation, '之'))
-            OR ((child.relation IS NULL OR m.relation IS NULL)
-                AND child.birth_date IS NOT NULL AND m.birth_date IS NOT NULL
-                AND date_diff('year', m.birth_date, child.birth_date) BETWEEN 18 AND 45)
-          )
+        WHERE q.scope = 'parent'
     )
     SELECT DISTINCT * FROM (
         SELECT * FROM own UNION ALL SELECT * FROM through_family
         UNION ALL SELECT * FROM through_household
     )
+    """
+
+
+def family_route_groups_sql() -> str:
+    """(student, group) pairs found only through registry family members in households their
+    roster lists completely — the student is not in them — with the group's
+    ``family_member_route`` (gap / candidate / off)."""
+    return """
+    SELECT e.student_id, e.group_id, g.family_member_route AS route
+    FROM group_evidence_found e JOIN group_rules g USING (group_id)
+    GROUP BY e.student_id, e.group_id, g.family_member_route
+    HAVING bool_and(e.via = 'family' AND coalesce(e.household_complete, false))
+    """
+
+
+def key_group_evidence_sql() -> str:
+    """The evidence that makes a student a key-group member: all that was found, except a group
+    reached only through a family member's completely listed household when the group's
+    ``family_member_route`` is candidate or off (domain: 家庭成员在册，本人未在册 is a case to
+    check, not a confirmed gap)."""
+    return """
+    SELECT e.* FROM group_evidence_found e
+    LEFT JOIN family_route_groups o USING (student_id, group_id)
+    WHERE o.route IS NULL OR o.route = 'gap'
+    """
+
+
+def family_member_evidence_sql() -> str:
+    """The evidence of the review candidates 家庭成员在册，本人未在册: groups reached only through
+    a family member's completely listed household, where the group's route is candidate."""
+    return """
+    SELECT e.* FROM group_evidence_found e
+    JOIN family_route_groups o USING (student_id, group_id)
+    WHERE o.route = 'candidate'
     """
 
 
@@ -333,6 +522,7 @@ def _rule_tables(steps: Steps, rules: Rules, semester: Semester) -> None:
         "source": [g.source for g in groups],
         "scope": [g.scope for g in groups],
         "enabled": [g.enabled for g in groups],
+        "family_member_route": [g.family_member_route for g in groups],
     }))
     pairs = [(child, parent) for child, parents in rules.policy.household_parents.items()
              for parent in parents]
@@ -372,8 +562,17 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     steps.table("family_completed", family_completed_sql())
     steps.table("identity_keys", identity_keys_sql())
     steps.table("person_matches", person_matches_sql())
-    steps.table("key_group_evidence", key_group_evidence_sql(),
-                [list(rules.policy.registry_parent_relations)])
+    parents = rules.policy
+    steps.table("family_roles", family_roles_sql(),
+                [list(parents.registry_parent_relations), list(parents.guardian_yes),
+                 list(parents.registry_guardian_relations), list(parents.guardian_no)])
+    steps.table("roster_parents", roster_parents_sql(), [list(parents.spouse_relations)])
+    steps.table("household_listings", household_listings_sql())
+    steps.table("unlinked_household_members", unlinked_household_members_sql())
+    steps.table("group_evidence_found", group_evidence_found_sql())
+    steps.table("family_route_groups", family_route_groups_sql())
+    steps.table("key_group_evidence", key_group_evidence_sql())
+    steps.table("family_member_evidence", family_member_evidence_sql())
     steps.table("student_groups", student_groups_sql())
     steps.table("paid_students", paid_students_sql(), [semester.code])
     steps.table("gaps", gaps_sql())

@@ -8,6 +8,9 @@
 ``finding_duplicates``     重复资助: one student paid twice for one programme this semester
 ``finding_wrong_standard`` 标准不符: a programme the student's stage/就读方式/group does not get,
                            or an amount other than the rate in ``rules/programmes.yaml``
+``finding_family_member_listed`` 家庭成员在册，本人未在册: an enrolled, unpaid student in no key
+                           group whose registry family member is in a qualifying household that
+                           its roster lists completely without the student — a case to check
 ``finding_identity``       身份信息有误: payment or roster rows whose ID is invalid, lost its
                            precision, belongs to another person, or contradicts the name
 ``cases``                  one row per case of every finding, under a stable 案例编号
@@ -28,6 +31,7 @@ import pyarrow as pa
 
 from aidmatch import keys
 from aidmatch.config import Rules
+from aidmatch.eligibility import expected_programme_match_sql
 from aidmatch.normalize.ids import STATUS_LABELS
 from aidmatch.semester import Semester
 from aidmatch.steps import Steps
@@ -72,13 +76,22 @@ WRONG_STANDARD = Finding("BZ", "标准不符", "finding_wrong_standard", "wrong_
                                   ("资助项目", "programme"), ("资助金额（元）", "amount"),
                                   ("问题", "problem"), ("应发项目及标准", "expected"),
                                   *_EVIDENCE))
+FAMILY_MEMBER_LISTED = Finding(
+    "JT", "家庭成员在册，本人未在册", "finding_family_member_listed", "family_member_listed.csv",
+    _columns(*_WHO, ("年级", "grade"), ("班级", "class_name"), ("学段", "stage"),
+             ("就读方式", "boarding"), ("家庭成员所在困难群体", "group_labels"),
+             ("在册家庭成员", "family_members"), ("名单情况", "household_listing"),
+             ("学生学籍记录", "registry_sources"), ("家庭成员名单记录", "sources"),
+             ("匹配方式", "methods"), ("核实属实时的资助项目", "expected_programmes"),
+             ("核实属实时的金额（元）", "expected_amount")))
 IDENTITY = Finding("SF", "身份信息有误", "finding_identity", "identity_errors.csv", _columns(
     ("名单类型", "source_label"), ("姓名", "name"), ("证件号", "id_number", True),
     ("问题", "problem"), ("区县", "county"), ("学校名称", "school"),
     ("可能的学生学籍号", "student_no"), ("可能的学生姓名", "student_name"),
     ("可能的学生身份证件号", "student_id_number", True), *_EVIDENCE))
 
-FINDINGS: tuple[Finding, ...] = (GAPS, NOT_ENROLLED, DUPLICATES, WRONG_STANDARD, IDENTITY)
+FINDINGS: tuple[Finding, ...] = (GAPS, FAMILY_MEMBER_LISTED, NOT_ENROLLED, DUPLICATES,
+                                 WRONG_STANDARD, IDENTITY)
 BY_CODE = {f.code: f for f in FINDINGS}
 # Tables the store keeps per semester (see store.SEMESTER_TABLES).
 FINDING_TABLES: tuple[str, ...] = (*(f.table for f in FINDINGS), "cases")
@@ -144,6 +157,62 @@ def finding_gaps_sql() -> str:
            {_boarding_sql('boarding')} AS boarding, group_labels, expected_programmes,
            expected_amount, sources, methods
     FROM gaps
+    """
+
+
+def finding_family_member_listed_sql() -> str:
+    """家庭成员在册，本人未在册: enrolled students, unpaid and not 漏助, whom a key group reaches
+    only through a registry family member in a household its roster lists completely
+    (``family_member_evidence`` of :mod:`aidmatch.eligibility`). Both rows are the evidence:
+    the student's registry row naming the member, and the member's roster row."""
+    return f"""
+    WITH evidence AS (
+        SELECT e.student_id, e.group_id, g.label, e.household_listing,
+               e.method || CASE WHEN e.detail IS NOT NULL THEN '（' || e.detail || '）' ELSE '' END
+                   AS method_text,
+               e.detail AS family_member,
+               {source_text_sql('r')} AS roster_source, {source_text_sql('reg')} AS registry_source,
+               r.file_id, r.sheet, r.row, r.slot
+        FROM family_member_evidence e
+        JOIN group_rules g USING (group_id)
+        JOIN records r ON r.record_id = e.record_id
+        JOIN records reg ON reg.record_id = e.registry_record_id
+    ),
+    per_student AS (
+        SELECT student_id, list(DISTINCT group_id ORDER BY group_id) AS groups,
+               string_agg(DISTINCT label, '；' ORDER BY label) AS group_labels,
+               string_agg(DISTINCT family_member, '；' ORDER BY family_member) AS family_members,
+               string_agg(DISTINCT household_listing, '；' ORDER BY household_listing)
+                   AS household_listing,
+               string_agg(DISTINCT registry_source, '；' ORDER BY registry_source)
+                   AS registry_sources,
+               array_to_string(list_transform(list_sort(list(DISTINCT
+                   {{'file': file_id, 'sheet': sheet, 'row': row, 'slot': slot,
+                     'text': roster_source}})), lambda x: x.text), '；') AS sources,
+               string_agg(DISTINCT method_text, '；' ORDER BY method_text) AS methods
+        FROM evidence GROUP BY student_id
+    ),
+    expected AS (
+        SELECT s.student_id,
+               string_agg(p.label || CASE WHEN p.amount IS NULL THEN '（金额按当地标准）' ELSE '' END,
+                          '；' ORDER BY p.sort_order) AS programmes,
+               sum(p.amount) AS amount
+        FROM students s JOIN per_student sg USING (student_id)
+        JOIN expected_programmes p ON {expected_programme_match_sql()}
+        GROUP BY s.student_id
+    )
+    SELECT {keys.case_key_sql('JT', 's.person_key')} AS case_key, s.student_id, s.person_key,
+           s.student_no, coalesce(s.id, s.id_raw) AS id_number, s.name, s.county, s.school,
+           s.grade, s.class_name, s.stage, {_boarding_sql('s.boarding')} AS boarding,
+           p.group_labels, p.family_members, p.household_listing, p.registry_sources, p.sources,
+           p.methods, x.programmes AS expected_programmes, x.amount AS expected_amount
+    FROM per_student p JOIN students s USING (student_id)
+    LEFT JOIN expected x USING (student_id)
+    WHERE s.enrolled
+      AND s.student_id NOT IN (SELECT student_id FROM paid_students)
+      AND s.student_id NOT IN (SELECT student_id FROM gaps)
+    ORDER BY coalesce(s.county, ''), coalesce(s.school, ''), coalesce(s.grade, ''),
+             coalesce(s.class_name, ''), s.name, s.student_id
     """
 
 
@@ -369,6 +438,7 @@ def find(steps: Steps, rules: Rules, semester: Semester, secret: str | None = No
     _programme_names(steps, rules)
     steps.table("semester_payments", semester_payments_sql(), code)
     steps.table("finding_gaps", finding_gaps_sql(), code)
+    steps.table("finding_family_member_listed", finding_family_member_listed_sql(), code)
     steps.table("finding_not_enrolled", finding_not_enrolled_sql(), code)
     steps.table("finding_duplicates", finding_duplicates_sql(), code)
     steps.table("finding_wrong_standard", finding_wrong_standard_sql(), code)
@@ -376,4 +446,4 @@ def find(steps: Steps, rules: Rules, semester: Semester, secret: str | None = No
     steps.table("cases", cases_sql())
 
 
-__all__ = ["FINDINGS", "FINDING_TABLES", "Column", "Finding", "find"]
+__all__ = ["FAMILY_MEMBER_LISTED", "FINDINGS", "FINDING_TABLES", "Column", "Finding", "find"]

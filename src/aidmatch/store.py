@@ -206,6 +206,7 @@ def _write_tables(con: duckdb.DuckDBPyConnection, semester: str, tables: Sequenc
         source = _source(con, table, handed)
         con.execute(f"CREATE TABLE IF NOT EXISTS store.{table} AS "
                     f"SELECT CAST(NULL AS VARCHAR) AS run_semester, * FROM {source} WHERE false")
+        _add_new_columns(con, table, source)
         con.execute(f"DELETE FROM store.{table} WHERE run_semester = ?", [semester])
         started = time.perf_counter()
         try:
@@ -217,6 +218,20 @@ def _write_tables(con: duckdb.DuckDBPyConnection, semester: str, tables: Sequenc
                 f"数据库中的表 {table} 与当前版本不一致（{exc}）",
                 hint="用 --db 指定一个新的数据库文件。") from None
         log.debug("store %-26s %7.3fs", table, time.perf_counter() - started)
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, table: str, source: str) -> None:
+    """Columns this version adds to a table an earlier version stored (``records`` gained
+    ``members_count``): added empty, so earlier semesters and their review decisions stay. A
+    column that changed or went away still stops the write (see ``_write_tables``)."""
+    stored = {name for (name,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = 'store' "
+        "AND schema_name = 'main' AND table_name = ?", [table]).fetchall()}
+    for name, type_ in con.execute(f"SELECT column_name, column_type FROM "
+                                   f"(DESCRIBE SELECT * FROM {source})").fetchall():
+        if name not in stored:
+            con.execute(f'ALTER TABLE store.{table} ADD COLUMN "{name}" {type_}')
+            log.info("数据库表 %s 增加列 %s（本版本新增）", table, name)
 
 
 def _write_run(con: duckdb.DuckDBPyConnection, run: RunInfo, files: list[InputFile],

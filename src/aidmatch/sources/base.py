@@ -8,6 +8,7 @@ for (a sixth roster added as a rules entry) use :class:`RosterSystem` unchanged.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,7 @@ RECORD_SCHEMA = pa.schema(
         ("policy_status", pa.string()),
         ("security_status", pa.string()),
         ("end_date", pa.date32()),
+        ("members_count", pa.int32()),  # 保障人数 / 家庭人口数: how many people the household has
         ("cert_no", pa.string()),
         ("disability_category", pa.string()),
         ("disability_grade", pa.string()),
@@ -76,6 +78,7 @@ FAMILY_SCHEMA = pa.schema(
         ("name", pa.string()),
         ("name_key", pa.string()),
         ("relation", pa.string()),
+        ("guardian_flag", pa.string()),  # the 是否监护人 cell as written ("" when no such column)
         ("id_raw", pa.string()),
         ("id_status", pa.string()),
         ("id", pa.string()),
@@ -267,6 +270,7 @@ class SourceSystem:
                      "pay_method", "household_type", "monitor_type", "policy_status",
                      "security_status", "disability_category", "disability_grade"):
             columns[name] = _clean_column(v.get(name, blank))
+        columns["members_count"] = mapped(v.get("members_count", blank), parse_count, pa.int32())
         columns.update(self.specific(extract, context, columns))
         table = pa.table(
             {f.name: columns.get(f.name, pa.nulls(n, f.type)) for f in RECORD_SCHEMA},
@@ -306,6 +310,20 @@ class SourceSystem:
         return FAMILY_SCHEMA.empty_table()
 
 
+def parse_count(text: str) -> int | None:
+    """A head count as clerks write it: 3, 3.0 (an Excel number), ３, 3人, 共3人.
+
+    >>> [parse_count(t) for t in ("3", "3.0", "３人", "共 4 人", "", "三", "0")]
+    [3, 3, 3, 4, None, None, None]
+    """
+    match = _COUNT.search(unicodedata.normalize("NFKC", text or ""))
+    count = int(match.group(1)) if match else 0
+    return count if 0 < count < 100 else None
+
+
+_COUNT = re.compile(r"(\d+)(?:\.0+)?(?!\d)")
+
+
 def parse_amounts(raw: Sequence[str]) -> pa.Array:
     def to_cents(text: str) -> Decimal | None:
         amount = values.parse_amount(text)
@@ -326,4 +344,5 @@ __all__ = [
     "mapped",
     "normalise_student_no",
     "parse_amounts",
+    "parse_count",
 ]

@@ -468,24 +468,28 @@ class RowExtractor:
         n = len(kept)
         slots: list[str] = []
         present: list[np.ndarray] = []
-        cells: dict[str, list[pa.Array]] = {"name_raw": [], "relation": [], "id_raw": []}
+        cells: dict[str, list[pa.Array]] = {"name_raw": [], "relation": [], "guardian_flag": [],
+                                            "id_raw": []}
 
-        def add(slot: str, name: pa.Array, relation: pa.Array, id_raw: pa.Array) -> None:
+        def add(slot: str, name: pa.Array, relation: pa.Array, id_raw: pa.Array,
+                guardian_flag: pa.Array) -> None:
             mask = _filled(name) | _filled(id_raw)
             slots.append(slot)
             present.append(mask)
             chosen = pa.array(mask)
-            for key, array in (("name_raw", name), ("relation", relation), ("id_raw", id_raw)):
+            for key, array in (("name_raw", name), ("relation", relation),
+                               ("guardian_flag", guardian_flag), ("id_raw", id_raw)):
                 cells[key].append(array.filter(chosen))
 
         for group, group_columns in self.group_fields.items():
             relation = cell(group_columns.get("relation"))
             add(group, cell(group_columns.get("name")),
                 pc.if_else(pc.equal(relation, ""), implied.get(group, ""), relation),
-                cell(group_columns.get("id_number")))
+                cell(group_columns.get("id_number")), cell(group_columns.get("guardian_flag")))
         if "监护人" not in self.group_fields:
             add("监护人", cell(self.row_fields.get("guardian_name")),
-                pa.array(["监护人"] * n, pa.string()), cell(self.row_fields.get("guardian_id_number")))
+                pa.array(["监护人"] * n, pa.string()), cell(self.row_fields.get("guardian_id_number")),
+                columns.blank.take(kept))
         index = np.concatenate([np.flatnonzero(mask) for mask in present])
         order = pa.array(np.argsort(index, kind="stable"), pa.int64())
         slot = pa.array([s for s, mask in zip(slots, present, strict=True)

@@ -133,6 +133,7 @@ class RegistrySystem(SourceSystem):
                 "name": norm_names,
                 "name_key": keys,
                 "relation": clean_texts(found.column("relation").combine_chunks()),
+                "guardian_flag": clean_texts(found.column("guardian_flag").combine_chunks()),
                 "id_raw": id_raw,
                 "id_status": classified.column("id_status").combine_chunks(),
                 "id": classified.column("id").combine_chunks(),
