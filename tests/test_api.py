@@ -13,11 +13,11 @@ import pytest
 
 import aidmatch
 from aidmatch.errors import AidmatchError
+from aidmatch.findings import FINDINGS
 from tests.builders import read_csv
 
 FILES = {"漏助": "gaps.csv", "重点保障学生": "key_students.csv",
-         "非在读享受资助": "not_enrolled_aid.csv", "重复资助": "duplicate_aid.csv",
-         "标准不符": "wrong_standard.csv", "身份信息有误": "identity_errors.csv"}
+         **{finding.label: finding.csv for finding in FINDINGS if finding.csv}}
 
 
 def _text(value: object) -> str:

@@ -19,7 +19,7 @@ installed: ``pip install "aidmatch[pandas]"``).
 >>> result.gaps.num_rows == result.summary.total.gaps
 True
 >>> sorted(result.findings)
-['标准不符', '身份信息有误', '重复资助', '非在读享受资助']
+['家庭成员在册，本人未在册', '标准不符', '身份信息有误', '重复资助', '非在读享受资助']
 >>> (folder / "out" / "gaps.csv").is_file()
 True
 
@@ -67,8 +67,8 @@ class Reconciliation:
 
     @property
     def findings(self) -> dict[str, pa.Table]:
-        """The precision findings besides 漏助, by label (非在读享受资助, 重复资助, 标准不符,
-        身份信息有误): each case under its 案例编号."""
+        """The findings besides 漏助, by label (非在读享受资助, 重复资助, 标准不符, 身份信息有误,
+        家庭成员在册，本人未在册): each case under its 案例编号."""
         return {name: table for name, table in self.tables.items()
                 if name not in (GAPS, KEY_STUDENTS)}
 
