@@ -108,8 +108,16 @@ def test_identity_errors(run: RunResult) -> None:
     chen = by_name["陈大力"][0]
     assert chen["可能的学生学籍号"] == STUDENTS["name_conflict"].student_no
     assert chen["匹配方式"].startswith("待核实")
-    assert "王大" in by_name  # the 低保 户主's ID stored as an Excel number
-    assert any(r["可能的学生学籍号"] for r in rows) and not all(r["可能的学生学籍号"] for r in rows)
+    # Every case is about an enrolled student; the 低保 户主 王大, whose ID was stored as an Excel
+    # number, is no student's case: his row is in the data-quality summary for 民政.
+    assert "王大" not in by_name
+    assert all(r["可能的学生学籍号"] for r in rows)
+    quality = read_csv(run.out_dir / "data_quality.csv")
+    assert quality and all(int(r["行数"]) >= 1 for r in quality)
+    wang = [r for r in quality if r["示例姓名"] == "王大"]
+    assert wang and wang[0]["报送部门"] == "民政部门"
+    assert wang[0]["问题"] == "证件号精度丢失（曾存为数字）"
+    assert "*" in wang[0]["示例证件号"]  # masked even in a --full-ids run
 
 
 def test_case_keys_are_stable_and_stored(run: RunResult, tmp_path: Path) -> None:

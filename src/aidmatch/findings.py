@@ -8,8 +8,12 @@
 ``finding_duplicates``     重复资助: one student paid twice for one programme this semester
 ``finding_wrong_standard`` 标准不符: a programme the student's stage/就读方式/group does not get,
                            or an amount other than the rate in ``rules/programmes.yaml``
-``finding_identity``       身份信息有误: payment or roster rows whose ID is invalid, lost its
-                           precision, belongs to another person, or contradicts the name
+``identity_problems``      payment or roster rows whose ID is invalid, lost its precision,
+                           belongs to another person, or contradicts the name
+``finding_identity``       身份信息有误: those of them about an enrolled student (the student's aid
+                           or key group rests on the row): a county decides them case by case
+``data_quality``           the rest (mostly adults on household rosters), per file, sheet and
+                           problem, with one example row: for the department that sent the file
 ``cases``                  one row per case of every finding, under a stable 案例编号
 
 Every finding row carries a 案例编号 (``case_key``) that the workbook shows and the review
@@ -81,10 +85,17 @@ IDENTITY = Finding("SF", "身份信息有误", "finding_identity", "identity_err
 FINDINGS: tuple[Finding, ...] = (GAPS, NOT_ENROLLED, DUPLICATES, WRONG_STANDARD, IDENTITY)
 BY_CODE = {f.code: f for f in FINDINGS}
 # Tables the store keeps per semester (see store.SEMESTER_TABLES).
-FINDING_TABLES: tuple[str, ...] = (*(f.table for f in FINDINGS), "cases")
+FINDING_TABLES: tuple[str, ...] = (*(f.table for f in FINDINGS), "cases", "data_quality")
 
 SOURCE_LABELS = {"registry": "学籍", "aid": "资助", "poverty": "扶贫", "civil_assistance": "民政",
                  "child_welfare": "儿童福利", "disability": "残联"}
+# The department that sends each kind of file (who receives its data-quality summary).
+DEPARTMENTS = {"registry": "教育部门（学籍）", "aid": "教育部门（资助）", "poverty": "乡村振兴部门",
+               "civil_assistance": "民政部门", "child_welfare": "民政部门", "disability": "残联"}
+
+
+def _labels_sql(column: str, labels: dict[str, str]) -> str:
+    return f"CASE {column} " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in labels.items()) + " END"
 
 
 def source_text_sql(r: str) -> str:
@@ -294,10 +305,9 @@ def finding_wrong_standard_sql() -> str:
     """
 
 
-def finding_identity_sql() -> str:
+def identity_problems_sql() -> str:
     """Payment and roster rows with an ID problem, with the student the linkage found (or the
-    first candidate it could not choose between). Per county, rows about a student come first:
-    the rest are mostly adults on household rosters."""
+    first candidate it could not choose between) and whether that student is enrolled."""
     labels = " ".join(f"WHEN '{k}' THEN '证件号{v}'" for k, v in STATUS_LABELS.items())
     return f"""
     WITH problems AS (
@@ -320,8 +330,8 @@ def finding_identity_sql() -> str:
     )
     SELECT {keys.case_key_sql('SF', "r.file || '|' || r.sheet || '|' || r.row || '|' || r.slot")}
                AS case_key,
-           s.student_id, s.person_key, r.source, CASE r.source {' '.join(
-               f"WHEN '{k}' THEN '{v}'" for k, v in SOURCE_LABELS.items())} END AS source_label,
+           s.student_id, s.person_key, r.source, {_labels_sql('r.source', SOURCE_LABELS)}
+               AS source_label,
            r.name, coalesce(r.id_raw, '') AS id_number, pr.problem,
            coalesce(s.county, r.county) AS county, coalesce(s.school, r.school) AS school,
            s.student_no, s.name AS student_name,
@@ -329,12 +339,38 @@ def finding_identity_sql() -> str:
            CASE WHEN l.record_id IS NOT NULL THEN {_method_sql('l')}
                 WHEN pr.student_id IS NOT NULL THEN '待核实（无法确定是哪名学生）'
                 ELSE '未关联到学籍' END AS methods,
-           r.record_id, r.file_id, r.file, r.sheet, r.row
+           r.record_id, r.file_id, r.file, r.sheet, r.row, r.slot,
+           coalesce(s.enrolled, false) AS about_enrolled_student
     FROM per_record pr JOIN records r USING (record_id)
     LEFT JOIN links l USING (record_id)
     LEFT JOIN students s ON s.student_id = pr.student_id
-    ORDER BY coalesce(s.county, r.county, ''), s.student_id IS NULL, r.file_id, r.sheet, r.row,
-             r.slot
+    """
+
+
+def finding_identity_sql() -> str:
+    """身份信息有误 cases: identity problems about an enrolled student (linked, or the first
+    candidate of an undecided record), per county by source row."""
+    return """
+    SELECT * EXCLUDE (slot, about_enrolled_student) FROM identity_problems
+    WHERE about_enrolled_student
+    ORDER BY coalesce(county, ''), file_id, sheet, row, slot
+    """
+
+
+def data_quality_sql() -> str:
+    """The other identity problems as a summary for the department that sent each file: per
+    file, sheet and problem, how many rows and the first of them as an example."""
+    return f"""
+    SELECT {_labels_sql('source', DEPARTMENTS)} AS department, source_label, file, sheet,
+           problem, count(*) AS rows,
+           arg_min(row, (row, slot)) AS example_row,
+           arg_min(name, (row, slot)) AS example_name,
+           arg_min(id_number, (row, slot)) AS example_id_number,
+           min(file_id) AS file_id
+    FROM identity_problems
+    WHERE NOT about_enrolled_student
+    GROUP BY source, source_label, file, sheet, problem
+    ORDER BY min(file_id), sheet, rows DESC, problem
     """
 
 
@@ -372,7 +408,9 @@ def find(steps: Steps, rules: Rules, semester: Semester, secret: str | None = No
     steps.table("finding_not_enrolled", finding_not_enrolled_sql(), code)
     steps.table("finding_duplicates", finding_duplicates_sql(), code)
     steps.table("finding_wrong_standard", finding_wrong_standard_sql(), code)
-    steps.table("finding_identity", finding_identity_sql(), code)
+    steps.table("identity_problems", identity_problems_sql(), code)
+    steps.table("finding_identity", finding_identity_sql())
+    steps.table("data_quality", data_quality_sql())
     steps.table("cases", cases_sql())
 
 

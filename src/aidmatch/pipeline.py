@@ -321,6 +321,7 @@ def _reconcile(
             gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
             lists.write_key_students(con, staging, masked)
             lists.write_findings(con, staging, masked)
+            lists.write_data_quality(con, staging)
             lists.write_rejects(con, staging, loaded.rejects)
             summary.write(staging)
             link_lists.result()

@@ -27,7 +27,12 @@ from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import FINDINGS, Finding
 from aidmatch.normalize.ids import mask, mask_student_no
 from aidmatch.outputs.files import TEXT_COLUMNS, text_width, write_table
-from aidmatch.outputs.lists import finding_headers, finding_rows
+from aidmatch.outputs.lists import (
+    DATA_QUALITY_HEADERS,
+    data_quality_rows,
+    finding_headers,
+    finding_rows,
+)
 from aidmatch.outputs.summary import UNKNOWN_COUNTY, CountyLine, incomplete_notice
 from aidmatch.review import (
     CASE_KEY,
@@ -108,6 +113,9 @@ class Report:
     findings: list[FindingCases]
     previous: Semester | None
     comparison: list[ComparisonLine] = field(default_factory=list)
+    # Identity problems not about an enrolled student, per file (lists.DATA_QUALITY_HEADERS):
+    # for the sending departments, nothing to decide.
+    data_quality: list[list[Any]] = field(default_factory=list)
     # An incomplete run (--keep-going past bad files): the warning every sheet and the page
     # carry, as the run's result files do.
     notice: list[str] = field(default_factory=list)
@@ -336,6 +344,12 @@ def load_report(db_path: Path, semester: Semester, county: str | None = None,
         previous = earlier[-1] if earlier else None
         report = Report(semester, county, masked, dt.datetime.now(), str(rules or ""), groups,
                         coverage, findings, previous, notice=incomplete_notice(skipped))
+        if _has_table(con, "data_quality"):
+            # A county's rows: files that county sent (a city-wide file is the city's business).
+            report.data_quality = [
+                row for row in data_quality_rows(
+                    con, "(SELECT * FROM data_quality WHERE run_semester = ?)", [semester.code])
+                if county is None or county in str(row[2])]
         if previous is not None:
             report.comparison = _comparison(con, semester, previous, earlier[:-1], county, masked)
             _add_gap_notes(report)
@@ -469,7 +483,11 @@ def _summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report)
         sheet.write_number(i, 1, len(cases.rows))
         sheet.write_number(i, 2, cases.decided)
         sheet.write_number(i, 3, len(cases.rows) - cases.decided)
-    row += len(report.findings) + 2
+    row += len(report.findings) + 1
+    quality_rows = sum(int(r[5]) for r in report.data_quality)
+    sheet.write_string(row, 0, f"另有 {quality_rows} 行证件号问题不涉及在读学生，按文件汇总在"
+                       f"「{DATA_QUALITY_SHEET}」工作表（反馈报送部门，无需逐条核实）")
+    row += 2
     if report.previous is not None:
         sheet.write_string(row, 0, f"与{report.previous.label}相比", fmt.bold)
         for i, category in enumerate((NEW, RESOLVED, STILL_OPEN), row + 1):
@@ -489,6 +507,21 @@ def _comparison_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Repo
     sheet.autofilter(top, 0, top + max(len(rows), 1), len(COMPARISON_HEADERS) - 1)
     if report.previous is None:
         sheet.write_string(top + 2, 0, "数据库中没有更早的学期，暂无学期对比。")
+
+
+DATA_QUALITY_SHEET = "数据质量"
+
+
+def _data_quality_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
+    """Identity problems that are no student's case: what to send back to each department."""
+    sheet = workbook.add_worksheet(DATA_QUALITY_SHEET)
+    top = _first_row(sheet, fmt, report)
+    sheet.write_string(top, 0, "以下证件号问题不涉及在读学生，无需逐条核实；请按文件反馈给报送部门更正"
+                       "（示例证件号已打码）。", fmt.bold)
+    _table(sheet, fmt, top + 1, DATA_QUALITY_HEADERS, report.data_quality)
+    sheet.freeze_panes(top + 2, 0)
+    if not report.data_quality:
+        sheet.write_string(top + 3, 0, "没有需要反馈的数据质量问题。")
 
 
 def _info_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
@@ -534,6 +567,7 @@ def write_workbook(report: Report, path: Path) -> None:
             rows = [row for row, c in zip(cases.rows, cases.counties, strict=True) if c == county]
             _case_sheet(workbook, fmt, report, f"{cases.finding.label}-{county}", cases, rows)
     _comparison_sheet(workbook, fmt, report)
+    _data_quality_sheet(workbook, fmt, report)
     _info_sheet(workbook, fmt, report)
     workbook.close()
     os.chmod(path, 0o600)
