@@ -14,12 +14,13 @@ from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
 
 from aidmatch.cli import main
+from aidmatch.config import load_rules
 from aidmatch.errors import InputProblems
 from aidmatch.findings import FINDINGS
 from aidmatch.outputs.html import render_html, write_html
 from aidmatch.outputs.report import load_report, write_workbook
 from aidmatch.pipeline import reconcile
-from aidmatch.review import RESULTS, ReviewError, import_review
+from aidmatch.review import ReviewError, import_review
 from aidmatch.semester import Semester
 from aidmatch.synth import generate_city
 from tests.builders import read_csv
@@ -28,6 +29,7 @@ SPRING = Semester.parse("2025-spring")
 AUTUMN = SPRING.previous()
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
+REVIEW = load_rules().review
 
 
 class City:
@@ -117,7 +119,7 @@ def test_round_trip(city: City, tmp_path: Path) -> None:
         assert sheet.auto_filter.ref
         rules = sheet.data_validations.dataValidation
         assert len(rules) == 1 and rules[0].type == "list"
-        assert rules[0].formula1 == '"' + ",".join(RESULTS) + '"'
+        assert rules[0].formula1 == '"' + ",".join(REVIEW.decisions("漏助")) + '"'
         header = [c.value for c in sheet[1]]
         assert sheet.cell(2, header.index("身份证件号") + 1).data_type == "s"
         assert str(rules[0].sqref).startswith(f"{chr(65 + header.index('核实结果'))}2")
@@ -225,7 +227,7 @@ def test_import_rejects_bad_rows_and_records_nothing(city: City, tmp_path: Path)
     assert len(problems) == 3
     assert all(p.location.sheet == sheet.title for p in problems)
     assert [p.location.row for p in problems] == [2, 3, 4]
-    assert "「已经发了」无效" in problems[0].message
+    assert "「已经发了」不是「漏助」的选项" in problems[0].message
     assert "属于2024年秋季学期" in problems[1].message
     assert "不在数据库2025年春季学期的结果中" in problems[2].message
     with duckdb.connect(str(city.db), read_only=True) as con:
@@ -305,3 +307,40 @@ def test_report_refuses_what_the_database_does_not_hold(city: City, tmp_path: Pa
     assert result.exit_code == 2
     assert message in result.output.replace("\n", "")
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_each_finding_offers_its_own_decisions(city: City, tmp_path: Path) -> None:
+    """Every case sheet's drop-down is its finding's list in rules/review.yaml; the import checks
+    each sheet against its own list (a double payment cannot be 已补录资助)."""
+    path = tmp_path / "autumn.xlsx"
+    write_workbook(load_report(city.db, AUTUMN), path)
+    book = openpyxl.load_workbook(path)
+    seen = set()
+    for finding in FINDINGS:
+        for name in book.sheetnames:
+            if name.split("-")[0] != finding.label:
+                continue
+            rules = book[name].data_validations.dataValidation
+            assert [r.formula1 for r in rules] == \
+                ['"' + ",".join(REVIEW.decisions(finding.label)) + '"']
+            seen.add(finding.label)
+    assert {"重复资助", "非在读享受资助", "身份信息有误"} <= seen
+    assert REVIEW.decisions("重复资助") == ("已追回", "属正常（不同项目）", "待核实")
+    assert "已补录资助" not in REVIEW.decisions("重复资助")
+    # 已补录资助 on a 重复资助 row, 已追回 on a 漏助 row: both named with sheet, row and value.
+    duplicate = next(book[n] for n in book.sheetnames if n.startswith("重复资助"))
+    gap = next(book[n] for n in book.sheetnames if n.startswith("漏助"))
+    for sheet, value in ((duplicate, "已补录资助"), (gap, "已追回")):
+        header = [c.value for c in sheet[1]]
+        sheet.cell(2, header.index("核实结果") + 1).value = value
+    book.save(path)
+    with pytest.raises(InputProblems) as raised:
+        import_review(path, city.db)
+    found = {(p.location.sheet, p.location.row, p.location.column): p.message
+             for p in raised.value.problems}
+    assert found == {
+        (duplicate.title, 2, "核实结果"):
+            "核实结果「已补录资助」不是「重复资助」的选项，只能是：已追回、属正常（不同项目）、待核实",
+        (gap.title, 2, "核实结果"):
+            "核实结果「已追回」不是「漏助」的选项，只能是：" + "、".join(REVIEW.decisions("漏助")),
+    }

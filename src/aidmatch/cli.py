@@ -15,6 +15,7 @@ import click
 from aidmatch import terminal
 from aidmatch.config import load_rules
 from aidmatch.errors import AidmatchError, UsageError
+from aidmatch.findings import FINDINGS
 from aidmatch.machine import machine_error
 from aidmatch.normalize.ids import redact
 from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN
@@ -279,13 +280,15 @@ def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
 @click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="输出文件（.xlsx，或 --html 时的 .html）。")
 @_db_option
+@_rules_option
 def report(semester: Semester, county: str | None, masked: bool, html: bool, out_file: Path,
-           db_path: Path) -> None:
+           db_path: Path, rules_dir: Path | None) -> None:
     """核查报告：汇总、漏助及其他核查项目（可填写核实结果）、与上学期对比。"""
     from aidmatch.outputs.html import write_html
     from aidmatch.outputs.report import load_report, write_workbook
 
-    data = load_report(db_path, semester, county=county, masked=masked)
+    data = load_report(db_path, semester, county=county, masked=masked,
+                       review=load_rules(rules_dir).review)
     if html:
         write_html(data, out_file)
     else:
@@ -306,11 +309,15 @@ def review() -> None:
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_db_option
 @click.option("--reviewer", default=None, help="核实人（工作簿中没有填写「核实人」时使用；默认：当前系统用户）。")
-def review_import(workbook: Path, db_path: Path, reviewer: str | None) -> None:
-    """导入交回的核查工作簿（aidmatch report 生成），把核实结果记入数据库。"""
+@_rules_option
+def review_import(workbook: Path, db_path: Path, reviewer: str | None,
+                  rules_dir: Path | None) -> None:
+    """导入交回的核查工作簿（aidmatch report 生成），把核实结果记入数据库。
+
+    每张核查工作表的核实结果按该核查项目的选项（规则目录的 review.yaml）检查。"""
     from aidmatch.review import import_review
 
-    result = import_review(workbook, db_path, reviewer)
+    result = import_review(workbook, db_path, reviewer, review=load_rules(rules_dir).review)
     say(f"{result.semester.label}：读入 {result.rows_read} 个案例，记录 {result.recorded} 条核实结果，"
         f"{result.unchanged} 条与已记录的相同，{result.open} 个仍待核实。")
 
@@ -412,6 +419,9 @@ def rules_check(rules_dir: Path | None) -> None:
         state = "启用" if group.enabled else "停用"
         say(f"  [{state}] {group.label}：{loaded.sources.sources[group.source].label}"
             + (f"，类别 {'、'.join(group.categories)}" if group.categories else ""))
+    say(f"核实结果（review.yaml {loaded.review.version}，尚未核实：{loaded.review.open}）：")
+    for finding in FINDINGS:
+        say(f"  {finding.label}：{'、'.join(loaded.review.decisions(finding.label))}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -24,6 +24,14 @@ from aidmatch.semester import Semester
 RULE_FILES = ("sources.yaml", "policy.yaml", "programmes.yaml")
 # Optional: a rules folder made before linkage.yaml existed links with the defaults (Linkage()).
 OPTIONAL_RULE_FILES = ("linkage.yaml",)
+# The review's decisions per finding: read with the rules (``aidmatch rules check`` validates it),
+# not part of the fingerprint (they do not change what a reconciliation finds); a rules folder
+# without it takes the shipped one.
+REVIEW_FILE = "review.yaml"
+# Excel keeps an in-cell list's values in one formula of at most 255 characters.
+EXCEL_LIST_LIMIT = 250
+# The 漏助 decision slips print for (aidmatch.slips.data.APPROVED): every 漏助 list needs it.
+APPROVED_GAP = "已补录资助"
 # The probabilistic linkage's blocking keys (see link/blocking.py); linkage.yaml picks among them.
 BLOCKING_KEYS = ("id_window", "prefix_window", "family_id", "birth_county", "pinyin_birth",
                  "household", "school_surname", "exact_leftover")
@@ -155,6 +163,20 @@ class Linkage:
 
 
 @dataclass(frozen=True)
+class ReviewRules:
+    """What a county may record for each finding (rules/review.yaml)."""
+
+    version: str = "?"
+    open: str = "待核实"  # not decided yet
+    default: tuple[str, ...] = ("已更正", "无需处理", "待核实")
+    by_finding: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # label → decisions
+
+    def decisions(self, finding_label: str) -> tuple[str, ...]:
+        """The decisions a sheet of this finding offers (a finding not listed: ``default``)."""
+        return self.by_finding.get(finding_label, self.default)
+
+
+@dataclass(frozen=True)
 class Rules:
     directory: Path
     sources: SourceRules
@@ -163,6 +185,7 @@ class Rules:
     fingerprint: str
     version: str = field(default="")
     linkage: Linkage = field(default_factory=Linkage)
+    review: ReviewRules = field(default_factory=ReviewRules)
 
 
 def default_rules_dir() -> Path:
@@ -287,13 +310,23 @@ def load_rules(directory: Path | None = None) -> Rules:
     linkage_check = _Checker(str(directory / "linkage.yaml"))
     linkage = (_parse_linkage(raw["linkage.yaml"], linkage_check)
                if (directory / "linkage.yaml").exists() else Linkage())
+    review_path = directory / REVIEW_FILE
+    if not review_path.exists():
+        review_path = default_rules_dir() / REVIEW_FILE
+    before = len(problems)
+    raw[REVIEW_FILE] = _read_yaml(review_path, problems) if review_path.exists() else {}
+    if len(problems) > before:
+        unreadable.add(REVIEW_FILE)
+    review_check = _Checker(str(review_path))
+    review = _parse_review(raw[REVIEW_FILE], review_check)
     for name, check in (("sources.yaml", sources_check), ("policy.yaml", policy_check),
-                        ("programmes.yaml", programmes_check), ("linkage.yaml", linkage_check)):
+                        ("programmes.yaml", programmes_check), ("linkage.yaml", linkage_check),
+                        (REVIEW_FILE, review_check)):
         if name in unreadable:
             check.problems.clear()  # the YAML error already says what is wrong
     raise_if_any(
         problems + sources_check.problems + policy_check.problems + programmes_check.problems
-        + linkage_check.problems,
+        + linkage_check.problems + review_check.problems,
         "规则有误，请逐条修改后重试",
         ConfigProblems,
     )
@@ -303,6 +336,7 @@ def load_rules(directory: Path | None = None) -> Rules:
         policy=policy,
         programmes=programmes,
         linkage=linkage,
+        review=review,
         fingerprint=digest.hexdigest()[:12],
         version=(f"sources {sources.version} · policy {policy.version} · "
                  f"programmes {programmes.version} · linkage {linkage.version}"),
@@ -617,3 +651,50 @@ def _parse_linkage(data: dict[str, Any], check: _Checker) -> Linkage:
         max_iterations=int(_number(check, estimation, "max_iterations", "estimation",
                                    defaults.max_iterations, 1, 10_000, integer=True)),
     )
+
+
+def _decision_list(check: _Checker, value: Any, path: str, open_value: str) -> tuple[str, ...]:
+    """One finding's decisions: words, none twice, the open value among them, fit for an Excel
+    drop-down (no ASCII comma, the whole list within Excel's limit)."""
+    decisions = tuple(d.strip() for d in check.words(value, path))
+    if not decisions:
+        check.problem(path, "应至少列出一个核实结果，例如 [已更正, 待核实]")
+        return ()
+    for decision in decisions:
+        if not decision:
+            check.problem(path, "核实结果不能为空")
+        if "," in decision:
+            check.problem(path, f"核实结果「{decision}」含英文逗号（Excel 下拉列表用它分隔选项），"
+                                "请改用中文逗号或删去")
+    repeated = sorted({d for d in decisions if decisions.count(d) > 1})
+    if repeated:
+        check.problem(path, f"核实结果重复：{'、'.join(repeated)}")
+    if open_value not in decisions:
+        check.problem(path, f"应包含尚未核实的结果「{open_value}」")
+    if len(",".join(decisions)) > EXCEL_LIST_LIMIT:
+        check.problem(path, f"选项合计 {len(','.join(decisions))} 个字符，超过 Excel 下拉列表的 "
+                            f"{EXCEL_LIST_LIMIT} 个字符，请减少或缩短选项")
+    return decisions
+
+
+def _parse_review(data: dict[str, Any], check: _Checker) -> ReviewRules:
+    from aidmatch.findings import FINDINGS  # findings reads these rules' types
+
+    check.only_keys(data, {"version", "open", "default", "findings"}, "")
+    defaults = ReviewRules()
+    open_value = check.text(data.get("open"), "open", defaults.open).strip() or defaults.open
+    default = (_decision_list(check, data.get("default"), "default", open_value)
+               if "default" in data else defaults.default)
+    labels = [f.label for f in FINDINGS]
+    by_finding: dict[str, tuple[str, ...]] = {}
+    for label, value in check.mapping(data.get("findings"), "findings").items():
+        if label not in labels:
+            check.problem(f"findings.{label}", f"未知的核查项目（可用：{'、'.join(labels)}）")
+            continue
+        by_finding[label] = _decision_list(check, value, f"findings.{label}", open_value)
+    gaps = FINDINGS[0].label
+    if gaps in by_finding and APPROVED_GAP not in by_finding[gaps]:
+        check.problem(f"findings.{gaps}", f"应包含「{APPROVED_GAP}」（aidmatch slips --from approved "
+                                          "为核实结果是它的漏助学生打印三联单）")
+    return ReviewRules(version=check.text(data.get("version"), "version", "?"), open=open_value,
+                       default=default or defaults.default, by_finding=by_finding)

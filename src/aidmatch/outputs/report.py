@@ -22,6 +22,7 @@ import duckdb
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from aidmatch.config import ReviewRules, load_rules
 from aidmatch.database import open_database, purged_at
 from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import FINDINGS, Finding
@@ -39,9 +40,7 @@ from aidmatch.review import (
     DECIDED,
     INFO_SHEET,
     NOTE,
-    OPEN_RESULT,
     RESULT,
-    RESULTS,
     REVIEWER,
     SEMESTER_CELL,
     current_decisions_sql,
@@ -73,10 +72,12 @@ class FindingCases:
     headers: list[str]
     rows: list[list[Any]]  # display rows + 核实结果, 核实说明, 核实人, 核实状态
     counties: list[str]  # the county of each row
+    decisions: tuple[str, ...]  # what the 核实结果 drop-down offers (rules/review.yaml)
+    open_result: str  # the one of them that means "not decided yet"
 
     @property
     def decided(self) -> int:
-        return sum(1 for row in self.rows if row[-4] and row[-4] != OPEN_RESULT)
+        return sum(1 for row in self.rows if row[-4] and row[-4] != self.open_result)
 
 
 @dataclass(frozen=True)
@@ -214,7 +215,8 @@ def _coverage(con: duckdb.DuckDBPyConnection, semester: Semester, county: str | 
 
 def _finding_cases(con: duckdb.DuckDBPyConnection, finding: Finding, semester: Semester,
                    county: str | None, masked: bool,
-                   decisions: dict[str, tuple[str, str, str, dt.datetime]]) -> FindingCases:
+                   decisions: dict[str, tuple[str, str, str, dt.datetime]],
+                   review: ReviewRules) -> FindingCases:
     where, params = _county_filter(county)
     table = f"(SELECT * FROM {finding.table} WHERE run_semester = ?{where})"
     rows = finding_rows(con, finding, masked, params=[semester.code, *params], table=table)
@@ -227,9 +229,10 @@ def _finding_cases(con: duckdb.DuckDBPyConnection, finding: Finding, semester: S
             full.append([*row, "", "", "", "待核实"])
         else:
             result, note, who, when = decision
-            state = "待核实" if result == OPEN_RESULT else f"已核实（{when:%Y-%m-%d}）"
+            state = "待核实" if result == review.open else f"已核实（{when:%Y-%m-%d}）"
             full.append([*row, result, note, who, state])
-    return FindingCases(finding, [*finding_headers(finding), *REVIEW_HEADERS], full, counties)
+    return FindingCases(finding, [*finding_headers(finding), *REVIEW_HEADERS], full, counties,
+                        review.decisions(finding.label), review.open)
 
 
 def _gap_history(con: duckdb.DuckDBPyConnection, semesters: list[Semester]
@@ -306,8 +309,10 @@ def _comparison(con: duckdb.DuckDBPyConnection, semester: Semester, previous: Se
 
 
 def load_report(db_path: Path, semester: Semester, county: str | None = None,
-                masked: bool = False) -> Report:
-    """One semester of the database as a report (``county``: that county only)."""
+                masked: bool = False, review: ReviewRules | None = None) -> Report:
+    """One semester of the database as a report (``county``: that county only); each finding's
+    decisions from ``review`` (default: the rules' review.yaml)."""
+    review = review if review is not None else load_rules().review
     if not db_path.exists():
         raise InputError("数据库文件不存在", file=str(db_path),
                          hint="先用 aidmatch reconcile（同一个 --db）对账，再生成报告。")
@@ -337,9 +342,10 @@ def load_report(db_path: Path, semester: Semester, county: str | None = None,
             "WHERE semester = ? ORDER BY run_id DESC LIMIT 1", [semester.code]).fetchone() or ("", None)
         skipped = [str(p) for p in (json.loads(summary) if summary else {}).get("skipped") or []]
         decisions = _decisions(con, semester)
-        decided = {k for k, d in decisions.items() if d[0] != OPEN_RESULT}
+        decided = {k for k, d in decisions.items() if d[0] != review.open}
         groups, coverage = _coverage(con, semester, county, decided)
-        findings = [_finding_cases(con, f, semester, county, masked, decisions) for f in FINDINGS]
+        findings = [_finding_cases(con, f, semester, county, masked, decisions, review)
+                    for f in FINDINGS]
         earlier = [s for s in semesters if s < semester]
         previous = earlier[-1] if earlier else None
         report = Report(semester, county, masked, dt.datetime.now(), str(rules or ""), groups,
@@ -424,9 +430,10 @@ def _case_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report, na
     last = top + max(len(rows), 1)
     result_col = cases.headers.index(RESULT)
     sheet.data_validation(top + 1, result_col, max(last, top + 500), result_col, {
-        "validate": "list", "source": list(RESULTS), "ignore_blank": True,
+        "validate": "list", "source": list(cases.decisions), "ignore_blank": True,
         "input_title": "核实结果", "input_message": "请从下拉列表中选择",
-        "error_title": "核实结果无效", "error_message": "只能选择：" + "、".join(RESULTS)})
+        "error_title": "核实结果无效",
+        "error_message": f"{cases.finding.label}只能选择：" + "、".join(cases.decisions)})
     for c in (result_col, result_col + 1, result_col + 2):
         sheet.set_column(c, c, max(text_width(cases.headers[c]) + 4, 14), fmt.input)
     sheet.freeze_panes(top + 1, 1)
@@ -537,9 +544,10 @@ def _info_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) ->
         ("规则", report.rules),
         ("生成时间", f"{report.generated_at:%Y-%m-%d %H:%M:%S}"),
         ("对比学期", report.previous.label if report.previous else "无"),
-        ("填写方法", f"在各核查工作表的「{RESULT}」列下拉选择（{'、'.join(RESULTS)}），"
+        ("填写方法", f"在各核查工作表的「{RESULT}」列下拉选择（每个核查项目的选项见下），"
                      f"在「{NOTE}」写明依据，「{REVIEWER}」写核实人姓名；"
                      f"不要修改「{CASE_KEY}」列和本工作表。"),
+        *((f"{cases.finding.label}", "、".join(cases.decisions)) for cases in report.findings),
         ("交回导入", "aidmatch review import 本文件.xlsx --db 对账数据库"),
     ]
     for r, (key, value) in enumerate(lines, top):

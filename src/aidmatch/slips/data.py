@@ -29,7 +29,7 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from aidmatch.config import Programmes, Rules
+from aidmatch.config import APPROVED_GAP, Programmes, Rules
 from aidmatch.eligibility import expected_programme_match_sql, expected_programmes_table
 from aidmatch.review import current_decisions_sql
 from aidmatch.semester import Semester
@@ -38,7 +38,7 @@ from aidmatch.steps import Steps, arrow
 
 UNKNOWN_PROGRAMME = "（名单未写明资助项目）"
 UNKNOWN_APPROVED_PROGRAMME = "（按核实结果补录，资助项目待填）"
-APPROVED = "已补录资助"
+APPROVED = APPROVED_GAP  # rules/review.yaml's 漏助 list must hold it
 Source = Literal["payments", "approved"]
 UNKNOWN_SCHOOL = "（名单未写明学校）"
 
