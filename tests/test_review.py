@@ -94,23 +94,50 @@ def _summary_table(book: openpyxl.Workbook) -> dict[str, dict[str, object]]:
     return lines
 
 
+def _assert_prints(book: openpyxl.Workbook) -> None:
+    """Every sheet prints A4 landscape one page wide; case sheets repeat their header row and
+    wrap 来源 and 匹配方式 within their column."""
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        # (fitToWidth 1 is the file format's default: written as nothing, read as None)
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth or 1, setup.fitToHeight) \
+            == ("landscape", 9, 1, 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert "第 &P 页" in str(sheet.oddFooter.center.text)
+    for finding in FINDINGS:
+        sheet = book[finding.label]
+        assert sheet.print_title_rows == "$1:$1", finding.label
+        header = [c.value for c in sheet[1]]
+        for name in ("来源", "匹配方式"):
+            column = header.index(name) + 1
+            assert sheet.column_dimensions[chr(64 + column)].width <= 30
+            cells = [sheet.cell(r, column) for r in range(2, sheet.max_row + 1)
+                     if sheet.cell(r, column).value]
+            assert all(c.alignment.wrap_text for c in cells), (finding.label, name)
+        long_rows = [r for r in range(2, sheet.max_row + 1)
+                     if len(str(sheet.cell(r, header.index("来源") + 1).value or "")) > 40]
+        assert all((sheet.row_dimensions[r].height or 0) > 15 for r in long_rows)
+
+
 def test_round_trip(city: City, tmp_path: Path) -> None:
     workbook = tmp_path / "秋季核查.xlsx"
     _run("report", "--semester", AUTUMN.code, "--db", str(city.db), "--out", str(workbook),
          "--full-ids")
     book = openpyxl.load_workbook(workbook)
 
-    # The workbook: a chart on 汇总 whose numbers are the run's; a sheet per finding and county.
+    # The workbook: a chart on 汇总 whose numbers are the run's; one sheet per finding, the
+    # city's cases with a 区县 column and a filter.
     summary = _summary_table(book)
     total = summary["全市"]
     gaps = city.gap_numbers(AUTUMN)
     assert total["漏助"] == len(gaps) and total["漏助待核实"] == len(gaps)
     assert len(book["汇总"]._charts) == 1
     counties = {k for k in summary if k != "全市"}
-    assert {name.split("-", 1)[1] for name in book.sheetnames if name.startswith("漏助-")} \
-        <= counties
-    labels = {f.label for f in FINDINGS}
-    assert {name.split("-")[0] for name in book.sheetnames} >= labels
+    labels = [f.label for f in FINDINGS]
+    assert book.sheetnames == ["汇总", *labels, "学期对比", "数据质量", "说明"]
+    assert {str(r["区县"]) for r in _rows(book["漏助"])} <= counties
+    assert len({str(r["区县"]) for r in _rows(book["漏助"])}) > 1
+    _assert_prints(book)
     sheets = _gap_sheets(book)
     listed = [row for sheet in sheets for row in _rows(sheet)]
     assert {str(r["学籍号"]) for r in listed} == gaps
@@ -254,6 +281,14 @@ def test_county_package_and_masking(city: City, tmp_path: Path) -> None:
     assert not any("-" in name for name in book.sheetnames)
     lines = _summary_table(book)
     assert set(lines) == {"丹凤县"}
+    # Its chart shows its schools (column C of the table), beside the table, not below it.
+    chart = book["汇总"]._charts[0]
+    assert chart.series[0].cat.strRef.f.startswith("汇总!$C$")
+    header_row = next(i for i, r in enumerate(book["汇总"].iter_rows(values_only=True))
+                      if r[0] == "层级")
+    assert chart.anchor._from.row == header_row
+    assert chart.anchor._from.col > len([c for c in book["汇总"][header_row + 1] if c.value])
+    _assert_prints(book)
     for sheet in _gap_sheets(book):
         for row in _rows(sheet):
             assert row["区县"] == "丹凤县"

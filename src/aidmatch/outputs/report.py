@@ -3,8 +3,10 @@
 :func:`load_report` gathers one semester (optionally one county) from the ``--db`` file: coverage
 city → county → school, every finding's cases with their current review decision, and the
 comparison with the previous semester in the database. :func:`write_workbook` writes it as Excel
-(汇总 with a native chart, one sheet per finding — per county for the whole city — with frozen
-header, filters, IDs as text, the evidence columns and the review columns, 学期对比, 说明);
+(汇总 with a native chart beside the table, one sheet per finding — the whole city's with a 区县
+column to filter by — with frozen header, filters, IDs as text, the evidence columns and the
+review columns, 学期对比, 数据质量, 说明), every sheet set up to print A4 landscape one page wide
+with its header row on every page;
 :mod:`aidmatch.outputs.html` writes the same data as one page.
 """
 
@@ -27,7 +29,13 @@ from aidmatch.database import open_database, purged_at
 from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import FINDINGS, Finding
 from aidmatch.normalize.ids import mask, mask_student_no
-from aidmatch.outputs.files import TEXT_COLUMNS, text_width, write_table
+from aidmatch.outputs.files import (
+    TEXT_COLUMNS,
+    WRAP_WIDTHS,
+    print_setup,
+    text_width,
+    write_table,
+)
 from aidmatch.outputs.lists import (
     DATA_QUALITY_HEADERS,
     data_quality_rows,
@@ -384,7 +392,10 @@ class _Formats:
                                            "text_wrap": True, "valign": "vcenter"})
         self.review = workbook.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1,
                                            "text_wrap": True, "valign": "vcenter"})
-        self.text = workbook.add_format({"num_format": "@"})
+        self.text = workbook.add_format({"num_format": "@", "valign": "top"})
+        self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.input_wrap = workbook.add_format({"bg_color": "#FFFBEA", "border": 1,
+                                               "border_color": "#D9D9D9", "text_wrap": True})
         self.percent = workbook.add_format({"num_format": "0.0%"})
         self.bold = workbook.add_format({"bold": True})
         self.bold_percent = workbook.add_format({"bold": True, "num_format": "0.0%"})
@@ -414,16 +425,21 @@ def _incomplete_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Repo
 
 def _table(sheet: Worksheet, fmt: _Formats, top: int, headers: Sequence[str],
            rows: Sequence[Sequence[Any]], review_from: int | None = None) -> None:
-    """A table; the review columns (from ``review_from``) have a header of their own colour."""
-    write_table(sheet, top, headers, rows, fmt.header, fmt.text, _TEXT_COLUMNS, max_width=50)
+    """A table for print (long texts wrapped); the review columns (from ``review_from``) have
+    a header of their own colour."""
+    write_table(sheet, top, headers, rows, fmt.header, fmt.text, _TEXT_COLUMNS, max_width=50,
+                wrap_format=fmt.wrap)
     if review_from is not None:
         for c in range(review_from, len(headers)):
             sheet.write_string(top, c, headers[c], fmt.review)
 
 
-def _case_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report, name: str,
-                cases: FindingCases, rows: list[list[Any]]) -> None:
+def _case_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report,
+                cases: FindingCases) -> None:
+    """One finding's cases (the whole city's: a 区县 column to filter by), its own drop-down."""
+    name = cases.finding.label
     sheet = workbook.add_worksheet(name[:31])
+    rows = cases.rows
     top = _first_row(sheet, fmt, report)
     review_from = len(cases.headers) - len(REVIEW_HEADERS)
     _table(sheet, fmt, top, cases.headers, rows, review_from)
@@ -434,10 +450,14 @@ def _case_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report, na
         "input_title": "核实结果", "input_message": "请从下拉列表中选择",
         "error_title": "核实结果无效",
         "error_message": f"{cases.finding.label}只能选择：" + "、".join(cases.decisions)})
+    widths = {RESULT: max(max(text_width(d) for d in cases.decisions) + 1, 10),
+              NOTE: WRAP_WIDTHS[NOTE], REVIEWER: 8}
     for c in (result_col, result_col + 1, result_col + 2):
-        sheet.set_column(c, c, max(text_width(cases.headers[c]) + 4, 14), fmt.input)
+        sheet.set_column(c, c, widths[cases.headers[c]] + 1,
+                         fmt.input_wrap if cases.headers[c] == NOTE else fmt.input)
     sheet.freeze_panes(top + 1, 1)
     sheet.autofilter(top, 0, last, len(cases.headers) - 1)
+    print_setup(sheet, top, f"{report.title} · {name}")
     if not rows:
         sheet.write_string(top + 2, 0, "本项没有需要核实的案例。")
 
@@ -446,8 +466,7 @@ def _summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report)
     sheet = workbook.add_worksheet("汇总")
     first = _first_row(sheet, fmt, report)
     sheet.write_string(first, 0, report.title, fmt.title)
-    sheet.write_string(first + 1, 0,
-                       f"规则 {report.rules}；生成于 {report.generated_at:%Y-%m-%d %H:%M}")
+    sheet.write_string(first + 1, 0, f"生成于 {report.generated_at:%Y-%m-%d %H:%M}（规则见「{INFO_SHEET}」）")
     headers = ["层级", "区县", "学校", "在读人数", "困难学生", *report.groups, "已资助", "漏助",
                "覆盖率", "漏助已核实", "漏助待核实"]
     top = first + 3
@@ -462,26 +481,33 @@ def _summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report)
                                fmt.bold_percent if line.level != "学校" else fmt.percent)
         if line.level != "学校":
             sheet.write_string(r, 0, line.level, fmt.bold)
-    sheet.set_column(2, 2, max(text_width(c.school) for c in report.coverage) + 2
-                     if report.coverage else 12)
     sheet.freeze_panes(top + 1, 3)
     sheet.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
-    counties = [i for i, c in enumerate(report.coverage, top + 1) if c.level == "区县"]
-    if counties:
-        chart = workbook.add_chart({"type": "column"})
+    # The chart beside the table: the city's counties, or a county's schools.
+    level, label_col = ("区县", 1) if report.county is None else ("学校", 2)
+    bars = [i for i, c in enumerate(report.coverage, top + 1) if c.level == level]
+    if bars:
+        chart = workbook.add_chart({"type": "bar" if report.county else "column"})
         chart.add_series({
             "name": "资助覆盖率",
-            "categories": ["汇总", counties[0], 1, counties[-1], 1],
-            "values": ["汇总", counties[0], coverage_col, counties[-1], coverage_col],
+            "categories": ["汇总", bars[0], label_col, bars[-1], label_col],
+            "values": ["汇总", bars[0], coverage_col, bars[-1], coverage_col],
             "data_labels": {"value": True, "num_format": "0.0%"},
             "fill": {"color": "#4472C4"},
         })
-        chart.set_title({"name": "各区县困难学生资助覆盖率"})
-        chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
+        chart.set_title({"name": f"{report.county}各学校困难学生资助覆盖率" if report.county
+                         else "各区县困难学生资助覆盖率"})
+        axis = {"num_format": "0%", "min": 0, "max": 1}
+        if report.county:  # a bar chart: values across, the schools down in the table's order
+            chart.set_x_axis(axis)
+            chart.set_y_axis({"reverse": True})
+        else:
+            chart.set_y_axis(axis)
         chart.set_legend({"none": True})
-        chart.set_size({"width": 640, "height": 320})
-        sheet.insert_chart(top + len(rows) + 2, 1, chart)
-    row = top + len(rows) + 20
+        chart.set_size({"width": 640, "height": max(320, 24 * len(bars) + 80)})
+        sheet.insert_chart(top, len(headers) + 1, chart)
+    row = top + len(rows) + 2
+    labels = [c.finding.label for c in report.findings]
     sheet.write_string(row, 0, "核查项目", fmt.header)
     for c, header in enumerate(("案例数", "已核实", "待核实"), 1):
         sheet.write_string(row, c, header, fmt.header)
@@ -500,8 +526,13 @@ def _summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report)
         for i, category in enumerate((NEW, RESOLVED, STILL_OPEN), row + 1):
             sheet.write_string(i, 0, category)
             sheet.write_number(i, 1, report.comparison_count(category))
+        labels += [NEW, RESOLVED, STILL_OPEN]
     else:
         sheet.write_string(row, 0, "数据库中没有更早的学期，暂无学期对比。")
+    # Column A holds the table's 层级 and, below it, the labels of the counts: wide enough for
+    # every label (the sentences spill over the empty cells beside them).
+    sheet.set_column(0, 0, max(text_width(label) for label in [*labels, "层级"]) + 2)
+    print_setup(sheet, None, report.title)
 
 
 def _comparison_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
@@ -510,6 +541,7 @@ def _comparison_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Repo
     rows = [[line.category, line.student_no, line.id_number, line.name, line.county, line.school,
              line.semesters_open, line.why, line.previous_decision] for line in report.comparison]
     _table(sheet, fmt, top, COMPARISON_HEADERS, rows)
+    print_setup(sheet, top, f"{report.title} · 学期对比")
     sheet.freeze_panes(top + 1, 1)
     sheet.autofilter(top, 0, top + max(len(rows), 1), len(COMPARISON_HEADERS) - 1)
     if report.previous is None:
@@ -526,6 +558,7 @@ def _data_quality_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Re
     sheet.write_string(top, 0, "以下证件号问题不涉及在读学生，无需逐条核实；请按文件反馈给报送部门更正"
                        "（示例证件号已打码）。", fmt.bold)
     _table(sheet, fmt, top + 1, DATA_QUALITY_HEADERS, report.data_quality)
+    print_setup(sheet, top + 1, f"{report.title} · {DATA_QUALITY_SHEET}")
     sheet.freeze_panes(top + 2, 0)
     if not report.data_quality:
         sheet.write_string(top + 3, 0, "没有需要反馈的数据质量问题。")
@@ -553,8 +586,9 @@ def _info_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) ->
     for r, (key, value) in enumerate(lines, top):
         sheet.write_string(r, 0, key, fmt.bold)
         sheet.write_string(r, 1, value)
-    sheet.set_column(0, 0, 12)
-    sheet.set_column(1, 1, 90)
+    sheet.set_column(0, 0, max(text_width(key) for key, _ in lines) + 2)
+    sheet.set_column(1, 1, 90, fmt.wrap)
+    print_setup(sheet, None, f"{report.title} · {INFO_SHEET}")
 
 
 def write_workbook(report: Report, path: Path) -> None:
@@ -567,13 +601,7 @@ def write_workbook(report: Report, path: Path) -> None:
         _incomplete_sheet(workbook, fmt, report)
     _summary_sheet(workbook, fmt, report)
     for cases in report.findings:
-        counties = sorted(set(cases.counties))
-        if report.county is not None or len(counties) <= 1:
-            _case_sheet(workbook, fmt, report, cases.finding.label, cases, cases.rows)
-            continue
-        for county in counties:
-            rows = [row for row, c in zip(cases.rows, cases.counties, strict=True) if c == county]
-            _case_sheet(workbook, fmt, report, f"{cases.finding.label}-{county}", cases, rows)
+        _case_sheet(workbook, fmt, report, cases)
     _comparison_sheet(workbook, fmt, report)
     _data_quality_sheet(workbook, fmt, report)
     _info_sheet(workbook, fmt, report)
