@@ -379,3 +379,71 @@ def test_each_finding_offers_its_own_decisions(city: City, tmp_path: Path) -> No
         (gap.title, 2, "核实结果"):
             "核实结果「已追回」不是「漏助」的选项，只能是：" + "、".join(REVIEW.decisions("漏助")),
     }
+
+
+def test_split_writes_each_county_and_each_school(city: City, tmp_path: Path) -> None:
+    """One command writes every county's workbook and every school's list, masked by default;
+    a county's returned workbook imports and the next report shows its decision."""
+    city.ensure(SPRING)
+    counties_dir, schools_dir = tmp_path / "县", tmp_path / "校"
+    output = _run("report", "--semester", SPRING.code, "--db", str(city.db), "--split", "county",
+                  "--out", str(counties_dir))
+    books = sorted(counties_dir.glob("*.xlsx"))
+    assert f"已生成 {len(books)} 份区县核查工作簿" in output and "已打码" in output
+    city_report = load_report(city.db, SPRING)
+    assert {p.stem for p in books} == {c.county for c in city_report.coverage if c.level == "区县"}
+    for path in books:
+        book = openpyxl.load_workbook(path)
+        assert set(_summary_table(book)) == {path.stem}
+        for finding in FINDINGS:
+            for row in _rows(book[finding.label]):
+                if row["案例编号"] and str(row["案例编号"]).startswith(finding.code):
+                    assert row["区县"] == path.stem
+                    assert "**********" in str(row.get("身份证件号") or "**********")
+        _assert_prints(book)
+
+    # A county clerk decides one case in the county's own workbook; it is imported.
+    path = max(books, key=lambda p: len(_rows(openpyxl.load_workbook(p)["漏助"])))
+    book = openpyxl.load_workbook(path)
+    sheet = book["漏助"]
+    header = [c.value for c in sheet[1]]
+    key = str(sheet.cell(2, header.index("案例编号") + 1).value)
+    sheet.cell(2, header.index("核实结果") + 1).value = "不符合条件"
+    book.save(path)
+    assert "记录 1 条核实结果" in _run("review", "import", str(path), "--db", str(city.db))
+    shown = {str(r["案例编号"]): r for r in _rows(openpyxl.load_workbook(
+        _report_again(city, tmp_path))["漏助"])}
+    assert shown[key]["核实结果"] == "不符合条件"
+
+    output = _run("report", "--semester", SPRING.code, "--db", str(city.db), "--split", "school",
+                  "--out", str(schools_dir))
+    lists = sorted(schools_dir.glob("*/*.xlsx"))
+    assert lists and f"已生成 {len(lists)} 份学校核查清单" in output
+    gap_schools = {(str(r["区县"]), str(r["学校名称"])) for r in city_report.findings[0].rows
+                   for r in [dict(zip(city_report.findings[0].headers, r, strict=False))]}
+    assert {(p.parent.name, p.stem) for p in lists} >= gap_schools
+    review = load_rules().review
+    for path in lists:
+        sheet = openpyxl.load_workbook(path)["核查清单"]
+        values = list(sheet.iter_rows(values_only=True))
+        assert path.parent.name in str(values[0][0]) and path.stem in str(values[0][0])
+        top = next(i for i, r in enumerate(values) if r[0] == "序号")
+        header = [str(h) for h in values[top]]
+        rows = [dict(zip(header, r, strict=False)) for r in values[top + 1:] if r[1]]
+        assert rows
+        for row in rows:
+            task = review.review(str(row["核查项目"]))
+            assert (row["请学校核查"], row["请交回"]) == (task.school_check, task.school_return)
+            assert "**********" in str(row["学籍号"]) or not row["学籍号"]
+        assert str(values[-1][0]).startswith("学校（盖章）")
+        assert sheet.print_title_rows == f"${top + 1}:${top + 1}"
+    result = CliRunner().invoke(main, ["report", "--semester", SPRING.code, "--db", str(city.db),
+                                       "--split", "county", "--county", "丹凤县", "--out",
+                                       str(tmp_path / "x")])
+    assert result.exit_code == 2 and "不能与 --county" in result.output
+
+
+def _report_again(city: City, tmp_path: Path) -> Path:
+    path = tmp_path / "again.xlsx"
+    _run("report", "--semester", SPRING.code, "--db", str(city.db), "--out", str(path))
+    return path

@@ -274,21 +274,37 @@ def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
 
 @main.command()
 @click.option("--semester", required=True, callback=_semester, help="学期，如 2025-spring。")
-@click.option("--county", default=None, help="只生成这个区县的核查包（默认：全市，每个区县一张工作表）。")
+@click.option("--county", default=None,
+              help="只生成这个区县的核查包（默认：全市，每个核查项目一张工作表，可按区县筛选）。")
+@click.option("--split", type=click.Choice(["county", "school"]), default=None,
+              help="一次生成多份：county 每个区县一个核查工作簿，school 每所学校一份核查清单；"
+                   "此时 --out 是文件夹。")
 @_id_option
 @click.option("--html", is_flag=True, help="生成一个网页（HTML，可离线打开）而不是 Excel 工作簿。")
-@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="输出文件（.xlsx，或 --html 时的 .html）。")
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+              help="输出文件（.xlsx，或 --html 时的 .html）；用 --split 时为输出文件夹。")
 @_db_option
 @_rules_option
-def report(semester: Semester, county: str | None, masked: bool, html: bool, out_file: Path,
-           db_path: Path, rules_dir: Path | None) -> None:
+def report(semester: Semester, county: str | None, split: str | None, masked: bool, html: bool,
+           out_file: Path, db_path: Path, rules_dir: Path | None) -> None:
     """核查报告：汇总、漏助及其他核查项目（可填写核实结果）、与上学期对比。"""
     from aidmatch.outputs.html import write_html
-    from aidmatch.outputs.report import load_report, write_workbook
+    from aidmatch.outputs.report import load_report, write_split, write_workbook
 
-    data = load_report(db_path, semester, county=county, masked=masked,
-                       review=load_rules(rules_dir).review)
+    review = load_rules(rules_dir).review
+    if split is not None:
+        if county is not None or html:
+            raise UsageError("--split 不能与 --county 或 --html 同时使用")
+        if out_file.exists() and not out_file.is_dir():
+            raise UsageError("用 --split 时 --out 应是文件夹", file=str(out_file))
+        written = write_split(db_path, semester, split, out_file, masked=masked, review=review)
+        what = "区县核查工作簿" if split == "county" else "学校核查清单"
+        say(f"已生成 {len(written)} 份{what}，在 {out_file}"
+            + ("（身份证号已打码）" if masked else "（完整身份证号，仅限县内使用）"))
+        return
+    if out_file.is_dir():
+        raise UsageError("--out 应是文件（不用 --split 时）", file=str(out_file))
+    data = load_report(db_path, semester, county=county, masked=masked, review=review)
     if html:
         write_html(data, out_file)
     else:

@@ -163,17 +163,37 @@ class Linkage:
 
 
 @dataclass(frozen=True)
+class FindingReview:
+    """One finding's review: what a county may record, what a school checks and brings back."""
+
+    decisions: tuple[str, ...]
+    school_check: str = ""
+    school_return: str = ""
+
+
+_DEFAULT_REVIEW = FindingReview(("已更正", "无需处理", "待核实"), "核对学生本学期的在读情况和本项所列问题。",
+                                "能说明情况的材料复印件。")
+
+
+@dataclass(frozen=True)
 class ReviewRules:
-    """What a county may record for each finding (rules/review.yaml)."""
+    """rules/review.yaml: per finding (by its label), its review; ``default`` for the others."""
 
     version: str = "?"
     open: str = "待核实"  # not decided yet
-    default: tuple[str, ...] = ("已更正", "无需处理", "待核实")
-    by_finding: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # label → decisions
+    default_review: FindingReview = _DEFAULT_REVIEW
+    by_finding: Mapping[str, FindingReview] = field(default_factory=dict)
+
+    def review(self, finding_label: str) -> FindingReview:
+        return self.by_finding.get(finding_label, self.default_review)
 
     def decisions(self, finding_label: str) -> tuple[str, ...]:
-        """The decisions a sheet of this finding offers (a finding not listed: ``default``)."""
-        return self.by_finding.get(finding_label, self.default)
+        """The decisions a sheet of this finding offers (a finding not listed: the default's)."""
+        return self.review(finding_label).decisions
+
+    @property
+    def default(self) -> tuple[str, ...]:
+        return self.default_review.decisions
 
 
 @dataclass(frozen=True)
@@ -677,24 +697,42 @@ def _decision_list(check: _Checker, value: Any, path: str, open_value: str) -> t
     return decisions
 
 
+def _finding_review(check: _Checker, value: Any, path: str, open_value: str,
+                    fallback: FindingReview) -> FindingReview:
+    """A list (the decisions) or a table of decisions, school_check, school_return."""
+    if not isinstance(value, dict):
+        return FindingReview(_decision_list(check, value, path, open_value),
+                             fallback.school_check, fallback.school_return)
+    table = check.mapping(value, path)
+    check.only_keys(table, {"decisions", "school_check", "school_return"}, path)
+    decisions = (_decision_list(check, table.get("decisions"), f"{path}.decisions", open_value)
+                 if "decisions" in table else fallback.decisions)
+    return FindingReview(
+        decisions,
+        check.text(table.get("school_check"), f"{path}.school_check", fallback.school_check),
+        check.text(table.get("school_return"), f"{path}.school_return", fallback.school_return))
+
+
 def _parse_review(data: dict[str, Any], check: _Checker) -> ReviewRules:
     from aidmatch.findings import FINDINGS  # findings reads these rules' types
 
     check.only_keys(data, {"version", "open", "default", "findings"}, "")
     defaults = ReviewRules()
     open_value = check.text(data.get("open"), "open", defaults.open).strip() or defaults.open
-    default = (_decision_list(check, data.get("default"), "default", open_value)
-               if "default" in data else defaults.default)
+    default = (_finding_review(check, data["default"], "default", open_value, _DEFAULT_REVIEW)
+               if "default" in data else _DEFAULT_REVIEW)
     labels = [f.label for f in FINDINGS]
-    by_finding: dict[str, tuple[str, ...]] = {}
+    by_finding: dict[str, FindingReview] = {}
     for label, value in check.mapping(data.get("findings"), "findings").items():
         if label not in labels:
             check.problem(f"findings.{label}", f"未知的核查项目（可用：{'、'.join(labels)}）")
             continue
-        by_finding[label] = _decision_list(check, value, f"findings.{label}", open_value)
+        by_finding[label] = _finding_review(check, value, f"findings.{label}", open_value, default)
     gaps = FINDINGS[0].label
-    if gaps in by_finding and APPROVED_GAP not in by_finding[gaps]:
+    if gaps in by_finding and by_finding[gaps].decisions \
+            and APPROVED_GAP not in by_finding[gaps].decisions:
         check.problem(f"findings.{gaps}", f"应包含「{APPROVED_GAP}」（aidmatch slips --from approved "
                                           "为核实结果是它的漏助学生打印三联单）")
     return ReviewRules(version=check.text(data.get("version"), "version", "?"), open=open_value,
-                       default=default or defaults.default, by_finding=by_finding)
+                       default_review=default if default.decisions else _DEFAULT_REVIEW,
+                       by_finding=by_finding)

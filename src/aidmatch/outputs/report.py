@@ -609,4 +609,40 @@ def write_workbook(report: Report, path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-__all__ = ["Report", "load_report", "write_workbook"]
+def stored_counties(db_path: Path, semester: Semester) -> list[str]:
+    """The counties of a semester's enrolled students (（未填区县） for those without one)."""
+    with open_database(db_path, read_only=True) as con:
+        return [c for (c,) in con.execute(
+            f"SELECT DISTINCT coalesce(county, '{UNKNOWN_COUNTY}') FROM students "
+            "WHERE run_semester = ? AND enrolled ORDER BY 1", [semester.code]).fetchall()]
+
+
+SPLITS = ("county", "school")
+
+
+def write_split(db_path: Path, semester: Semester, by: str, out_dir: Path, masked: bool = True,
+                review: ReviewRules | None = None) -> list[Path]:
+    """Each county's workbook (``by="county"``: ``out_dir/<区县>.xlsx``) or each school's list
+    (``by="school"``: ``out_dir/<区县>/<学校>.xlsx``) in one go."""
+    from aidmatch.outputs.school import safe_name, write_school_lists
+
+    if by not in SPLITS:
+        raise UsageError(f"--split 只能是 county（每个区县一个工作簿）或 school（每所学校一份清单），"
+                         f"现为「{by}」")
+    review = review if review is not None else load_rules().review
+    if by == "school":
+        return write_school_lists(load_report(db_path, semester, masked=masked, review=review),
+                                  review, out_dir)
+    written: list[Path] = []
+    counties = stored_counties(db_path, semester) if db_path.exists() else []
+    if not counties:  # load_report says why (no database, no such semester …)
+        load_report(db_path, semester, masked=masked, review=review)
+    for county in counties:
+        path = out_dir / f"{safe_name(county)}.xlsx"
+        write_workbook(load_report(db_path, semester, county=county, masked=masked,
+                                   review=review), path)
+        written.append(path)
+    return written
+
+
+__all__ = ["SPLITS", "Report", "load_report", "stored_counties", "write_split", "write_workbook"]
