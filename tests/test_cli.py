@@ -79,3 +79,36 @@ def test_rules_check_reports_every_problem(tmp_path: Path) -> None:
     assert "共 2 处" in result.output
     assert "scop" in result.output and "orphans" in result.output
     assert CliRunner().invoke(main, ["rules", "check"]).exit_code == 0
+
+
+@pytest.mark.parametrize(("args", "code", "expected", "english"), [
+    (["--help"], 0, ["用法： aidmatch [选项] 命令 [参数]...", "显示本帮助后退出。", "命令"],
+     ["Usage:", "Show this message", "Commands:"]),
+    (["report", "--semester", "明年", "--out", "x.xlsx"], 2,
+     ["错误：'--semester' 的值无效：无法识别学期", "用「aidmatch report --help」查看帮助。"],
+     ["Error:", "Invalid value", "Try '"]),
+    (["reconcile", "--input", "/no/such/folder", "--semester", "2025-spring", "--out", "o"], 2,
+     ["文件夹 '/no/such/folder' 不存在。"], ["does not exist", "Directory"]),
+    (["report", "--bogus"], 2, ["没有选项 '--bogus'"], ["No such option"]),
+    (["report", "--semester", "2025-spring", "--split", "town", "--out", "o"], 2,
+     ["'town' 不是可选值之一"], ["is not one of"]),
+    (["review"], 2, ["用法： aidmatch review [选项] 命令 [参数]..."], ["Usage:"]),
+    (["nonsense"], 2, ["没有命令 'nonsense'"], ["No such command"]),
+])
+def test_click_speaks_chinese(args: list[str], code: int, expected: list[str],
+                              english: list[str]) -> None:
+    """Click's own texts (usage, errors, help) in Chinese, with the documented exit codes."""
+    result = CliRunner().invoke(main, args, prog_name="aidmatch")
+    assert result.exit_code == code, result.output
+    for text in expected:
+        assert text in result.output, (text, result.output)
+    for text in english:
+        assert text not in result.output, (text, result.output)
+
+
+def test_a_declined_question_is_cancelled_in_chinese(tmp_path: Path) -> None:
+    """Answering no (or Ctrl-C) at a question: 已取消。 and exit code 1, as documented."""
+    result = CliRunner().invoke(main, ["purge", "--semester", "2025-spring", "--db",
+                                       str(tmp_path / "x.duckdb")], input="n\n")
+    assert result.exit_code == 1
+    assert "已取消。" in result.output and "Aborted" not in result.output

@@ -11,11 +11,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+import click.core
+import click.decorators
+import click.exceptions
+import click.formatting
+import click.parser
+import click.termui
+import click.types
+import click.utils
 
 from aidmatch import terminal
+from aidmatch.cli_texts import translate, translate_plural
 from aidmatch.config import load_rules
 from aidmatch.errors import AidmatchError, UsageError
-from aidmatch.findings import FINDINGS
+from aidmatch.findings import FINDINGS, SOURCE_LABELS
 from aidmatch.machine import machine_error
 from aidmatch.normalize.ids import redact
 from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN
@@ -32,9 +41,37 @@ log = logging.getLogger("aidmatch")
 
 EXIT_INTERNAL = 70
 
+# Click's own texts (Usage:, Error: Invalid value …, Aborted!) in Chinese: its modules look up
+# every text through the names ``_`` and ``ngettext`` they imported from gettext. Set before
+# any option below is declared (click.Path names its kind when it is created).
+for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
+                click.termui, click.types, click.utils):
+    if hasattr(_module, "_"):
+        _module._ = translate  # type: ignore[attr-defined]
+    if hasattr(_module, "ngettext"):
+        _module.ngettext = translate_plural  # type: ignore[attr-defined]
+OPTIONS_METAVAR = "[选项]"
+
+
+class AidmatchCommand(click.Command):
+    """A command whose usage line reads in Chinese (``[选项]``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
 
 class AidmatchGroup(click.Group):
-    """Turns library errors into a clear message and an exit code; no traceback unless --debug."""
+    """Turns library errors into a clear message and an exit code; no traceback unless --debug.
+    Its commands and sub-groups read in Chinese too."""
+
+    command_class = AidmatchCommand
+    group_class = type  # sub-groups (review, rules) are AidmatchGroups
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -119,8 +156,9 @@ def _print_summary(summary: Summary) -> None:
     counts = ("表头行", "数据行", "关联", "未关联", "剔除")
     terminal.table("读入的名单（数据行 = 关联 + 未关联 + 剔除）",
                    ("文件", "工作表", "名单", *counts),
-                   ([s.file, s.sheet, s.kind, str(s.header_row), str(s.data_rows), str(s.linked),
-                     str(s.unlinked), str(s.rejected)] for s in summary.sheets), right=counts)
+                   ([s.file, s.sheet, SOURCE_LABELS.get(s.kind, s.kind), str(s.header_row),
+                     str(s.data_rows), str(s.linked), str(s.unlinked), str(s.rejected)]
+                    for s in summary.sheets), right=counts)
     lines = [*summary.counties, summary.total]
     terminal.table("各区县资助覆盖情况", ("区县", "在读", "困难学生", "已资助", "漏助", "覆盖率"),
                    ([c.county, str(c.enrolled), str(c.key_students), str(c.aided),
@@ -132,6 +170,8 @@ def _print_summary(summary: Summary) -> None:
         say("关联方式：" + "，".join(f"{k} {v}" for k, v in summary.link_methods.items()))
     if summary.review_records:
         say(f"待核实的记录 {summary.review_records} 条，见 review.csv", style="yellow")
+    if summary.findings:
+        say(summary.findings_line(), style="bold")
     for note in summary.notes:
         say(f"※ {note}", style="yellow")
 
@@ -242,34 +282,40 @@ def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
     from aidmatch.quality import score_gaps
     from aidmatch.synth import generate_city
 
+    quiet = ctx.obj["quiet"]
+
+    def note(message: str) -> None:  # -q: errors only
+        if not quiet:
+            say(message)
+
     spring = Semester.parse("2025-spring")
     autumn = spring.previous()
     db_path = out_dir / "aidmatch.duckdb"
-    say(f"1/4 生成同一城市两个学期的合成数据（{students} 名学生）→ {out_dir / 'data'}")
+    note(f"1/4 生成同一城市两个学期的合成数据（{students} 名学生）→ {out_dir / 'data'}")
     for semester in (autumn, spring):
         generate_city(out_dir / "data" / semester.code, students=students, seed=seed,
                       semester=semester, city_semester=spring)
     for step, semester in ((2, autumn), (3, spring)):
         data_dir, result_dir = out_dir / "data" / semester.code, out_dir / semester.code
-        say(f"{step}/4 对账{semester.label} …")
+        note(f"{step}/4 对账{semester.label} …")
         with terminal.run_progress(not ctx.obj["quiet"]) as progress:
             # Invented people only, and the score against the truth needs the 学籍号: full IDs.
             result = run_reconcile(data_dir / "exports", semester, result_dir, db_path=db_path,
                                    masked=False, progress=progress)
-        if semester == spring:
+        if semester == spring and not quiet:
             _print_summary(result.summary)
         score = score_gaps(result_dir / "gaps.csv", data_dir / "truth" / "gaps.csv")
-        say(f"    与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 "
-            f"{score.recall:.2%}（命中 {score.true_positives}，误报 {score.false_positives}，"
-            f"漏报 {score.false_negatives}）")
+        note(f"    与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 "
+             f"{score.recall:.2%}（命中 {score.true_positives}，误报 {score.false_positives}，"
+             f"漏报 {score.false_negatives}）")
     report = load_report(db_path, spring)
     write_workbook(report, out_dir / "核查报告.xlsx")
     write_html(report, out_dir / "核查报告.html")
-    say(f"4/4 核查报告（与{autumn.label}对比：新增漏助 {report.comparison_count(NEW)}，"
-        f"已解决 {report.comparison_count(RESOLVED)}，连续两学期及以上 "
-        f"{report.comparison_count(STILL_OPEN)}）")
-    say(f"结果在 {out_dir}：{spring.code}/gaps.xlsx、核查报告.xlsx（可填写核实结果后用 "
-        f"aidmatch review import 导入）、核查报告.html。")
+    note(f"4/4 核查报告（与{autumn.label}对比：新增漏助 {report.comparison_count(NEW)}，"
+         f"已解决 {report.comparison_count(RESOLVED)}，连续两学期及以上 "
+         f"{report.comparison_count(STILL_OPEN)}）")
+    note(f"结果在 {out_dir}：{spring.code}/gaps.xlsx、核查报告.xlsx（可填写核实结果后用 "
+         f"aidmatch review import 导入）、核查报告.html。")
 
 
 @main.command()

@@ -56,6 +56,20 @@ class Summary:
     # Problems passed over with --keep-going: those files or sheets were not read.
     skipped: list[str] = field(default_factory=list)
     ids: str = "full"  # "full" or "masked": how the run's result files show ID numbers
+    # Cases per finding (its label → count, in the findings' order) and the ID problems that are
+    # no student's case (data_quality.csv rows they stand for).
+    findings: dict[str, int] = field(default_factory=dict)
+    data_quality_rows: int = 0
+
+    def findings_line(self) -> str:
+        """核查结果：漏助 40，非在读享受资助 11 …；另有 N 行 … (empty without findings)."""
+        if not self.findings:
+            return ""
+        line = "核查结果：" + "，".join(f"{k} {v}" for k, v in self.findings.items())
+        if self.data_quality_rows:
+            line += (f"；另有 {self.data_quality_rows} 行证件号问题不涉及在读学生，"
+                     "按文件汇总在 data_quality.csv（反馈报送部门）")
+        return line
 
     @property
     def incomplete(self) -> bool:
@@ -103,6 +117,8 @@ class Summary:
                 f"{k} {v}" for k, v in self.blocking_pairs.items()))
         if self.review_records:
             lines.append(f"待核实的记录（见 review.csv）：{self.review_records} 条")
+        if self.findings:
+            lines.append(self.findings_line())
         lines.append("")
         lines.append(f"{'区县':<10}{'在读':>8}{'困难学生':>8}{'已资助':>8}{'漏助':>8}{'覆盖率':>9}")
         for c in [*self.counties, self.total]:
