@@ -447,3 +447,58 @@ def _report_again(city: City, tmp_path: Path) -> Path:
     path = tmp_path / "again.xlsx"
     _run("report", "--semester", SPRING.code, "--db", str(city.db), "--out", str(path))
     return path
+
+
+def _libreoffice() -> str:
+    found = shutil.which("libreoffice") or shutil.which("soffice")
+    if found is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+    return found
+
+
+def _convert(office: str, path: Path, to: str, out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{out_dir}/profile",
+                    "--convert-to", to, "--outdir", str(out_dir), str(path)], check=True,
+                   capture_output=True, timeout=300)
+    return out_dir / f"{path.stem}.{to.split(':')[0]}"
+
+
+def test_county_workbook_prints_and_survives_libreoffice(city: City, tmp_path: Path) -> None:
+    """The clerk's path through a real spreadsheet program: the county's workbook prints on a
+    few A4 pages (every case sheet one page wide), and a copy saved by LibreOffice keeps each
+    sheet's drop-down and imports; the next report shows the decision."""
+    from pypdf import PdfReader
+
+    office = _libreoffice()
+    city.ensure(SPRING)
+    book_path = tmp_path / "丹凤县.xlsx"
+    report = load_report(city.db, SPRING, county="丹凤县", masked=True)
+    write_workbook(report, book_path)
+    pdf = PdfReader(_convert(office, book_path, "pdf", tmp_path / "pdf"))
+    cases = sum(len(c.rows) for c in report.findings)
+    # 汇总, one page per finding at least, 学期对比, 数据质量, 说明; long sheets a page per ~20 rows.
+    assert len(pdf.pages) <= 3 + len(FINDINGS) + 3 + cases // 10, len(pdf.pages)
+    widths = {round(float(page.mediabox.width)) for page in pdf.pages}
+    heights = {round(float(page.mediabox.height)) for page in pdf.pages}
+    assert widths == {842} and heights == {595}  # A4 landscape, in points
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "第 1 页" in text and "丹凤县" in text
+
+    saved = _convert(office, book_path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "saved")
+    book = openpyxl.load_workbook(saved)
+    for finding in FINDINGS:
+        lists = [v.formula1 for v in book[finding.label].data_validations.dataValidation]
+        assert lists and all(",".join(REVIEW.decisions(finding.label)) in str(f) for f in lists)
+    sheet = book["漏助"]
+    header = [c.value for c in sheet[1]]
+    key = str(sheet.cell(2, header.index("案例编号") + 1).value)
+    sheet.cell(2, header.index("核实结果") + 1).value = "已离校"
+    sheet.cell(2, header.index("核实说明") + 1).value = "3月转学外省"
+    book.save(saved)
+    result = import_review(saved, city.db)
+    assert result.recorded == 1
+    again = load_report(city.db, SPRING, county="丹凤县")
+    gaps = next(c for c in again.findings if c.finding.label == "漏助")
+    row = next(r for r in gaps.rows if r[0] == key)
+    assert (row[-4], row[-3]) == ("已离校", "3月转学外省")
