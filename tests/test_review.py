@@ -502,3 +502,36 @@ def test_county_workbook_prints_and_survives_libreoffice(city: City, tmp_path: P
     gaps = next(c for c in again.findings if c.finding.label == "漏助")
     row = next(r for r in gaps.rows if r[0] == key)
     assert (row[-4], row[-3]) == ("已离校", "3月转学外省")
+
+
+def test_html_page_names_the_city_and_shows_the_differences(city: City) -> None:
+    """The page's title names the city its files name; the subtitle carries no rules jargon
+    (a footnote does); the chart's axis starts near the lowest county so 91% and 96% differ,
+    each bar coloured by how far below 100% it is; tables scroll and the chart shrinks on a
+    phone."""
+    city.ensure(SPRING)
+    report = load_report(city.db, SPRING)
+    page = render_html(report)
+    assert report.city.endswith("市") and report.city != "全市"
+    assert f"<title>{report.city} {SPRING.label} 学生资助核查</title>" in page
+    meta = page.split("class=meta>", 1)[1].split("<", 1)[0]
+    assert "指纹" not in meta and "规则" not in meta
+    assert "class=foot>规则版本" in page
+    counties = [c for c in report.coverage if c.level == "区县" and c.coverage is not None]
+    lowest = min(c.coverage for c in counties if c.coverage is not None)
+    ticks = [t.split("<", 1)[0] for t in page.split('text-anchor="end">')[1:6]]
+    assert ticks[-1] == "100%" and ticks[0] != "0%"
+    assert lowest - 0.15 <= float(ticks[0].rstrip("%")) / 100 <= lowest
+    colours = {c.county: _bar_colour(page, c.county) for c in counties}
+    assert len(set(colours.values())) >= 1
+    for line in counties:
+        short = 1 - (line.coverage or 0)
+        expected = "#2e7d32" if short <= 0.02 else "#f0a202" if short <= 0.05 else "#c0392b"
+        assert colours[line.county] == expected, line.county
+    assert 'name="viewport"' in page and "@media (max-width:600px)" in page
+    assert 'class="scroll"' in page and "viewBox=" in page
+
+
+def _bar_colour(page: str, county: str) -> str:
+    before = page.split(f"<title>{county} ", 1)[0]
+    return before.rsplit('fill="', 1)[1].split('"', 1)[0]

@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,6 +127,7 @@ class Report:
     # Identity problems not about an enrolled student, per file (lists.DATA_QUALITY_HEADERS):
     # for the sending departments, nothing to decide.
     data_quality: list[list[Any]] = field(default_factory=list)
+    city: str = "全市"  # the city's name as its files call it (商洛市), else 全市
     # An incomplete run (--keep-going past bad files): the warning every sheet and the page
     # carry, as the run's result files do.
     notice: list[str] = field(default_factory=list)
@@ -135,7 +138,7 @@ class Report:
 
     @property
     def title(self) -> str:
-        return f"{self.county or '全市'} {self.semester.label} 学生资助核查"
+        return f"{self.county or self.city} {self.semester.label} 学生资助核查"
 
     def comparison_count(self, category: str) -> int:
         return sum(1 for line in self.comparison if line.category == category)
@@ -143,6 +146,21 @@ class Report:
     def top_schools(self, limit: int = 10) -> list[CoverageLine]:
         schools = [c for c in self.coverage if c.level == "学校" and c.open]
         return sorted(schools, key=lambda c: (-c.open, c.county, c.school))[:limit]
+
+
+_CITY = re.compile(r"[\u4e00-\u9fff]{2,3}市")
+
+
+def _city_name(con: duckdb.DuckDBPyConnection, semester: Semester) -> str:
+    """The city the semester's files name most (商洛市 in 商洛市低保保障对象名单.xlsx, 台账（商洛市）),
+    when at least two files agree; else 全市. 城市 (城市低保) is no city's name."""
+    counts: Counter[str] = Counter()
+    for (path,) in con.execute(
+            "SELECT path FROM input_files WHERE run_id = (SELECT max(run_id) FROM runs "
+            "WHERE semester = ?)", [semester.code]).fetchall():
+        counts.update({m for m in _CITY.findall(Path(str(path)).name) if not m.endswith("城市")})
+    found = counts.most_common(1)
+    return found[0][0] if found and found[0][1] >= 2 else "全市"
 
 
 def _stored_semesters(con: duckdb.DuckDBPyConnection) -> list[Semester]:
@@ -358,6 +376,8 @@ def load_report(db_path: Path, semester: Semester, county: str | None = None,
         previous = earlier[-1] if earlier else None
         report = Report(semester, county, masked, dt.datetime.now(), str(rules or ""), groups,
                         coverage, findings, previous, notice=incomplete_notice(skipped))
+        if _has_table(con, "input_files"):
+            report.city = _city_name(con, semester)
         if _has_table(con, "data_quality"):
             # A county's rows: files that county sent (a city-wide file is the city's business).
             report.data_quality = [
