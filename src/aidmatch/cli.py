@@ -415,6 +415,11 @@ def slips(semester: Semester, county: str | None, school: str | None, source: So
         say(f"其中 {result.unlinked} 份的发放记录未与学籍关联，按发放名单打印（封面备注“未关联学籍”）。")
     if result.amounts_to_fill:
         say(f"{result.amounts_to_fill} 份的发放名单未写金额，金额栏留空待填。")
+    if result.held:
+        say(f"其中 {sum(result.held.values())} 份涉及待县区核实的"
+            + "、".join(f"{k}（{v} 份）" for k, v in result.held.items())
+            + "，已在存根联、学校留存联和封面注明“暂缓发放”；核实后重新打印即可去掉标注。",
+            style="yellow")
 
 
 @main.command()

@@ -169,6 +169,9 @@ class FindingReview:
     decisions: tuple[str, ...]
     school_check: str = ""
     school_return: str = ""
+    # A finding about payments whose slips are marked 暂缓发放 until the county decides one of
+    # these (None: its payments print as usual).
+    slips_release: tuple[str, ...] | None = None
 
 
 _DEFAULT_REVIEW = FindingReview(("已更正", "无需处理", "待核实"), "核对学生本学期的在读情况和本项所列问题。",
@@ -704,13 +707,21 @@ def _finding_review(check: _Checker, value: Any, path: str, open_value: str,
         return FindingReview(_decision_list(check, value, path, open_value),
                              fallback.school_check, fallback.school_return)
     table = check.mapping(value, path)
-    check.only_keys(table, {"decisions", "school_check", "school_return"}, path)
+    check.only_keys(table, {"decisions", "school_check", "school_return", "slips_release"}, path)
     decisions = (_decision_list(check, table.get("decisions"), f"{path}.decisions", open_value)
                  if "decisions" in table else fallback.decisions)
+    release = None
+    if "slips_release" in table:
+        release = check.words(table.get("slips_release"), f"{path}.slips_release")
+        for value in release:
+            if value not in decisions:
+                check.problem(f"{path}.slips_release",
+                              f"「{value}」不是这个核查项目的核实结果（可用：{'、'.join(decisions)}）")
     return FindingReview(
         decisions,
         check.text(table.get("school_check"), f"{path}.school_check", fallback.school_check),
-        check.text(table.get("school_return"), f"{path}.school_return", fallback.school_return))
+        check.text(table.get("school_return"), f"{path}.school_return", fallback.school_return),
+        release)
 
 
 def _parse_review(data: dict[str, Any], check: _Checker) -> ReviewRules:
