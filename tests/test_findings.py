@@ -54,6 +54,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
         ["户编号", "姓名", "身份证号", "与户主关系", "户类型"],
         *([f"T{n}", name, i, "之子", "脱贫户"] for n, (name, i) in enumerate(seniors)),
     ])
+    # A 残联 row without certificate number or ID: its name fits one enrolled student only.
+    write_csv(exports / "残联补充名单.csv", [["姓名", "残疾人证号", "残疾类别", "残疾等级"],
+                                       [STUDENTS["plain"].name, "", "肢体", "三级"]])
     write_csv(exports / "高中资助.csv", [PAY_HEADER, *(
         row for n, (name, i) in enumerate(seniors, 1) for row in (
             ["2024-2025", "第二学期", "G" + i, name, i, "丹凤中学", "普通高中国家助学金", "1150"],
@@ -126,7 +129,7 @@ def test_case_keys_are_stable_and_stored(run: RunResult, tmp_path: Path) -> None
         cases = con.execute("SELECT finding, count(*), count(DISTINCT case_key) FROM cases "
                             "WHERE run_semester = '2025-spring' GROUP BY 1 ORDER BY 1").fetchall()
         keys = {k for (k,) in con.execute("SELECT case_key FROM cases").fetchall()}
-    assert {finding for finding, _, _ in cases} == {"BZ", "CF", "FZ", "LZ", "SF"}
+    assert {finding for finding, _, _ in cases} == {"BZ", "CF", "FZ", "HX", "LZ", "SF"}
     assert all(total == distinct for _, total, distinct in cases)
     assert all(k.split("-")[1:3] == ["2025", "spring"] for k in keys)
     gaps = read_csv(run.out_dir / "gaps.csv")
@@ -155,3 +158,20 @@ def test_findings_against_synthetic_truth(tmp_path: Path) -> None:
     assert scores["duplicate_aid.csv"].recall >= 0.9
     assert scores["wrong_standard.csv"].recall >= 0.8
     assert all(s.precision >= 0.8 for s in scores.values())
+
+
+def test_unlinked_record_that_fits_one_student_is_a_candidate(run: RunResult) -> None:
+    """A roster row nothing could link (no ID, no certificate number) but whose name fits
+    exactly one enrolled student is neither linked nor dropped: a 未关联的可能学生 case."""
+    rows = read_csv(run.out_dir / "unlinked_candidates.csv")
+    plain = [r for r in rows if r["名单姓名"] == STUDENTS["plain"].name]
+    assert len(plain) == 1
+    row = plain[0]
+    assert row["学籍号"] == STUDENTS["plain"].student_no
+    assert row["名单类型"] == "残联" and row["名单证件号"] == ""
+    assert row["问题"].startswith("姓名") and "只有该生一致" in row["问题"]
+    assert row["来源"].startswith("残联补充名单.csv第2行")
+    assert row["案例编号"].startswith("HX-2025-spring-")
+    # Not linked: the student gains no key group from it.
+    key = {r["学籍号"] for r in read_csv(run.out_dir / "key_students.csv")}
+    assert STUDENTS["plain"].student_no not in key

@@ -14,6 +14,10 @@
                            or key group rests on the row): a county decides them case by case
 ``data_quality``           the rest (mostly adults on household rosters), per file, sheet and
                            problem, with one example row: for the department that sent the file
+``finding_candidates``     未关联的可能学生: a roster row without a valid ID that no step linked (nor
+                           sent to link_review) whose name, and sex, county and birth date where
+                           both sides give them, fit exactly one enrolled student: never linked on
+                           so little, never dropped either — a county checks it
 ``cases``                  one row per case of every finding, under a stable 案例编号
 
 Every finding row carries a 案例编号 (``case_key``) that the workbook shows and the review
@@ -82,7 +86,13 @@ IDENTITY = Finding("SF", "身份信息有误", "finding_identity", "identity_err
     ("可能的学生学籍号", "student_no"), ("可能的学生姓名", "student_name"),
     ("可能的学生身份证件号", "student_id_number", True), *_EVIDENCE))
 
-FINDINGS: tuple[Finding, ...] = (GAPS, NOT_ENROLLED, DUPLICATES, WRONG_STANDARD, IDENTITY)
+CANDIDATES = Finding("HX", "未关联的可能学生", "finding_candidates", "unlinked_candidates.csv",
+                     _columns(*_WHO, ("名单类型", "source_label"), ("名单姓名", "record_name"),
+                              ("名单证件号", "record_id_number", True), ("问题", "problem"),
+                              *_EVIDENCE))
+
+FINDINGS: tuple[Finding, ...] = (GAPS, NOT_ENROLLED, DUPLICATES, WRONG_STANDARD, IDENTITY,
+                                 CANDIDATES)
 BY_CODE = {f.code: f for f in FINDINGS}
 # Tables the store keeps per semester (see store.SEMESTER_TABLES).
 FINDING_TABLES: tuple[str, ...] = (*(f.table for f in FINDINGS), "cases", "data_quality")
@@ -374,6 +384,45 @@ def data_quality_sql() -> str:
     """
 
 
+def finding_candidates_sql() -> str:
+    """Roster rows (not payments: those are 非在读享受资助) without a valid ID, linked by no
+    step and not in link_review, whose name fits exactly one enrolled student, sex, county and
+    birth date agreeing wherever both sides give them."""
+    agree = " AND ".join(f"(u.{c} IS NULL OR s.{c} IS NULL OR u.{c} = s.{c})"
+                         for c in ("sex", "county", "birth_date"))
+    return f"""
+    WITH unlinked AS (
+        SELECT r.* FROM records r
+        WHERE r.source NOT IN ('registry', 'aid') AND r.id IS NULL
+          AND coalesce(r.name_key, '') <> ''
+          AND r.record_id NOT IN (SELECT record_id FROM links)
+          AND r.record_id NOT IN (SELECT record_id FROM link_review)
+    ),
+    fits AS (
+        SELECT u.record_id, min(s.student_id) AS student_id, count(*) AS students
+        FROM unlinked u JOIN students s ON s.enrolled AND s.name_key = u.name_key AND {agree}
+        GROUP BY u.record_id
+    )
+    SELECT {keys.case_key_sql('HX', "r.file || '|' || r.sheet || '|' || r.row || '|' || r.slot")}
+               AS case_key,
+           s.student_id, s.person_key, s.student_no, coalesce(s.id, s.id_raw) AS id_number,
+           s.name, s.county, s.school, {_labels_sql('r.source', SOURCE_LABELS)} AS source_label,
+           r.name AS record_name, coalesce(r.id_raw, '') AS record_id_number,
+           '姓名' || CASE WHEN r.sex IS NOT NULL AND s.sex IS NOT NULL THEN '、性别' ELSE '' END
+               || CASE WHEN r.county IS NOT NULL AND s.county IS NOT NULL THEN '、区县' ELSE '' END
+               || CASE WHEN r.birth_date IS NOT NULL AND s.birth_date IS NOT NULL
+                       THEN '、出生日期' ELSE '' END
+               || '与该生一致，在读学生中只有该生一致；名单'
+               || CASE WHEN coalesce(r.id_raw, '') = '' THEN '没有证件号' ELSE '证件号无效' END
+               || '，未自动关联' AS problem,
+           {source_text_sql('r')} AS sources, '待核实（仅姓名等信息相符）' AS methods,
+           r.record_id, r.file_id, r.file, r.sheet, r.row
+    FROM fits f JOIN records r USING (record_id) JOIN students s USING (student_id)
+    WHERE f.students = 1
+    ORDER BY coalesce(s.county, ''), coalesce(s.school, ''), r.file_id, r.sheet, r.row, r.slot
+    """
+
+
 def cases_sql() -> str:
     """Every case of every finding: key, finding, the student (if any), where it belongs."""
     parts = [
@@ -411,6 +460,7 @@ def find(steps: Steps, rules: Rules, semester: Semester, secret: str | None = No
     steps.table("identity_problems", identity_problems_sql(), code)
     steps.table("finding_identity", finding_identity_sql())
     steps.table("data_quality", data_quality_sql())
+    steps.table("finding_candidates", finding_candidates_sql(), code)
     steps.table("cases", cases_sql())
 
 
