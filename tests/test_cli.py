@@ -112,3 +112,18 @@ def test_a_declined_question_is_cancelled_in_chinese(tmp_path: Path) -> None:
                                        str(tmp_path / "x.duckdb")], input="n\n")
     assert result.exit_code == 1
     assert "已取消。" in result.output and "Aborted" not in result.output
+
+
+def test_summary_columns_align_by_display_width() -> None:
+    """summary.txt's county table lines up in a monospaced view: a 汉字 counts two columns."""
+    from aidmatch.outputs.summary import CountyLine, Summary, display_width
+
+    summary = Summary("2025年春季学期", "r", [], [CountyLine("丹凤县", 342, 69, 63, 6),
+                                             CountyLine("（未填区县）", 3, 1, 0, 1),
+                                             CountyLine("Xian", 10, 2, 2, 0)])
+    lines = summary.render().splitlines()
+    top = next(i for i, line in enumerate(lines) if line.startswith("区县"))
+    table = lines[top:top + 5]
+    assert len({display_width(line) for line in table}) == 1, table
+    ends = {display_width(line.split("%")[0]) for line in table[1:]}
+    assert len(ends) == 1
