@@ -127,10 +127,12 @@ def test_cli_progress_bars_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
         progress("读取文件", "900 条记录", 2, 2)
         progress("关联", "", 0, None)
         progress("关联", "links：12 行", 1, None)
+        progress("判定", "", 0, None)  # a stage without steps
         progress("输出", "低保[new] 611023 20110210 2535.csv", 0, None)
     text = screen.getvalue()
     assert "读取文件" in text and "关联" in text and "links：12 行" in text
     assert "低保[new] 6110**********2535.csv" in text
+    assert "0/0" not in text  # a stage over is shown done, never as 0/0
 
 
 @pytest.mark.parametrize("repeated", [
