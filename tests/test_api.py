@@ -17,7 +17,8 @@ from aidmatch.findings import FINDINGS
 from tests.builders import read_csv
 
 FILES = {"漏助": "gaps.csv", "重点保障学生": "key_students.csv",
-         **{finding.label: finding.csv for finding in FINDINGS if finding.csv}}
+         **{finding.label: finding.csv for finding in FINDINGS if finding.csv},
+         "数据质量": "data_quality.csv"}
 
 
 def _text(value: object) -> str:

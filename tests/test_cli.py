@@ -97,3 +97,51 @@ def test_rules_check_names_and_checks_the_family_member_route(tmp_path: Path) ->
     result = CliRunner().invoke(main, ["rules", "check", "--rules", str(broken)])
     assert result.exit_code == 4
     assert "family_member_route" in result.output and "只能是 gap" in result.output
+
+
+@pytest.mark.parametrize(("args", "code", "expected", "english"), [
+    (["--help"], 0, ["用法： aidmatch [选项] 命令 [参数]...", "显示本帮助后退出。", "命令"],
+     ["Usage:", "Show this message", "Commands:"]),
+    (["report", "--semester", "明年", "--out", "x.xlsx"], 2,
+     ["错误：'--semester' 的值无效：无法识别学期", "用「aidmatch report --help」查看帮助。"],
+     ["Error:", "Invalid value", "Try '"]),
+    (["reconcile", "--input", "/no/such/folder", "--semester", "2025-spring", "--out", "o"], 2,
+     ["文件夹 '/no/such/folder' 不存在。"], ["does not exist", "Directory"]),
+    (["report", "--bogus"], 2, ["没有选项 '--bogus'"], ["No such option"]),
+    (["report", "--semester", "2025-spring", "--split", "town", "--out", "o"], 2,
+     ["'town' 不是可选值之一"], ["is not one of"]),
+    (["review"], 2, ["用法： aidmatch review [选项] 命令 [参数]..."], ["Usage:"]),
+    (["nonsense"], 2, ["没有命令 'nonsense'"], ["No such command"]),
+])
+def test_click_speaks_chinese(args: list[str], code: int, expected: list[str],
+                              english: list[str]) -> None:
+    """Click's own texts (usage, errors, help) in Chinese, with the documented exit codes."""
+    result = CliRunner().invoke(main, args, prog_name="aidmatch")
+    assert result.exit_code == code, result.output
+    for text in expected:
+        assert text in result.output, (text, result.output)
+    for text in english:
+        assert text not in result.output, (text, result.output)
+
+
+def test_a_declined_question_is_cancelled_in_chinese(tmp_path: Path) -> None:
+    """Answering no (or Ctrl-C) at a question: 已取消。 and exit code 1, as documented."""
+    result = CliRunner().invoke(main, ["purge", "--semester", "2025-spring", "--db",
+                                       str(tmp_path / "x.duckdb")], input="n\n")
+    assert result.exit_code == 1
+    assert "已取消。" in result.output and "Aborted" not in result.output
+
+
+def test_summary_columns_align_by_display_width() -> None:
+    """summary.txt's county table lines up in a monospaced view: a 汉字 counts two columns."""
+    from aidmatch.outputs.summary import CountyLine, Summary, display_width
+
+    summary = Summary("2025年春季学期", "r", [], [CountyLine("丹凤县", 342, 69, 63, 6),
+                                             CountyLine("（未填区县）", 3, 1, 0, 1),
+                                             CountyLine("Xian", 10, 2, 2, 0)])
+    lines = summary.render().splitlines()
+    top = next(i for i, line in enumerate(lines) if line.startswith("区县"))
+    table = lines[top:top + 5]
+    assert len({display_width(line) for line in table}) == 1, table
+    ends = {display_width(line.split("%")[0]) for line in table[1:]}
+    assert len(ends) == 1

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from aidmatch.cli import main
 from aidmatch.config import (
     RULE_FILES,
     Linkage,
@@ -302,3 +304,41 @@ def test_linkage_rules_are_read_and_checked(tmp_path: Path) -> None:
         assert expected in text
     (target / "linkage.yaml").unlink()  # a rules folder from before linkage.yaml: defaults
     assert load_rules(target).linkage == Linkage()
+
+
+def test_review_decisions_are_read_and_checked(tmp_path: Path) -> None:
+    """rules/review.yaml: each finding's decisions, every problem named at once in Chinese."""
+    review = load_rules().review
+    assert review.decisions("重复资助") == ("已追回", "属正常（不同项目）", "待核实")
+    assert review.decisions("非在读享受资助") == ("已追回", "学籍信息有误", "待核实")
+    assert review.decisions("身份信息有误") == ("已更正", "无需更正", "待核实")
+    assert "已补录资助" in review.decisions("漏助")
+    assert review.decisions("新增的核查项目") == review.default  # a finding not listed
+    target = tmp_path / "rules"
+    shutil.copytree(PROJECT_RULES, target)
+    (target / "review.yaml").write_text(
+        "open: 待核实\n"
+        "findings:\n"
+        "  重复资助: [已追回, 已追回, '属正常,不同项目']\n"
+        "  漏助: [不符合条件, 待核实]\n"
+        "  错别字项目: [已更正, 待核实]\n"
+        "  标准不符: []\n"
+        "colour: red\n", encoding="utf-8")
+    problems = problems_of(target)
+    messages = [p.message for p in problems]
+    assert all(Path(str(p.location.file)).name == "review.yaml" for p in problems)
+    for expected in ("findings.重复资助：核实结果「属正常,不同项目」含英文逗号",
+                     "findings.重复资助：核实结果重复：已追回",
+                     "findings.重复资助：应包含尚未核实的结果「待核实」",
+                     "findings.漏助：应包含「已补录资助」",
+                     "findings.错别字项目：未知的核查项目",
+                     "findings.标准不符：应至少列出一个核实结果",
+                     "colour：未知的设置项"):
+        assert any(m.startswith(expected) for m in messages), (expected, messages)
+    result = CliRunner().invoke(main, ["rules", "check", "--rules", str(target)])
+    assert result.exit_code == 4 and "review.yaml" in result.output
+    (target / "review.yaml").write_text("findings: {重复资助: [" + ", ".join(
+        f"很长的核实结果第{i}种情况说明文字" for i in range(30)) + ", 待核实]}\n", encoding="utf-8")
+    assert any("超过 Excel 下拉列表" in p.message for p in problems_of(target))
+    (target / "review.yaml").unlink()  # a rules folder from before review.yaml: the shipped one
+    assert load_rules(target).review == review

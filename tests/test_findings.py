@@ -55,6 +55,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
         ["户编号", "姓名", "身份证号", "与户主关系", "户类型"],
         *([f"T{n}", name, i, "之子", "脱贫户"] for n, (name, i) in enumerate(seniors)),
     ])
+    # A 残联 row without certificate number or ID: its name fits one enrolled student only.
+    write_csv(exports / "残联补充名单.csv", [["姓名", "残疾人证号", "残疾类别", "残疾等级"],
+                                       [STUDENTS["plain"].name, "", "肢体", "三级"]])
     write_csv(exports / "高中资助.csv", [PAY_HEADER, *(
         row for n, (name, i) in enumerate(seniors, 1) for row in (
             ["2024-2025", "第二学期", "G" + i, name, i, "丹凤中学", "普通高中国家助学金", "1150"],
@@ -109,8 +112,16 @@ def test_identity_errors(run: RunResult) -> None:
     chen = by_name["陈大力"][0]
     assert chen["可能的学生学籍号"] == STUDENTS["name_conflict"].student_no
     assert chen["匹配方式"].startswith("待核实")
-    assert "王大" in by_name  # the 低保 户主's ID stored as an Excel number
-    assert any(r["可能的学生学籍号"] for r in rows) and not all(r["可能的学生学籍号"] for r in rows)
+    # Every case is about an enrolled student; the 低保 户主 王大, whose ID was stored as an Excel
+    # number, is no student's case: his row is in the data-quality summary for 民政.
+    assert "王大" not in by_name
+    assert all(r["可能的学生学籍号"] for r in rows)
+    quality = read_csv(run.out_dir / "data_quality.csv")
+    assert quality and all(int(r["行数"]) >= 1 for r in quality)
+    wang = [r for r in quality if r["示例姓名"] == "王大"]
+    assert wang and wang[0]["报送部门"] == "民政部门"
+    assert wang[0]["问题"] == "证件号精度丢失（曾存为数字）"
+    assert "*" in wang[0]["示例证件号"]  # masked even in a --full-ids run
 
 
 def test_case_keys_are_stable_and_stored(run: RunResult, tmp_path: Path) -> None:
@@ -119,7 +130,7 @@ def test_case_keys_are_stable_and_stored(run: RunResult, tmp_path: Path) -> None
         cases = con.execute("SELECT finding, count(*), count(DISTINCT case_key) FROM cases "
                             "WHERE run_semester = '2025-spring' GROUP BY 1 ORDER BY 1").fetchall()
         keys = {k for (k,) in con.execute("SELECT case_key FROM cases").fetchall()}
-    assert {finding for finding, _, _ in cases} == {"BZ", "CF", "FZ", "LZ", "SF"}
+    assert {finding for finding, _, _ in cases} == {"BZ", "CF", "FZ", "HX", "LZ", "SF"}
     assert all(total == distinct for _, total, distinct in cases)
     assert all(k.split("-")[1:3] == ["2025", "spring"] for k in keys)
     gaps = read_csv(run.out_dir / "gaps.csv")
@@ -149,3 +160,20 @@ def test_findings_against_synthetic_truth(tmp_path: Path) -> None:
     assert scores["duplicate_aid.csv"].recall >= 0.9
     assert scores["wrong_standard.csv"].recall >= 0.8
     assert all(s.precision >= 0.8 for s in scores.values())
+
+
+def test_unlinked_record_that_fits_one_student_is_a_candidate(run: RunResult) -> None:
+    """A roster row nothing could link (no ID, no certificate number) but whose name fits
+    exactly one enrolled student is neither linked nor dropped: a 未关联的可能学生 case."""
+    rows = read_csv(run.out_dir / "unlinked_candidates.csv")
+    plain = [r for r in rows if r["名单姓名"] == STUDENTS["plain"].name]
+    assert len(plain) == 1
+    row = plain[0]
+    assert row["学籍号"] == STUDENTS["plain"].student_no
+    assert row["名单类型"] == "残联" and row["名单证件号"] == ""
+    assert row["问题"].startswith("姓名") and "只有该生一致" in row["问题"]
+    assert row["来源"].startswith("残联补充名单.csv第2行")
+    assert row["案例编号"].startswith("HX-2025-spring-")
+    # Not linked: the student gains no key group from it.
+    key = {r["学籍号"] for r in read_csv(run.out_dir / "key_students.csv")}
+    assert STUDENTS["plain"].student_no not in key

@@ -14,12 +14,13 @@ from click.testing import CliRunner
 from openpyxl.worksheet.worksheet import Worksheet
 
 from aidmatch.cli import main
+from aidmatch.config import load_rules
 from aidmatch.errors import InputProblems
 from aidmatch.findings import FINDINGS
 from aidmatch.outputs.html import render_html, write_html
 from aidmatch.outputs.report import load_report, write_workbook
 from aidmatch.pipeline import reconcile
-from aidmatch.review import RESULTS, ReviewError, import_review
+from aidmatch.review import ReviewError, import_review
 from aidmatch.semester import Semester
 from aidmatch.synth import generate_city
 from tests.builders import read_csv
@@ -28,6 +29,7 @@ SPRING = Semester.parse("2025-spring")
 AUTUMN = SPRING.previous()
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
+REVIEW = load_rules().review
 
 
 class City:
@@ -92,23 +94,52 @@ def _summary_table(book: openpyxl.Workbook) -> dict[str, dict[str, object]]:
     return lines
 
 
+def _assert_prints(book: openpyxl.Workbook) -> None:
+    """Every sheet prints A4 landscape one page wide; case sheets repeat their header row and
+    wrap 来源 and 匹配方式 within their column."""
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        # (fitToWidth 1 is the file format's default: written as nothing, read as None)
+        assert (setup.orientation, setup.paperSize, setup.fitToWidth or 1, setup.fitToHeight) \
+            == ("landscape", 9, 1, 0), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert "第 &P 页" in str(sheet.oddFooter.center.text)
+    for finding in FINDINGS:
+        sheet = book[finding.label]
+        assert sheet.print_title_rows == "$1:$1", finding.label
+        header = [c.value for c in sheet[1]]
+        # 来源 is the evidence row; 家庭成员在册，本人未在册 names its two rows apart.
+        source = "来源" if "来源" in header else "家庭成员名单记录"
+        for name in (source, "匹配方式", *(["学生学籍记录"] if "学生学籍记录" in header else [])):
+            column = header.index(name) + 1
+            assert sheet.column_dimensions[chr(64 + column)].width <= 30
+            cells = [sheet.cell(r, column) for r in range(2, sheet.max_row + 1)
+                     if sheet.cell(r, column).value]
+            assert all(c.alignment.wrap_text for c in cells), (finding.label, name)
+        long_rows = [r for r in range(2, sheet.max_row + 1)
+                     if len(str(sheet.cell(r, header.index(source) + 1).value or "")) > 40]
+        assert all((sheet.row_dimensions[r].height or 0) > 15 for r in long_rows)
+
+
 def test_round_trip(city: City, tmp_path: Path) -> None:
     workbook = tmp_path / "秋季核查.xlsx"
     _run("report", "--semester", AUTUMN.code, "--db", str(city.db), "--out", str(workbook),
          "--full-ids")
     book = openpyxl.load_workbook(workbook)
 
-    # The workbook: a chart on 汇总 whose numbers are the run's; a sheet per finding and county.
+    # The workbook: a chart on 汇总 whose numbers are the run's; one sheet per finding, the
+    # city's cases with a 区县 column and a filter.
     summary = _summary_table(book)
     total = summary["全市"]
     gaps = city.gap_numbers(AUTUMN)
     assert total["漏助"] == len(gaps) and total["漏助待核实"] == len(gaps)
     assert len(book["汇总"]._charts) == 1
     counties = {k for k in summary if k != "全市"}
-    assert {name.split("-", 1)[1] for name in book.sheetnames if name.startswith("漏助-")} \
-        <= counties
-    labels = {f.label for f in FINDINGS}
-    assert {name.split("-")[0] for name in book.sheetnames} >= labels
+    labels = [f.label for f in FINDINGS]
+    assert book.sheetnames == ["汇总", *labels, "学期对比", "数据质量", "说明"]
+    assert {str(r["区县"]) for r in _rows(book["漏助"])} <= counties
+    assert len({str(r["区县"]) for r in _rows(book["漏助"])}) > 1
+    _assert_prints(book)
     sheets = _gap_sheets(book)
     listed = [row for sheet in sheets for row in _rows(sheet)]
     assert {str(r["学籍号"]) for r in listed} == gaps
@@ -117,7 +148,7 @@ def test_round_trip(city: City, tmp_path: Path) -> None:
         assert sheet.auto_filter.ref
         rules = sheet.data_validations.dataValidation
         assert len(rules) == 1 and rules[0].type == "list"
-        assert rules[0].formula1 == '"' + ",".join(RESULTS) + '"'
+        assert rules[0].formula1 == '"' + ",".join(REVIEW.decisions("漏助")) + '"'
         header = [c.value for c in sheet[1]]
         assert sheet.cell(2, header.index("身份证件号") + 1).data_type == "s"
         assert str(rules[0].sqref).startswith(f"{chr(65 + header.index('核实结果'))}2")
@@ -225,7 +256,7 @@ def test_import_rejects_bad_rows_and_records_nothing(city: City, tmp_path: Path)
     assert len(problems) == 3
     assert all(p.location.sheet == sheet.title for p in problems)
     assert [p.location.row for p in problems] == [2, 3, 4]
-    assert "「已经发了」无效" in problems[0].message
+    assert "「已经发了」不是「漏助」的选项" in problems[0].message
     assert "属于2024年秋季学期" in problems[1].message
     assert "不在数据库2025年春季学期的结果中" in problems[2].message
     with duckdb.connect(str(city.db), read_only=True) as con:
@@ -252,6 +283,14 @@ def test_county_package_and_masking(city: City, tmp_path: Path) -> None:
     assert not any("-" in name for name in book.sheetnames)
     lines = _summary_table(book)
     assert set(lines) == {"丹凤县"}
+    # Its chart shows its schools (column C of the table), beside the table, not below it.
+    chart = book["汇总"]._charts[0]
+    assert chart.series[0].cat.strRef.f.startswith("汇总!$C$")
+    header_row = next(i for i, r in enumerate(book["汇总"].iter_rows(values_only=True))
+                      if r[0] == "层级")
+    assert chart.anchor._from.row == header_row
+    assert chart.anchor._from.col > len([c for c in book["汇总"][header_row + 1] if c.value])
+    _assert_prints(book)
     for sheet in _gap_sheets(book):
         for row in _rows(sheet):
             assert row["区县"] == "丹凤县"
@@ -305,3 +344,196 @@ def test_report_refuses_what_the_database_does_not_hold(city: City, tmp_path: Pa
     assert result.exit_code == 2
     assert message in result.output.replace("\n", "")
     assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_each_finding_offers_its_own_decisions(city: City, tmp_path: Path) -> None:
+    """Every case sheet's drop-down is its finding's list in rules/review.yaml; the import checks
+    each sheet against its own list (a double payment cannot be 已补录资助)."""
+    path = tmp_path / "autumn.xlsx"
+    write_workbook(load_report(city.db, AUTUMN), path)
+    book = openpyxl.load_workbook(path)
+    seen = set()
+    for finding in FINDINGS:
+        for name in book.sheetnames:
+            if name.split("-")[0] != finding.label:
+                continue
+            rules = book[name].data_validations.dataValidation
+            assert [r.formula1 for r in rules] == \
+                ['"' + ",".join(REVIEW.decisions(finding.label)) + '"']
+            seen.add(finding.label)
+    assert {"重复资助", "非在读享受资助", "身份信息有误"} <= seen
+    assert REVIEW.decisions("重复资助") == ("已追回", "属正常（不同项目）", "待核实")
+    assert "已补录资助" not in REVIEW.decisions("重复资助")
+    # 已补录资助 on a 重复资助 row, 已追回 on a 漏助 row: both named with sheet, row and value.
+    duplicate = next(book[n] for n in book.sheetnames if n.startswith("重复资助"))
+    gap = next(book[n] for n in book.sheetnames if n.startswith("漏助"))
+    for sheet, value in ((duplicate, "已补录资助"), (gap, "已追回")):
+        header = [c.value for c in sheet[1]]
+        sheet.cell(2, header.index("核实结果") + 1).value = value
+    book.save(path)
+    with pytest.raises(InputProblems) as raised:
+        import_review(path, city.db)
+    found = {(p.location.sheet, p.location.row, p.location.column): p.message
+             for p in raised.value.problems}
+    assert found == {
+        (duplicate.title, 2, "核实结果"):
+            "核实结果「已补录资助」不是「重复资助」的选项，只能是：已追回、属正常（不同项目）、待核实",
+        (gap.title, 2, "核实结果"):
+            "核实结果「已追回」不是「漏助」的选项，只能是：" + "、".join(REVIEW.decisions("漏助")),
+    }
+
+
+def test_split_writes_each_county_and_each_school(city: City, tmp_path: Path) -> None:
+    """One command writes every county's workbook and every school's list, masked by default;
+    a county's returned workbook imports and the next report shows its decision."""
+    city.ensure(SPRING)
+    counties_dir, schools_dir = tmp_path / "县", tmp_path / "校"
+    output = _run("report", "--semester", SPRING.code, "--db", str(city.db), "--split", "county",
+                  "--out", str(counties_dir))
+    books = sorted(counties_dir.glob("*.xlsx"))
+    assert f"已生成 {len(books)} 份区县核查工作簿" in output and "已打码" in output
+    city_report = load_report(city.db, SPRING)
+    assert {p.stem for p in books} == {c.county for c in city_report.coverage if c.level == "区县"}
+    for path in books:
+        book = openpyxl.load_workbook(path)
+        assert set(_summary_table(book)) == {path.stem}
+        for finding in FINDINGS:
+            for row in _rows(book[finding.label]):
+                if row["案例编号"] and str(row["案例编号"]).startswith(finding.code):
+                    assert row["区县"] == path.stem
+                    assert "**********" in str(row.get("身份证件号") or "**********")
+        _assert_prints(book)
+
+    # A county clerk decides one case in the county's own workbook; it is imported.
+    path = max(books, key=lambda p: len(_rows(openpyxl.load_workbook(p)["漏助"])))
+    book = openpyxl.load_workbook(path)
+    sheet = book["漏助"]
+    header = [c.value for c in sheet[1]]
+    key = str(sheet.cell(2, header.index("案例编号") + 1).value)
+    sheet.cell(2, header.index("核实结果") + 1).value = "不符合条件"
+    book.save(path)
+    assert "记录 1 条核实结果" in _run("review", "import", str(path), "--db", str(city.db))
+    shown = {str(r["案例编号"]): r for r in _rows(openpyxl.load_workbook(
+        _report_again(city, tmp_path))["漏助"])}
+    assert shown[key]["核实结果"] == "不符合条件"
+
+    output = _run("report", "--semester", SPRING.code, "--db", str(city.db), "--split", "school",
+                  "--out", str(schools_dir))
+    lists = sorted(schools_dir.glob("*/*.xlsx"))
+    assert lists and f"已生成 {len(lists)} 份学校核查清单" in output
+    gap_schools = {(str(r["区县"]), str(r["学校名称"])) for r in city_report.findings[0].rows
+                   for r in [dict(zip(city_report.findings[0].headers, r, strict=False))]}
+    assert {(p.parent.name, p.stem) for p in lists} >= gap_schools
+    review = load_rules().review
+    for path in lists:
+        sheet = openpyxl.load_workbook(path)["核查清单"]
+        values = list(sheet.iter_rows(values_only=True))
+        assert path.parent.name in str(values[0][0]) and path.stem in str(values[0][0])
+        top = next(i for i, r in enumerate(values) if r[0] == "序号")
+        header = [str(h) for h in values[top]]
+        rows = [dict(zip(header, r, strict=False)) for r in values[top + 1:] if r[1]]
+        assert rows
+        for row in rows:
+            task = review.review(str(row["核查项目"]))
+            assert (row["请学校核查"], row["请交回"]) == (task.school_check, task.school_return)
+            assert "**********" in str(row["学籍号"]) or not row["学籍号"]
+        assert str(values[-1][0]).startswith("学校（盖章）")
+        assert sheet.print_title_rows == f"${top + 1}:${top + 1}"
+    result = CliRunner().invoke(main, ["report", "--semester", SPRING.code, "--db", str(city.db),
+                                       "--split", "county", "--county", "丹凤县", "--out",
+                                       str(tmp_path / "x")])
+    assert result.exit_code == 2 and "不能与 --county" in result.output
+
+
+def _report_again(city: City, tmp_path: Path) -> Path:
+    path = tmp_path / "again.xlsx"
+    _run("report", "--semester", SPRING.code, "--db", str(city.db), "--out", str(path))
+    return path
+
+
+def _libreoffice() -> str:
+    found = shutil.which("libreoffice") or shutil.which("soffice")
+    if found is None:
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+    return found
+
+
+def _convert(office: str, path: Path, to: str, out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{out_dir}/profile",
+                    "--convert-to", to, "--outdir", str(out_dir), str(path)], check=True,
+                   capture_output=True, timeout=300)
+    return out_dir / f"{path.stem}.{to.split(':')[0]}"
+
+
+def test_county_workbook_prints_and_survives_libreoffice(city: City, tmp_path: Path) -> None:
+    """The clerk's path through a real spreadsheet program: the county's workbook prints on a
+    few A4 pages (every case sheet one page wide), and a copy saved by LibreOffice keeps each
+    sheet's drop-down and imports; the next report shows the decision."""
+    from pypdf import PdfReader
+
+    office = _libreoffice()
+    city.ensure(SPRING)
+    book_path = tmp_path / "丹凤县.xlsx"
+    report = load_report(city.db, SPRING, county="丹凤县", masked=True)
+    write_workbook(report, book_path)
+    pdf = PdfReader(_convert(office, book_path, "pdf", tmp_path / "pdf"))
+    cases = sum(len(c.rows) for c in report.findings)
+    # 汇总, one page per finding at least, 学期对比, 数据质量, 说明; long sheets a page per ~20 rows.
+    assert len(pdf.pages) <= 3 + len(FINDINGS) + 3 + cases // 10, len(pdf.pages)
+    widths = {round(float(page.mediabox.width)) for page in pdf.pages}
+    heights = {round(float(page.mediabox.height)) for page in pdf.pages}
+    assert widths == {842} and heights == {595}  # A4 landscape, in points
+    text = "".join(page.extract_text() for page in pdf.pages)
+    assert "第 1 页" in text and "丹凤县" in text
+
+    saved = _convert(office, book_path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "saved")
+    book = openpyxl.load_workbook(saved)
+    for finding in FINDINGS:
+        lists = [v.formula1 for v in book[finding.label].data_validations.dataValidation]
+        assert lists and all(",".join(REVIEW.decisions(finding.label)) in str(f) for f in lists)
+    sheet = book["漏助"]
+    header = [c.value for c in sheet[1]]
+    key = str(sheet.cell(2, header.index("案例编号") + 1).value)
+    sheet.cell(2, header.index("核实结果") + 1).value = "已离校"
+    sheet.cell(2, header.index("核实说明") + 1).value = "3月转学外省"
+    book.save(saved)
+    result = import_review(saved, city.db)
+    assert result.recorded == 1
+    again = load_report(city.db, SPRING, county="丹凤县")
+    gaps = next(c for c in again.findings if c.finding.label == "漏助")
+    row = next(r for r in gaps.rows if r[0] == key)
+    assert (row[-4], row[-3]) == ("已离校", "3月转学外省")
+
+
+def test_html_page_names_the_city_and_shows_the_differences(city: City) -> None:
+    """The page's title names the city its files name; the subtitle carries no rules jargon
+    (a footnote does); the chart's axis starts near the lowest county so 91% and 96% differ,
+    each bar coloured by how far below 100% it is; tables scroll and the chart shrinks on a
+    phone."""
+    city.ensure(SPRING)
+    report = load_report(city.db, SPRING)
+    page = render_html(report)
+    assert report.city.endswith("市") and report.city != "全市"
+    assert f"<title>{report.city} {SPRING.label} 学生资助核查</title>" in page
+    meta = page.split("class=meta>", 1)[1].split("<", 1)[0]
+    assert "指纹" not in meta and "规则" not in meta
+    assert "class=foot>规则版本" in page
+    counties = [c for c in report.coverage if c.level == "区县" and c.coverage is not None]
+    lowest = min(c.coverage for c in counties if c.coverage is not None)
+    ticks = [t.split("<", 1)[0] for t in page.split('text-anchor="end">')[1:6]]
+    assert ticks[-1] == "100%" and ticks[0] != "0%"
+    assert lowest - 0.15 <= float(ticks[0].rstrip("%")) / 100 <= lowest
+    colours = {c.county: _bar_colour(page, c.county) for c in counties}
+    assert len(set(colours.values())) >= 1
+    for line in counties:
+        short = 1 - (line.coverage or 0)
+        expected = "#2e7d32" if short <= 0.02 else "#f0a202" if short <= 0.05 else "#c0392b"
+        assert colours[line.county] == expected, line.county
+    assert 'name="viewport"' in page and "@media (max-width:600px)" in page
+    assert 'class="scroll"' in page and "viewBox=" in page
+
+
+def _bar_colour(page: str, county: str) -> str:
+    before = page.split(f"<title>{county} ", 1)[0]
+    return before.rsplit('fill="', 1)[1].split('"', 1)[0]

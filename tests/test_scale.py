@@ -59,10 +59,14 @@ def test_progress_hears_every_file_and_every_stage(city: Path, tmp_path: Path) -
     assert stages_seen == [STAGE_LABELS[name] for name in
                            ("load", "stage", "link", "fuzzy", "decide", "findings", "outputs",
                             "store")]
-    # Later stages report each named step with its row count, counting from 1 in each stage.
+    # Later stages count their steps from 1 in each stage, never naming them (the names are
+    # the code's: household_links, blocking_4 …).
     link_steps = [e for e in events if e[0] == STAGE_LABELS["link"] and e[1]]
     assert link_steps and [e[2] for e in link_steps] == list(range(1, len(link_steps) + 1))
-    assert any(e[1].startswith("links：") for e in link_steps)
+    assert [e[1] for e in link_steps] == [f"第 {n} 步" for n in range(1, len(link_steps) + 1)]
+    step_names = {record.name for record in result.steps}
+    assert not any(name in e[0] or name in e[1] for e in events for name in step_names
+                   if e[0] != STAGE_LABELS["load"])
 
 
 def test_stage_times_carry_rows_cpu_and_peak_memory(city: Path, tmp_path: Path) -> None:
@@ -104,8 +108,11 @@ def test_cli_plain_progress_lines_and_quiet(city: Path, tmp_path: Path) -> None:
     lines = shown.stderr.splitlines()
     assert lines[0].startswith("读取文件 1/")
     assert any(line.startswith("读取文件完成：") for line in lines)
-    for label in ("关联", "判定", "输出", "保存"):
+    for label in ("与学籍比对", "判定漏助", "写出结果", "保存到数据库"):
         assert f"{label} …" in lines
+    # The end reports every finding's count, and a table holds whole file names.
+    assert "核查结果：漏助 " in shown.stdout and "身份信息有误 " in shown.stdout
+    assert not any(line.rstrip("│ ").endswith("…") for line in shown.stdout.splitlines())
     quiet = runner.invoke(cli.main, ["-q", *args])
     assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
 
@@ -120,10 +127,12 @@ def test_cli_progress_bars_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
         progress("读取文件", "900 条记录", 2, 2)
         progress("关联", "", 0, None)
         progress("关联", "links：12 行", 1, None)
+        progress("判定", "", 0, None)  # a stage without steps
         progress("输出", "低保[new] 611023 20110210 2535.csv", 0, None)
     text = screen.getvalue()
     assert "读取文件" in text and "关联" in text and "links：12 行" in text
     assert "低保[new] 6110**********2535.csv" in text
+    assert "0/0" not in text  # a stage over is shown done, never as 0/0
 
 
 @pytest.mark.parametrize("repeated", [

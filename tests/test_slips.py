@@ -25,7 +25,6 @@ from aidmatch.config import Rules
 from aidmatch.errors import InputError, UsageError
 from aidmatch.normalize.ids import mask, mask_student_no
 from aidmatch.pipeline import reconcile
-from aidmatch.review import RESULTS
 from aidmatch.semester import Semester
 from aidmatch.slips import print_slips
 from aidmatch.slips.data import APPROVED, Slip, SlipLine, grade_order
@@ -392,7 +391,7 @@ def test_text_too_long_for_its_cell_is_shrunk_then_cut() -> None:
     assert cut.endswith("…") and size == 6.5 and cut[:-1] in name * 3
 
 
-def _review(db: Path, tmp_path: Path, decisions: dict[str, str]) -> None:
+def _review(db: Path, tmp_path: Path, decisions: dict[str, str], sheet_name: str = "漏助") -> None:
     """The county's review: the report workbook, 核实结果 typed in as a clerk would, imported."""
     book_path = tmp_path / "核查.xlsx"
     runner = CliRunner()
@@ -401,7 +400,7 @@ def _review(db: Path, tmp_path: Path, decisions: dict[str, str]) -> None:
     assert made.exit_code == 0, made.output
     book = openpyxl.load_workbook(book_path)
     filled = set()
-    for sheet in (book[n] for n in book.sheetnames if n.startswith("漏助")):
+    for sheet in (book[n] for n in book.sheetnames if n.startswith(sheet_name)):
         header = [c.value for c in sheet[1]]
         for row in range(2, sheet.max_row + 1):
             name = sheet.cell(row, header.index("姓名") + 1).value
@@ -416,7 +415,7 @@ def _review(db: Path, tmp_path: Path, decisions: dict[str, str]) -> None:
 
 def test_approved_students_get_slips_with_the_expected_programme(tmp_path: Path,
                                                                    rules: Rules) -> None:
-    assert APPROVED in RESULTS
+    assert APPROVED in rules.review.decisions("漏助")
     db = tmp_path / "aid.duckdb"
     exports = write_exports(tmp_path / "exports")
     reconcile(exports, SPRING, tmp_path / "out", db_path=db, rules=rules)
@@ -462,3 +461,35 @@ def test_approved_needs_review_tables(semester_db: Path, tmp_path: Path, rules: 
         con.execute("DROP TABLE review_decisions")
     with pytest.raises(InputError, match="数据库中没有核实结果"):
         print_slips(copy, SPRING, tmp_path / "x.pdf", source="approved", rules=rules)
+
+
+def test_flagged_payment_is_marked_until_the_county_settles_it(tmp_path: Path,
+                                                               rules: Rules) -> None:
+    """A payment 非在读享受资助 (or 重复资助) is not printed as an ordinary slip: its 存根联, 学校留存联
+    and the school's cover say 暂缓发放 (the family's part does not), the summary says how many;
+    once the county records a releasing decision (rules/review.yaml: slips_release) it prints
+    as usual."""
+    assert rules.review.review("非在读享受资助").slips_release == ("学籍信息有误",)
+    assert rules.review.review("重复资助").slips_release == ("属正常（不同项目）",)
+    assert rules.review.review("漏助").slips_release is None
+    db = tmp_path / "aid.duckdb"
+    reconcile(write_exports(tmp_path / "exports"), SPRING, tmp_path / "out", db_path=db,
+              rules=rules)
+    out = tmp_path / "slips.pdf"
+    result = CliRunner().invoke(main, ["slips", "--semester", SPRING.code, "--db", str(db),
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "其中 1 份涉及待县区核实的非在读享受资助（1 份）" in result.output.replace("\n", "")
+    pages = _pages(out)
+    parts = _parts(_page_of(pages, STRANGER[0]))
+    assert "非在读享受资助待县区核实，暂缓发放" in parts["存根联"]
+    assert "暂缓发放" in parts["学校留存联"] and "暂缓发放" not in parts["学生（家长）联"]
+    cover = next(p for p in pages if "封面及发放清单" in p and "商州区第一中学" in p)
+    assert "其中 1 人涉及非在读享受资助，待县区核实，暂缓发放" in cover
+    assert "暂缓发放" in cover.split("序号", 1)[1]  # the row's 备注
+    assert sum("暂缓发放" in p for p in _slip_pages(pages)) == 1
+
+    _review(db, tmp_path, {STRANGER[0]: "学籍信息有误"}, sheet_name="非在读享受资助")
+    again = print_slips(db, SPRING, tmp_path / "again.pdf", rules=rules)
+    assert again.held == {} and again.slips == 7
+    assert not any("暂缓发放" in p for p in _pages(tmp_path / "again.pdf"))

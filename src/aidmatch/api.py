@@ -18,8 +18,8 @@ installed: ``pip install "aidmatch[pandas]"``).
 ['学籍号', '身份证件号', '姓名', '性别']
 >>> result.gaps.num_rows == result.summary.total.gaps
 True
->>> sorted(result.findings)
-['家庭成员在册，本人未在册', '标准不符', '身份信息有误', '重复资助', '非在读享受资助']
+>>> "重复资助" in result.findings and "数据质量" in result.tables
+True
 >>> (folder / "out" / "gaps.csv").is_file()
 True
 
@@ -42,6 +42,7 @@ from aidmatch.semester import Semester
 
 GAPS = "漏助"
 KEY_STUDENTS = "重点保障学生"
+DATA_QUALITY = "数据质量"
 
 
 @dataclass(frozen=True)
@@ -67,10 +68,16 @@ class Reconciliation:
 
     @property
     def findings(self) -> dict[str, pa.Table]:
-        """The findings besides 漏助, by label (非在读享受资助, 重复资助, 标准不符, 身份信息有误,
-        家庭成员在册，本人未在册): each case under its 案例编号."""
+        """The findings besides 漏助, by label (家庭成员在册，本人未在册, 非在读享受资助, 重复资助,
+        标准不符, 身份信息有误, 未关联的可能学生): each case under its 案例编号."""
         return {name: table for name, table in self.tables.items()
-                if name not in (GAPS, KEY_STUDENTS)}
+                if name not in (GAPS, KEY_STUDENTS, DATA_QUALITY)}
+
+    @property
+    def data_quality(self) -> pa.Table:
+        """The ID problems no enrolled student rests on, per file and problem, for the sending
+        departments (data_quality.csv; example IDs always masked)."""
+        return self.tables[DATA_QUALITY]
 
     @property
     def incomplete(self) -> bool:

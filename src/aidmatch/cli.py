@@ -11,10 +11,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+import click.core
+import click.decorators
+import click.exceptions
+import click.formatting
+import click.parser
+import click.termui
+import click.types
+import click.utils
 
 from aidmatch import terminal
+from aidmatch.cli_texts import translate, translate_plural
 from aidmatch.config import load_rules
 from aidmatch.errors import AidmatchError, UsageError
+from aidmatch.findings import FINDINGS, SOURCE_LABELS
 from aidmatch.machine import machine_error
 from aidmatch.normalize.ids import redact
 from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN
@@ -31,9 +41,37 @@ log = logging.getLogger("aidmatch")
 
 EXIT_INTERNAL = 70
 
+# Click's own texts (Usage:, Error: Invalid value …, Aborted!) in Chinese: its modules look up
+# every text through the names ``_`` and ``ngettext`` they imported from gettext. Set before
+# any option below is declared (click.Path names its kind when it is created).
+for _module in (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
+                click.termui, click.types, click.utils):
+    if hasattr(_module, "_"):
+        _module._ = translate  # type: ignore[attr-defined]
+    if hasattr(_module, "ngettext"):
+        _module.ngettext = translate_plural  # type: ignore[attr-defined]
+OPTIONS_METAVAR = "[选项]"
+
+
+class AidmatchCommand(click.Command):
+    """A command whose usage line reads in Chinese (``[选项]``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        super().__init__(*args, **kwargs)
+
 
 class AidmatchGroup(click.Group):
-    """Turns library errors into a clear message and an exit code; no traceback unless --debug."""
+    """Turns library errors into a clear message and an exit code; no traceback unless --debug.
+    Its commands and sub-groups read in Chinese too."""
+
+    command_class = AidmatchCommand
+    group_class = type  # sub-groups (review, rules) are AidmatchGroups
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("options_metavar", OPTIONS_METAVAR)
+        kwargs.setdefault("subcommand_metavar", "命令 [参数]...")
+        super().__init__(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -118,8 +156,9 @@ def _print_summary(summary: Summary) -> None:
     counts = ("表头行", "数据行", "关联", "未关联", "剔除")
     terminal.table("读入的名单（数据行 = 关联 + 未关联 + 剔除）",
                    ("文件", "工作表", "名单", *counts),
-                   ([s.file, s.sheet, s.kind, str(s.header_row), str(s.data_rows), str(s.linked),
-                     str(s.unlinked), str(s.rejected)] for s in summary.sheets), right=counts)
+                   ([s.file, s.sheet, SOURCE_LABELS.get(s.kind, s.kind), str(s.header_row),
+                     str(s.data_rows), str(s.linked), str(s.unlinked), str(s.rejected)]
+                    for s in summary.sheets), right=counts)
     lines = [*summary.counties, summary.total]
     terminal.table("各区县资助覆盖情况", ("区县", "在读", "困难学生", "已资助", "漏助", "覆盖率"),
                    ([c.county, str(c.enrolled), str(c.key_students), str(c.aided),
@@ -131,6 +170,8 @@ def _print_summary(summary: Summary) -> None:
         say("关联方式：" + "，".join(f"{k} {v}" for k, v in summary.link_methods.items()))
     if summary.review_records:
         say(f"待核实的记录 {summary.review_records} 条，见 review.csv", style="yellow")
+    if summary.findings:
+        say(summary.findings_line(), style="bold")
     for note in summary.notes:
         say(f"※ {note}", style="yellow")
 
@@ -241,51 +282,75 @@ def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
     from aidmatch.quality import score_gaps
     from aidmatch.synth import generate_city
 
+    quiet = ctx.obj["quiet"]
+
+    def note(message: str) -> None:  # -q: errors only
+        if not quiet:
+            say(message)
+
     spring = Semester.parse("2025-spring")
     autumn = spring.previous()
     db_path = out_dir / "aidmatch.duckdb"
-    say(f"1/4 生成同一城市两个学期的合成数据（{students} 名学生）→ {out_dir / 'data'}")
+    note(f"1/4 生成同一城市两个学期的合成数据（{students} 名学生）→ {out_dir / 'data'}")
     for semester in (autumn, spring):
         generate_city(out_dir / "data" / semester.code, students=students, seed=seed,
                       semester=semester, city_semester=spring)
     for step, semester in ((2, autumn), (3, spring)):
         data_dir, result_dir = out_dir / "data" / semester.code, out_dir / semester.code
-        say(f"{step}/4 对账{semester.label} …")
+        note(f"{step}/4 对账{semester.label} …")
         with terminal.run_progress(not ctx.obj["quiet"]) as progress:
             # Invented people only, and the score against the truth needs the 学籍号: full IDs.
             result = run_reconcile(data_dir / "exports", semester, result_dir, db_path=db_path,
                                    masked=False, progress=progress)
-        if semester == spring:
+        if semester == spring and not quiet:
             _print_summary(result.summary)
         score = score_gaps(result_dir / "gaps.csv", data_dir / "truth" / "gaps.csv")
-        say(f"    与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 "
-            f"{score.recall:.2%}（命中 {score.true_positives}，误报 {score.false_positives}，"
-            f"漏报 {score.false_negatives}）")
+        note(f"    与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 "
+             f"{score.recall:.2%}（命中 {score.true_positives}，误报 {score.false_positives}，"
+             f"漏报 {score.false_negatives}）")
     report = load_report(db_path, spring)
     write_workbook(report, out_dir / "核查报告.xlsx")
     write_html(report, out_dir / "核查报告.html")
-    say(f"4/4 核查报告（与{autumn.label}对比：新增漏助 {report.comparison_count(NEW)}，"
-        f"已解决 {report.comparison_count(RESOLVED)}，连续两学期及以上 "
-        f"{report.comparison_count(STILL_OPEN)}）")
-    say(f"结果在 {out_dir}：{spring.code}/gaps.xlsx、核查报告.xlsx（可填写核实结果后用 "
-        f"aidmatch review import 导入）、核查报告.html。")
+    note(f"4/4 核查报告（与{autumn.label}对比：新增漏助 {report.comparison_count(NEW)}，"
+         f"已解决 {report.comparison_count(RESOLVED)}，连续两学期及以上 "
+         f"{report.comparison_count(STILL_OPEN)}）")
+    note(f"结果在 {out_dir}：{spring.code}/gaps.xlsx、核查报告.xlsx（可填写核实结果后用 "
+         f"aidmatch review import 导入）、核查报告.html。")
 
 
 @main.command()
 @click.option("--semester", required=True, callback=_semester, help="学期，如 2025-spring。")
-@click.option("--county", default=None, help="只生成这个区县的核查包（默认：全市，每个区县一张工作表）。")
+@click.option("--county", default=None,
+              help="只生成这个区县的核查包（默认：全市，每个核查项目一张工作表，可按区县筛选）。")
+@click.option("--split", type=click.Choice(["county", "school"]), default=None,
+              help="一次生成多份：county 每个区县一个核查工作簿，school 每所学校一份核查清单；"
+                   "此时 --out 是文件夹。")
 @_id_option
 @click.option("--html", is_flag=True, help="生成一个网页（HTML，可离线打开）而不是 Excel 工作簿。")
-@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="输出文件（.xlsx，或 --html 时的 .html）。")
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+              help="输出文件（.xlsx，或 --html 时的 .html）；用 --split 时为输出文件夹。")
 @_db_option
-def report(semester: Semester, county: str | None, masked: bool, html: bool, out_file: Path,
-           db_path: Path) -> None:
+@_rules_option
+def report(semester: Semester, county: str | None, split: str | None, masked: bool, html: bool,
+           out_file: Path, db_path: Path, rules_dir: Path | None) -> None:
     """核查报告：汇总、漏助及其他核查项目（可填写核实结果）、与上学期对比。"""
     from aidmatch.outputs.html import write_html
-    from aidmatch.outputs.report import load_report, write_workbook
+    from aidmatch.outputs.report import load_report, write_split, write_workbook
 
-    data = load_report(db_path, semester, county=county, masked=masked)
+    review = load_rules(rules_dir).review
+    if split is not None:
+        if county is not None or html:
+            raise UsageError("--split 不能与 --county 或 --html 同时使用")
+        if out_file.exists() and not out_file.is_dir():
+            raise UsageError("用 --split 时 --out 应是文件夹", file=str(out_file))
+        written = write_split(db_path, semester, split, out_file, masked=masked, review=review)
+        what = "区县核查工作簿" if split == "county" else "学校核查清单"
+        say(f"已生成 {len(written)} 份{what}，在 {out_file}"
+            + ("（身份证号已打码）" if masked else "（完整身份证号，仅限县内使用）"))
+        return
+    if out_file.is_dir():
+        raise UsageError("--out 应是文件（不用 --split 时）", file=str(out_file))
+    data = load_report(db_path, semester, county=county, masked=masked, review=review)
     if html:
         write_html(data, out_file)
     else:
@@ -306,11 +371,15 @@ def review() -> None:
 @click.argument("workbook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_db_option
 @click.option("--reviewer", default=None, help="核实人（工作簿中没有填写「核实人」时使用；默认：当前系统用户）。")
-def review_import(workbook: Path, db_path: Path, reviewer: str | None) -> None:
-    """导入交回的核查工作簿（aidmatch report 生成），把核实结果记入数据库。"""
+@_rules_option
+def review_import(workbook: Path, db_path: Path, reviewer: str | None,
+                  rules_dir: Path | None) -> None:
+    """导入交回的核查工作簿（aidmatch report 生成），把核实结果记入数据库。
+
+    每张核查工作表的核实结果按该核查项目的选项（规则目录的 review.yaml）检查。"""
     from aidmatch.review import import_review
 
-    result = import_review(workbook, db_path, reviewer)
+    result = import_review(workbook, db_path, reviewer, review=load_rules(rules_dir).review)
     say(f"{result.semester.label}：读入 {result.rows_read} 个案例，记录 {result.recorded} 条核实结果，"
         f"{result.unchanged} 条与已记录的相同，{result.open} 个仍待核实。")
 
@@ -346,6 +415,11 @@ def slips(semester: Semester, county: str | None, school: str | None, source: So
         say(f"其中 {result.unlinked} 份的发放记录未与学籍关联，按发放名单打印（封面备注“未关联学籍”）。")
     if result.amounts_to_fill:
         say(f"{result.amounts_to_fill} 份的发放名单未写金额，金额栏留空待填。")
+    if result.held:
+        say(f"其中 {sum(result.held.values())} 份涉及待县区核实的"
+            + "、".join(f"{k}（{v} 份）" for k, v in result.held.items())
+            + "，已在存根联、学校留存联和封面注明“暂缓发放”；核实后重新打印即可去掉标注。",
+            style="yellow")
 
 
 @main.command()
@@ -414,6 +488,9 @@ def rules_check(rules_dir: Path | None) -> None:
             + (f"，类别 {'、'.join(group.categories)}" if group.categories else "")
             + (f"；家庭成员在册、本人未在册（全户在册）：{_FAMILY_ROUTE_WORDS[group.family_member_route]}"
                if group.scope == "household" else ""))
+    say(f"核实结果（review.yaml {loaded.review.version}，尚未核实：{loaded.review.open}）：")
+    for finding in FINDINGS:
+        say(f"  {finding.label}：{'、'.join(loaded.review.decisions(finding.label))}")
 
 
 _FAMILY_ROUTE_WORDS = {"gap": "列为漏助", "candidate": "列为待核实", "off": "不列出"}

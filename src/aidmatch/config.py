@@ -24,6 +24,14 @@ from aidmatch.semester import Semester
 RULE_FILES = ("sources.yaml", "policy.yaml", "programmes.yaml")
 # Optional: a rules folder made before linkage.yaml existed links with the defaults (Linkage()).
 OPTIONAL_RULE_FILES = ("linkage.yaml",)
+# The review's decisions per finding: read with the rules (``aidmatch rules check`` validates it),
+# not part of the fingerprint (they do not change what a reconciliation finds); a rules folder
+# without it takes the shipped one.
+REVIEW_FILE = "review.yaml"
+# Excel keeps an in-cell list's values in one formula of at most 255 characters.
+EXCEL_LIST_LIMIT = 250
+# The 漏助 decision slips print for (aidmatch.slips.data.APPROVED): every 漏助 list needs it.
+APPROVED_GAP = "已补录资助"
 # The probabilistic linkage's blocking keys (see link/blocking.py); linkage.yaml picks among them.
 BLOCKING_KEYS = ("id_window", "prefix_window", "family_id", "birth_county", "pinyin_birth",
                  "household", "school_surname", "exact_leftover")
@@ -165,6 +173,43 @@ class Linkage:
 
 
 @dataclass(frozen=True)
+class FindingReview:
+    """One finding's review: what a county may record, what a school checks and brings back."""
+
+    decisions: tuple[str, ...]
+    school_check: str = ""
+    school_return: str = ""
+    # A finding about payments whose slips are marked 暂缓发放 until the county decides one of
+    # these (None: its payments print as usual).
+    slips_release: tuple[str, ...] | None = None
+
+
+_DEFAULT_REVIEW = FindingReview(("已更正", "无需处理", "待核实"), "核对学生本学期的在读情况和本项所列问题。",
+                                "能说明情况的材料复印件。")
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    """rules/review.yaml: per finding (by its label), its review; ``default`` for the others."""
+
+    version: str = "?"
+    open: str = "待核实"  # not decided yet
+    default_review: FindingReview = _DEFAULT_REVIEW
+    by_finding: Mapping[str, FindingReview] = field(default_factory=dict)
+
+    def review(self, finding_label: str) -> FindingReview:
+        return self.by_finding.get(finding_label, self.default_review)
+
+    def decisions(self, finding_label: str) -> tuple[str, ...]:
+        """The decisions a sheet of this finding offers (a finding not listed: the default's)."""
+        return self.review(finding_label).decisions
+
+    @property
+    def default(self) -> tuple[str, ...]:
+        return self.default_review.decisions
+
+
+@dataclass(frozen=True)
 class Rules:
     directory: Path
     sources: SourceRules
@@ -173,6 +218,7 @@ class Rules:
     fingerprint: str
     version: str = field(default="")
     linkage: Linkage = field(default_factory=Linkage)
+    review: ReviewRules = field(default_factory=ReviewRules)
 
 
 def default_rules_dir() -> Path:
@@ -297,13 +343,23 @@ def load_rules(directory: Path | None = None) -> Rules:
     linkage_check = _Checker(str(directory / "linkage.yaml"))
     linkage = (_parse_linkage(raw["linkage.yaml"], linkage_check)
                if (directory / "linkage.yaml").exists() else Linkage())
+    review_path = directory / REVIEW_FILE
+    if not review_path.exists():
+        review_path = default_rules_dir() / REVIEW_FILE
+    before = len(problems)
+    raw[REVIEW_FILE] = _read_yaml(review_path, problems) if review_path.exists() else {}
+    if len(problems) > before:
+        unreadable.add(REVIEW_FILE)
+    review_check = _Checker(str(review_path))
+    review = _parse_review(raw[REVIEW_FILE], review_check)
     for name, check in (("sources.yaml", sources_check), ("policy.yaml", policy_check),
-                        ("programmes.yaml", programmes_check), ("linkage.yaml", linkage_check)):
+                        ("programmes.yaml", programmes_check), ("linkage.yaml", linkage_check),
+                        (REVIEW_FILE, review_check)):
         if name in unreadable:
             check.problems.clear()  # the YAML error already says what is wrong
     raise_if_any(
         problems + sources_check.problems + policy_check.problems + programmes_check.problems
-        + linkage_check.problems,
+        + linkage_check.problems + review_check.problems,
         "规则有误，请逐条修改后重试",
         ConfigProblems,
     )
@@ -313,6 +369,7 @@ def load_rules(directory: Path | None = None) -> Rules:
         policy=policy,
         programmes=programmes,
         linkage=linkage,
+        review=review,
         fingerprint=digest.hexdigest()[:12],
         version=(f"sources {sources.version} · policy {policy.version} · "
                  f"programmes {programmes.version} · linkage {linkage.version}"),
@@ -669,3 +726,76 @@ def _parse_linkage(data: dict[str, Any], check: _Checker) -> Linkage:
         max_iterations=int(_number(check, estimation, "max_iterations", "estimation",
                                    defaults.max_iterations, 1, 10_000, integer=True)),
     )
+
+
+def _decision_list(check: _Checker, value: Any, path: str, open_value: str) -> tuple[str, ...]:
+    """One finding's decisions: words, none twice, the open value among them, fit for an Excel
+    drop-down (no ASCII comma, the whole list within Excel's limit)."""
+    decisions = tuple(d.strip() for d in check.words(value, path))
+    if not decisions:
+        check.problem(path, "应至少列出一个核实结果，例如 [已更正, 待核实]")
+        return ()
+    for decision in decisions:
+        if not decision:
+            check.problem(path, "核实结果不能为空")
+        if "," in decision:
+            check.problem(path, f"核实结果「{decision}」含英文逗号（Excel 下拉列表用它分隔选项），"
+                                "请改用中文逗号或删去")
+    repeated = sorted({d for d in decisions if decisions.count(d) > 1})
+    if repeated:
+        check.problem(path, f"核实结果重复：{'、'.join(repeated)}")
+    if open_value not in decisions:
+        check.problem(path, f"应包含尚未核实的结果「{open_value}」")
+    if len(",".join(decisions)) > EXCEL_LIST_LIMIT:
+        check.problem(path, f"选项合计 {len(','.join(decisions))} 个字符，超过 Excel 下拉列表的 "
+                            f"{EXCEL_LIST_LIMIT} 个字符，请减少或缩短选项")
+    return decisions
+
+
+def _finding_review(check: _Checker, value: Any, path: str, open_value: str,
+                    fallback: FindingReview) -> FindingReview:
+    """A list (the decisions) or a table of decisions, school_check, school_return."""
+    if not isinstance(value, dict):
+        return FindingReview(_decision_list(check, value, path, open_value),
+                             fallback.school_check, fallback.school_return)
+    table = check.mapping(value, path)
+    check.only_keys(table, {"decisions", "school_check", "school_return", "slips_release"}, path)
+    decisions = (_decision_list(check, table.get("decisions"), f"{path}.decisions", open_value)
+                 if "decisions" in table else fallback.decisions)
+    release = None
+    if "slips_release" in table:
+        release = check.words(table.get("slips_release"), f"{path}.slips_release")
+        for value in release:
+            if value not in decisions:
+                check.problem(f"{path}.slips_release",
+                              f"「{value}」不是这个核查项目的核实结果（可用：{'、'.join(decisions)}）")
+    return FindingReview(
+        decisions,
+        check.text(table.get("school_check"), f"{path}.school_check", fallback.school_check),
+        check.text(table.get("school_return"), f"{path}.school_return", fallback.school_return),
+        release)
+
+
+def _parse_review(data: dict[str, Any], check: _Checker) -> ReviewRules:
+    from aidmatch.findings import FINDINGS  # findings reads these rules' types
+
+    check.only_keys(data, {"version", "open", "default", "findings"}, "")
+    defaults = ReviewRules()
+    open_value = check.text(data.get("open"), "open", defaults.open).strip() or defaults.open
+    default = (_finding_review(check, data["default"], "default", open_value, _DEFAULT_REVIEW)
+               if "default" in data else _DEFAULT_REVIEW)
+    labels = [f.label for f in FINDINGS]
+    by_finding: dict[str, FindingReview] = {}
+    for label, value in check.mapping(data.get("findings"), "findings").items():
+        if label not in labels:
+            check.problem(f"findings.{label}", f"未知的核查项目（可用：{'、'.join(labels)}）")
+            continue
+        by_finding[label] = _finding_review(check, value, f"findings.{label}", open_value, default)
+    gaps = FINDINGS[0].label
+    if gaps in by_finding and by_finding[gaps].decisions \
+            and APPROVED_GAP not in by_finding[gaps].decisions:
+        check.problem(f"findings.{gaps}", f"应包含「{APPROVED_GAP}」（aidmatch slips --from approved "
+                                          "为核实结果是它的漏助学生打印三联单）")
+    return ReviewRules(version=check.text(data.get("version"), "version", "?"), open=open_value,
+                       default_review=default if default.decisions else _DEFAULT_REVIEW,
+                       by_finding=by_finding)

@@ -11,8 +11,16 @@
 ``finding_family_member_listed`` 家庭成员在册，本人未在册: an enrolled, unpaid student in no key
                            group whose registry family member is in a qualifying household that
                            its roster lists completely without the student — a case to check
-``finding_identity``       身份信息有误: payment or roster rows whose ID is invalid, lost its
-                           precision, belongs to another person, or contradicts the name
+``identity_problems``      payment or roster rows whose ID is invalid, lost its precision,
+                           belongs to another person, or contradicts the name
+``finding_identity``       身份信息有误: those of them about an enrolled student (the student's aid
+                           or key group rests on the row): a county decides them case by case
+``data_quality``           the rest (mostly adults on household rosters), per file, sheet and
+                           problem, with one example row: for the department that sent the file
+``finding_candidates``     未关联的可能学生: a roster row without a valid ID that no step linked (nor
+                           sent to link_review) whose name, and sex, county and birth date where
+                           both sides give them, fit exactly one enrolled student: never linked on
+                           so little, never dropped either — a county checks it
 ``cases``                  one row per case of every finding, under a stable 案例编号
 
 Every finding row carries a 案例编号 (``case_key``) that the workbook shows and the review
@@ -90,14 +98,26 @@ IDENTITY = Finding("SF", "身份信息有误", "finding_identity", "identity_err
     ("可能的学生学籍号", "student_no"), ("可能的学生姓名", "student_name"),
     ("可能的学生身份证件号", "student_id_number", True), *_EVIDENCE))
 
+CANDIDATES = Finding("HX", "未关联的可能学生", "finding_candidates", "unlinked_candidates.csv",
+                     _columns(*_WHO, ("名单类型", "source_label"), ("名单姓名", "record_name"),
+                              ("名单证件号", "record_id_number", True), ("问题", "problem"),
+                              *_EVIDENCE))
+
 FINDINGS: tuple[Finding, ...] = (GAPS, FAMILY_MEMBER_LISTED, NOT_ENROLLED, DUPLICATES,
-                                 WRONG_STANDARD, IDENTITY)
+                                 WRONG_STANDARD, IDENTITY, CANDIDATES)
 BY_CODE = {f.code: f for f in FINDINGS}
 # Tables the store keeps per semester (see store.SEMESTER_TABLES).
-FINDING_TABLES: tuple[str, ...] = (*(f.table for f in FINDINGS), "cases")
+FINDING_TABLES: tuple[str, ...] = (*(f.table for f in FINDINGS), "cases", "data_quality")
 
 SOURCE_LABELS = {"registry": "学籍", "aid": "资助", "poverty": "扶贫", "civil_assistance": "民政",
                  "child_welfare": "儿童福利", "disability": "残联"}
+# The department that sends each kind of file (who receives its data-quality summary).
+DEPARTMENTS = {"registry": "教育部门（学籍）", "aid": "教育部门（资助）", "poverty": "乡村振兴部门",
+               "civil_assistance": "民政部门", "child_welfare": "民政部门", "disability": "残联"}
+
+
+def _labels_sql(column: str, labels: dict[str, str]) -> str:
+    return f"CASE {column} " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in labels.items()) + " END"
 
 
 def source_text_sql(r: str) -> str:
@@ -363,10 +383,9 @@ def finding_wrong_standard_sql() -> str:
     """
 
 
-def finding_identity_sql() -> str:
+def identity_problems_sql() -> str:
     """Payment and roster rows with an ID problem, with the student the linkage found (or the
-    first candidate it could not choose between). Per county, rows about a student come first:
-    the rest are mostly adults on household rosters."""
+    first candidate it could not choose between) and whether that student is enrolled."""
     labels = " ".join(f"WHEN '{k}' THEN '证件号{v}'" for k, v in STATUS_LABELS.items())
     return f"""
     WITH problems AS (
@@ -389,8 +408,8 @@ def finding_identity_sql() -> str:
     )
     SELECT {keys.case_key_sql('SF', "r.file || '|' || r.sheet || '|' || r.row || '|' || r.slot")}
                AS case_key,
-           s.student_id, s.person_key, r.source, CASE r.source {' '.join(
-               f"WHEN '{k}' THEN '{v}'" for k, v in SOURCE_LABELS.items())} END AS source_label,
+           s.student_id, s.person_key, r.source, {_labels_sql('r.source', SOURCE_LABELS)}
+               AS source_label,
            r.name, coalesce(r.id_raw, '') AS id_number, pr.problem,
            coalesce(s.county, r.county) AS county, coalesce(s.school, r.school) AS school,
            s.student_no, s.name AS student_name,
@@ -398,12 +417,77 @@ def finding_identity_sql() -> str:
            CASE WHEN l.record_id IS NOT NULL THEN {_method_sql('l')}
                 WHEN pr.student_id IS NOT NULL THEN '待核实（无法确定是哪名学生）'
                 ELSE '未关联到学籍' END AS methods,
-           r.record_id, r.file_id, r.file, r.sheet, r.row
+           r.record_id, r.file_id, r.file, r.sheet, r.row, r.slot,
+           coalesce(s.enrolled, false) AS about_enrolled_student
     FROM per_record pr JOIN records r USING (record_id)
     LEFT JOIN links l USING (record_id)
     LEFT JOIN students s ON s.student_id = pr.student_id
-    ORDER BY coalesce(s.county, r.county, ''), s.student_id IS NULL, r.file_id, r.sheet, r.row,
-             r.slot
+    """
+
+
+def finding_identity_sql() -> str:
+    """身份信息有误 cases: identity problems about an enrolled student (linked, or the first
+    candidate of an undecided record), per county by source row."""
+    return """
+    SELECT * EXCLUDE (slot, about_enrolled_student) FROM identity_problems
+    WHERE about_enrolled_student
+    ORDER BY coalesce(county, ''), file_id, sheet, row, slot
+    """
+
+
+def data_quality_sql() -> str:
+    """The other identity problems as a summary for the department that sent each file: per
+    file, sheet and problem, how many rows and the first of them as an example."""
+    return f"""
+    SELECT {_labels_sql('source', DEPARTMENTS)} AS department, source_label, file, sheet,
+           problem, count(*) AS rows,
+           arg_min(row, (row, slot)) AS example_row,
+           arg_min(name, (row, slot)) AS example_name,
+           arg_min(id_number, (row, slot)) AS example_id_number,
+           min(file_id) AS file_id
+    FROM identity_problems
+    WHERE NOT about_enrolled_student
+    GROUP BY source, source_label, file, sheet, problem
+    ORDER BY min(file_id), sheet, rows DESC, problem
+    """
+
+
+def finding_candidates_sql() -> str:
+    """Roster rows (not payments: those are 非在读享受资助) without a valid ID, linked by no
+    step and not in link_review, whose name fits exactly one enrolled student, sex, county and
+    birth date agreeing wherever both sides give them."""
+    agree = " AND ".join(f"(u.{c} IS NULL OR s.{c} IS NULL OR u.{c} = s.{c})"
+                         for c in ("sex", "county", "birth_date"))
+    return f"""
+    WITH unlinked AS (
+        SELECT r.* FROM records r
+        WHERE r.source NOT IN ('registry', 'aid') AND r.id IS NULL
+          AND coalesce(r.name_key, '') <> ''
+          AND r.record_id NOT IN (SELECT record_id FROM links)
+          AND r.record_id NOT IN (SELECT record_id FROM link_review)
+    ),
+    fits AS (
+        SELECT u.record_id, min(s.student_id) AS student_id, count(*) AS students
+        FROM unlinked u JOIN students s ON s.enrolled AND s.name_key = u.name_key AND {agree}
+        GROUP BY u.record_id
+    )
+    SELECT {keys.case_key_sql('HX', "r.file || '|' || r.sheet || '|' || r.row || '|' || r.slot")}
+               AS case_key,
+           s.student_id, s.person_key, s.student_no, coalesce(s.id, s.id_raw) AS id_number,
+           s.name, s.county, s.school, {_labels_sql('r.source', SOURCE_LABELS)} AS source_label,
+           r.name AS record_name, coalesce(r.id_raw, '') AS record_id_number,
+           '姓名' || CASE WHEN r.sex IS NOT NULL AND s.sex IS NOT NULL THEN '、性别' ELSE '' END
+               || CASE WHEN r.county IS NOT NULL AND s.county IS NOT NULL THEN '、区县' ELSE '' END
+               || CASE WHEN r.birth_date IS NOT NULL AND s.birth_date IS NOT NULL
+                       THEN '、出生日期' ELSE '' END
+               || '与该生一致，在读学生中只有该生一致；名单'
+               || CASE WHEN coalesce(r.id_raw, '') = '' THEN '没有证件号' ELSE '证件号无效' END
+               || '，未自动关联' AS problem,
+           {source_text_sql('r')} AS sources, '待核实（仅姓名等信息相符）' AS methods,
+           r.record_id, r.file_id, r.file, r.sheet, r.row
+    FROM fits f JOIN records r USING (record_id) JOIN students s USING (student_id)
+    WHERE f.students = 1
+    ORDER BY coalesce(s.county, ''), coalesce(s.school, ''), r.file_id, r.sheet, r.row, r.slot
     """
 
 
@@ -442,7 +526,10 @@ def find(steps: Steps, rules: Rules, semester: Semester, secret: str | None = No
     steps.table("finding_not_enrolled", finding_not_enrolled_sql(), code)
     steps.table("finding_duplicates", finding_duplicates_sql(), code)
     steps.table("finding_wrong_standard", finding_wrong_standard_sql(), code)
-    steps.table("finding_identity", finding_identity_sql(), code)
+    steps.table("identity_problems", identity_problems_sql(), code)
+    steps.table("finding_identity", finding_identity_sql())
+    steps.table("data_quality", data_quality_sql())
+    steps.table("finding_candidates", finding_candidates_sql(), code)
     steps.table("cases", cases_sql())
 
 

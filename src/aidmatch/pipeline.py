@@ -27,7 +27,7 @@ from aidmatch.accounting import account
 from aidmatch.config import Rules, load_rules
 from aidmatch.eligibility import decide
 from aidmatch.errors import AidmatchError, InputError, UsageError
-from aidmatch.findings import find
+from aidmatch.findings import FINDINGS, find
 from aidmatch.link.baseline import vlookup_family, vlookup_records
 from aidmatch.link.exact import link_exact
 from aidmatch.link.fuzzy import link_fuzzy
@@ -49,9 +49,11 @@ log = logging.getLogger(__name__)
 # what the user reads (读取文件, 关联 …); ``total`` is None while the amount of work is unknown.
 Progress = Callable[[str, str, int, int | None], None]
 
-# What the user reads for each stage of :func:`reconcile`.
-STAGE_LABELS = {"load": "读取文件", "stage": "载入", "link": "关联", "fuzzy": "概率匹配",
-                "decide": "判定", "findings": "核查", "outputs": "输出", "store": "保存"}
+# What the user reads for each stage of :func:`reconcile`: what the stage does in the words of
+# the job (the steps inside a stage are counted, never named: their names are the code's).
+STAGE_LABELS = {"load": "读取文件", "stage": "整理数据", "link": "与学籍比对",
+                "fuzzy": "按姓名等信息比对", "decide": "判定漏助", "findings": "查找其他问题",
+                "outputs": "写出结果", "store": "保存到数据库"}
 
 
 @dataclass
@@ -243,7 +245,7 @@ def _reconcile(
     def step_done(record: StepRecord) -> None:
         nonlocal steps_done
         steps_done += 1
-        report(current, f"{record.name}：{record.rows} 行", steps_done, None)
+        report(current, f"第 {steps_done} 步", steps_done, None)
 
     con = connect_work(spill_dir, resources.memory_limit, resources.threads)
     steps = Steps(con, on_step=step_done)
@@ -314,6 +316,8 @@ def _reconcile(
                 skipped=[str(problem) for problem in loaded.skipped],
                 ids="masked" if masked else "full",
                 blocking_pairs=blocking_pair_counts(con),
+                findings={f.label: steps.count(f.table) for f in FINDINGS},
+                data_quality_rows=int(scalar(con, 'SELECT coalesce(sum("rows"), 0) FROM data_quality')),
             )
             for problem in loaded.skipped:
                 log.warning("已跳过（--keep-going）：%s", problem)
@@ -327,6 +331,7 @@ def _reconcile(
             gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
             lists.write_key_students(con, staging, masked)
             lists.write_findings(con, staging, masked)
+            lists.write_data_quality(con, staging)
             lists.write_rejects(con, staging, loaded.rejects)
             summary.write(staging)
             result_tables = lists.result_tables(con, masked) if want_tables else {}

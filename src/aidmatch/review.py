@@ -1,6 +1,7 @@
 """The county's review decisions: the way back from a returned workbook into the database.
 
-``aidmatch report`` writes a workbook whose case sheets carry 案例编号, 核实结果 (a drop-down),
+``aidmatch report`` writes a workbook whose case sheets carry 案例编号, 核实结果 (a drop-down of
+the finding's own decisions, ``rules/review.yaml``),
 核实说明 and 核实人; the county fills them in and :func:`import_review` reads the workbook back,
 validates every row (unknown case, invalid value, a case of another semester — all reported at
 once, with sheet and row) and records who decided what and when in ``review_decisions``.
@@ -29,14 +30,13 @@ from xml.etree import ElementTree  # expat ≥ 2.4 limits entity expansion; no e
 import duckdb
 import python_calamine
 
+from aidmatch.config import ReviewRules, load_rules
 from aidmatch.database import open_database
 from aidmatch.errors import AidmatchError, InputError, InputProblems, raise_if_any
 from aidmatch.findings import BY_CODE
 from aidmatch.semester import Semester
 from aidmatch.steps import scalar
 
-RESULTS = ("已补录资助", "不符合条件", "已离校", "信息有误", "待核实")
-OPEN_RESULT = "待核实"
 CASE_KEY = "案例编号"
 RESULT = "核实结果"
 NOTE = "核实说明"
@@ -283,8 +283,10 @@ def read_decisions(path: Path) -> tuple[Semester, list[Decision]]:
 
 
 def validate(con: duckdb.DuckDBPyConnection, path: Path, semester: Semester,
-             decisions: Sequence[Decision]) -> dict[str, tuple[str, str | None, str | None]]:
-    """Check every row; return case key → (finding, person_key, student_no) of known cases."""
+             decisions: Sequence[Decision], review: ReviewRules
+             ) -> dict[str, tuple[str, str | None, str | None]]:
+    """Check every row (its 核实结果 against its finding's list in rules/review.yaml); return
+    case key → (finding, person_key, student_no) of known cases."""
     stored = scalar(con, "SELECT count(*) FROM runs WHERE semester = ?", [semester.code])
     if not stored:
         raise ReviewError(f"数据库中没有{semester.label}的对账结果", file=path.name,
@@ -297,7 +299,6 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, semester: Semester,
     }
     problems: list[AidmatchError] = []
     seen: dict[str, Decision] = {}
-    choices = "、".join(RESULTS)
     for d in decisions:
         def problem(message: str, column: str, d: Decision = d) -> None:
             problems.append(ReviewError(message, file=path.name, sheet=d.sheet, row=d.row,
@@ -315,8 +316,11 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, semester: Semester,
             problem(f"案例 {d.case_key} 不在数据库{semester.label}的结果中"
                     "（这一行是否是从别的工作簿复制来的？）", CASE_KEY)
             continue
-        if d.result and d.result not in RESULTS:
-            problem(f"核实结果「{d.result}」无效，只能是：{choices}", RESULT)
+        label = BY_CODE[match["code"]].label
+        allowed = review.decisions(label)
+        if d.result and d.result not in allowed:
+            problem(f"核实结果「{d.result}」不是「{label}」的选项，只能是：{'、'.join(allowed)}",
+                    RESULT)
             continue
         if not d.result and d.note:
             problem("填了核实说明，但没有选核实结果", RESULT)
@@ -332,8 +336,11 @@ def validate(con: duckdb.DuckDBPyConnection, path: Path, semester: Semester,
     return known
 
 
-def import_review(path: Path, db_path: Path, reviewer: str | None = None) -> ImportResult:
-    """Record the decisions of a returned workbook in ``db_path`` (all or nothing)."""
+def import_review(path: Path, db_path: Path, reviewer: str | None = None,
+                  review: ReviewRules | None = None) -> ImportResult:
+    """Record the decisions of a returned workbook in ``db_path`` (all or nothing); each
+    finding's decisions are checked against ``review`` (default: the rules' review.yaml)."""
+    review = review if review is not None else load_rules().review
     if not path.is_file():
         raise ReviewError("文件不存在", file=str(path))
     if not db_path.exists():
@@ -343,7 +350,7 @@ def import_review(path: Path, db_path: Path, reviewer: str | None = None) -> Imp
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     imported_by = reviewer or getpass.getuser()
     with open_database(db_path, read_only=False) as con:
-        known = validate(con, path, semester, decisions)
+        known = validate(con, path, semester, decisions, review)
         ensure_review_tables(con)
         current = {
             key: (result, note or "", who or "")
@@ -356,7 +363,7 @@ def import_review(path: Path, db_path: Path, reviewer: str | None = None) -> Imp
         unchanged = open_rows = 0
         recorded_keys: set[str] = set()
         for d in decisions:
-            if not d.result or d.result == OPEN_RESULT:
+            if not d.result or d.result == review.open:
                 open_rows += 1
             if not d.result or d.case_key in recorded_keys:
                 continue
@@ -389,5 +396,5 @@ def import_review(path: Path, db_path: Path, reviewer: str | None = None) -> Imp
     return ImportResult(semester, len(decisions), len(rows), unchanged, open_rows)
 
 
-__all__ = ["RESULTS", "ImportResult", "ReviewError", "current_decisions_sql",
+__all__ = ["ImportResult", "ReviewError", "current_decisions_sql",
            "ensure_review_tables", "import_review"]

@@ -73,11 +73,21 @@ def table(title: str, headers: Sequence[str], rows: Iterable[Sequence[Part]],
     aligned = set(right)
     grid = Table(title=text(title), title_justify="left")
     for header in headers:
-        grid.add_column(text(header), justify="right" if header in aligned else "left")
+        # a long file name wraps on a narrow terminal rather than being cut to 资助/2025…
+        grid.add_column(text(header), justify="right" if header in aligned else "left",
+                        overflow="fold")
     for n, row in enumerate(rows):
         grid.add_row(*(text(cell) for cell in row),
                      style=(styles[n] if styles is not None else None) or None)
-    stdout.print(grid)
+    # Without a terminal (a CI log, a file) there is no width to fit: the table is as wide as
+    # its content, every name whole (rich aligns 汉字 by their display width).
+    if stdout.is_terminal:
+        stdout.print(grid)
+        return
+    wide = max(stdout.measure(grid, options=stdout.options.update(max_width=10_000)).maximum,
+               stdout.width)
+    Console(file=stdout.file, highlight=False, soft_wrap=True, width=wide,
+            no_color=stdout.no_color).print(grid)
 
 
 # (stage, detail, done, total): the pipeline's progress callback.
@@ -113,9 +123,10 @@ def run_progress(enabled: bool) -> Iterator[RunProgress | None]:
 
         def update(stage: str, detail: str, done: int, total: int | None) -> None:
             if stage not in tasks:
-                for task in bar.tasks:  # the previous stage is over
+                for task in bar.tasks:  # the previous stage is over (never shown as 0/0)
                     if not task.finished:
-                        bar.update(task.id, total=task.completed)
+                        done_steps = max(int(task.completed), 1)
+                        bar.update(task.id, total=done_steps, completed=done_steps)
                 tasks[stage] = bar.add_task(redact(detail), total=total, stage=redact(stage))
             bar.update(tasks[stage], completed=done, total=total, description=redact(detail))
 

@@ -64,13 +64,40 @@ def text_width(value: object) -> int:
     return len(text) if text.isascii() else len(text) + len(_WIDE.findall(text))
 
 
+# Long texts wrap within a column this wide (Excel units) instead of spilling over the empty
+# review cells beside them; with the headers wrapped too, a case sheet fits a landscape page.
+WRAP_WIDTHS = {"来源": 22, "匹配方式": 12, "问题": 18, "困难类型": 10, "建议资助项目": 14,
+               "应发项目及标准": 20, "学校名称": 12, "发放学校": 12, "资助项目": 12, "说明": 20,
+               "文件": 26, "工作表": 10, "情况说明": 24, "请学校核查": 24, "请交回": 20,
+               "核实说明": 16, "上学期核实结果": 10, "学期对比": 10, "核实状态": 10,
+               "可能的学生姓名": 8, "名单类型": 6, "报送部门": 10, "学生学籍记录": 22,
+               "家庭成员名单记录": 22, "在册家庭成员": 14, "名单情况": 16,
+               "家庭成员所在困难群体": 10, "核实属实时的资助项目": 14}
+# A wrapped header needs no more than this many columns (three 汉字 a line).
+HEADER_WRAP_WIDTH = 6
+# Points per printed line of 11-point text (Excel's default row is 15).
+LINE_HEIGHT = 15.0
+
+
+def _lines(value: object, width: float) -> int:
+    """How many lines ``value`` takes wrapped in a column ``width`` wide."""
+    return max(1, -(-text_width(value) // max(int(width), 1)))
+
+
 def write_table(sheet: Worksheet, top: int, headers: Sequence[str],
                 rows: Sequence[Sequence[object]], header_format: Format, text_format: Format,
-                text_columns: frozenset[str] = TEXT_COLUMNS, max_width: int = 60) -> None:
+                text_columns: frozenset[str] = TEXT_COLUMNS, max_width: int = 60,
+                wrap_format: Format | None = None) -> None:
     """Header at row ``top`` and rows below it: IDs (``text_columns``) as text, numbers as
-    numbers, empty cells left empty, column widths that fit Chinese text."""
+    numbers, empty cells left empty, column widths that fit Chinese text. With ``wrap_format``
+    (a format that wraps, for print) the headers wrap and the long-text columns
+    (:data:`WRAP_WIDTHS`) wrap within their width, each row as tall as its longest text (set
+    here: neither Excel nor LibreOffice grows a row written by a program)."""
     sheet.write_row(top, 0, headers, header_format)
-    widths = [text_width(h) for h in headers]
+    wrapping = wrap_format is not None
+    wrapped = {c: WRAP_WIDTHS[h] for c, h in enumerate(headers) if wrapping and h in WRAP_WIDTHS}
+    widths = [min(text_width(h), HEADER_WRAP_WIDTH) if wrapping else text_width(h)
+              for h in headers]
     for r, row in enumerate(rows, top + 1):
         for c, value in enumerate(row):
             if value is None or value == "":
@@ -78,12 +105,37 @@ def write_table(sheet: Worksheet, top: int, headers: Sequence[str],
             if headers[c] in text_columns:
                 sheet.write_string(r, c, str(value), text_format)
             elif isinstance(value, int | float) and not isinstance(value, bool):
-                sheet.write_number(r, c, value)
+                sheet.write_number(r, c, value, wrap_format)  # (top-aligned with the rest)
             else:
-                sheet.write_string(r, c, str(value))
-            widths[c] = max(widths[c], min(text_width(value), max_width))
+                sheet.write_string(r, c, str(value), wrap_format)
+            widths[c] = max(widths[c], min(text_width(value), wrapped.get(c, max_width)))
+    pad = 1 if wrapping else 2
     for c, width in enumerate(widths):
-        sheet.set_column(c, c, width + 2, text_format if headers[c] in text_columns else None)
+        sheet.set_column(c, c, width + pad, text_format if headers[c] in text_columns
+                         else wrap_format if c in wrapped else None)
+    if not wrapping:
+        return
+    sheet.set_row(top, LINE_HEIGHT * max(_lines(h, widths[c]) for c, h in enumerate(headers)))
+    for r, row in enumerate(rows, top + 1):
+        lines = max((_lines(row[c], widths[c]) for c in wrapped
+                     if c < len(row) and row[c] not in (None, "")), default=1)
+        if lines > 1:
+            sheet.set_row(r, LINE_HEIGHT * lines)
+
+
+def print_setup(sheet: Worksheet, header_row: int | None, title: str = "") -> None:
+    """A sheet that prints as a clerk expects: A4 landscape, one page wide (as many pages long as
+    it takes), the header row on every page, gridlines, the title and page numbers."""
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.3, right=0.3, top=0.6, bottom=0.6)
+    sheet.hide_gridlines(0)  # shown on screen and printed
+    if header_row is not None:
+        sheet.repeat_rows(header_row)
+    if title:
+        sheet.set_header("&L" + title.replace("&", "&&"))
+    sheet.set_footer("&C第 &P 页，共 &N 页")
 
 
 def write_xlsx(path: Path, sheet_name: str, headers: Sequence[str],
@@ -104,8 +156,10 @@ def write_xlsx(path: Path, sheet_name: str, headers: Sequence[str],
     sheet = workbook.add_worksheet(sheet_name[:31])
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1,
                                 "text_wrap": True, "valign": "vcenter"})
-    text = workbook.add_format({"num_format": "@"})
-    write_table(sheet, 0, headers, rows, bold, text)
+    text = workbook.add_format({"num_format": "@", "valign": "top"})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    write_table(sheet, 0, headers, rows, bold, text, wrap_format=wrap)
+    print_setup(sheet, 0, sheet_name)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
     workbook.close()

@@ -27,8 +27,34 @@ th{background:#ddebf7}td.l,th.l{text-align:left}tr.total td{font-weight:bold}
 .bad{color:#c0392b;font-weight:bold}
 .incomplete{background:#fdecea;border:2px solid #c0392b;border-radius:6px;padding:10px 16px;
 margin:12px 0;color:#c0392b}.incomplete b{display:block;font-size:17px}
-svg text{font-size:12px;fill:#1f2d3d}
+svg text{font-size:12px;fill:#1f2d3d}svg{max-width:100%;height:auto}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+.legend{font-size:13px;color:#6b7785}.legend i{display:inline-block;width:10px;height:10px;
+margin:0 4px 0 10px;border-radius:2px}
+.foot{color:#8a94a0;font-size:12px;margin-top:28px}
+@media (max-width:600px){body{margin:10px}h1{font-size:18px}.card{min-width:0;flex:1 1 40%;
+padding:8px 10px}.card b{font-size:18px}table{font-size:13px}th,td{padding:4px 6px}}
 """
+# Coverage colours by how far below 100% (不漏一人): within 2 points, within 5, further.
+_TARGET_BANDS = ((0.02, "#2e7d32", "差距 2 个百分点以内"), (0.05, "#f0a202", "差距 2–5 个百分点"),
+                 (1.01, "#c0392b", "差距 5 个百分点以上"))
+
+
+def _colour(coverage: float | None) -> str:
+    short = 1.0 - (coverage or 0.0)
+    return next(colour for limit, colour, _ in _TARGET_BANDS if short <= limit)
+
+
+def _legend() -> str:
+    return ("<div class=legend>" + "".join(f'<i style="background:{c}"></i>{escape(t)}'
+                                           for _, c, t in _TARGET_BANDS) + "</div>")
+
+
+def _axis_floor(values: list[float]) -> float:
+    """The chart's lowest value: 10 points below the lowest coverage, rounded down to 10%, so
+    91% and 96% look different (a chart from 0 makes every county a full bar)."""
+    lowest = min(values, default=0.0)
+    return max(0.0, int((lowest - 0.05) * 10) / 10)
 
 
 def _pct(value: float | None) -> str:
@@ -36,28 +62,32 @@ def _pct(value: float | None) -> str:
 
 
 def _chart(counties: list[CoverageLine]) -> str:
-    """Coverage by county as an inline SVG column chart."""
+    """Coverage by county as an inline SVG column chart, its axis starting near the lowest
+    county, each bar coloured by how far below 100% it is."""
+    floor = _axis_floor([c.coverage for c in counties if c.coverage is not None])
     width, height, left, bottom, top = 80 * max(len(counties), 1) + 60, 280, 44, 40, 20
     plot = height - bottom - top
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'role="img" aria-label="各区县资助覆盖率">']
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        y = top + plot * (1 - tick)
+             f'viewBox="0 0 {width} {height}" role="img" aria-label="各区县资助覆盖率">']
+    steps = 4
+    for n in range(steps + 1):
+        tick = floor + (1.0 - floor) * n / steps
+        y = top + plot * (1 - n / steps)
         parts.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
                      f'stroke="#dde3ea"/><text x="{left - 6}" y="{y + 4:.1f}" '
                      f'text-anchor="end">{tick:.0%}</text>')
     for i, line in enumerate(counties):
-        value = line.coverage or 0.0
+        value = max(line.coverage or 0.0, floor)
         x = left + 12 + i * 80
-        h = plot * value
+        h = plot * (value - floor) / (1.0 - floor) if floor < 1.0 else plot
         y = top + plot - h
         parts.append(f'<rect class="bar" x="{x}" y="{y:.1f}" width="48" height="{h:.1f}" '
-                     f'fill="#4472c4"><title>{escape(line.county)} {_pct(line.coverage)}</title>'
-                     f'</rect><text x="{x + 24}" y="{y - 4:.1f}" text-anchor="middle">'
-                     f'{_pct(line.coverage)}</text><text x="{x + 24}" y="{height - bottom + 16}" '
-                     f'text-anchor="middle">{escape(line.county)}</text>')
+                     f'fill="{_colour(line.coverage)}"><title>{escape(line.county)} '
+                     f'{_pct(line.coverage)}</title></rect><text x="{x + 24}" y="{y - 4:.1f}" '
+                     f'text-anchor="middle">{_pct(line.coverage)}</text><text x="{x + 24}" '
+                     f'y="{height - bottom + 16}" text-anchor="middle">{escape(line.county)}</text>')
     parts.append("</svg>")
-    return "".join(parts)
+    return f'<div class="scroll">{"".join(parts)}</div>{_legend()}'
 
 
 def _school_chart(schools: list[CoverageLine], limit: int = 20) -> str:
@@ -69,17 +99,18 @@ def _school_chart(schools: list[CoverageLine], limit: int = 20) -> str:
     label, bar, row = 230, 360, 24
     height = row * len(shown) + 30
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label + bar + 130}" '
-             f'height="{height}" role="img" aria-label="覆盖率最低的学校">']
+             f'height="{height}" viewBox="0 0 {label + bar + 130} {height}" role="img" '
+             f'aria-label="覆盖率最低的学校">']
     for i, line in enumerate(shown):
         y = 10 + i * row
         w = bar * (line.coverage or 0.0)
         parts.append(f'<text x="{label - 8}" y="{y + 15}" text-anchor="end">'
                      f'{escape(line.school)}</text><rect class="bar" x="{label}" y="{y + 3}" '
-                     f'width="{w:.1f}" height="16" fill="#4472c4"><title>{escape(line.school)} '
+                     f'width="{w:.1f}" height="16" fill="{_colour(line.coverage)}"><title>{escape(line.school)} '
                      f'{_pct(line.coverage)}</title></rect><text x="{label + w + 6:.1f}" '
                      f'y="{y + 15}">{_pct(line.coverage)}（{line.aided}/{line.key_students}）</text>')
     parts.append("</svg>")
-    return "".join(parts)
+    return f'<div class="scroll">{"".join(parts)}</div>{_legend()}'
 
 
 def render_html(report: Report) -> str:
@@ -132,20 +163,21 @@ def render_html(report: Report) -> str:
 <body>
 {warning}
 <h1>{escape(report.title)}</h1>
-<div class=meta>规则 {escape(report.rules)} · 生成于 {report.generated_at:%Y-%m-%d %H:%M}</div>
+<div class=meta>生成于 {report.generated_at:%Y-%m-%d %H:%M}</div>
 <div class=cards>{"".join(f"<div class=card><b>{escape(v)}</b><span>{escape(k)}</span></div>"
                           for k, v in cards)}</div>
 <h2>各区县资助覆盖情况</h2>
-<table id="coverage"><tr><th class=l>区县</th><th>在读人数</th><th>困难学生</th><th>已资助</th>
-<th>漏助</th><th>覆盖率</th><th>漏助待核实</th></tr>{"".join(rows)}</table>
+<div class="scroll"><table id="coverage"><tr><th class=l>区县</th><th>在读人数</th><th>困难学生</th><th>已资助</th>
+<th>漏助</th><th>覆盖率</th><th>漏助待核实</th></tr>{"".join(rows)}</table></div>
 {chart}
 <h2>核查项目</h2>
 <table id="findings"><tr><th class=l>项目</th><th>案例数</th><th>已核实</th><th>待核实</th></tr>
 {findings}</table>
 {comparison}
 <h2>待核实漏助最多的学校</h2>
-<table id="schools"><tr><th class=l>区县</th><th class=l>学校</th><th>困难学生</th><th>漏助</th>
-<th>待核实</th></tr>{schools or '<tr><td class=l colspan=5>没有待核实的漏助。</td></tr>'}</table>
+<div class="scroll"><table id="schools"><tr><th class=l>区县</th><th class=l>学校</th><th>困难学生</th><th>漏助</th>
+<th>待核实</th></tr>{schools or '<tr><td class=l colspan=5>没有待核实的漏助。</td></tr>'}</table></div>
+<p class=foot>规则版本：{escape(report.rules)}（同一版本的规则得出同样的结果）</p>
 </body></html>
 """
 

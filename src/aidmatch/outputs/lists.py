@@ -6,6 +6,9 @@
 ``review.csv``                records whose exact evidence contradicts itself (ID matches, name
                               does not; two students equally likely): never linked, listed here
 ``rejects.csv``               every input row that was not used, with file, sheet, row and reason
+``data_quality.csv``          ID problems not about an enrolled student, per file, sheet and
+                              problem with one example row (ID always masked): for the department
+                              that sent the file, not cases to decide
 """
 
 from __future__ import annotations
@@ -246,13 +249,14 @@ def write_findings(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> d
 def result_tables(con: duckdb.DuckDBPyConnection, masked: bool) -> dict[str, pa.Table]:
     """The result lists as Arrow tables, column for column what the files hold (the same headers
     and values; no CSV neutralisation, which only matters to a spreadsheet): 漏助, 重点保障学生,
-    then every other finding by its label. For the Python API (:mod:`aidmatch.api`)."""
+    every other finding by its label, 数据质量. For the Python API (:mod:`aidmatch.api`)."""
     tables = {"漏助": _arrow(GAP_HEADERS, gap_rows(con, masked)),
               "重点保障学生": _arrow(KEY_STUDENT_HEADERS, key_student_rows(con, masked))}
     for finding in FINDINGS:
         if finding.csv:
             tables[finding.label] = _arrow(finding_headers(finding),
                                            finding_rows(con, finding, masked))
+    tables["数据质量"] = _arrow(DATA_QUALITY_HEADERS, data_quality_rows(con))
     return tables
 
 
@@ -266,3 +270,22 @@ def _arrow(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> pa.Table:
         except (pa.ArrowInvalid, pa.ArrowTypeError):
             columns.append(pa.array([None if v is None else str(v) for v in values], pa.string()))
     return pa.table(columns, names=list(headers))
+
+
+DATA_QUALITY_HEADERS = ["报送部门", "名单类型", "文件", "工作表", "问题", "行数", "示例行号",
+                        "示例姓名", "示例证件号"]
+
+
+def data_quality_rows(con: duckdb.DuckDBPyConnection, table: str = "data_quality",
+                      params: Sequence[object] = ()) -> list[list[Any]]:
+    """The data-quality summary, IDs always masked (it goes back to the sending department)."""
+    rows = con.execute(
+        f"""SELECT department, source_label, file, sheet, problem, "rows", example_row,
+                   example_name, example_id_number
+            FROM {table} ORDER BY file_id, sheet, "rows" DESC, problem""", list(params)
+    ).fetchall()
+    return list(redacted(([*r[:8], mask(r[8]) if r[8] else r[8]] for r in rows), masked=True))
+
+
+def write_data_quality(con: duckdb.DuckDBPyConnection, out: Path) -> int:
+    return write_csv(out / "data_quality.csv", DATA_QUALITY_HEADERS, data_quality_rows(con))

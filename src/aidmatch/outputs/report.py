@@ -3,8 +3,10 @@
 :func:`load_report` gathers one semester (optionally one county) from the ``--db`` file: coverage
 city → county → school, every finding's cases with their current review decision, and the
 comparison with the previous semester in the database. :func:`write_workbook` writes it as Excel
-(汇总 with a native chart, one sheet per finding — per county for the whole city — with frozen
-header, filters, IDs as text, the evidence columns and the review columns, 学期对比, 说明);
+(汇总 with a native chart beside the table, one sheet per finding — the whole city's with a 区县
+column to filter by — with frozen header, filters, IDs as text, the evidence columns and the
+review columns, 学期对比, 数据质量, 说明), every sheet set up to print A4 landscape one page wide
+with its header row on every page;
 :mod:`aidmatch.outputs.html` writes the same data as one page.
 """
 
@@ -13,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,21 +26,31 @@ import duckdb
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from aidmatch.config import ReviewRules, load_rules
 from aidmatch.database import open_database, purged_at
 from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import FINDINGS, Finding
 from aidmatch.normalize.ids import mask, mask_student_no
-from aidmatch.outputs.files import TEXT_COLUMNS, text_width, write_table
-from aidmatch.outputs.lists import finding_headers, finding_rows
+from aidmatch.outputs.files import (
+    TEXT_COLUMNS,
+    WRAP_WIDTHS,
+    print_setup,
+    text_width,
+    write_table,
+)
+from aidmatch.outputs.lists import (
+    DATA_QUALITY_HEADERS,
+    data_quality_rows,
+    finding_headers,
+    finding_rows,
+)
 from aidmatch.outputs.summary import UNKNOWN_COUNTY, CountyLine, incomplete_notice
 from aidmatch.review import (
     CASE_KEY,
     DECIDED,
     INFO_SHEET,
     NOTE,
-    OPEN_RESULT,
     RESULT,
-    RESULTS,
     REVIEWER,
     SEMESTER_CELL,
     current_decisions_sql,
@@ -68,10 +82,12 @@ class FindingCases:
     headers: list[str]
     rows: list[list[Any]]  # display rows + 核实结果, 核实说明, 核实人, 核实状态
     counties: list[str]  # the county of each row
+    decisions: tuple[str, ...]  # what the 核实结果 drop-down offers (rules/review.yaml)
+    open_result: str  # the one of them that means "not decided yet"
 
     @property
     def decided(self) -> int:
-        return sum(1 for row in self.rows if row[-4] and row[-4] != OPEN_RESULT)
+        return sum(1 for row in self.rows if row[-4] and row[-4] != self.open_result)
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,10 @@ class Report:
     findings: list[FindingCases]
     previous: Semester | None
     comparison: list[ComparisonLine] = field(default_factory=list)
+    # Identity problems not about an enrolled student, per file (lists.DATA_QUALITY_HEADERS):
+    # for the sending departments, nothing to decide.
+    data_quality: list[list[Any]] = field(default_factory=list)
+    city: str = "全市"  # the city's name as its files call it (商洛市), else 全市
     # An incomplete run (--keep-going past bad files): the warning every sheet and the page
     # carry, as the run's result files do.
     notice: list[str] = field(default_factory=list)
@@ -118,7 +138,7 @@ class Report:
 
     @property
     def title(self) -> str:
-        return f"{self.county or '全市'} {self.semester.label} 学生资助核查"
+        return f"{self.county or self.city} {self.semester.label} 学生资助核查"
 
     def comparison_count(self, category: str) -> int:
         return sum(1 for line in self.comparison if line.category == category)
@@ -126,6 +146,21 @@ class Report:
     def top_schools(self, limit: int = 10) -> list[CoverageLine]:
         schools = [c for c in self.coverage if c.level == "学校" and c.open]
         return sorted(schools, key=lambda c: (-c.open, c.county, c.school))[:limit]
+
+
+_CITY = re.compile(r"[\u4e00-\u9fff]{2,3}市")
+
+
+def _city_name(con: duckdb.DuckDBPyConnection, semester: Semester) -> str:
+    """The city the semester's files name most (商洛市 in 商洛市低保保障对象名单.xlsx, 台账（商洛市）),
+    when at least two files agree; else 全市. 城市 (城市低保) is no city's name."""
+    counts: Counter[str] = Counter()
+    for (path,) in con.execute(
+            "SELECT path FROM input_files WHERE run_id = (SELECT max(run_id) FROM runs "
+            "WHERE semester = ?)", [semester.code]).fetchall():
+        counts.update({m for m in _CITY.findall(Path(str(path)).name) if not m.endswith("城市")})
+    found = counts.most_common(1)
+    return found[0][0] if found and found[0][1] >= 2 else "全市"
 
 
 def _stored_semesters(con: duckdb.DuckDBPyConnection) -> list[Semester]:
@@ -206,7 +241,8 @@ def _coverage(con: duckdb.DuckDBPyConnection, semester: Semester, county: str | 
 
 def _finding_cases(con: duckdb.DuckDBPyConnection, finding: Finding, semester: Semester,
                    county: str | None, masked: bool,
-                   decisions: dict[str, tuple[str, str, str, dt.datetime]]) -> FindingCases:
+                   decisions: dict[str, tuple[str, str, str, dt.datetime]],
+                   review: ReviewRules) -> FindingCases:
     where, params = _county_filter(county)
     table = f"(SELECT * FROM {finding.table} WHERE run_semester = ?{where})"
     rows = finding_rows(con, finding, masked, params=[semester.code, *params], table=table)
@@ -219,9 +255,10 @@ def _finding_cases(con: duckdb.DuckDBPyConnection, finding: Finding, semester: S
             full.append([*row, "", "", "", "待核实"])
         else:
             result, note, who, when = decision
-            state = "待核实" if result == OPEN_RESULT else f"已核实（{when:%Y-%m-%d}）"
+            state = "待核实" if result == review.open else f"已核实（{when:%Y-%m-%d}）"
             full.append([*row, result, note, who, state])
-    return FindingCases(finding, [*finding_headers(finding), *REVIEW_HEADERS], full, counties)
+    return FindingCases(finding, [*finding_headers(finding), *REVIEW_HEADERS], full, counties,
+                        review.decisions(finding.label), review.open)
 
 
 def _gap_history(con: duckdb.DuckDBPyConnection, semesters: list[Semester]
@@ -298,8 +335,10 @@ def _comparison(con: duckdb.DuckDBPyConnection, semester: Semester, previous: Se
 
 
 def load_report(db_path: Path, semester: Semester, county: str | None = None,
-                masked: bool = False) -> Report:
-    """One semester of the database as a report (``county``: that county only)."""
+                masked: bool = False, review: ReviewRules | None = None) -> Report:
+    """One semester of the database as a report (``county``: that county only); each finding's
+    decisions from ``review`` (default: the rules' review.yaml)."""
+    review = review if review is not None else load_rules().review
     if not db_path.exists():
         raise InputError("数据库文件不存在", file=str(db_path),
                          hint="先用 aidmatch reconcile（同一个 --db）对账，再生成报告。")
@@ -329,13 +368,22 @@ def load_report(db_path: Path, semester: Semester, county: str | None = None,
             "WHERE semester = ? ORDER BY run_id DESC LIMIT 1", [semester.code]).fetchone() or ("", None)
         skipped = [str(p) for p in (json.loads(summary) if summary else {}).get("skipped") or []]
         decisions = _decisions(con, semester)
-        decided = {k for k, d in decisions.items() if d[0] != OPEN_RESULT}
+        decided = {k for k, d in decisions.items() if d[0] != review.open}
         groups, coverage = _coverage(con, semester, county, decided)
-        findings = [_finding_cases(con, f, semester, county, masked, decisions) for f in FINDINGS]
+        findings = [_finding_cases(con, f, semester, county, masked, decisions, review)
+                    for f in FINDINGS]
         earlier = [s for s in semesters if s < semester]
         previous = earlier[-1] if earlier else None
         report = Report(semester, county, masked, dt.datetime.now(), str(rules or ""), groups,
                         coverage, findings, previous, notice=incomplete_notice(skipped))
+        if _has_table(con, "input_files"):
+            report.city = _city_name(con, semester)
+        if _has_table(con, "data_quality"):
+            # A county's rows: files that county sent (a city-wide file is the city's business).
+            report.data_quality = [
+                row for row in data_quality_rows(
+                    con, "(SELECT * FROM data_quality WHERE run_semester = ?)", [semester.code])
+                if county is None or county in str(row[2])]
         if previous is not None:
             report.comparison = _comparison(con, semester, previous, earlier[:-1], county, masked)
             _add_gap_notes(report)
@@ -364,7 +412,10 @@ class _Formats:
                                            "text_wrap": True, "valign": "vcenter"})
         self.review = workbook.add_format({"bold": True, "bg_color": "#FFF2CC", "border": 1,
                                            "text_wrap": True, "valign": "vcenter"})
-        self.text = workbook.add_format({"num_format": "@"})
+        self.text = workbook.add_format({"num_format": "@", "valign": "top"})
+        self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+        self.input_wrap = workbook.add_format({"bg_color": "#FFFBEA", "border": 1,
+                                               "border_color": "#D9D9D9", "text_wrap": True})
         self.percent = workbook.add_format({"num_format": "0.0%"})
         self.bold = workbook.add_format({"bold": True})
         self.bold_percent = workbook.add_format({"bold": True, "num_format": "0.0%"})
@@ -394,29 +445,39 @@ def _incomplete_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Repo
 
 def _table(sheet: Worksheet, fmt: _Formats, top: int, headers: Sequence[str],
            rows: Sequence[Sequence[Any]], review_from: int | None = None) -> None:
-    """A table; the review columns (from ``review_from``) have a header of their own colour."""
-    write_table(sheet, top, headers, rows, fmt.header, fmt.text, _TEXT_COLUMNS, max_width=50)
+    """A table for print (long texts wrapped); the review columns (from ``review_from``) have
+    a header of their own colour."""
+    write_table(sheet, top, headers, rows, fmt.header, fmt.text, _TEXT_COLUMNS, max_width=50,
+                wrap_format=fmt.wrap)
     if review_from is not None:
         for c in range(review_from, len(headers)):
             sheet.write_string(top, c, headers[c], fmt.review)
 
 
-def _case_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report, name: str,
-                cases: FindingCases, rows: list[list[Any]]) -> None:
+def _case_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report,
+                cases: FindingCases) -> None:
+    """One finding's cases (the whole city's: a 区县 column to filter by), its own drop-down."""
+    name = cases.finding.label
     sheet = workbook.add_worksheet(name[:31])
+    rows = cases.rows
     top = _first_row(sheet, fmt, report)
     review_from = len(cases.headers) - len(REVIEW_HEADERS)
     _table(sheet, fmt, top, cases.headers, rows, review_from)
     last = top + max(len(rows), 1)
     result_col = cases.headers.index(RESULT)
     sheet.data_validation(top + 1, result_col, max(last, top + 500), result_col, {
-        "validate": "list", "source": list(RESULTS), "ignore_blank": True,
+        "validate": "list", "source": list(cases.decisions), "ignore_blank": True,
         "input_title": "核实结果", "input_message": "请从下拉列表中选择",
-        "error_title": "核实结果无效", "error_message": "只能选择：" + "、".join(RESULTS)})
+        "error_title": "核实结果无效",
+        "error_message": f"{cases.finding.label}只能选择：" + "、".join(cases.decisions)})
+    widths = {RESULT: max(max(text_width(d) for d in cases.decisions) + 1, 10),
+              NOTE: WRAP_WIDTHS[NOTE], REVIEWER: 8}
     for c in (result_col, result_col + 1, result_col + 2):
-        sheet.set_column(c, c, max(text_width(cases.headers[c]) + 4, 14), fmt.input)
+        sheet.set_column(c, c, widths[cases.headers[c]] + 1,
+                         fmt.input_wrap if cases.headers[c] == NOTE else fmt.input)
     sheet.freeze_panes(top + 1, 1)
     sheet.autofilter(top, 0, last, len(cases.headers) - 1)
+    print_setup(sheet, top, f"{report.title} · {name}")
     if not rows:
         sheet.write_string(top + 2, 0, "本项没有需要核实的案例。")
 
@@ -425,8 +486,7 @@ def _summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report)
     sheet = workbook.add_worksheet("汇总")
     first = _first_row(sheet, fmt, report)
     sheet.write_string(first, 0, report.title, fmt.title)
-    sheet.write_string(first + 1, 0,
-                       f"规则 {report.rules}；生成于 {report.generated_at:%Y-%m-%d %H:%M}")
+    sheet.write_string(first + 1, 0, f"生成于 {report.generated_at:%Y-%m-%d %H:%M}（规则见「{INFO_SHEET}」）")
     headers = ["层级", "区县", "学校", "在读人数", "困难学生", *report.groups, "已资助", "漏助",
                "覆盖率", "漏助已核实", "漏助待核实"]
     top = first + 3
@@ -441,26 +501,33 @@ def _summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report)
                                fmt.bold_percent if line.level != "学校" else fmt.percent)
         if line.level != "学校":
             sheet.write_string(r, 0, line.level, fmt.bold)
-    sheet.set_column(2, 2, max(text_width(c.school) for c in report.coverage) + 2
-                     if report.coverage else 12)
     sheet.freeze_panes(top + 1, 3)
     sheet.autofilter(top, 0, top + max(len(rows), 1), len(headers) - 1)
-    counties = [i for i, c in enumerate(report.coverage, top + 1) if c.level == "区县"]
-    if counties:
-        chart = workbook.add_chart({"type": "column"})
+    # The chart beside the table: the city's counties, or a county's schools.
+    level, label_col = ("区县", 1) if report.county is None else ("学校", 2)
+    bars = [i for i, c in enumerate(report.coverage, top + 1) if c.level == level]
+    if bars:
+        chart = workbook.add_chart({"type": "bar" if report.county else "column"})
         chart.add_series({
             "name": "资助覆盖率",
-            "categories": ["汇总", counties[0], 1, counties[-1], 1],
-            "values": ["汇总", counties[0], coverage_col, counties[-1], coverage_col],
+            "categories": ["汇总", bars[0], label_col, bars[-1], label_col],
+            "values": ["汇总", bars[0], coverage_col, bars[-1], coverage_col],
             "data_labels": {"value": True, "num_format": "0.0%"},
             "fill": {"color": "#4472C4"},
         })
-        chart.set_title({"name": "各区县困难学生资助覆盖率"})
-        chart.set_y_axis({"num_format": "0%", "min": 0, "max": 1})
+        chart.set_title({"name": f"{report.county}各学校困难学生资助覆盖率" if report.county
+                         else "各区县困难学生资助覆盖率"})
+        axis = {"num_format": "0%", "min": 0, "max": 1}
+        if report.county:  # a bar chart: values across, the schools down in the table's order
+            chart.set_x_axis(axis)
+            chart.set_y_axis({"reverse": True})
+        else:
+            chart.set_y_axis(axis)
         chart.set_legend({"none": True})
-        chart.set_size({"width": 640, "height": 320})
-        sheet.insert_chart(top + len(rows) + 2, 1, chart)
-    row = top + len(rows) + 20
+        chart.set_size({"width": 640, "height": max(320, 24 * len(bars) + 80)})
+        sheet.insert_chart(top, len(headers) + 1, chart)
+    row = top + len(rows) + 2
+    labels = [c.finding.label for c in report.findings]
     sheet.write_string(row, 0, "核查项目", fmt.header)
     for c, header in enumerate(("案例数", "已核实", "待核实"), 1):
         sheet.write_string(row, c, header, fmt.header)
@@ -469,14 +536,23 @@ def _summary_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report)
         sheet.write_number(i, 1, len(cases.rows))
         sheet.write_number(i, 2, cases.decided)
         sheet.write_number(i, 3, len(cases.rows) - cases.decided)
-    row += len(report.findings) + 2
+    row += len(report.findings) + 1
+    quality_rows = sum(int(r[5]) for r in report.data_quality)
+    sheet.write_string(row, 0, f"另有 {quality_rows} 行证件号问题不涉及在读学生，按文件汇总在"
+                       f"「{DATA_QUALITY_SHEET}」工作表（反馈报送部门，无需逐条核实）")
+    row += 2
     if report.previous is not None:
         sheet.write_string(row, 0, f"与{report.previous.label}相比", fmt.bold)
         for i, category in enumerate((NEW, RESOLVED, STILL_OPEN), row + 1):
             sheet.write_string(i, 0, category)
             sheet.write_number(i, 1, report.comparison_count(category))
+        labels += [NEW, RESOLVED, STILL_OPEN]
     else:
         sheet.write_string(row, 0, "数据库中没有更早的学期，暂无学期对比。")
+    # Column A holds the table's 层级 and, below it, the labels of the counts: wide enough for
+    # every label (the sentences spill over the empty cells beside them).
+    sheet.set_column(0, 0, max(text_width(label) for label in [*labels, "层级"]) + 2)
+    print_setup(sheet, None, report.title)
 
 
 def _comparison_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
@@ -485,10 +561,27 @@ def _comparison_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Repo
     rows = [[line.category, line.student_no, line.id_number, line.name, line.county, line.school,
              line.semesters_open, line.why, line.previous_decision] for line in report.comparison]
     _table(sheet, fmt, top, COMPARISON_HEADERS, rows)
+    print_setup(sheet, top, f"{report.title} · 学期对比")
     sheet.freeze_panes(top + 1, 1)
     sheet.autofilter(top, 0, top + max(len(rows), 1), len(COMPARISON_HEADERS) - 1)
     if report.previous is None:
         sheet.write_string(top + 2, 0, "数据库中没有更早的学期，暂无学期对比。")
+
+
+DATA_QUALITY_SHEET = "数据质量"
+
+
+def _data_quality_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
+    """Identity problems that are no student's case: what to send back to each department."""
+    sheet = workbook.add_worksheet(DATA_QUALITY_SHEET)
+    top = _first_row(sheet, fmt, report)
+    sheet.write_string(top, 0, "以下证件号问题不涉及在读学生，无需逐条核实；请按文件反馈给报送部门更正"
+                       "（示例证件号已打码）。", fmt.bold)
+    _table(sheet, fmt, top + 1, DATA_QUALITY_HEADERS, report.data_quality)
+    print_setup(sheet, top + 1, f"{report.title} · {DATA_QUALITY_SHEET}")
+    sheet.freeze_panes(top + 2, 0)
+    if not report.data_quality:
+        sheet.write_string(top + 3, 0, "没有需要反馈的数据质量问题。")
 
 
 def _info_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) -> None:
@@ -504,16 +597,18 @@ def _info_sheet(workbook: xlsxwriter.Workbook, fmt: _Formats, report: Report) ->
         ("规则", report.rules),
         ("生成时间", f"{report.generated_at:%Y-%m-%d %H:%M:%S}"),
         ("对比学期", report.previous.label if report.previous else "无"),
-        ("填写方法", f"在各核查工作表的「{RESULT}」列下拉选择（{'、'.join(RESULTS)}），"
+        ("填写方法", f"在各核查工作表的「{RESULT}」列下拉选择（每个核查项目的选项见下），"
                      f"在「{NOTE}」写明依据，「{REVIEWER}」写核实人姓名；"
                      f"不要修改「{CASE_KEY}」列和本工作表。"),
+        *((f"{cases.finding.label}", "、".join(cases.decisions)) for cases in report.findings),
         ("交回导入", "aidmatch review import 本文件.xlsx --db 对账数据库"),
     ]
     for r, (key, value) in enumerate(lines, top):
         sheet.write_string(r, 0, key, fmt.bold)
         sheet.write_string(r, 1, value)
-    sheet.set_column(0, 0, 12)
-    sheet.set_column(1, 1, 90)
+    sheet.set_column(0, 0, max(text_width(key) for key, _ in lines) + 2)
+    sheet.set_column(1, 1, 90, fmt.wrap)
+    print_setup(sheet, None, f"{report.title} · {INFO_SHEET}")
 
 
 def write_workbook(report: Report, path: Path) -> None:
@@ -526,17 +621,48 @@ def write_workbook(report: Report, path: Path) -> None:
         _incomplete_sheet(workbook, fmt, report)
     _summary_sheet(workbook, fmt, report)
     for cases in report.findings:
-        counties = sorted(set(cases.counties))
-        if report.county is not None or len(counties) <= 1:
-            _case_sheet(workbook, fmt, report, cases.finding.label, cases, cases.rows)
-            continue
-        for county in counties:
-            rows = [row for row, c in zip(cases.rows, cases.counties, strict=True) if c == county]
-            _case_sheet(workbook, fmt, report, f"{cases.finding.label}-{county}", cases, rows)
+        _case_sheet(workbook, fmt, report, cases)
     _comparison_sheet(workbook, fmt, report)
+    _data_quality_sheet(workbook, fmt, report)
     _info_sheet(workbook, fmt, report)
     workbook.close()
     os.chmod(path, 0o600)
 
 
-__all__ = ["Report", "load_report", "write_workbook"]
+def stored_counties(db_path: Path, semester: Semester) -> list[str]:
+    """The counties of a semester's enrolled students (（未填区县） for those without one)."""
+    with open_database(db_path, read_only=True) as con:
+        return [c for (c,) in con.execute(
+            f"SELECT DISTINCT coalesce(county, '{UNKNOWN_COUNTY}') FROM students "
+            "WHERE run_semester = ? AND enrolled ORDER BY 1", [semester.code]).fetchall()]
+
+
+SPLITS = ("county", "school")
+
+
+def write_split(db_path: Path, semester: Semester, by: str, out_dir: Path, masked: bool = True,
+                review: ReviewRules | None = None) -> list[Path]:
+    """Each county's workbook (``by="county"``: ``out_dir/<区县>.xlsx``) or each school's list
+    (``by="school"``: ``out_dir/<区县>/<学校>.xlsx``) in one go."""
+    from aidmatch.outputs.school import safe_name, write_school_lists
+
+    if by not in SPLITS:
+        raise UsageError(f"--split 只能是 county（每个区县一个工作簿）或 school（每所学校一份清单），"
+                         f"现为「{by}」")
+    review = review if review is not None else load_rules().review
+    if by == "school":
+        return write_school_lists(load_report(db_path, semester, masked=masked, review=review),
+                                  review, out_dir)
+    written: list[Path] = []
+    counties = stored_counties(db_path, semester) if db_path.exists() else []
+    if not counties:  # load_report says why (no database, no such semester …)
+        load_report(db_path, semester, masked=masked, review=review)
+    for county in counties:
+        path = out_dir / f"{safe_name(county)}.xlsx"
+        write_workbook(load_report(db_path, semester, county=county, masked=masked,
+                                   review=review), path)
+        written.append(path)
+    return written
+
+
+__all__ = ["SPLITS", "Report", "load_report", "stored_counties", "write_split", "write_workbook"]

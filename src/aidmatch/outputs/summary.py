@@ -5,6 +5,7 @@ summary.json."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,27 @@ from aidmatch.normalize.ids import redact
 from aidmatch.privacy import private_file, redact_all
 
 UNKNOWN_COUNTY = "（未填区县）"
+_WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+                   "\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes on a terminal or in a monospaced file: a 汉字 (or a full-width
+    character) two, anything else one.
+
+    >>> display_width("丹凤县"), display_width("92.9%"), display_width("（未填区县）")
+    (6, 5, 12)
+    """
+    return len(text) + len(_WIDE.findall(text))
+
+
+def _aligned(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """The first cell left-aligned, the others right-aligned, by display width."""
+    first, *rest = cells
+    line = first + " " * (widths[0] - display_width(first))
+    for cell, width in zip(rest, widths[1:], strict=True):
+        line += " " * (width - display_width(cell)) + cell
+    return line.rstrip()
 
 
 def incomplete_notice(skipped: list[str]) -> list[str]:
@@ -56,6 +78,20 @@ class Summary:
     # Problems passed over with --keep-going: those files or sheets were not read.
     skipped: list[str] = field(default_factory=list)
     ids: str = "full"  # "full" or "masked": how the run's result files show ID numbers
+    # Cases per finding (its label → count, in the findings' order) and the ID problems that are
+    # no student's case (data_quality.csv rows they stand for).
+    findings: dict[str, int] = field(default_factory=dict)
+    data_quality_rows: int = 0
+
+    def findings_line(self) -> str:
+        """核查结果：漏助 40，非在读享受资助 11 …；另有 N 行 … (empty without findings)."""
+        if not self.findings:
+            return ""
+        line = "核查结果：" + "，".join(f"{k} {v}" for k, v in self.findings.items())
+        if self.data_quality_rows:
+            line += (f"；另有 {self.data_quality_rows} 行证件号问题不涉及在读学生，"
+                     "按文件汇总在 data_quality.csv（反馈报送部门）")
+        return line
 
     @property
     def incomplete(self) -> bool:
@@ -103,12 +139,18 @@ class Summary:
                 f"{k} {v}" for k, v in self.blocking_pairs.items()))
         if self.review_records:
             lines.append(f"待核实的记录（见 review.csv）：{self.review_records} 条")
+        if self.findings:
+            lines.append(self.findings_line())
         lines.append("")
-        lines.append(f"{'区县':<10}{'在读':>8}{'困难学生':>8}{'已资助':>8}{'漏助':>8}{'覆盖率':>9}")
+        # Columns aligned by display width (a 汉字 is two columns wide), as a terminal shows them.
+        widths = (max([display_width("区县"), *(display_width(c.county) for c in self.counties)])
+                  + 2, 10, 10, 10, 10, 10)
+        header = ("区县", "在读", "困难学生", "已资助", "漏助", "覆盖率")
+        lines.append(_aligned(header, widths))
         for c in [*self.counties, self.total]:
             coverage = f"{c.coverage:.1%}" if c.coverage is not None else "—"
-            lines.append(f"{c.county:<10}{c.enrolled:>10}{c.key_students:>10}{c.aided:>10}"
-                         f"{c.gaps:>10}{coverage:>10}")
+            lines.append(_aligned((c.county, str(c.enrolled), str(c.key_students), str(c.aided),
+                                   str(c.gaps), coverage), widths))
         if self.notes:
             lines.append("")
             lines.extend(f"※ {note}" for note in self.notes)

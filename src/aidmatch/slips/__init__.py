@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +49,7 @@ class SlipsResult:
     total: Decimal
     unlinked: int
     amounts_to_fill: int
+    held: dict[str, int]  # slips marked 暂缓发放, per finding (重复资助, 非在读享受资助)
 
 
 def print_slips(
@@ -96,7 +98,8 @@ def print_slips(
     return SlipsResult(
         path=out_path, slips=len(slips), schools=len({(s.county, s.school) for s in slips}),
         pages=pages, new_serials=added, total=sum(totals, Decimal("0.00")),
-        unlinked=sum(not s.linked for s in slips), amounts_to_fill=len(slips) - len(totals))
+        unlinked=sum(not s.linked for s in slips), amounts_to_fill=len(slips) - len(totals),
+        held=dict(Counter(flag for s in slips for flag in s.flags)))
 
 
 def _check_semester(con: duckdb.DuckDBPyConnection, db_path: Path, semester: Semester) -> None:

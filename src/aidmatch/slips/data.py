@@ -29,16 +29,17 @@ from typing import Literal
 import duckdb
 import pyarrow as pa
 
-from aidmatch.config import Programmes, Rules
+from aidmatch.config import APPROVED_GAP, Programmes, ReviewRules, Rules
 from aidmatch.eligibility import expected_programme_match_sql, expected_programmes_table
+from aidmatch.findings import FINDINGS
 from aidmatch.review import current_decisions_sql
 from aidmatch.semester import Semester
 from aidmatch.sources.registry import stage_of
-from aidmatch.steps import Steps, arrow
+from aidmatch.steps import Steps, arrow, scalar
 
 UNKNOWN_PROGRAMME = "（名单未写明资助项目）"
 UNKNOWN_APPROVED_PROGRAMME = "（按核实结果补录，资助项目待填）"
-APPROVED = "已补录资助"
+APPROVED = APPROVED_GAP  # rules/review.yaml's 漏助 list must hold it
 Source = Literal["payments", "approved"]
 UNKNOWN_SCHOOL = "（名单未写明学校）"
 
@@ -64,6 +65,9 @@ class Slip:
     lines: tuple[SlipLine, ...]
     linked: bool
     serial: int = 0
+    # Findings the county has not settled about one of its payments (重复资助, 非在读享受资助):
+    # the slip is marked 暂缓发放 on the internal parts and the cover.
+    flags: tuple[str, ...] = ()
 
     @property
     def total(self) -> Decimal | None:
@@ -127,7 +131,7 @@ def approved_rows_sql() -> str:
         JOIN store.finding_gaps f ON f.run_semester = c.semester AND f.case_key = c.case_key
         WHERE c.finding = 'LZ' AND c.result = '{APPROVED}'
     )
-    SELECT coalesce(p.sort_order, 0) AS record_id,
+    SELECT coalesce(p.sort_order, 0) AS record_id, CAST(NULL AS VARCHAR) AS flag,
            coalesce(p.label, '{UNKNOWN_APPROVED_PROGRAMME}') AS programme, p.amount,
            CAST(NULL AS VARCHAR) AS pay_method, true AS linked, {_student_key_sql()} AS slip_key,
            s.county, s.school, s.grade, s.class_name, s.name, s.student_no,
@@ -166,7 +170,8 @@ def slips_sql() -> str:
                arg_min(student_no, record_id) AS student_no,
                arg_min(id_number, record_id) AS id_number,
                arg_min(difficulty, record_id) AS difficulty,
-               string_agg(DISTINCT pay_method, '、' ORDER BY pay_method) AS pay_method
+               string_agg(DISTINCT pay_method, '、' ORDER BY pay_method) AS pay_method,
+               list(DISTINCT flag ORDER BY flag) FILTER (flag IS NOT NULL) AS flags
         FROM slip_rows
         GROUP BY slip_key
         HAVING sum(CASE WHEN amount IS NULL THEN 1 ELSE amount END) > 0
@@ -204,6 +209,37 @@ def grade_order(grades: list[str], programmes: Programmes) -> pa.Table:
     return pa.table({"grade": pa.array(grades, pa.string()), "rank": pa.array(ranks, pa.int32())})
 
 
+def held_records_sql(con: duckdb.DuckDBPyConnection, review: ReviewRules) -> str:
+    """Payment records of cases the county has not settled, with the finding's label: every
+    finding whose review (rules/review.yaml) has ``slips_release``, its table's ``record_id``
+    or ``records`` (parameter: the semester, once per finding)."""
+    parts = []
+    has_decisions = bool(scalar(con, "SELECT count(*) FROM duckdb_tables() WHERE database_name = "
+                                     "'store' AND table_name = 'review_decisions'"))
+    for finding in FINDINGS:
+        release = review.review(finding.label).slips_release
+        if release is None:
+            continue
+        columns = {c for (c,) in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = 'store' "
+            "AND table_name = ?", [finding.table]).fetchall()}
+        record = ("record_id" if "record_id" in columns
+                  else "unnest(records)" if "records" in columns else None)
+        if record is None:
+            continue
+        label = finding.label.replace("'", "''")
+        released = ", ".join("'" + r.replace("'", "''") + "'" for r in release) or "NULL"
+        settled = (f"AND case_key NOT IN (SELECT case_key FROM store.review_decisions d "
+                   f"WHERE d.semester = f.run_semester AND d.result IN ({released}) "
+                   f"AND d.decision_id = (SELECT max(decision_id) FROM store.review_decisions x "
+                   f"WHERE x.case_key = d.case_key))" if has_decisions else "")
+        parts.append(f"SELECT DISTINCT {record} AS record_id, '{label}' AS flag "
+                     f"FROM store.{finding.table} f WHERE run_semester = $1 {settled}")
+    if not parts:
+        return "SELECT CAST(NULL AS BIGINT) AS record_id, CAST(NULL AS VARCHAR) AS flag LIMIT 0"
+    return " UNION ".join(parts)
+
+
 def build_slips(con: duckdb.DuckDBPyConnection, semester: Semester, rules: Rules,
                 source: Source = "payments", county: str | None = None,
                 school: str | None = None) -> Steps:
@@ -215,7 +251,11 @@ def build_slips(con: duckdb.DuckDBPyConnection, semester: Semester, rules: Rules
         steps.from_arrow("expected_programmes", expected_programmes_table(rules, semester))
         steps.table("slip_rows", approved_rows_sql(), [semester.code] * 4)
     else:
-        steps.table("slip_rows", slip_rows_sql(), [semester.code])
+        steps.table("held_records", held_records_sql(con, rules.review), [semester.code])
+        steps.table("slip_rows", f"""
+            SELECT p.*, h.flag FROM ({slip_rows_sql()}) p
+            LEFT JOIN (SELECT record_id, min(flag) AS flag FROM held_records GROUP BY 1) h
+              USING (record_id)""", [semester.code])
     steps.table("slip_lines", slip_lines_sql())
     grades = [g for (g,) in con.execute(
         "SELECT DISTINCT grade FROM slip_rows WHERE grade IS NOT NULL").fetchall()]
@@ -237,5 +277,6 @@ def read_slips(con: duckdb.DuckDBPyConnection, table_name: str = "numbered_slips
             difficulty=row["difficulty"] or "", pay_method=row["pay_method"] or "",
             lines=tuple(SlipLine(line["programme"], line["amount"]) for line in row["lines"]),
             linked=bool(row["linked"]), serial=int(row["serial"]),
+            flags=tuple(row.get("flags") or ()),
         ))
     return slips

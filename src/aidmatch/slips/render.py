@@ -278,8 +278,11 @@ def draw_part_values(pc: SlipCanvas, top: float, slip: Slip, part: Part, serial:
     """What is particular to one slip in one part."""
     show_full = full_ids and part.full_id
     head_y = top - 18 * mm
-    if part.internal and not slip.linked:
-        pc.text(PAGE_WIDTH / 2, head_y, "※ 未与学籍关联，按发放名单打印", 8, align="center")
+    notes = [] if not part.internal else [
+        *(["未与学籍关联，按发放名单打印"] if not slip.linked else []),
+        *([f"{'、'.join(slip.flags)}待县区核实，暂缓发放"] if slip.flags else [])]
+    if notes:
+        pc.text(PAGE_WIDTH / 2, head_y, "※ " + "；".join(notes), 8, align="center")
     pc.text(MARGIN + CONTENT_WIDTH, head_y, f"编号：{serial}", 11, align="right", bold=True)
     small, large = _amount_text(slip.total)
     values = (
@@ -327,8 +330,8 @@ def draw_slip(pc: SlipCanvas, slip: Slip, semester: Semester, full_ids: bool,
     pc.page()
 
 
-COVER_COLUMNS = (("序号", 11), ("编号", 26), ("年级班级", 27), ("姓名", 20), ("资助项目", 56),
-                 ("金额（元）", 22), ("备注", 18))
+COVER_COLUMNS = (("序号", 11), ("编号", 26), ("年级班级", 27), ("姓名", 20), ("资助项目", 48),
+                 ("金额（元）", 22), ("备注", 26))
 COVER_ROW = 6.5 * mm
 COVER_FIRST_TOP = PAGE_HEIGHT - 56 * mm
 COVER_NEXT_TOP = PAGE_HEIGHT - 28 * mm
@@ -350,7 +353,7 @@ def cover_pages(count: int) -> int:
 
 
 def _remark(slip: Slip) -> str:
-    notes = []
+    notes = ["暂缓发放"] if slip.flags else []  # first: the column is narrow, it must show
     if not slip.linked:
         notes.append("未关联学籍")
     if slip.total is None:
@@ -379,7 +382,13 @@ def draw_cover(pc: SlipCanvas, county: str, school: str, slips: Sequence[Slip],
             if pending:
                 summary += f"，另有 {pending} 人金额待填"
             pc.text(MARGIN, PAGE_HEIGHT - 46.5 * mm, summary, 10.5)
-            pc.text(MARGIN, PAGE_HEIGHT - 52 * mm, source_note, 9, width=CONTENT_WIDTH)
+            held = [s for s in slips if s.flags]
+            note = source_note
+            if held:
+                flags = "、".join(sorted({f for s in held for f in s.flags}))
+                note += (f"；其中 {len(held)} 人涉及{flags}，待县区核实，暂缓发放"
+                         "（备注栏注明）")
+            pc.text(MARGIN, PAGE_HEIGHT - 52 * mm, note, 9, width=CONTENT_WIDTH)
             top = COVER_FIRST_TOP
         else:
             pc.text(MARGIN, PAGE_HEIGHT - 20 * mm,
