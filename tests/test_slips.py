@@ -3,7 +3,7 @@
 A hand-built semester where each payment's slip is known: one programme, two programmes, a
 reversal that cancels a payment, a double payment partly reversed, a payment of another
 semester, a payment nobody in the registry matches, and an ordering that plain text sorting
-would get wrong (三年级 before 一年级, 10班 before 2班).
+would get wrong (三年级 before 一年级, 10班 before 2班, 吴 before 陈).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from aidmatch.normalize.ids import mask, mask_student_no
 from aidmatch.pipeline import reconcile
 from aidmatch.semester import Semester
 from aidmatch.slips import print_slips
-from aidmatch.slips.data import APPROVED, Slip, SlipLine, grade_order
-from aidmatch.slips.render import cover_pages, fit, render
+from aidmatch.slips.data import APPROVED, Slip, SlipLine, grade_order, name_order
+from aidmatch.slips.fonts import CID, CID_FONT, Candidate, find_font, slip_font
+from aidmatch.slips.render import STAGE, cover_pages, fit, render
 from tests.builders import make_id, write_csv
 
 SPRING = Semester(2025, "spring")
@@ -221,10 +222,10 @@ def test_unlinked_payment_gets_a_slip_marked_on_internal_parts(printed: list[str
 
 
 def test_order_and_covers(printed: list[str]) -> None:
-    """County, school, then grade as the rules order them, class by number, name; each school's
-    cover first."""
+    """County, school, then grade as the rules order them, class by number, name by pinyin (陈
+    chén before 吴 wú, which code-point order reverses); each school's cover first."""
     heads = [("封面" if "封面及发放清单" in page else _slip_name(page)) for page in printed]
-    assert heads == ["封面", "李强", "封面", "孙琳", "钱多", "赵敏", "王芳", "封面", "吴双", "陈路"]
+    assert heads == ["封面", "李强", "封面", "孙琳", "钱多", "赵敏", "王芳", "封面", "陈路", "吴双"]
     covers = [p for p in printed if "封面及发放清单" in p]
     longju = next(p for p in covers if "龙驹寨小学" in p)
     assert "本校共 4 人" in longju
@@ -493,3 +494,89 @@ def test_flagged_payment_is_marked_until_the_county_settles_it(tmp_path: Path,
     again = print_slips(db, SPRING, tmp_path / "again.pdf", rules=rules)
     assert again.held == {} and again.slips == 7
     assert not any("暂缓发放" in p for p in _pages(tmp_path / "again.pdf"))
+
+
+def _fonts(path: Path) -> dict[str, dict[str, object]]:
+    """Every font the PDF uses (pages and the forms they draw), by base name: its subtype and
+    whether its file is embedded."""
+    found: dict[str, dict[str, object]] = {}
+
+    def visit(resources: object) -> None:
+        if resources is None:
+            return
+        resources = resources.get_object()  # type: ignore[attr-defined]
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            descriptors = [font.get("/FontDescriptor")] + [
+                d.get_object().get("/FontDescriptor") for d in font.get("/DescendantFonts", [])]
+            embedded = any(d is not None and any(k in d.get_object() for k in
+                                                 ("/FontFile", "/FontFile2", "/FontFile3"))
+                           for d in descriptors)
+            found[str(font["/BaseFont"])] = {"subtype": str(font["/Subtype"]),
+                                             "embedded": embedded}
+        for xobject in (resources.get("/XObject") or {}).values():
+            visit(xobject.get_object().get("/Resources"))
+
+    for page in PdfReader(path).pages:
+        visit(page.get("/Resources"))
+    return found
+
+
+def test_a_free_cjk_font_is_embedded_as_a_subset(semester_db: Path, tmp_path: Path,
+                                                 rules: Rules) -> None:
+    font = slip_font()
+    if not font.embedded:
+        pytest.skip("no free CJK TrueType font installed (.ci/run installs fonts-wqy-microhei)")
+    out = tmp_path / "slips.pdf"
+    result = print_slips(semester_db, SPRING, out, rules=rules, printed_on=PRINTED)
+    assert result.font == font
+    fonts = _fonts(out)
+    assert fonts and all(f["embedded"] for f in fonts.values()), fonts
+    # subsets (ABCDEF+Name), not the whole 5 MB font: the PDF stays small
+    assert all("+" in name for name in fonts)
+    assert out.stat().st_size < 400_000
+    text = "\n".join(_pages(out))
+    assert "人民币陆佰贰拾伍元整" in text and "￥625.00" in text
+
+
+def test_without_a_cjk_font_the_cid_font_is_named_not_embedded(tmp_path: Path) -> None:
+    assert find_font([Candidate(tmp_path / "none.ttf", 0, "Nothing")]) == CID
+    out = tmp_path / "s.pdf"
+    render(out, _made_up_slips(3), SPRING, full_ids=False, printed_on=PRINTED, font=CID)
+    fonts = _fonts(out)
+    assert list(fonts) == ["/" + CID_FONT]
+    assert not fonts["/" + CID_FONT]["embedded"]
+    assert "封面及发放清单" in _pages(out)[0]
+
+
+def test_cli_says_which_font(semester_db: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["slips", "--semester", "2025春", "--db", str(semester_db),
+                                       "--out", str(tmp_path / "s.pdf")])
+    assert result.exit_code == 0, result.output
+    assert f"字体：{slip_font().family}" in result.output
+    # without a terminal, a line per school and one at the end
+    assert f"{STAGE}完成：7 份" in result.output
+
+
+@pytest.mark.parametrize(("names", "expected"), [
+    (["张伟", "李娜", "王芳", "安然", "赵敏"], ["安然", "李娜", "王芳", "张伟", "赵敏"]),
+    # tone after the letters: 李 lǐ after 黎 lí, 林 lín after both
+    (["林涛", "李娜", "黎明"], ["黎明", "李娜", "林涛"]),
+    # surnames read as surnames: 单 shàn, 曾 zēng, 解 xiè
+    (["单丽", "曾凡", "解放", "邓超"], ["邓超", "单丽", "解放", "曾凡"]),
+    # the given name decides between one surname's bearers; a shorter name first
+    (["王小明", "王芳", "王", "王小红"], ["王", "王芳", "王小红", "王小明"]),
+    (["阿依古丽·买买提", "艾力"], ["阿依古丽·买买提", "艾力"]),
+])
+def test_names_in_pinyin_order(names: list[str], expected: list[str]) -> None:
+    ranked = sorted(name_order(names).to_pylist(), key=lambda row: row["rank"])
+    assert [row["name"] for row in ranked] == expected
+
+
+def test_progress_hears_each_school_and_the_end(tmp_path: Path) -> None:
+    slips = _made_up_slips(5) + _made_up_slips(3, school="商州区第二中学")
+    heard: list[tuple[str, str, int, int | None]] = []
+    pages = render(tmp_path / "s.pdf", slips, SPRING, full_ids=False, printed_on=PRINTED,
+                   progress=lambda *call: heard.append(call))
+    assert heard == [(STAGE, "商州区商州区第一中学", 0, 8), (STAGE, "商州区商州区第二中学", 5, 8),
+                     (STAGE, f"8 份，{pages} 页", 8, 8)]

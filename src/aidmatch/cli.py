@@ -400,17 +400,22 @@ def review_import(workbook: Path, db_path: Path, reviewer: str | None,
 @click.option("--mask/--full-ids", "masked", default=True, show_default=True,
               help="身份证号和学籍号打码（默认）；--full-ids 时存根联印完整号码，"
                    "学校留存联和学生（家长）联始终打码。")
-def slips(semester: Semester, county: str | None, school: str | None, source: Source,
-          out_path: Path, db_path: Path, rules_dir: Path | None, masked: bool) -> None:
+@click.pass_context
+def slips(ctx: click.Context, semester: Semester, county: str | None, school: str | None,
+          source: Source, out_path: Path, db_path: Path, rules_dir: Path | None,
+          masked: bool) -> None:
     """打印三联单：本学期每位受助学生一页（存根联、学校留存联、学生（家长）联），每校一张封面清单。"""
     from aidmatch.money import lowercase, uppercase
     from aidmatch.slips import print_slips
 
-    result = print_slips(db_path, semester, out_path, county=county, school=school,
-                         source=source, full_ids=not masked, rules_dir=rules_dir)
+    with terminal.run_progress(not ctx.obj["quiet"]) as progress:
+        result = print_slips(db_path, semester, out_path, county=county, school=school,
+                             source=source, full_ids=not masked, rules_dir=rules_dir,
+                             progress=progress)
     say(f"已生成 {result.path}：{result.slips} 份三联单，{result.schools} 所学校，"
         f"共 {result.pages} 页（新编号 {result.new_serials} 个）。")
     say(f"金额合计 {lowercase(result.total)}（{uppercase(result.total)}）")
+    say(f"字体：{result.font.description}")
     if result.unlinked:
         say(f"其中 {result.unlinked} 份的发放记录未与学籍关联，按发放名单打印（封面备注“未关联学籍”）。")
     if result.amounts_to_fill:

@@ -24,7 +24,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import cast
 
 import opencc
 import pyarrow as pa
@@ -165,3 +166,44 @@ def pinyin_keys(keys: Sequence[str], separator: str = "") -> list[str]:
     table = {ord(c): _char_pinyin(c) for c in set("".join(distinct))}
     readings = dict(zip(distinct, (k.translate(table) for k in distinct), strict=True))
     return [readings[k] for k in keys]
+
+
+# Surnames whose reading as a surname is not the character's common one (单 shàn, not dān):
+# a roster sorts 单丽 among the S.
+_SURNAME_READINGS = {
+    "单": "shan4", "曾": "zeng1", "解": "xie4", "仇": "qiu2", "朴": "piao2", "区": "ou1",
+    "查": "zha1", "盖": "ge3", "乐": "yue4", "尉": "yu4", "缪": "miao4", "繁": "po2", "覃": "qin2",
+    "翟": "zhai2", "种": "chong2", "员": "yun4", "万": "wan4", "长": "chang2", "沈": "shen3",
+    "便": "pian2", "秘": "bi4", "折": "she2", "召": "shao4", "蕃": "pi2", "那": "na1",
+}
+
+
+# pypinyin takes a list from its ``errors`` callback (one item each); its stubs say str.
+_one_per_character = cast(Callable[[str], str], list)
+
+
+def roster_key(name: str) -> tuple[tuple[str, int], ...]:
+    """How a Chinese roster sorts a name: character by character, by the syllable's letters,
+    then its tone (1–4, neutral 5), then the character itself; the first character read as a
+    surname. Other characters (·, Latin letters) sort by themselves, lowercase.
+
+    >>> sorted(["张伟", "李娜", "王芳", "安然", "单丽", "曾凡"], key=roster_key)
+    ['安然', '李娜', '单丽', '王芳', '曾凡', '张伟']
+    >>> roster_key("李娜") < roster_key("黎明")  # lǐ after lí
+    False
+    """
+    readings = lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True,
+                           errors=_one_per_character)
+    if len(readings) != len(name):  # a phrase read as one item: fall back to one per character
+        readings = [lazy_pinyin(c, style=Style.TONE3, neutral_tone_with_five=True,
+                                errors=_one_per_character)[0] for c in name]
+    if name and name[0] in _SURNAME_READINGS:
+        readings[0] = _SURNAME_READINGS[name[0]]
+    key = []
+    for char, reading in zip(name, readings, strict=True):
+        if reading[-1:].isdigit() and reading != char:
+            key.append((reading[:-1], int(reading[-1])))
+        else:
+            key.append((reading.lower(), 0))
+        key.append((char, 9))
+    return tuple(key)

@@ -3,7 +3,7 @@
 :func:`print_slips` reads the semester a ``reconcile --db`` run stored, numbers the slips (serials
 kept in the database, stable across prints) and writes one PDF: per school a cover page with the
 list and the total in 小写 and 大写, then one A4 page per person paid, ordered by county, school,
-grade, class and name.
+grade, class and name (by pinyin, as a Chinese roster is sorted).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from aidmatch.errors import InputError, UsageError
 from aidmatch.machine import owned_folder
 from aidmatch.semester import Semester
 from aidmatch.slips.data import APPROVED, Slip, Source, build_slips, read_slips
-from aidmatch.slips.render import render
+from aidmatch.slips.fonts import SlipFont, slip_font
+from aidmatch.slips.render import Progress, render
 from aidmatch.slips.serials import assign_serials
 from aidmatch.steps import scalar
 
@@ -50,6 +51,7 @@ class SlipsResult:
     unlinked: int
     amounts_to_fill: int
     held: dict[str, int]  # slips marked 暂缓发放, per finding (重复资助, 非在读享受资助)
+    font: SlipFont
 
 
 def print_slips(
@@ -64,6 +66,8 @@ def print_slips(
     rules: Rules | None = None,
     rules_dir: Path | None = None,
     printed_on: dt.date | None = None,
+    font: SlipFont | None = None,
+    progress: Progress | None = None,
 ) -> SlipsResult:
     """Write the slips of ``semester`` (optionally one county or school) to ``out_path``: for
     the payments as loaded (``source="payments"``), or for the students whose 漏助 case the county
@@ -71,6 +75,9 @@ def print_slips(
 
     ID numbers and 学籍号 are masked on every part unless ``full_ids``; then the 存根联 (the
     issuing office's stub) carries them in full and the other two parts stay masked.
+
+    ``font``: the machine's free CJK font, embedded, else STSong-Light (:func:`slip_font`);
+    ``progress`` hears of each school as it is drawn.
     """
     rules = rules or load_rules(rules_dir)
     if not db_path.is_file():
@@ -93,13 +100,15 @@ def print_slips(
     finally:
         con.close()
     log.info("三联单 %d 份，新编号 %d 个", len(slips), added)
-    pages = _write_pdf(out_path, slips, semester, full_ids, printed_on or dt.date.today(), source)
+    font = font or slip_font()
+    pages = _write_pdf(out_path, slips, semester, full_ids, printed_on or dt.date.today(), source,
+                       font, progress)
     totals = [s.total for s in slips if s.total is not None]
     return SlipsResult(
         path=out_path, slips=len(slips), schools=len({(s.county, s.school) for s in slips}),
         pages=pages, new_serials=added, total=sum(totals, Decimal("0.00")),
         unlinked=sum(not s.linked for s in slips), amounts_to_fill=len(slips) - len(totals),
-        held=dict(Counter(flag for s in slips for flag in s.flags)))
+        held=dict(Counter(flag for s in slips for flag in s.flags)), font=font)
 
 
 def _check_semester(con: duckdb.DuckDBPyConnection, db_path: Path, semester: Semester) -> None:
@@ -158,14 +167,15 @@ def _check_found(con: duckdb.DuckDBPyConnection, semester: Semester, source: Sou
 
 
 def _write_pdf(out_path: Path, slips: list[Slip], semester: Semester, full_ids: bool,
-               printed_on: dt.date, source: Source) -> int:
+               printed_on: dt.date, source: Source, font: SlipFont,
+               progress: Progress | None) -> int:
     """Render into a private temporary file beside ``out_path`` and move it into place only
     when complete, so a failed print never leaves half a PDF."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with owned_folder(out_path.parent) as staging:
         temp = staging / "slips.pdf"
         pages = render(temp, slips, semester, full_ids=full_ids, printed_on=printed_on,
-                       source_note=SOURCE_NOTES[source])
+                       source_note=SOURCE_NOTES[source], font=font, progress=progress)
         os.chmod(temp, 0o600)
         os.replace(temp, out_path)
     return pages

@@ -9,7 +9,8 @@ One slip per person paid this semester, built as named DuckDB steps over the sto
 ``slip_lines``  one line per slip and programme, the amounts netted (a reversal cancels a payment)
 ``slips``       one row per slip whose payments net above zero, with the registry's 区县, 学校,
                 年级, 班级 and name for linked students (the payment row's own for the others),
-                困难类型 from the key groups, 发放方式, and the print order
+                困难类型 from the key groups, 发放方式, and the print order (names by pinyin:
+                ``name_order``, a rank per name from :func:`aidmatch.normalize.names.roster_key`)
 
 With ``--from approved`` the rows come instead from the review decisions: the students whose
 漏助 case the county marked 已补录资助, one row per programme the rules expect for them
@@ -32,6 +33,7 @@ import pyarrow as pa
 from aidmatch.config import APPROVED_GAP, Programmes, ReviewRules, Rules
 from aidmatch.eligibility import expected_programme_match_sql, expected_programmes_table
 from aidmatch.findings import FINDINGS
+from aidmatch.normalize.names import roster_key
 from aidmatch.review import current_decisions_sql
 from aidmatch.semester import Semester
 from aidmatch.sources.registry import stage_of
@@ -157,7 +159,8 @@ def slip_lines_sql() -> str:
 def slips_sql() -> str:
     """Attributes come from the slip's first payment row (all rows of a linked student carry the
     registry's values); the order is county, school, stage and grade as the rules list them,
-    class (numerically), name."""
+    class (numerically), name by pinyin (``name_order``); the slip key last, so that two
+    namesakes in a class keep one order from print to print."""
     return f"""
     WITH slip AS (
         SELECT slip_key,
@@ -181,13 +184,14 @@ def slips_sql() -> str:
                ORDER BY coalesce(slip.county, ''), slip.school, coalesce(o.rank, 1000000),
                         coalesce(slip.grade, ''),
                         try_cast(regexp_extract(slip.class_name, '[0-9]+') AS INTEGER) NULLS LAST,
-                        coalesce(slip.class_name, ''), coalesce(slip.name, ''), slip.slip_key
+                        coalesce(slip.class_name, ''), coalesce(n.rank, -1), slip.slip_key
            ) AS print_order,
            (SELECT list(struct_pack(programme := ln.programme, amount := ln.amount)
                         ORDER BY ln.programme)
             FROM slip_lines ln WHERE ln.slip_key = slip.slip_key) AS lines
     FROM slip
     LEFT JOIN grade_order o ON o.grade = slip.grade
+    LEFT JOIN name_order n ON n.name = slip.name
     WHERE ($1::VARCHAR IS NULL OR slip.county = $1) AND ($2::VARCHAR IS NULL OR slip.school = $2)
     ORDER BY print_order
     """
@@ -207,6 +211,13 @@ def grade_order(grades: list[str], programmes: Programmes) -> pa.Table:
         place = next((n for n, word in enumerate(words) if word in grade), len(words))
         ranks.append(stage_names.index(stage) * 100 + place)
     return pa.table({"grade": pa.array(grades, pa.string()), "rank": pa.array(ranks, pa.int32())})
+
+
+def name_order(names: list[str]) -> pa.Table:
+    """A rank per name in the order a Chinese roster lists them (by pinyin, tone, character)."""
+    ranked = sorted(set(names), key=lambda name: (roster_key(name), name))
+    return pa.table({"name": pa.array(ranked, pa.string()),
+                     "rank": pa.array(range(len(ranked)), pa.int32())})
 
 
 def held_records_sql(con: duckdb.DuckDBPyConnection, review: ReviewRules) -> str:
@@ -243,9 +254,9 @@ def held_records_sql(con: duckdb.DuckDBPyConnection, review: ReviewRules) -> str
 def build_slips(con: duckdb.DuckDBPyConnection, semester: Semester, rules: Rules,
                 source: Source = "payments", county: str | None = None,
                 school: str | None = None) -> Steps:
-    """Build ``slip_rows``, ``slip_lines``, ``grade_order`` and ``slips`` in the working database
-    from the semester stored in the attached ``store``: from its payments, or from the review
-    decisions 已补录资助 (``source="approved"``)."""
+    """Build ``slip_rows``, ``slip_lines``, ``grade_order``, ``name_order`` and ``slips`` in the
+    working database from the semester stored in the attached ``store``: from its payments, or
+    from the review decisions 已补录资助 (``source="approved"``)."""
     steps = Steps(con)
     if source == "approved":
         steps.from_arrow("expected_programmes", expected_programmes_table(rules, semester))
@@ -260,6 +271,9 @@ def build_slips(con: duckdb.DuckDBPyConnection, semester: Semester, rules: Rules
     grades = [g for (g,) in con.execute(
         "SELECT DISTINCT grade FROM slip_rows WHERE grade IS NOT NULL").fetchall()]
     steps.from_arrow("grade_order", grade_order(sorted(grades), rules.programmes))
+    names = [n for (n,) in con.execute(
+        "SELECT DISTINCT name FROM slip_rows WHERE name IS NOT NULL").fetchall()]
+    steps.from_arrow("name_order", name_order(names))
     steps.table("slips", slips_sql(), [county, school])
     return steps
 

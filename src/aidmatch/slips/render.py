@@ -3,8 +3,9 @@
 A slip page holds the three parts of the form stacked, each a third of the page: 存根联 (kept by
 the issuing office), 学校留存联 (kept by the school), 学生（家长）联 (given to the family). Dashed cut
 lines separate them, with the serial printed across each line (骑缝编号) so the parts can be matched
-after cutting. Text uses ReportLab's built-in CID font STSong-Light, which PDF readers supply
-themselves: no font file is shipped or needed on the printing machine.
+after cutting. Text uses a free CJK TrueType font installed on the machine, embedded as a subset,
+else ReportLab's built-in CID font STSong-Light, which PDF readers supply themselves
+(:mod:`aidmatch.slips.fonts`).
 
 Pages are drawn directly on the canvas (no flowable layout): 10,000 slips render in seconds.
 """
@@ -22,16 +23,15 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
 from aidmatch.money import lowercase, uppercase
 from aidmatch.normalize.ids import mask, mask_student_no
 from aidmatch.semester import Semester
 from aidmatch.slips.data import Slip
+from aidmatch.slips.fonts import CID_FONT, SlipFont, cid_font, slip_font
 from aidmatch.slips.serials import serial_text
 
-FONT = "STSong-Light"
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 15 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
@@ -41,7 +41,8 @@ LABEL_WIDTH = 24 * mm
 VALUE_WIDTH = CONTENT_WIDTH / 2 - LABEL_WIDTH
 LABEL_FILL = 0.9  # grey of label cells: visible on a laser printer, not wasteful of toner
 BLANK_AMOUNT = "＿＿＿＿＿＿＿＿"
-# The CID font's Chinese character set (GB 2312) has the full-width sign ￥, not U+00A5 ¥.
+# The CID font's Chinese character set (GB 2312) has the full-width sign ￥, not U+00A5 ¥ (and the
+# embedded fonts have both): the slips use ￥ whichever font draws them.
 YUAN = "￥"
 
 
@@ -61,25 +62,23 @@ PARTS = (
 )
 
 
-def _register_font() -> None:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+def _width(text: str, size: float, font: str = CID_FONT) -> float:
+    return float(pdfmetrics.stringWidth(text, font, size))
 
 
-def _width(text: str, size: float) -> float:
-    return float(pdfmetrics.stringWidth(text, FONT, size))
-
-
-def fit(text: str, size: float, width: float, smallest: float = 6.5) -> tuple[str, float]:
+def fit(text: str, size: float, width: float, smallest: float = 6.5, font: str = CID_FONT
+        ) -> tuple[str, float]:
     """The text and font size that fit ``width``: smaller type first, then cut with an ellipsis."""
-    natural = _width(text, size)
+    if font == CID_FONT:
+        cid_font()
+    natural = _width(text, size, font)
     if natural <= width:
         return text, size
     # Widths scale with the size: the size that fits is known without trying each one.
     fitting = max(smallest, int(size * width / natural * 2) / 2)
-    if fitting > smallest or _width(text, smallest) <= width:
+    if fitting > smallest or _width(text, smallest, font) <= width:
         return text, fitting
-    while text and _width(text + "…", smallest) > width:
+    while text and _width(text + "…", smallest, font) > width:
         text = text[:-1]
     return text + "…", smallest
 
@@ -101,9 +100,13 @@ class SlipCanvas:
     drawn once into form XObjects that each page reuses: 10,000 pages take seconds, not minutes.
     """
 
-    def __init__(self, path: Path, title: str) -> None:
-        _register_font()
-        self.canvas = Canvas(str(path), pagesize=A4, invariant=True, pageCompression=1)
+    def __init__(self, path: Path, title: str, font: SlipFont) -> None:
+        if not font.embedded:
+            cid_font()  # registered with ReportLab on first use
+        self.font = font.name
+        # The initial font is set on every page: ours, so the PDF names no Helvetica it never uses.
+        self.canvas = Canvas(str(path), pagesize=A4, invariant=True, pageCompression=1,
+                             initialFontName=font.name)  # type: ignore[arg-type]  # stub: str
         self.canvas.setTitle(title)
         self.canvas.setAuthor("aidmatch")
         self.canvas.setCreator("aidmatch")
@@ -115,16 +118,19 @@ class SlipCanvas:
         if not text:
             return
         if width is not None:
-            text, size = fit(text, size, width)
+            text, size = fit(text, size, width, font=self.font)
         if align == "center":
-            x -= _width(text, size) / 2
+            x -= self.width(text, size) / 2
         elif align == "right":
-            x -= _width(text, size)
+            x -= self.width(text, size)
         self.runs.append(Run(x, y, text, size, bold))
+
+    def width(self, text: str, size: float) -> float:
+        return _width(text, size, self.font)
 
     def flush(self) -> None:
         """Draw the collected text in order, one text object per stretch of regular or bold runs
-        (the CID font has no bold face, so bold text is filled and stroked; the render mode
+        (the fonts have no bold face, so bold text is filled and stroked; the render mode
         belongs to the graphics state, hence the save and restore around it)."""
         c = self.canvas
         start = 0
@@ -142,7 +148,7 @@ class SlipCanvas:
             size = 0.0
             for run in self.runs[start:end]:
                 if run.size != size:
-                    obj.setFont(FONT, run.size)
+                    obj.setFont(self.font, run.size)
                     size = run.size
                 obj.setTextOrigin(run.x, run.y)
                 obj.textOut(run.text)
@@ -199,7 +205,7 @@ class SlipCanvas:
         c.rect(PAGE_WIDTH / 2 - label_width / 2, y - 2.2 * mm, label_width, 4.4 * mm, stroke=0,
                fill=1)
         hint = "沿虚线裁开"
-        c.rect(10 * mm, y - 2 * mm, _width(hint, 7) + 2 * mm, 4 * mm, stroke=0, fill=1)
+        c.rect(10 * mm, y - 2 * mm, self.width(hint, 7) + 2 * mm, 4 * mm, stroke=0, fill=1)
         c.setFillGray(0)
         self.text(11 * mm, y - 0.9 * mm, hint, 7)
         c.setLineWidth(1)
@@ -243,7 +249,7 @@ def draw_part_form(pc: SlipCanvas, top: float, part: Part, title: str) -> None:
     pc.text(PAGE_WIDTH / 2, top - 11 * mm, title, 14, align="center", bold=True)
     head_y = top - 18 * mm
     pc.text(MARGIN, head_y, f"{part.number}　{part.name}", 11, bold=True)
-    pc.text(MARGIN + _width(f"{part.number}　{part.name}", 11) + 2 * mm, head_y,
+    pc.text(MARGIN + pc.width(f"{part.number}　{part.name}", 11) + 2 * mm, head_y,
             f"（{part.keeper}）", 8)
     table_top = _table_top(top)
     inner: list[list[float]] = []
@@ -313,7 +319,7 @@ def draw_slip(pc: SlipCanvas, slip: Slip, semester: Semester, full_ids: bool,
               printed_on: dt.date) -> None:
     title = f"{semester.label}学生资助资金发放三联单"
     serial = serial_text(semester, slip.serial)
-    label_width = _width(SERIAL_LABEL + serial, 9) + 4 * mm
+    label_width = pc.width(SERIAL_LABEL + serial, 9) + 4 * mm
     for n, part in enumerate(PARTS):
         top = PAGE_HEIGHT - BAND * n
         pc.form(f"part{n}", functools.partial(draw_part_form, pc, top, part, title))
@@ -444,26 +450,37 @@ def _cover_footer(pc: SlipCanvas, y: float, count: int, total: Decimal, pending:
     pc.text(MARGIN + CONTENT_WIDTH, y - 34 * mm, "　　　年　　月　　日", 10.5, align="right")
 
 
+# (stage, detail, done, total): as the pipeline reports progress (see aidmatch.terminal).
+Progress = Callable[[str, str, int, int | None], None]
+STAGE = "打印三联单"
+
+
 def render(path: Path, slips: Sequence[Slip], semester: Semester, *, full_ids: bool,
-           printed_on: dt.date, source_note: str = "") -> int:
+           printed_on: dt.date, source_note: str = "", font: SlipFont | None = None,
+           progress: Progress | None = None) -> int:
     """Write the PDF: per school (in the slips' order) its cover, then its slips. Returns the
-    number of pages."""
+    number of pages. ``font``: the machine's (:func:`aidmatch.slips.fonts.slip_font`) unless
+    given; ``progress`` hears of each school begun (slips drawn so far of all) and of the end."""
     # Page streams are compressed; ReportLab would also wrap them in ASCII85 (pure Python, a
     # seventh of the time, a quarter more bytes) for 7-bit channels no printer needs.
     ascii85, rl_config.useA85 = rl_config.useA85, 0
     try:
-        return _render(path, slips, semester, full_ids, printed_on, source_note)
+        return _render(path, slips, semester, full_ids, printed_on, source_note,
+                       font or slip_font(), progress)
     finally:
         rl_config.useA85 = ascii85
 
 
 def _render(path: Path, slips: Sequence[Slip], semester: Semester, full_ids: bool,
-            printed_on: dt.date, source_note: str) -> int:
-    pc = SlipCanvas(path, f"{semester.label}学生资助资金发放三联单")
+            printed_on: dt.date, source_note: str, font: SlipFont,
+            progress: Progress | None) -> int:
+    pc = SlipCanvas(path, f"{semester.label}学生资助资金发放三联单", font)
     pages = 0
     start = 0
     while start < len(slips):
         county, school = slips[start].county, slips[start].school
+        if progress is not None:
+            progress(STAGE, f"{county}{school}", start, len(slips))
         end = start
         while end < len(slips) and (slips[end].county, slips[end].school) == (county, school):
             end += 1
@@ -475,4 +492,6 @@ def _render(path: Path, slips: Sequence[Slip], semester: Semester, full_ids: boo
             pages += 1
         start = end
     pc.save()
+    if progress is not None:
+        progress(STAGE, f"{len(slips)} 份，{pages} 页", len(slips), len(slips))
     return pages
