@@ -503,7 +503,9 @@ def gaps_sql() -> str:
         JOIN expected_programmes p ON {expected_programme_match_sql()}
         GROUP BY s.student_id
     )
-    SELECT s.*, sg.groups, sg.group_labels, sg.sources, sg.methods, sg.evidence_records,
+    SELECT s.*, sg.groups, sg.group_labels,
+           concat_ws('；', sg.sources, s.county_source) AS sources,  -- where the 区县 came from
+           sg.methods, sg.evidence_records,
            e.programmes AS expected_programmes, e.amount AS expected_amount
     FROM students s
     JOIN student_groups sg USING (student_id)

@@ -36,7 +36,13 @@ from aidmatch.machine import SPILL_PREFIX, Undo, check_database, check_writable,
 from aidmatch.measure import cpu_seconds, peak_rss
 from aidmatch.outputs import lists
 from aidmatch.outputs.files import staged_output
-from aidmatch.outputs.summary import Summary, blocking_pair_counts, county_lines, link_method_counts
+from aidmatch.outputs.summary import (
+    Summary,
+    blocking_pair_counts,
+    county_lines,
+    county_placement_notes,
+    link_method_counts,
+)
 from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult, load_inputs
 from aidmatch.sources.loader import LOADED_FAMILY_SCHEMA, LOADED_RECORD_SCHEMA
@@ -310,7 +316,7 @@ def _reconcile(
                 rules=f"{rules.version}（指纹 {rules.fingerprint}）",
                 sheets=accounts,
                 counties=county_lines(con),
-                notes=notes,
+                notes=notes + county_placement_notes(con),
                 link_methods=link_method_counts(con),
                 review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
                 skipped=[str(problem) for problem in loaded.skipped],

@@ -2,8 +2,11 @@
 
 Steps (each a table; ``--keep-intermediate`` keeps them):
 
+``school_counties`` the one county other registry rows, else payment rows, give a school (by
+                    学校标识码, else name): the county of a student whose row names none
 ``students``        one row per registry person (rows sharing an ID or 学籍号 are one student,
-                    represented by the enrolled row if there is one)
+                    represented by the enrolled row if there is one), ``county_source`` saying
+                    where a county not in the student's own row came from
 ``registry_rows``   every registry row → its student
 ``student_keys``    the exact keys a student can be found by
 ``record_keys``     the same keys computed for every other record
@@ -68,8 +71,49 @@ def _label_case(column: str, labels: dict[str, str]) -> str:
     return f"CASE {column} {whens} ELSE {column} END"
 
 
-def students_sql() -> str:
+# Where a student's 区县 came from when the registry row names none (students.county_source;
+# NULL: the row's own 区县 column, its school name or its file's title). In the order tried.
+COUNTY_SOURCES = {
+    "registry_code": "区县按学籍名单中同一学校标识码的其他学生",
+    "registry_school": "区县按学籍名单中同名学校的其他学生",
+    "aid_code": "区县按资助发放名单中同一学校标识码的发放记录",
+    "aid_school": "区县按资助发放名单中同名学校的发放记录",
+}
+
+
+def school_counties_sql() -> str:
+    """The county of a school as other rows give it: per source (registry, payments) and per
+    school key (标识码, else name), the one county its rows with a 区县 name. A key whose rows name
+    two counties (中心小学 in every county) places nobody."""
     return """
+    WITH known AS (
+        SELECT source, school_code, school, county FROM records
+        WHERE county IS NOT NULL AND source IN ('registry', 'aid')
+    ), keyed AS (
+        SELECT source || '_code' AS via, school_code AS school_key, county FROM known
+        WHERE school_code IS NOT NULL
+        UNION ALL
+        SELECT source || '_school', school, county FROM known WHERE school IS NOT NULL
+    )
+    SELECT via, school_key, min(county) AS county
+    FROM keyed GROUP BY via, school_key
+    HAVING count(DISTINCT county) = 1
+    """
+
+
+def students_sql() -> str:
+    """One student per person in the registry (the enrolled row first); a student whose row
+    names no 区县 is placed by the school's county from other rows (``school_counties``), saying
+    where it came from (``county_source``)."""
+    tried = list(COUNTY_SOURCES)
+    joins = "\n".join(
+        f"LEFT JOIN school_counties c{n} ON c{n}.via = '{via}' AND c{n}.school_key = "
+        f"ranked.{'school_code' if via.endswith('_code') else 'school'}"
+        for n, via in enumerate(tried))
+    county = ", ".join(["ranked.county", *(f"c{n}.county" for n in range(len(tried)))])
+    source = " ".join(f"WHEN c{n}.county IS NOT NULL THEN '{COUNTY_SOURCES[via]}'"
+                      for n, via in enumerate(tried))
+    return f"""
     WITH reg AS (
         SELECT *,
                coalesce(id, 'XJH:' || student_no, 'REC:' || record_id) AS person_key,
@@ -84,9 +128,13 @@ def students_sql() -> str:
         FROM reg
     )
     SELECT record_id AS student_id, person_key, registry_row_count, name, name_raw, name_key,
-           id, id_raw, id_status, student_no, birth_date, sex, county, town, school, school_code,
-           grade, class_name, status, enrolled, boarding, stage, file, sheet, row
-    FROM ranked WHERE rn = 1
+           id, id_raw, id_status, student_no, birth_date, sex, coalesce({county}) AS county,
+           town, school, school_code, grade, class_name, status, enrolled, boarding, stage,
+           file, sheet, row,
+           CASE WHEN ranked.county IS NOT NULL THEN NULL {source} END AS county_source
+    FROM ranked
+    {joins}
+    WHERE rn = 1
     """
 
 
@@ -291,6 +339,7 @@ def _score_candidate_names(steps: Steps) -> None:
 def link_exact(steps: Steps, rules: Rules) -> None:
     """Run the exact-linkage steps over ``records``."""
     enrolled = list(rules.policy.enrolled_status)
+    steps.table("school_counties", school_counties_sql())
     steps.table("students", students_sql().replace("$enrolled", "?"), [enrolled])
     steps.table("registry_rows", registry_rows_sql())
     steps.table("student_keys", student_keys_sql())

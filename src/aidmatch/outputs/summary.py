@@ -16,6 +16,7 @@ from aidmatch.accounting import SheetAccount
 from aidmatch.link.blocking import BLOCKING_LABELS
 from aidmatch.normalize.ids import redact
 from aidmatch.privacy import private_file, redact_all
+from aidmatch.steps import scalar
 
 UNKNOWN_COUNTY = "（未填区县）"
 _WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
@@ -165,6 +166,25 @@ class Summary:
                                    default=str) + "\n", encoding="utf-8")
         for path in (text, data):
             private_file(path)
+
+
+def county_placement_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What the summary says of students whose registry row named no 区县 and who were placed by
+    their school's county from other rows (``students.county_source``), and of those left
+    without one."""
+    placed = con.execute("SELECT county_source, count(*) FROM students WHERE enrolled "
+                         "AND county_source IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
+    left = int(scalar(con, "SELECT count(*) FROM students WHERE enrolled AND county IS NULL"))
+    notes = []
+    if placed:
+        total = sum(n for _, n in placed)
+        notes.append(f"{total} 名在读学生的学籍记录未填区县，已按所在学校的区县归入："
+                     + "；".join(f"{how.removeprefix('区县按')} {n} 人" for how, n in placed)
+                     + "（漏助名单的“来源”列注明）")
+    if left:
+        notes.append(f"{left} 名在读学生的学籍记录未填区县，其学校在其他名单中也没有唯一的区县，"
+                     f"列在{UNKNOWN_COUNTY}下")
+    return notes
 
 
 def county_lines(con: duckdb.DuckDBPyConnection) -> list[CountyLine]:
