@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import duckdb
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from pypdf import PdfReader
 from reportlab.lib.units import mm
 
@@ -580,3 +583,44 @@ def test_progress_hears_each_school_and_the_end(tmp_path: Path) -> None:
                    progress=lambda *call: heard.append(call))
     assert heard == [(STAGE, "商州区商州区第一中学", 0, 8), (STAGE, "商州区商州区第二中学", 5, 8),
                      (STAGE, f"8 份，{pages} 页", 8, 8)]
+
+
+def _rendered(pdf: Path, page: int, dpi: int, out: Path) -> Image.Image:
+    """A page as a clerk sees it: rasterised by poppler's pdftoppm, greyscale."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        pytest.skip("pdftoppm (poppler-utils) not installed")
+    done = subprocess.run([pdftoppm, "-png", "-gray", "-r", str(dpi), "-f", str(page), "-l",
+                           str(page), "-singlefile", str(pdf), str(out)], check=True,
+                          capture_output=True, text=True, timeout=120)
+    if slip_font().embedded:
+        assert "font" not in done.stderr.lower(), done.stderr
+    return Image.open(out.with_suffix(".png")).convert("L")
+
+
+def _ink(image: Image.Image, box: tuple[float, float, float, float]) -> float:
+    """The share of dark pixels in a part of the page (box as fractions of width and height)."""
+    w, h = image.size
+    part = image.crop((int(box[0] * w), int(box[1] * h), int(box[2] * w), int(box[3] * h)))
+    histogram = part.histogram()
+    return sum(histogram[:128]) / max(1, part.width * part.height)
+
+
+def test_pages_render_as_a_clerk_sees_them(semester_db: Path, tmp_path: Path,
+                                           rules: Rules) -> None:
+    """The cover (page 1) and the first slip (page 2) through pdftoppm at 100 dpi: A4 portrait,
+    ink on them, and on the slip page in each of the three parts; with a CJK font embedded,
+    poppler substitutes no font (it would draw a missing glyph as a box or a blank)."""
+    pdf = tmp_path / "slips.pdf"
+    print_slips(semester_db, SPRING, pdf, rules=rules, printed_on=PRINTED)
+    a4 = (round(210 / 25.4 * 100), round(297 / 25.4 * 100))
+    cover = _rendered(pdf, 1, 100, tmp_path / "cover")
+    slip = _rendered(pdf, 2, 100, tmp_path / "slip")
+    for image in (cover, slip):
+        assert all(abs(got - want) <= 1 for got, want in zip(image.size, a4, strict=True)), \
+            image.size
+        assert 0.01 < _ink(image, (0, 0, 1, 1)) < 0.5
+    assert _ink(cover, (0, 0, 1, 0.1)) > 0.01  # the title
+    for n in range(3):  # each part: title, table, signature lines
+        assert _ink(slip, (0.05, n / 3 + 0.02, 0.95, (n + 1) / 3 - 0.02)) > 0.02, n
+    assert _ink(slip, (0, 0.98, 1, 1)) < 0.001  # nothing drawn into the bottom margin
