@@ -576,13 +576,21 @@ def test_names_in_pinyin_order(names: list[str], expected: list[str]) -> None:
     assert [row["name"] for row in ranked] == expected
 
 
-def test_progress_hears_each_school_and_the_end(tmp_path: Path) -> None:
+def test_progress_hears_schools_and_the_end(tmp_path: Path) -> None:
     slips = _made_up_slips(5) + _made_up_slips(3, school="商州区第二中学")
     heard: list[tuple[str, str, int, int | None]] = []
     pages = render(tmp_path / "s.pdf", slips, SPRING, full_ids=False, printed_on=PRINTED,
                    progress=lambda *call: heard.append(call))
     assert heard == [(STAGE, "商州区商州区第一中学", 0, 8), (STAGE, "商州区商州区第二中学", 5, 8),
                      (STAGE, f"8 份，{pages} 页", 8, 8)]
+    # many small schools: about twenty reports, not one per school
+    many = [s for n in range(100) for s in _made_up_slips(2, school=f"学校{n:03d}")]
+    heard.clear()
+    render(tmp_path / "many.pdf", many, SPRING, full_ids=False, printed_on=PRINTED,
+           progress=lambda *call: heard.append(call))
+    done = [call[2] for call in heard]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == 200
+    assert 15 <= len(heard) <= 22
 
 
 def _rendered(pdf: Path, page: int, dpi: int, out: Path) -> Image.Image:

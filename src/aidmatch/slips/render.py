@@ -460,7 +460,8 @@ def render(path: Path, slips: Sequence[Slip], semester: Semester, *, full_ids: b
            progress: Progress | None = None) -> int:
     """Write the PDF: per school (in the slips' order) its cover, then its slips. Returns the
     number of pages. ``font``: the machine's (:func:`aidmatch.slips.fonts.slip_font`) unless
-    given; ``progress`` hears of each school begun (slips drawn so far of all) and of the end."""
+    given; ``progress`` hears of schools begun (slips drawn so far of all; about twenty times
+    in all) and of the end."""
     # Page streams are compressed; ReportLab would also wrap them in ASCII85 (pure Python, a
     # seventh of the time, a quarter more bytes) for 7-bit channels no printer needs.
     ascii85, rl_config.useA85 = rl_config.useA85, 0
@@ -477,10 +478,14 @@ def _render(path: Path, slips: Sequence[Slip], semester: Semester, full_ids: boo
     pc = SlipCanvas(path, f"{semester.label}学生资助资金发放三联单", font)
     pages = 0
     start = 0
+    # A report per school begun once a twentieth of the slips is drawn since the last: a bar
+    # moves smoothly, a log without a terminal gets some twenty lines, not one per school.
+    step, reported = max(1, len(slips) // 20), -len(slips)
     while start < len(slips):
         county, school = slips[start].county, slips[start].school
-        if progress is not None:
+        if progress is not None and start - reported >= step:
             progress(STAGE, f"{county}{school}", start, len(slips))
+            reported = start
         end = start
         while end < len(slips) and (slips[end].county, slips[end].school) == (county, school):
             end += 1
