@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label}: {result.slips} slips ({result.new_serials} newly numbered), "
                   f"{result.schools} schools, {result.pages} pages, "
                   f"{out.stat().st_size / 1e6:.1f} MB, {seconds:.1f} s wall ({cpu:.1f} s CPU), "
-                  f"{result.slips / seconds:.0f} slips/s")
+                  f"{result.slips / seconds:.0f} slips/s, font {result.font.family}")
     return 0
 
 
