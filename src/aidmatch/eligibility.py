@@ -7,7 +7,9 @@
 ``identity_keys``      keys for matching people who are not students (a parent on a roster):
                        the valid ID, the first 15 digits + name (survives precision loss), name +
                        birth date (with the ID cells at most two digits apart: a typo)
-``person_matches``     pairs of roster records and registry family members that are one person
+``person_pairs``       pairs of roster records and registry family members sharing a key
+``person_matches``     those that are one person: a pair found by the ID alone whose names
+                       contradict is a conflict for review, not a match (``link/conflicts.py``)
 ``key_group_evidence`` student × group × the roster record that qualified them, and how:
                        本人 (the student is on the roster), 家庭成员 (a registry family member is on
                        a household roster), 父母/监护人 (a parent holds a certificate: the registry's
@@ -23,6 +25,7 @@ import pyarrow as pa
 
 from aidmatch.config import Rules
 from aidmatch.errors import ConfigError
+from aidmatch.link.conflicts import drop_id_conflicts
 from aidmatch.link.exact import digits_apart
 from aidmatch.semester import Semester
 from aidmatch.sources.base import RECORD_SCHEMA
@@ -163,7 +166,7 @@ def identity_keys_sql() -> str:
     """
 
 
-def person_matches_sql() -> str:
+def person_pairs_sql() -> str:
     """Pairs of (kind, person) and a roster record that are the same person by a shared key:
     a registry family member or another roster record with the roster record. (Pairs of two
     family members — siblings' shared parents — are half of all pairs and serve nothing.)"""
@@ -371,7 +374,8 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     steps.table("qualifying_records", sql, params)
     steps.table("family_completed", family_completed_sql())
     steps.table("identity_keys", identity_keys_sql())
-    steps.table("person_matches", person_matches_sql())
+    steps.table("person_pairs", person_pairs_sql())
+    drop_id_conflicts(steps)
     steps.table("key_group_evidence", key_group_evidence_sql(),
                 [list(rules.policy.registry_parent_relations)])
     steps.table("student_groups", student_groups_sql())

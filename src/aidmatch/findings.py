@@ -10,6 +10,8 @@
                            or an amount other than the rate in ``rules/programmes.yaml``
 ``finding_identity``       身份信息有误: payment or roster rows whose ID is invalid, lost its
                            precision, belongs to another person, or contradicts the name
+                           (of a student, or of the registry family member or roster person
+                           whose ID it is: ``id_conflicts``)
 ``cases``                  one row per case of every finding, under a stable 案例编号
 
 Every finding row carries a 案例编号 (``case_key``) that the workbook shows and the review
@@ -312,6 +314,12 @@ def finding_identity_sql() -> str:
         UNION ALL
         SELECT v.record_id, 'review', v.reason, v.student_id
         FROM link_review v WHERE v.rank = 1
+        UNION ALL
+        -- the ID is someone else's (a parent's in the child's row): see link/conflicts.py
+        SELECT c.record_id, 'conflict',
+               '证件号与' || c.id_owner || '相同，但姓名不符，未当作同一人',
+               coalesce(l.student_id, c.owner_student_id)
+        FROM id_conflicts c LEFT JOIN links l USING (record_id)
     ),
     per_record AS (
         SELECT record_id, string_agg(DISTINCT problem, '；' ORDER BY problem) AS problem,

@@ -15,8 +15,10 @@ Steps (each a table; ``--keep-intermediate`` keeps them):
                     that point at two students equally: listed for review, never linked
 
 Keys, strongest first: 身份证号 (valid ID = ID), 学籍号, the ID inside a G-学籍号 (a student whose
-ID changed), the first 15 digits of a precision-lost ID with the same name or in the same
-school, name + birth date, and for aid rows name + school. A key that is not the ID is only as
+ID changed), the ID inside a 残疾人证号 that differs from the row's ID column (the certificate is
+issued to its holder: a child's row may carry the mother's ID in the ID column), the first 15
+digits of a precision-lost ID with the same name or in the same school, name + birth date, and
+for aid rows name + school + grade (+ class when the row has one) and name + school. A key that is not the ID is only as
 good as the name agreeing with it, which is why names decide between candidates before key
 strength does: a twin's ID typed in the other twin's row goes to the twin whose name and birth
 date match.
@@ -34,18 +36,22 @@ METHOD_LABELS = {
     "id": "身份证号",
     "student_no": "学籍号",
     "id_in_student_no": "学籍号内身份证号",
+    "id_in_cert": "残疾人证号内身份证号",
     "prefix_name": "身份证前15位+姓名",
     "prefix_school": "身份证前15位+学校",
     "name_birth": "姓名+出生日期",
+    "name_school_grade": "姓名+学校+年级（+班级）",
     "name_school": "姓名+学校",
 }
 KEY_STRENGTH = {
     "id": 5,
     "student_no": 5,
     "id_in_student_no": 4,
+    "id_in_cert": 4,
     "prefix_name": 4,
     "prefix_school": 3,
     "name_birth": 2,
+    "name_school_grade": 2,
     "name_school": 1,
 }
 NAME_LEVEL_LABELS = {
@@ -113,6 +119,8 @@ def student_keys_sql() -> str:
         WHERE regexp_full_match(student_no, 'G[0-9]{17}[0-9X]')
           AND substr(student_no, 2, 18) <> coalesce(id, '')
         UNION ALL
+        SELECT 'id_in_cert', id, student_id FROM reg WHERE id IS NOT NULL
+        UNION ALL
         SELECT 'prefix_name', left(id, 15) || '|' || name_key, student_id FROM reg
         WHERE id IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
         UNION ALL
@@ -124,6 +132,16 @@ def student_keys_sql() -> str:
         UNION ALL
         SELECT 'name_school', name_key || '|' || school, student_id FROM reg
         WHERE school IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
+        UNION ALL
+        -- a payment row may name the class as well, or not: both forms of the key
+        SELECT 'name_school_grade', name_key || '|' || school || '|' || grade, student_id FROM reg
+        WHERE school IS NOT NULL AND grade IS NOT NULL AND name_key <> ''
+          AND NOT contains(name_key, '?')
+        UNION ALL
+        SELECT 'name_school_grade', name_key || '|' || school || '|' || grade || '|' || class_name,
+               student_id FROM reg
+        WHERE school IS NOT NULL AND grade IS NOT NULL AND class_name IS NOT NULL
+          AND name_key <> '' AND NOT contains(name_key, '?')
     )
     """
 
@@ -153,6 +171,20 @@ def record_keys_sql() -> str:
         UNION ALL
         SELECT record_id, 'name_school', name_key || '|' || school FROM others
         WHERE source = 'aid' AND school IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
+        UNION ALL
+        -- a list without 学籍号 or ID (a J-学籍号 student has none) still names the school, grade
+        -- and often the class: with the name, unique in that class or grade, it is the student
+        SELECT record_id, 'name_school_grade',
+               name_key || '|' || school || '|' || grade || coalesce('|' || class_name, '')
+        FROM others
+        WHERE source = 'aid' AND school IS NOT NULL AND grade IS NOT NULL AND name_key <> ''
+          AND NOT contains(name_key, '?')
+        UNION ALL
+        -- the certificate is issued to its holder: the ID it carries, when the ID column holds
+        -- another (a parent's ID typed in the child's row)
+        SELECT record_id, 'id_in_cert', left(cert_no, 18) FROM others
+        WHERE source = 'disability' AND regexp_full_match(left(cert_no, 18), '[0-9]{17}[0-9X]')
+          AND left(cert_no, 18) <> coalesce(id, '')
     )
     """
 
@@ -197,7 +229,8 @@ def candidates_sql() -> str:
     SELECT p.* FROM pairs p
     JOIN records r USING (record_id)
     JOIN students s USING (student_id)
-    WHERE list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'name_school'])
+    WHERE list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'id_in_cert',
+                               'name_school', 'name_school_grade'])
        OR s.id IS NULL
        OR NOT (
             (r.id IS NOT NULL AND {digits_apart('r.id', 's.id')} > 2
