@@ -6,7 +6,8 @@
 ``family_completed``   registry family members, a missing ID completed from a sibling's row
 ``identity_keys``      keys for matching people who are not students (a parent on a roster):
                        the valid ID, the first 15 digits + name (survives precision loss), name +
-                       birth date (with the ID cells at most two digits apart: a typo)
+                       birth date (with the ID cells at most two digits apart: a typo), name +
+                       a broken 18-digit number at most two digits from a family member's ID
 ``person_pairs``       pairs of roster records and registry family members sharing a key
 ``person_matches``     those that are one person: a pair found by the ID alone whose names
                        contradict is a conflict for review, not a match (``link/conflicts.py``)
@@ -163,6 +164,14 @@ def identity_keys_sql() -> str:
     UNION ALL
     SELECT kind, person, 'name_birth', name_key || '|' || CAST(birth_date AS VARCHAR), id_compact
     FROM named WHERE birth_date IS NOT NULL
+    UNION ALL
+    -- an 18-digit number that is not a valid ID (a digit mistyped, two swapped: a 残疾人证号 in a
+    -- list without an ID column), a slip that may sit in the birth date: the name, with the
+    -- digits at most two apart from a registry family member's valid ID
+    SELECT kind, person, 'name_digits', name_key, id_compact FROM named
+    WHERE (kind = 'family' AND id IS NOT NULL)
+       OR (kind = 'record' AND id IS NULL AND id_status <> 'precision_lost'
+           AND regexp_full_match(id_compact, '[0-9]{17}[0-9X]'))
     """
 
 
@@ -179,7 +188,7 @@ def person_pairs_sql() -> str:
     JOIN (SELECT * FROM identity_keys WHERE kind = 'record') b
       ON a.key_type = b.key_type AND a.key = b.key
     WHERE NOT (a.kind = b.kind AND a.person = b.person)
-      AND (a.key_type <> 'name_birth' OR {close} <= 2)
+      AND (a.key_type NOT IN ('name_birth', 'name_digits') OR {close} <= 2)
     GROUP BY ALL
     """
 
@@ -212,6 +221,7 @@ def key_group_evidence_sql() -> str:
         SELECT rr.student_id, q.group_id, q.record_id, 'family' AS via,
                CASE fm.key_type WHEN 'id' THEN '家庭成员身份证号'
                     WHEN 'prefix_name' THEN '家庭成员身份证前15位+姓名'
+                    WHEN 'name_digits' THEN '家庭成员姓名+证件号（仅一两位不同）'
                     ELSE '家庭成员姓名+出生日期（证件号仅一两位不同）' END AS method,
                f.slot || ' ' || coalesce(f.relation, '') || ' ' || f.name
                    || CASE WHEN f.id_from_sibling THEN '，证件号取自兄弟姐妹的学籍记录' ELSE '' END
