@@ -51,10 +51,11 @@ def id_conflicts_sql() -> str:
     SELECT n.kind_a, n.person_a, n.person_b AS record_id, n.name_score, n.name_level,
            -- who the ID belongs to according to the other source, for the review list
            CASE WHEN n.kind_a = 'family'
-                THEN '学籍' || coalesce(f.slot, '') || ' ' || coalesce(f.relation, '') || ' '
-                     || coalesce(f.name, '')
-                ELSE r.file || CASE WHEN r.sheet <> '' THEN '「' || r.sheet || '」' ELSE '' END
-                     || '第' || r.row || '行 ' || coalesce(r.name, '') END AS id_owner,
+                THEN '学籍中「' || coalesce(f.slot, '') || ' ' || coalesce(f.relation, '') || ' '
+                     || coalesce(f.name, '') || '」'
+                ELSE '「' || r.file
+                     || CASE WHEN r.sheet <> '' THEN '（' || r.sheet || '）' ELSE '' END
+                     || '第' || r.row || '行 ' || coalesce(r.name, '') || '」' END AS id_owner,
            rr.student_id AS owner_student_id
     FROM person_pair_names n
     LEFT JOIN family_completed f ON n.kind_a = 'family' AND f.family_id = n.person_a
