@@ -74,3 +74,10 @@ def test_the_mothers_own_certificate_makes_her_children_children_of_a_disabled_p
     gaps, _ = _run(tmp_path, [name, "女", MOTHER, MOTHER + "42", "肢体", "二级"])
     assert set(gaps) == {"刘慧", "张家伟"}
     assert {row["困难类型"] for row in gaps.values()} == {"残疾人子女"}
+
+
+def test_a_name_that_only_sounds_like_the_id_owners_is_another_person(tmp_path: Path) -> None:
+    # 杨娟 / 王娟: a shared character and a close sound, two surnames — not the mother's row
+    gaps, identity = _run(tmp_path, ["杨娟", "女", MOTHER, MOTHER + "51", "智力", "一级"])
+    assert gaps == {}
+    assert any("王娟" in r["问题"] for r in identity if r["姓名"] == "杨娟")

@@ -8,8 +8,9 @@ ways hand-typed IDs go wrong. A 残联 row for a child that carries the mother's
 give the certificate to the mother, and her other children would become 残疾人子女.
 
 So a pair found by the ID alone is the same person only when the names do not contradict each
-other: a name that is the same, a homophone, similar (a typo, a replaced rare character) or
-missing on one side keeps the pair; a different name makes it a conflict. A conflict is evidence
+other: a name that is the same, a homophone, similar in the probabilistic stage's strict sense (a
+replaced rare character: ``features.name_pair_levels``) or missing on one side keeps the pair;
+any other name (杨晨逸 / 王英 sound a little alike, and are two people) makes it a conflict. A conflict is evidence
 for review (身份信息有误, with both people), never a link.
 
 ``person_pair_names``   name agreement of every pair found by the ID (scored in bulk, ``names.py``)
@@ -21,10 +22,10 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from aidmatch.link.names import score_pairs
+from aidmatch.link.features import name_pair_levels
 from aidmatch.steps import Steps, arrow
 
-# Name levels that do not contradict a shared ID (see names.py): everything but 'different'.
+# Name levels that do not contradict a shared ID (features.py): not 'partial' or 'different'.
 NAMES_AGREE = ("same", "homophone", "wildcard", "similar", "unknown")
 
 
@@ -76,8 +77,8 @@ def person_matches_sql() -> str:
 def drop_id_conflicts(steps: Steps) -> None:
     """``person_pairs`` → ``person_pair_names``, ``id_conflicts``, ``person_matches``."""
     pairs = arrow(steps.con, id_pair_names_sql())
-    scores, levels = score_pairs(pairs.column("name_a").to_pylist(),
-                                 pairs.column("name_b").to_pylist())
+    levels, scores = name_pair_levels(pairs.column("name_a").to_pylist(),
+                                      pairs.column("name_b").to_pylist())
     steps.from_arrow("person_pair_names", pa.table({
         "kind_a": pairs.column("kind_a"),
         "person_a": pairs.column("person_a"),

@@ -192,8 +192,9 @@ def _id_distances(record: list[str], student: list[str]) -> np.ndarray:
                                      workers=-1), dtype=np.int64)
 
 
-def _name_pair_levels(record: list[str], student: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Levels and scores (rounded to 3 places) of distinct pairs of unequal names."""
+def name_pair_levels(record: list[str], student: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Levels and scores (rounded to 3 places) of pairs of names: ``score_pairs``'s, with a
+    'similar' that is only a shared surname or sound kept apart as 'partial'."""
     if not record:
         return np.zeros(0, dtype=object), np.zeros(0)
     pair_scores, pair_levels = score_pairs(record, student)
@@ -224,7 +225,7 @@ def compare(steps: Steps, pairs: str, into: str) -> None:
         SELECT DISTINCT record_name, student_name FROM {fields}
         WHERE NOT name_missing AND NOT coalesce(name_equal, false)""")
     record, student = (names.column(c).to_pylist() for c in ("record_name", "student_name"))
-    levels, scores = _name_pair_levels(record, student)
+    levels, scores = name_pair_levels(record, student)
     steps.from_arrow(f"{into}_names", pa.table({
         "record_name": names.column("record_name"), "student_name": names.column("student_name"),
         "level": pa.array(levels, pa.string()), "score": pa.array(scores, pa.float64())}))
