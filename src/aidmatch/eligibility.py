@@ -148,7 +148,10 @@ def identity_keys_sql() -> str:
                birth_date, name_key
         FROM roster_rows
         UNION ALL
-        SELECT 'family', family_id, id, id_status, id_prefix, id_compact, birth_date, name_key
+        -- the digits compared with a damaged roster ID: the valid ID (a 15-digit number
+        -- upgraded), not the cell as typed
+        SELECT 'family', family_id, id, id_status, id_prefix, coalesce(id, id_compact), birth_date,
+               name_key
         FROM family_completed
     ),
     named AS (
