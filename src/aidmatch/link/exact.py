@@ -23,10 +23,11 @@ Keys, strongest first: 身份证号 (valid ID = ID), 学籍号, the ID inside a 
 ID changed), the ID inside a 残疾人证号 that differs from the row's ID column (the certificate is
 issued to its holder: a child's row may carry the mother's ID in the ID column), the first 15
 digits of a precision-lost ID with the same name or in the same school, name + birth date, and
-for aid rows name + school + grade (+ class when the row has one) and name + school. A key that is not the ID is only as
-good as the name agreeing with it, which is why names decide between candidates before key
-strength does: a twin's ID typed in the other twin's row goes to the twin whose name and birth
-date match.
+for aid rows name + school + grade (+ class when the row has one) and name + school. A key that
+is not the ID is only as good as the name agreeing with it, which is why names decide between
+candidates before key strength does: a twin's ID typed in the other twin's row goes to the twin
+whose name and birth date match. And a key found by name is refused when the row's roster parent
+contradicts the student's registry parent (``parent_conflicts_sql``).
 """
 
 from __future__ import annotations
