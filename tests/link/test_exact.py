@@ -63,3 +63,16 @@ def test_name_school_grade_shared_by_two_students_links_neither(tmp_path: Path) 
     write_csv(exports / "学籍.csv", [list(registry[0]), *[list(r.values()) for r in registry]])
     result = reconcile(exports, SPRING, tmp_path / "out", db_path=None)
     assert len(read_csv(result.out_dir / "gaps.csv")) == 2
+
+
+def test_name_school_grade_shared_by_two_payment_rows_links_neither(tmp_path: Path) -> None:
+    # two rows of one programme for 王芳 in 一年级2班: one student paid twice, or someone the
+    # registry does not hold — the key is not unique in the list, so it decides nothing
+    row = ["2025年春季学期", "王芳", SCHOOL, "一年级", "2班", "义务教育家庭经济困难非寄宿生生活补助",
+           "312.5"]
+    exports = _exports(tmp_path / "exports", [
+        ["学期", "姓名", "学校名称", "年级", "班级", "资助项目名称", "资助金额（元）"], row,
+        [*row[:4], "2班", row[5], "300"],
+    ])
+    result = reconcile(exports, SPRING, tmp_path / "out", db_path=None)
+    assert len(read_csv(result.out_dir / "gaps.csv")) == 2

@@ -240,12 +240,17 @@ def record_keys_sql() -> str:
         WHERE source = 'aid' AND school IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
         UNION ALL
         -- a list without 学籍号 or ID (a J-学籍号 student has none) still names the school, grade
-        -- and often the class: with the name, unique in that class or grade, it is the student
-        SELECT record_id, 'name_school_grade',
-               name_key || '|' || school || '|' || grade || coalesce('|' || class_name, '')
-        FROM others
-        WHERE source = 'aid' AND school IS NOT NULL AND grade IS NOT NULL AND name_key <> ''
-          AND NOT contains(name_key, '?')
+        -- and often the class: with the name, unique in that class or grade on both sides (one
+        -- row of the programme in the list, one student), it is the student
+        SELECT record_id, 'name_school_grade', key FROM (
+            SELECT record_id, key,
+                   count(*) OVER (PARTITION BY file_id, programme, semester, key) AS rows_with_key
+            FROM (SELECT *, name_key || '|' || school || '|' || grade
+                                || coalesce('|' || class_name, '') AS key
+                  FROM others
+                  WHERE source = 'aid' AND school IS NOT NULL AND grade IS NOT NULL
+                    AND name_key <> '' AND NOT contains(name_key, '?'))
+        ) WHERE rows_with_key = 1
         UNION ALL
         -- the certificate is issued to its holder: the ID it carries, when the ID column holds
         -- another (a parent's ID typed in the child's row)
