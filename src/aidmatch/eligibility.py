@@ -8,8 +8,11 @@
                        是否监护人 honoured; a grandparent only as the registered guardian)
 ``identity_keys``      keys for matching people who are not students (a parent on a roster):
                        the valid ID, the first 15 digits + name (survives precision loss), name +
-                       birth date (with the ID cells at most two digits apart: a typo)
-``person_matches``     pairs of roster records and registry family members that are one person
+                       birth date (with the ID cells at most two digits apart: a typo), name +
+                       a broken 18-digit number at most two digits from a family member's ID
+``person_pairs``       pairs of roster records and registry family members sharing a key
+``person_matches``     those that are one person: a pair found by the ID alone whose names
+                       contradict is a conflict for review, not a match (``link/conflicts.py``)
 ``roster_parents``     (child, parent) pairs of roster records that 与户主关系 makes unambiguous
 ``household_listings`` per roster household: people listed, head count, listed completely?
 ``unlinked_household_members`` roster household members linked to no student
@@ -35,6 +38,7 @@ import pyarrow as pa
 
 from aidmatch.config import Rules
 from aidmatch.errors import ConfigError
+from aidmatch.link.conflicts import drop_id_conflicts
 from aidmatch.link.exact import digits_apart
 from aidmatch.semester import Semester
 from aidmatch.sources.base import RECORD_SCHEMA
@@ -157,7 +161,10 @@ def identity_keys_sql() -> str:
                birth_date, name_key
         FROM roster_rows
         UNION ALL
-        SELECT 'family', family_id, id, id_status, id_prefix, id_compact, birth_date, name_key
+        -- the digits compared with a damaged roster ID: the valid ID (a 15-digit number
+        -- upgraded), not the cell as typed
+        SELECT 'family', family_id, id, id_status, id_prefix, coalesce(id, id_compact), birth_date,
+               name_key
         FROM family_completed
     ),
     named AS (
@@ -173,10 +180,18 @@ def identity_keys_sql() -> str:
     UNION ALL
     SELECT kind, person, 'name_birth', name_key || '|' || CAST(birth_date AS VARCHAR), id_compact
     FROM named WHERE birth_date IS NOT NULL
+    UNION ALL
+    -- an 18-digit number that is not a valid ID (a digit mistyped, two swapped: a 残疾人证号 in a
+    -- list without an ID column), a slip that may sit in the birth date: the name, with the
+    -- digits at most two apart from a registry family member's valid ID
+    SELECT kind, person, 'name_digits', name_key, id_compact FROM named
+    WHERE (kind = 'family' AND id IS NOT NULL)
+       OR (kind = 'record' AND id IS NULL AND id_status <> 'precision_lost'
+           AND regexp_full_match(id_compact, '[0-9]{17}[0-9X]'))
     """
 
 
-def person_matches_sql() -> str:
+def person_pairs_sql() -> str:
     """Pairs of (kind, person) and a roster record that are the same person by a shared key:
     a registry family member or another roster record with the roster record. (Pairs of two
     family members — siblings' shared parents — are half of all pairs and serve nothing.)"""
@@ -189,7 +204,7 @@ def person_matches_sql() -> str:
     JOIN (SELECT * FROM identity_keys WHERE kind = 'record') b
       ON a.key_type = b.key_type AND a.key = b.key
     WHERE NOT (a.kind = b.kind AND a.person = b.person)
-      AND (a.key_type <> 'name_birth' OR {close} <= 2)
+      AND (a.key_type NOT IN ('name_birth', 'name_digits') OR {close} <= 2)
     GROUP BY ALL
     """
 
@@ -364,6 +379,7 @@ def group_evidence_found_sql() -> str:
                f.student_record_id AS registry_record_id,
                CASE fm.key_type WHEN 'id' THEN '家庭成员身份证号'
                     WHEN 'prefix_name' THEN '家庭成员身份证前15位+姓名'
+                    WHEN 'name_digits' THEN '家庭成员姓名+证件号（仅一两位不同）'
                     ELSE '家庭成员姓名+出生日期（证件号仅一两位不同）' END AS method,
                f.slot || ' ' || coalesce(f.relation, '') || ' ' || f.name
                    || CASE WHEN coalesce(f.guardian_flag, '') <> ''
@@ -563,7 +579,8 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     steps.table("qualifying_records", sql, params)
     steps.table("family_completed", family_completed_sql())
     steps.table("identity_keys", identity_keys_sql())
-    steps.table("person_matches", person_matches_sql())
+    steps.table("person_pairs", person_pairs_sql())
+    drop_id_conflicts(steps)
     parents = rules.policy
     steps.table("family_roles", family_roles_sql(),
                 [list(parents.registry_parent_relations), list(parents.guardian_yes),

@@ -12,7 +12,9 @@
                            group whose registry family member is in a qualifying household that
                            its roster lists completely without the student — a case to check
 ``identity_problems``      payment or roster rows whose ID is invalid, lost its precision,
-                           belongs to another person, or contradicts the name
+                           belongs to another person, or contradicts the name (of a student, or
+                           of the registry family member or roster person whose ID it is:
+                           ``id_conflicts``)
 ``finding_identity``       身份信息有误: those of them about an enrolled student (the student's aid
                            or key group rests on the row): a county decides them case by case
 ``data_quality``           the rest (mostly adults on household rosters), per file, sheet and
@@ -400,6 +402,12 @@ def identity_problems_sql() -> str:
         UNION ALL
         SELECT v.record_id, 'review', v.reason, v.student_id
         FROM link_review v WHERE v.rank = 1
+        UNION ALL
+        -- the ID is someone else's (a parent's in the child's row): see link/conflicts.py
+        SELECT c.record_id, 'conflict',
+               '证件号与' || c.id_owner || '相同，但姓名不符，未当作同一人',
+               coalesce(l.student_id, c.owner_student_id)
+        FROM id_conflicts c LEFT JOIN links l USING (record_id)
     ),
     per_record AS (
         SELECT record_id, string_agg(DISTINCT problem, '；' ORDER BY problem) AS problem,

@@ -117,3 +117,37 @@ def test_exact_only_pipeline_misses_what_the_probabilistic_stage_finds(exports: 
     names = {m["记录姓名"] for m in _rows(exact.out_dir / "matches.csv")}
     assert "王欣怡" not in names and "刘力朗" not in names
     assert not (exact.out_dir / "linkage_model.csv").exists()
+
+
+@pytest.mark.parametrize("birth", ["2011-01-01", "2011-01-02"])  # name + birth date; close
+@pytest.mark.parametrize(("head_id", "linked"), [
+    (make_id(REGION, "19790909", "613"), False),  # another man heads the 户: another 张伟
+    (make_id(REGION, "19800202", "411"), True),  # the registry's father: this 张伟
+])
+def test_a_contradicting_parent_id_vetoes_a_link_by_a_common_name(
+        tmp_path: Path, head_id: str, linked: bool, birth: str) -> None:
+    # a blank-ID 之子 named like a student, in a household whose 户主 (the child's parent) has an
+    # ID other than the father's the registry gives for that student (issue 17)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    student = make_id(REGION, "20110101", "451")
+    write_csv(folder / "学籍.csv", [
+        ["学籍号", "姓名", "身份证件号", "学籍状态", "年级", "学校名称", "区县",
+         "家庭成员1姓名", "家庭成员1关系", "家庭成员1身份证号"],
+        ["G" + student, "张伟", student, "在读", "八年级", "丹凤中学", "丹凤县", "张一", "父亲",
+         make_id(REGION, "19800202", "411")],
+    ])
+    write_csv(folder / "资助.csv", [
+        ["学年", "学期", "学籍号", "姓名", "资助项目名称", "资助金额（元）"],
+        ["2024-2025", "秋季学期", "G" + student, "张伟", "义务教育家庭经济困难非寄宿生生活补助", "375"],
+    ])
+    write_csv(folder / "低保.csv", [
+        ["区县", "户主姓名", "户主身份证号", "保障类别", "保障状态", "成员姓名", "成员身份证号",
+         "与户主关系", "出生日期"],
+        ["丹凤县", "张大山", head_id, "农村低保", "正常", "张大山", head_id, "本人", ""],
+        ["丹凤县", "张大山", head_id, "农村低保", "正常", "张伟", "", "之子", birth],
+    ])
+    result = reconcile(folder, SPRING, tmp_path / "out", db_path=None)
+    with (result.out_dir / "gaps.csv").open(encoding="utf-8-sig", newline="") as handle:
+        gaps = list(csv.DictReader(handle))
+    assert bool(gaps) == linked

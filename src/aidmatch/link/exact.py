@@ -8,6 +8,11 @@ Steps (each a table; ``--keep-intermediate`` keeps them):
                     represented by the enrolled row if there is one), ``county_source`` saying
                     where a county not in the student's own row came from
 ``registry_rows``   every registry row → its student
+``roster_parents``  a roster child's parent in its household: the 户主 of a 之子/之女, with a
+                    valid ID
+``registry_parents`` a student's 父亲/母亲 in the registry's family columns, with a valid ID
+``household_family`` roster children with a household mate who is one of a student's registry
+                    family members (by ID): that student's family is in this household
 ``student_keys``    the exact keys a student can be found by
 ``record_keys``     the same keys computed for every other record
 ``candidates``      record × student pairs sharing at least one key
@@ -18,11 +23,14 @@ Steps (each a table; ``--keep-intermediate`` keeps them):
                     that point at two students equally: listed for review, never linked
 
 Keys, strongest first: 身份证号 (valid ID = ID), 学籍号, the ID inside a G-学籍号 (a student whose
-ID changed), the first 15 digits of a precision-lost ID with the same name or in the same
-school, name + birth date, and for aid rows name + school. A key that is not the ID is only as
-good as the name agreeing with it, which is why names decide between candidates before key
-strength does: a twin's ID typed in the other twin's row goes to the twin whose name and birth
-date match.
+ID changed), the ID inside a 残疾人证号 that differs from the row's ID column (the certificate is
+issued to its holder: a child's row may carry the mother's ID in the ID column), the first 15
+digits of a precision-lost ID with the same name or in the same school, name + birth date, and
+for aid rows name + school + grade (+ class when the row has one) and name + school. A key that
+is not the ID is only as good as the name agreeing with it, which is why names decide between
+candidates before key strength does: a twin's ID typed in the other twin's row goes to the twin
+whose name and birth date match. And a key found by name is refused when the row's roster parent
+contradicts the student's registry parent (``parent_conflicts_sql``).
 """
 
 from __future__ import annotations
@@ -37,18 +45,22 @@ METHOD_LABELS = {
     "id": "身份证号",
     "student_no": "学籍号",
     "id_in_student_no": "学籍号内身份证号",
+    "id_in_cert": "残疾人证号内身份证号",
     "prefix_name": "身份证前15位+姓名",
     "prefix_school": "身份证前15位+学校",
     "name_birth": "姓名+出生日期",
+    "name_school_grade": "姓名+学校+年级（+班级）",
     "name_school": "姓名+学校",
 }
 KEY_STRENGTH = {
     "id": 5,
     "student_no": 5,
     "id_in_student_no": 4,
+    "id_in_cert": 4,
     "prefix_name": 4,
     "prefix_school": 3,
     "name_birth": 2,
+    "name_school_grade": 2,
     "name_school": 1,
 }
 NAME_LEVEL_LABELS = {
@@ -147,6 +159,67 @@ def registry_rows_sql() -> str:
     """
 
 
+# A roster member whose 户主 is their parent, and the registry's words for a parent. Whole words
+# (after a leading 之): 外祖母 is not 母, 之孙子 is not 之子.
+CHILD_RELATION = "(长|次|三|四|五)?(子|女)|儿子|女儿"
+PARENT_RELATION = "父亲|母亲|父|母|爸爸|妈妈"
+
+
+def _sex_digit(id_column: str) -> str:
+    return f"(TRY_CAST(substr({id_column}, 17, 1) AS INTEGER) % 2)"
+
+
+def roster_parents_sql() -> str:
+    return f"""
+    SELECT DISTINCT c.record_id, h.id AS parent_id, {_sex_digit('h.id')} AS sex
+    FROM records c
+    JOIN records h ON h.source = c.source AND h.household_key = c.household_key
+                  AND h.record_id <> c.record_id
+    WHERE c.source NOT IN ('registry', 'aid') AND c.household_key IS NOT NULL
+      AND h.id IS NOT NULL
+      AND regexp_full_match(ltrim(coalesce(c.relation, ''), '之'), '{CHILD_RELATION}')
+      AND (ltrim(coalesce(h.relation, ''), '之') IN ('户主', '本人')
+           OR c.household_key = '户主:' || h.id)
+    """
+
+
+def registry_parents_sql() -> str:
+    return f"""
+    SELECT DISTINCT rr.student_id, f.id AS parent_id, {_sex_digit('f.id')} AS sex
+    FROM family f JOIN registry_rows rr ON rr.record_id = f.student_record_id
+    WHERE f.id IS NOT NULL AND regexp_full_match(coalesce(f.relation, ''), '{PARENT_RELATION}')
+    """
+
+
+def household_family_sql() -> str:
+    return """
+    SELECT DISTINCT c.record_id, rr.student_id
+    FROM (SELECT DISTINCT record_id FROM roster_parents) rp
+    JOIN records c USING (record_id)
+    JOIN records m ON m.source = c.source AND m.household_key = c.household_key
+                  AND m.record_id <> c.record_id
+    JOIN family f ON f.id = m.id
+    JOIN registry_rows rr ON rr.record_id = f.student_record_id
+    """
+
+
+def parent_conflicts_sql(pairs: str) -> str:
+    """The (record_id, student_id) pairs of ``pairs`` where the record's parent on its roster (the
+    户主 of a 之子/之女) has a valid ID that is not the student's registry parent of that sex —
+    more than two digits from it — and none of the record's household mates is one of the
+    student's registry family: the roster's family is another family. A name, however common,
+    and even a birth date do not outvote that."""
+    return f"""
+    SELECT p.record_id, p.student_id FROM {pairs} p
+    JOIN roster_parents rp ON rp.record_id = p.record_id
+    JOIN registry_parents gp ON gp.student_id = p.student_id AND gp.sex = rp.sex
+    WHERE {digits_apart('rp.parent_id', 'gp.parent_id')} > 2
+      AND NOT EXISTS (SELECT 1 FROM household_family h
+                      WHERE h.record_id = p.record_id AND h.student_id = p.student_id)
+    GROUP BY p.record_id, p.student_id
+    """
+
+
 def student_keys_sql() -> str:
     return """
     WITH reg AS (
@@ -161,6 +234,8 @@ def student_keys_sql() -> str:
         WHERE regexp_full_match(student_no, 'G[0-9]{17}[0-9X]')
           AND substr(student_no, 2, 18) <> coalesce(id, '')
         UNION ALL
+        SELECT 'id_in_cert', id, student_id FROM reg WHERE id IS NOT NULL
+        UNION ALL
         SELECT 'prefix_name', left(id, 15) || '|' || name_key, student_id FROM reg
         WHERE id IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
         UNION ALL
@@ -172,6 +247,16 @@ def student_keys_sql() -> str:
         UNION ALL
         SELECT 'name_school', name_key || '|' || school, student_id FROM reg
         WHERE school IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
+        UNION ALL
+        -- a payment row may name the class as well, or not: both forms of the key
+        SELECT 'name_school_grade', name_key || '|' || school || '|' || grade, student_id FROM reg
+        WHERE school IS NOT NULL AND grade IS NOT NULL AND name_key <> ''
+          AND NOT contains(name_key, '?')
+        UNION ALL
+        SELECT 'name_school_grade', name_key || '|' || school || '|' || grade || '|' || class_name,
+               student_id FROM reg
+        WHERE school IS NOT NULL AND grade IS NOT NULL AND class_name IS NOT NULL
+          AND name_key <> '' AND NOT contains(name_key, '?')
     )
     """
 
@@ -201,6 +286,25 @@ def record_keys_sql() -> str:
         UNION ALL
         SELECT record_id, 'name_school', name_key || '|' || school FROM others
         WHERE source = 'aid' AND school IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
+        UNION ALL
+        -- a list without 学籍号 or ID (a J-学籍号 student has none) still names the school, grade
+        -- and often the class: with the name, unique in that class or grade on both sides (one
+        -- row of the programme in the list, one student), it is the student
+        SELECT record_id, 'name_school_grade', key FROM (
+            SELECT record_id, key,
+                   count(*) OVER (PARTITION BY file_id, programme, semester, key) AS rows_with_key
+            FROM (SELECT *, name_key || '|' || school || '|' || grade
+                                || coalesce('|' || class_name, '') AS key
+                  FROM others
+                  WHERE source = 'aid' AND school IS NOT NULL AND grade IS NOT NULL
+                    AND name_key <> '' AND NOT contains(name_key, '?'))
+        ) WHERE rows_with_key = 1
+        UNION ALL
+        -- the certificate is issued to its holder: the ID it carries, when the ID column holds
+        -- another (a parent's ID typed in the child's row)
+        SELECT record_id, 'id_in_cert', left(cert_no, 18) FROM others
+        WHERE source = 'disability' AND regexp_full_match(left(cert_no, 18), '[0-9]{17}[0-9X]')
+          AND left(cert_no, 18) <> coalesce(id, '')
     )
     """
 
@@ -225,7 +329,9 @@ def candidates_sql() -> str:
     unless that ID is another student's (typed in the wrong row) or one of this student's
     registry family members' (a parent's ID in the child's row). Two people with the same name
     and birthday are two people. A payment row names the school it was paid in, so name + school
-    stands on its own (its ID may be a parent's or an old one).
+    stands on its own (its ID may be a parent's or an old one). A pair found by anything but
+    an ID or 学籍号 is also dropped when the record's roster parent contradicts the student's
+    registry parent (``parent_conflicts``, computed here for these pairs).
     """
     return f"""
     WITH pairs AS (
@@ -241,11 +347,15 @@ def candidates_sql() -> str:
     family_ids AS (
         SELECT DISTINCT rr.student_id, f.id FROM family f
         JOIN registry_rows rr ON rr.record_id = f.student_record_id WHERE f.id IS NOT NULL
-    )
+    ),
+    parent_conflicts AS ({parent_conflicts_sql('pairs')})
     SELECT p.* FROM pairs p
     JOIN records r USING (record_id)
     JOIN students s USING (student_id)
-    WHERE list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'name_school'])
+    WHERE (list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'id_in_cert'])
+           OR (record_id, student_id) NOT IN (SELECT (record_id, student_id) FROM parent_conflicts))
+      AND (list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'id_in_cert',
+                               'name_school', 'name_school_grade'])
        OR s.id IS NULL
        OR NOT (
             (r.id IS NOT NULL AND {digits_apart('r.id', 's.id')} > 2
@@ -259,7 +369,7 @@ def candidates_sql() -> str:
          OR (r.id_status = 'bad_checksum' AND {digits_apart('r.id_compact', 's.id')} > 2
              AND NOT EXISTS (SELECT 1 FROM family_ids fi WHERE fi.student_id = p.student_id
                              AND {digits_apart('r.id_compact', 'fi.id')} <= 2))
-       )
+       ))
     """
 
 
@@ -342,6 +452,9 @@ def link_exact(steps: Steps, rules: Rules) -> None:
     steps.table("school_counties", school_counties_sql())
     steps.table("students", students_sql().replace("$enrolled", "?"), [enrolled])
     steps.table("registry_rows", registry_rows_sql())
+    steps.table("roster_parents", roster_parents_sql())
+    steps.table("registry_parents", registry_parents_sql())
+    steps.table("household_family", household_family_sql())
     steps.table("student_keys", student_keys_sql())
     steps.table("record_keys", record_keys_sql())
     steps.table("candidates", candidates_sql())

@@ -29,7 +29,9 @@ payments, which name the school they were paid in — not in the student's schoo
 carries a family member's ID under a name that is only similar to the student's, or under that
 family member's own name (the family member's own row, even when a grandfather and his grandson
 share a name); or when the roster row's relation is one only an adult has (户主, 配偶,
-父亲 …) and the ID does not say it is the student.
+父亲 …) and the ID does not say it is the student; or when the row's parent on its roster (the
+户主 of a 之子/之女) has an ID that contradicts the student's registry parent of that sex, and
+no member of the household is in the student's registry family (``parent_conflicts_sql``).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import pyarrow as pa
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import DamerauLevenshtein
 
+from aidmatch.link.exact import parent_conflicts_sql
 from aidmatch.link.names import score_pairs
 from aidmatch.steps import Steps, arrow
 
@@ -103,6 +106,7 @@ def pair_fields_sql(pairs: str) -> str:
         JOIN family_members f ON f.student_id = p.student_id
         GROUP BY ALL
     ),
+    parent_conflict AS ({parent_conflicts_sql('p')}),
     has_mates AS (SELECT DISTINCT record_id FROM household_mates),
     has_family AS (SELECT DISTINCT student_id FROM family_members)
     SELECT p.record_id, p.student_id, r.source,
@@ -117,6 +121,7 @@ def pair_fields_sql(pairs: str) -> str:
            r.id18 IS NULL AND r.id15 IS NOT NULL AS record_prefix_only,
            r.adult_relation,
            fm.record_id IS NOT NULL AS id_is_family,
+           pc.record_id IS NOT NULL AS parent_conflict,
            coalesce(fm.family_member_named_so, false) AS family_member_named_so,
            r.id18 IN (SELECT id18 FROM student_ids) AS id_is_other_student,
            -- the ID says its holder is 16 or more years older than the student: a guardian's
@@ -149,6 +154,7 @@ def pair_fields_sql(pairs: str) -> str:
     JOIN fuzzy_students s USING (student_id)
     LEFT JOIN family_match fm USING (record_id, student_id)
     LEFT JOIN household_match hm USING (record_id, student_id)
+    LEFT JOIN parent_conflict pc USING (record_id, student_id)
     """
 
 
@@ -186,8 +192,9 @@ def _id_distances(record: list[str], student: list[str]) -> np.ndarray:
                                      workers=-1), dtype=np.int64)
 
 
-def _name_pair_levels(record: list[str], student: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Levels and scores (rounded to 3 places) of distinct pairs of unequal names."""
+def name_pair_levels(record: list[str], student: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Levels and scores (rounded to 3 places) of pairs of names: ``score_pairs``'s, with a
+    'similar' that is only a shared surname or sound kept apart as 'partial'."""
     if not record:
         return np.zeros(0, dtype=object), np.zeros(0)
     pair_scores, pair_levels = score_pairs(record, student)
@@ -218,7 +225,7 @@ def compare(steps: Steps, pairs: str, into: str) -> None:
         SELECT DISTINCT record_name, student_name FROM {fields}
         WHERE NOT name_missing AND NOT coalesce(name_equal, false)""")
     record, student = (names.column(c).to_pylist() for c in ("record_name", "student_name"))
-    levels, scores = _name_pair_levels(record, student)
+    levels, scores = name_pair_levels(record, student)
     steps.from_arrow(f"{into}_names", pa.table({
         "record_name": names.column("record_name"), "student_name": names.column("student_name"),
         "level": pa.array(levels, pa.string()), "score": pa.array(scores, pa.float64())}))
@@ -268,6 +275,9 @@ def compare(steps: Steps, pairs: str, into: str) -> None:
            -- a roster row whose relation only an adult has (户主, 配偶, 父亲 …) is not a
            -- student's unless the ID itself says it is
            OR (coalesce(adult_relation, false)
-               AND id_level NOT IN ({_quoted(ID_CARRIES_BIRTH)})) AS vetoed
+               AND id_level NOT IN ({_quoted(ID_CARRIES_BIRTH)}))
+           -- the record's roster parent (its 户主) has an ID the student's registry parent of
+           -- that sex does not: another family's child of the same name
+           OR (parent_conflict AND id_level NOT IN ({_quoted(ID_CARRIES_BIRTH)})) AS vetoed
     FROM levels
     ORDER BY record_id, student_id""")
