@@ -198,8 +198,10 @@ def person_pairs_sql() -> str:
     close = digits_apart("a.compact", "b.compact")
     return f"""
     SELECT a.kind AS kind_a, a.person AS person_a, b.kind AS kind_b, b.person AS person_b,
+           -- the strongest key names the match (name + birth date before name + digits): one
+           -- order for every key, so the evidence text does not depend on thread order
            first(a.key_type ORDER BY CASE a.key_type WHEN 'id' THEN 0 WHEN 'prefix_name' THEN 1
-                                       ELSE 2 END) AS key_type
+                                       WHEN 'name_birth' THEN 2 ELSE 3 END) AS key_type
     FROM identity_keys a
     JOIN (SELECT * FROM identity_keys WHERE kind = 'record') b
       ON a.key_type = b.key_type AND a.key = b.key

@@ -79,34 +79,42 @@ def _same(left: str, right: str) -> str:
             f"WHEN {left} = {right} THEN 'same' ELSE 'different' END")
 
 
-def pair_fields_sql(pairs: str) -> str:
-    """Everything the comparisons need for the pairs in table ``pairs`` (distinct pairs), in one
-    row per pair."""
-    # ``p`` is read three times, so DuckDB would materialise it as a CTE, and DuckDB 2.0.1 keeps a
-    # materialised CTE pinned in memory: under a small memory limit the step then fails instead
-    # of spilling. Reading the (already distinct) pairs table itself needs no copy at all.
+def family_match_sql(pairs: str) -> str:
+    """Pairs of ``pairs`` whose record carries the ID of one of the student's registry family
+    members, and whether that member has the record's name (then it is their own row)."""
     return f"""
-    WITH p AS NOT MATERIALIZED (SELECT record_id, student_id FROM {pairs}),
-    student_ids AS (SELECT DISTINCT id18 FROM fuzzy_students WHERE id18 IS NOT NULL),
-    family_match AS (
-        SELECT p.record_id, p.student_id,
-               -- the family member the ID belongs to has the record's name: it is their row
-               bool_or(f.name_key = r.name_key) AS family_member_named_so
-        FROM p
-        JOIN compare_records r USING (record_id)
-        JOIN family_members f ON f.student_id = p.student_id
-        WHERE f.id = r.id18 OR left(f.id, 15) = r.id15
-        GROUP BY ALL
-    ),
-    household_match AS (
-        SELECT p.record_id, p.student_id,
-               bool_or(f.id = m.mate_id) AS by_id,
-               bool_or(f.name_key = m.mate_name_key) AS by_name
-        FROM p JOIN household_mates m USING (record_id)
-        JOIN family_members f ON f.student_id = p.student_id
-        GROUP BY ALL
-    ),
-    parent_conflict AS ({parent_conflicts_sql('p')}),
+    SELECT p.record_id, p.student_id,
+           bool_or(f.name_key = r.name_key) AS family_member_named_so
+    FROM {pairs} p
+    JOIN compare_records r USING (record_id)
+    JOIN family_members f ON f.student_id = p.student_id
+    WHERE f.id = r.id18 OR left(f.id, 15) = r.id15
+    GROUP BY ALL
+    """
+
+
+def household_match_sql(pairs: str) -> str:
+    """Pairs of ``pairs`` whose record's household mates include one of the student's registry
+    family members, by ID or by name."""
+    return f"""
+    SELECT p.record_id, p.student_id,
+           bool_or(f.id = m.mate_id) AS by_id,
+           bool_or(f.name_key = m.mate_name_key) AS by_name
+    FROM {pairs} p JOIN household_mates m USING (record_id)
+    JOIN family_members f ON f.student_id = p.student_id
+    GROUP BY ALL
+    """
+
+
+def pair_fields_sql(pairs: str, into: str) -> str:
+    """Everything the comparisons need for the pairs in table ``pairs`` (distinct pairs), in one
+    row per pair, from the steps ``<into>_family_match``, ``<into>_household_match`` and
+    ``<into>_parent_conflicts`` made before it."""
+    # Each of those is a step of its own: as CTEs of this query their grouped joins ran together
+    # with its joins, and a 64 MB --memory-limit failed instead of spilling (DuckDB 2.0.1 also
+    # keeps a materialised CTE pinned in memory).
+    return f"""
+    WITH student_ids AS (SELECT DISTINCT id18 FROM fuzzy_students WHERE id18 IS NOT NULL),
     has_mates AS (SELECT DISTINCT record_id FROM household_mates),
     has_family AS (SELECT DISTINCT student_id FROM family_members)
     SELECT p.record_id, p.student_id, r.source,
@@ -149,12 +157,12 @@ def pair_fields_sql(pairs: str) -> str:
                 WHEN r.record_id IN (SELECT record_id FROM has_mates)
                  AND s.student_id IN (SELECT student_id FROM has_family) THEN 'none'
                 ELSE 'missing' END AS household
-    FROM p
+    FROM {pairs} p
     JOIN compare_records r USING (record_id)
     JOIN fuzzy_students s USING (student_id)
-    LEFT JOIN family_match fm USING (record_id, student_id)
-    LEFT JOIN household_match hm USING (record_id, student_id)
-    LEFT JOIN parent_conflict pc USING (record_id, student_id)
+    LEFT JOIN {into}_family_match fm USING (record_id, student_id)
+    LEFT JOIN {into}_household_match hm USING (record_id, student_id)
+    LEFT JOIN {into}_parent_conflicts pc USING (record_id, student_id)
     """
 
 
@@ -220,7 +228,10 @@ def compare(steps: Steps, pairs: str, into: str) -> None:
     names and of unequal ID digits (tables ``<into>_names`` and ``<into>_ids``).
     """
     fields = f"{into}_fields"
-    steps.table(fields, pair_fields_sql(pairs))
+    steps.table(f"{into}_family_match", family_match_sql(pairs))
+    steps.table(f"{into}_household_match", household_match_sql(pairs))
+    steps.table(f"{into}_parent_conflicts", parent_conflicts_sql(pairs))
+    steps.table(fields, pair_fields_sql(pairs, into))
     names = arrow(steps.con, f"""
         SELECT DISTINCT record_name, student_name FROM {fields}
         WHERE NOT name_missing AND NOT coalesce(name_equal, false)""")
