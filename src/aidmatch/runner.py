@@ -56,7 +56,6 @@ class Stage(Generic[Context]):
     work: Callable[[Steps, Context], None]
     counts: str | None = None  # the table whose rows are the stage's row count
     final: tuple[str, ...] = ()  # tables no later stage changes, once this one has run
-    edits: tuple[str, ...] = ()  # earlier stages' tables it changes in place (to be removed)
 
     def makes(self, table: str) -> bool:
         """Whether ``table`` is one this stage declares it creates (``blocking_*`` patterns)."""
@@ -86,8 +85,6 @@ def plan_problems(stages: Sequence[Stage[Any]], given: Iterable[str] = ()) -> li
     for stage in stages:
         problems += [f"阶段 {stage.name} 读取的表 {t} 没有由前面的阶段生成"
                      for t in stage.reads if t not in made]
-        problems += [f"阶段 {stage.name} 改写的表 {t} 没有由前面的阶段生成"
-                     for t in stage.edits if t not in made]
         problems += [f"阶段 {stage.name} 重新生成了阶段 {made[t] or '输入'} 的表 {t}"
                      for t in stage.creates if t in made]
         problems += [f"阶段 {stage.name} 声明的最终表 {t} 不是已生成的表"
@@ -170,8 +167,8 @@ class Runner:
                     if not any(fnmatch.fnmatchcase(name, t) for name in after)]
         if self.strict:
             problems += [f"阶段 {stage.name} 生成了未声明的表 {t}" for t in sorted(created)
-                         if not stage.makes(t) and t not in stage.edits]
-            allowed = set(stage.reads) | set(stage.edits) | {t for t in after if stage.makes(t)}
+                         if not stage.makes(t)]
+            allowed = set(stage.reads) | {t for t in after if stage.makes(t)}
             problems += [f"阶段 {stage.name} 读取了未声明的表 {t}"
                          for t in sorted((self._reads & set(before)) - allowed)]
         if problems:

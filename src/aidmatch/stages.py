@@ -22,6 +22,7 @@ from aidmatch.findings import find
 from aidmatch.link.exact import link_exact
 from aidmatch.link.fuzzy import link_fuzzy
 from aidmatch.link.households import link_households
+from aidmatch.link.links import final_without_probability, link_by_keys
 from aidmatch.runner import Stage, StageTime
 from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult
@@ -55,13 +56,21 @@ def _stage_inputs(steps: Steps, work: Work) -> None:
     stage_inputs(steps, work.record_batches, work.family_batches)
 
 
-def _link_exact_and_households(steps: Steps, work: Work) -> None:
+def _link_by_keys(steps: Steps, work: Work) -> None:
     link_exact(steps, work.rules)
     link_households(steps)
+    link_by_keys(steps, with_households=True)
 
 
-def _link_exact(steps: Steps, work: Work) -> None:
+def _link_by_keys_only(steps: Steps, work: Work) -> None:
+    _link_by_keys(steps, work)
+    final_without_probability(steps)
+
+
+def _link_exact_only(steps: Steps, work: Work) -> None:
     link_exact(steps, work.rules)
+    link_by_keys(steps, with_households=False)
+    final_without_probability(steps)
 
 
 def _link_fuzzy(steps: Steps, work: Work) -> None:
@@ -84,12 +93,14 @@ INPUTS = ("records", "family")
 EXACT = (
     "school_counties", "students", "registry_rows", "roster_parents", "registry_parents",
     "household_family", "student_keys", "record_keys", "candidates", "candidate_names",
-    "ranked", "links", "link_review",
+    "ranked", "exact_links", "exact_review",
 )
 HOUSEHOLDS = (
     "household_housemates", "household_student_family", "household_name_pairs",
     "household_candidates", "household_links",
 )
+KEY_LINKS = ("key_links", "key_review")
+LINKS = ("links", "link_review")
 FUZZY = (
     "compare_records", "fuzzy_records", "fuzzy_students", "family_members", "family_ids",
     "name_pinyin", "household_mates", "blocking_*", "blocking_raw", "blocking_keys",
@@ -97,9 +108,9 @@ FUZZY = (
     "pair_features_fields", "pair_features_names", "pair_features_ids", "pair_features",
     "random_sample", "random_pairs", "random_features_fields", "random_features_names",
     "random_features_ids", "random_features", "linkage_model", "pair_scored", "fuzzy_ranked",
-    "fuzzy_decisions", "fuzzy_links", "fuzzy_review", "review_pairs", "review_features_fields",
-    "review_features_names", "review_features_ids", "review_features", "review_scored",
-    "pair_evidence",
+    "fuzzy_decisions", "fuzzy_links", "links_unweighted", "key_review_open", "fuzzy_review",
+    "review_unweighted", "review_pairs", "review_features_fields", "review_features_names",
+    "review_features_ids", "review_features", "review_scored", "pair_evidence", *LINKS,
 )
 DECIDE = (
     "roster_child_parents", "group_rules", "household_parents", "expected_programmes",
@@ -116,17 +127,13 @@ FINDINGS = (
 )
 
 STAGE = Stage[Work]("stage", STAGE_LABELS["stage"], (), INPUTS, _stage_inputs, counts="records")
-LINK = Stage[Work]("link", STAGE_LABELS["link"], INPUTS, EXACT + HOUSEHOLDS,
-                   _link_exact_and_households, counts="links",
-                   final=("records", "family", "students"))
-# The probabilistic stage still extends the exact stage's ``links`` and ``link_review`` in place
-# (declared as ``edits``); issue 15 would make ``links`` a union of each method's links.
+LINK = Stage[Work]("link", STAGE_LABELS["link"], INPUTS, EXACT + HOUSEHOLDS + KEY_LINKS,
+                   _link_by_keys, counts="key_links", final=("records", "family", "students"))
 FUZZY_STAGE = Stage[Work](
     "fuzzy", STAGE_LABELS["fuzzy"],
     ("records", "family", "students", "registry_rows", "roster_parents", "registry_parents",
-     "household_family", "candidates", "links", "link_review"),
-    FUZZY, _link_fuzzy, counts="fuzzy_pairs", final=("links", "link_review"),
-    edits=("links", "link_review"))
+     "household_family", "candidates", *KEY_LINKS),
+    FUZZY, _link_fuzzy, counts="fuzzy_pairs", final=LINKS)
 DECIDE_STAGE = Stage[Work](
     "decide", STAGE_LABELS["decide"],
     ("records", "family", "students", "registry_rows", "links"),
@@ -143,9 +150,11 @@ def plan(linkage: Linkage = "probabilistic") -> list[Stage[Work]]:
     ``vlookup`` (the Excel baseline, for measuring) links by exact keys only."""
     if linkage == "probabilistic":
         return [STAGE, LINK, FUZZY_STAGE, DECIDE_STAGE, FINDINGS_STAGE]
-    link = LINK if linkage == "exact" else replace(LINK, creates=EXACT, work=_link_exact)
-    return [STAGE, replace(link, final=LINK.final + FUZZY_STAGE.final), DECIDE_STAGE,
-            FINDINGS_STAGE]
+    if linkage == "exact":
+        link = replace(LINK, creates=LINK.creates + LINKS, work=_link_by_keys_only)
+    else:
+        link = replace(LINK, creates=EXACT + KEY_LINKS + LINKS, work=_link_exact_only)
+    return [STAGE, replace(link, final=LINK.final + LINKS), DECIDE_STAGE, FINDINGS_STAGE]
 
 
 def stage_inputs(steps: Steps, records: pa.Table | list[pa.RecordBatch],
@@ -186,8 +195,6 @@ def explain_plan(stages: list[Stage[Work]]) -> str:
         lines.append(f"{number}. {stage.label}（{stage.name}）")
         lines.append(f"   读取：{_names(stage.reads)}")
         lines.append(f"   生成：{_names(stage.creates)}")
-        if stage.edits:
-            lines.append(f"   改写：{_names(stage.edits)}")
         if stage.final:
             lines.append(f"   此后定稿（交给数据库）：{_names(stage.final)}")
     return "\n".join(lines)
@@ -211,8 +218,6 @@ def readme_table(stages: list[Stage[Work]]) -> str:
 
     rows = ["| stage | 用户看到 | reads | creates |", "|---|---|---|---|"]
     for stage in stages:
-        creates = code(stage.creates)
-        if stage.edits:
-            creates += f"; extends {code(stage.edits)} in place"
-        rows.append(f"| `{stage.name}` | {stage.label} | {code(stage.reads)} | {creates} |")
+        rows.append(f"| `{stage.name}` | {stage.label} | {code(stage.reads)} | "
+                    f"{code(stage.creates)} |")
     return "\n".join(rows)
