@@ -245,7 +245,7 @@ def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: 
         say(f"漏助 {result.gaps} 人，结果已写入 {out_dir}（{names} 等），"
             f"数据库 {db_path}，用时 {time.perf_counter() - started:.1f} 秒。")
     if explain:
-        say(explain_times(result.stages))
+        say(explain_times(result.stages, plan()))
     if result.summary.incomplete:
         say(f"结果不完整：跳过了 {len(result.summary.skipped)} 个文件或工作表，见 summary.txt。",
             err=True, style="bold red")

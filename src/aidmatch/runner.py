@@ -139,6 +139,8 @@ class Runner:
             after: Callable[[Stage[Context]], None] | None = None) -> Iterator[Stage[Context]]:
         """Run ``stages`` in order, yielding each once it has run and been checked (so a caller
         can hand its final tables on while the next one works)."""
+        if self.strict and (problems := plan_problems(stages)):
+            raise PlanError("处理计划有误（程序错误）：" + "；".join(problems))
         for stage in stages:
             self.begin(stage.label)
             before = self._catalog()

@@ -200,13 +200,17 @@ def explain_plan(stages: list[Stage[Work]]) -> str:
     return "\n".join(lines)
 
 
-def explain_times(times: list[StageTime]) -> str:
-    """Rows and time per stage of a finished run, the run's own stages included."""
+def explain_times(times: list[StageTime], stages: list[Stage[Work]]) -> str:
+    """Rows and time per stage of a finished run, the run's own stages included; a declared
+    stage's rows are those of the table it counts (``Stage.counts``)."""
     labels = {"rules": "检查规则", **STAGE_LABELS}
+    counted = {"load": "读入记录", "outputs": "漏助",
+               **{stage.name: stage.counts for stage in stages if stage.counts}}
     lines = ["各阶段用时："]
     for lap in times:
+        rows = f"{counted[lap.name]} {lap.rows} 行，" if lap.name in counted else ""
         lines.append(f"{labels.get(lap.name, lap.name)}（{lap.name}）：{lap.seconds:.2f} 秒，"
-                     f"{lap.rows} 行，CPU {lap.cpu_seconds:.2f} 秒，"
+                     f"{rows}CPU {lap.cpu_seconds:.2f} 秒，"
                      f"内存峰值 {lap.peak_rss / 2**20:.0f} MB")
     return "\n".join(lines)
 
