@@ -12,8 +12,8 @@ A roster record R is linked to registry student S when, exactly:
 - and it is the only such student for R, and R the only such record for S in that household.
 
 Two names agreeing inside one household — the child's and a parent's — is evidence no VLOOKUP can
-use and a coincidence cannot fake. Steps: ``household_candidates``, ``household_links`` (then
-appended to ``links`` with the method 同户成员姓名).
+use and a coincidence cannot fake. Steps: ``household_candidates``, ``household_links`` (part of
+``links`` with the method 同户成员姓名: :mod:`aidmatch.link.links`).
 """
 
 from __future__ import annotations
