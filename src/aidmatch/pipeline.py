@@ -241,20 +241,7 @@ def _reconcile(
                     store.write_tables(stage.final)
                 if "links" in stage.final:
                     link_lists = pool.submit(_write_link_lists, con.cursor(), staging, masked)
-            summary = Summary(
-                semester=semester.label,
-                rules=f"{rules.version}（指纹 {rules.fingerprint}）",
-                sheets=work.accounts,
-                counties=county_lines(con),
-                notes=notes + county_placement_notes(con),
-                link_methods=link_method_counts(con),
-                review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
-                skipped=[str(problem) for problem in loaded.skipped],
-                ids="masked" if masked else "full",
-                blocking_pairs=blocking_pair_counts(con),
-                findings={f.label: steps.count(f.table) for f in FINDINGS},
-                data_quality_rows=int(scalar(con, 'SELECT coalesce(sum("rows"), 0) FROM data_quality')),
-            )
+            summary = _summary(steps, work, notes, masked)
             for problem in loaded.skipped:
                 log.warning("已跳过（--keep-going）：%s", problem)
             if store is not None:
@@ -263,12 +250,7 @@ def _reconcile(
                              loaded.files, loaded.rejects, summary.to_json(),
                              keep=steps.names if keep_intermediate else None)
             runner.begin(STAGE_LABELS["outputs"])
-            gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
-            lists.write_key_students(con, staging, masked)
-            lists.write_findings(con, staging, masked)
-            lists.write_data_quality(con, staging)
-            lists.write_rejects(con, staging, loaded.rejects)
-            summary.write(staging)
+            gaps = _write_result_lists(con, staging, masked, summary, loaded)
             result_tables = lists.result_tables(con, masked) if want_tables else {}
             if link_lists is not None:
                 link_lists.result()
@@ -290,6 +272,36 @@ def _reconcile(
     finally:
         con.close()
         spill.close()
+
+
+def _summary(steps: Steps, work: Work, notes: list[str], masked: bool) -> Summary:
+    con, rules, loaded = steps.con, work.rules, work.loaded
+    return Summary(
+        semester=work.semester.label,
+        rules=f"{rules.version}（指纹 {rules.fingerprint}）",
+        sheets=work.accounts,
+        counties=county_lines(con),
+        notes=notes + county_placement_notes(con),
+        link_methods=link_method_counts(con),
+        review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
+        skipped=[str(problem) for problem in loaded.skipped],
+        ids="masked" if masked else "full",
+        blocking_pairs=blocking_pair_counts(con),
+        findings={f.label: steps.count(f.table) for f in FINDINGS},
+        data_quality_rows=int(scalar(con, 'SELECT coalesce(sum("rows"), 0) FROM data_quality')),
+    )
+
+
+def _write_result_lists(con: duckdb.DuckDBPyConnection, staging: Path, masked: bool,
+                        summary: Summary, loaded: LoadResult) -> int:
+    """gaps, key students, findings, data quality, rejects and the summary; returns the gaps."""
+    gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
+    lists.write_key_students(con, staging, masked)
+    lists.write_findings(con, staging, masked)
+    lists.write_data_quality(con, staging)
+    lists.write_rejects(con, staging, loaded.rejects)
+    summary.write(staging)
+    return gaps
 
 
 def _write_link_lists(cursor: duckdb.DuckDBPyConnection, staging: Path, masked: bool) -> None:
