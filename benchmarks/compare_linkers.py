@@ -50,9 +50,7 @@ def recordlinkage_gaps(exports: Path, semester: Semester, out: Path) -> tuple[in
     con = connect_work()
     steps = Steps(con)
     stage_inputs(steps, loaded.records, loaded.family)
-    link_exact(steps, rules)   # builds students/registry_rows; its links are discarded below
-    con.execute("DELETE FROM links")
-    con.execute("DELETE FROM link_review")
+    link_exact(steps, rules)   # builds students/registry_rows; its links are not used
     # missing values are NULL, which recordlinkage scores as its missing_value (0)
     a = arrow(con, """SELECT record_id, nullif(name_key, '') AS name_key,
                              nullif(coalesce(id, id_compact, id_prefix), '') AS digits,
@@ -93,10 +91,14 @@ def recordlinkage_gaps(exports: Path, semester: Semester, out: Path) -> tuple[in
         "student_id": pa.array(best.index.get_level_values(1).astype("int64")),
     })
     steps.from_arrow("rl_links", links)
-    con.execute("""INSERT INTO links BY NAME
-                   SELECT record_id, student_id, ['recordlinkage'] AS via_labels,
-                          'recordlinkage' AS method_first, 1 AS strength, 1.0 AS name_score,
-                          'same' AS name_level FROM rl_links""")
+    # recordlinkage's links take the place of aidmatch's, in the shape decide() reads
+    steps.table("links", """SELECT * FROM exact_links WHERE false
+                            UNION ALL BY NAME
+                            SELECT record_id, student_id, ['recordlinkage'] AS via_labels,
+                                   'recordlinkage' AS method_first, 1 AS strength,
+                                   1.0::DOUBLE AS name_score, 'same' AS name_level
+                            FROM rl_links""")
+    steps.table("link_review", "SELECT * FROM exact_review WHERE false")
     decide(steps, rules, semester)
     out.mkdir(parents=True, exist_ok=True)
     lists.write_gaps(con, out, masked=False)

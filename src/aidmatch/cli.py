@@ -218,15 +218,20 @@ def _rules_option(func: F) -> F:
               help="暂存目录（默认：系统临时目录）；运行结束后删除其中本次的文件。")
 @click.option("--threads", type=click.IntRange(1), default=None,
               help="同时读取文件的进程数和比对使用的线程数（默认：每个 CPU 核一个）。")
+@click.option("--explain", is_flag=True,
+              help="先列出处理计划（各阶段读取、生成哪些表），运行后列出各阶段的行数和用时。")
 @click.pass_context
 def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: Path,
               db_path: Path, rules_dir: Path | None, sources: tuple[str, ...], masked: bool,
               keep_going: bool, keep_intermediate: bool, memory_limit: str | None,
-              temp_dir: Path | None, threads: int | None) -> None:
+              temp_dir: Path | None, threads: int | None, explain: bool) -> None:
     """对账一个学期：读入各系统名单，输出漏助名单（gaps.csv）等结果。"""
     from aidmatch.pipeline import Resources
     from aidmatch.pipeline import reconcile as run_reconcile
+    from aidmatch.stages import explain_plan, explain_times, plan
 
+    if explain:
+        say(explain_plan(plan()))
     started = time.perf_counter()
     with terminal.run_progress(not ctx.obj["quiet"]) as progress:
         result = run_reconcile(
@@ -239,6 +244,8 @@ def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: 
         names = "不完整-gaps.csv、不完整-gaps.xlsx" if result.summary.incomplete else "gaps.csv、gaps.xlsx"
         say(f"漏助 {result.gaps} 人，结果已写入 {out_dir}（{names} 等），"
             f"数据库 {db_path}，用时 {time.perf_counter() - started:.1f} 秒。")
+    if explain:
+        say(explain_times(result.stages, plan()))
     if result.summary.incomplete:
         say(f"结果不完整：跳过了 {len(result.summary.skipped)} 个文件或工作表，见 summary.txt。",
             err=True, style="bold red")

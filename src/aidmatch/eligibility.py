@@ -13,7 +13,8 @@
 ``person_pairs``       pairs of roster records and registry family members sharing a key
 ``person_matches``     those that are one person: a pair found by the ID alone whose names
                        contradict is a conflict for review, not a match (``link/conflicts.py``)
-``roster_parents``     (child, parent) pairs of roster records that 与户主关系 makes unambiguous
+``roster_child_parents`` (child, parent) pairs of roster records that 与户主关系 makes
+                       unambiguous
 ``household_listings`` per roster household: people listed, head count, listed completely?
 ``unlinked_household_members`` roster household members linked to no student
 ``group_evidence_found`` student × group × the roster record that qualified them, and how:
@@ -275,7 +276,7 @@ def unlinked_household_members_sql() -> str:
     """
 
 
-def roster_parents_sql() -> str:
+def roster_child_parents_sql() -> str:
     """Pairs of household roster records (child, parent) that 与户主关系 makes unambiguous.
 
     A relation pair listed in ``parents.household_parents`` (之子 → 户主, 配偶; 之孙子 → 之子,
@@ -407,7 +408,7 @@ def group_evidence_found_sql() -> str:
                m.relation || ' ' || m.name || '（' || m.file || ' 第' || m.row || '行）' AS detail
         FROM links l
         JOIN roster_rows child ON child.record_id = l.record_id
-        JOIN roster_parents p ON p.child_record_id = child.record_id
+        JOIN roster_child_parents p ON p.child_record_id = child.record_id
         JOIN roster_rows m ON m.record_id = p.parent_record_id
         JOIN roster_matches rm ON rm.member_id = m.record_id
         JOIN q ON q.record_id = rm.record_id
@@ -587,7 +588,8 @@ def decide(steps: Steps, rules: Rules, semester: Semester) -> None:
     steps.table("family_roles", family_roles_sql(),
                 [list(parents.registry_parent_relations), list(parents.guardian_yes),
                  list(parents.registry_guardian_relations), list(parents.guardian_no)])
-    steps.table("roster_parents", roster_parents_sql(), [list(parents.spouse_relations)])
+    steps.table("roster_child_parents", roster_child_parents_sql(),
+                [list(parents.spouse_relations)])
     steps.table("household_listings", household_listings_sql())
     steps.table("unlinked_household_members", unlinked_household_members_sql())
     steps.table("group_evidence_found", group_evidence_found_sql())

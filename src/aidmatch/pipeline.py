@@ -11,29 +11,20 @@ import contextlib
 import datetime as dt
 import logging
 import tempfile
-import time
-from collections import Counter
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Literal
 
 import duckdb
 import pyarrow as pa
 
-from aidmatch.accounting import account
 from aidmatch.config import Rules, load_rules
-from aidmatch.eligibility import decide
 from aidmatch.errors import AidmatchError, InputError, UsageError
-from aidmatch.findings import FINDINGS, find
+from aidmatch.findings import FINDINGS
 from aidmatch.link.baseline import vlookup_family, vlookup_records
-from aidmatch.link.exact import link_exact
-from aidmatch.link.fuzzy import link_fuzzy
-from aidmatch.link.households import link_households
 from aidmatch.machine import SPILL_PREFIX, Undo, check_database, check_writable, machine_error, owned_folder
-from aidmatch.measure import cpu_seconds, peak_rss
 from aidmatch.outputs import lists
 from aidmatch.outputs.files import staged_output
 from aidmatch.outputs.summary import (
@@ -43,35 +34,18 @@ from aidmatch.outputs.summary import (
     county_placement_notes,
     link_method_counts,
 )
+from aidmatch.runner import Clock, Progress, Runner, StageTime
 from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult, load_inputs
-from aidmatch.sources.loader import LOADED_FAMILY_SCHEMA, LOADED_RECORD_SCHEMA
+from aidmatch.stages import STAGE_LABELS, Linkage, Work, plan, stage_inputs
 from aidmatch.steps import StepRecord, Steps, scalar
-from aidmatch.store import RunInfo, list_runs, storing
+from aidmatch.store import RunInfo, RunStore, list_runs, storing
+
+# Re-exported: callers (the CLI, benchmarks, tests) have always found these here.
+__all__ = ["STAGE_LABELS", "Progress", "Resources", "RunResult", "StageTime", "connect_work",
+           "reconcile", "stage_inputs"]
 
 log = logging.getLogger(__name__)
-
-# Progress of a run, for a progress bar or log lines: (stage, detail, done, total). ``stage`` is
-# what the user reads (读取文件, 关联 …); ``total`` is None while the amount of work is unknown.
-Progress = Callable[[str, str, int, int | None], None]
-
-# What the user reads for each stage of :func:`reconcile`: what the stage does in the words of
-# the job (the steps inside a stage are counted, never named: their names are the code's).
-STAGE_LABELS = {"load": "读取文件", "stage": "整理数据", "link": "与学籍比对",
-                "fuzzy": "按姓名等信息比对", "decide": "判定漏助", "findings": "查找其他问题",
-                "outputs": "写出结果", "store": "保存到数据库"}
-
-
-@dataclass
-class StageTime:
-    name: str
-    seconds: float
-    rows: int = 0
-    peak_rss: int = 0  # bytes, the process's peak up to the end of this stage
-    cpu_seconds: float = 0.0  # CPU time in this stage: all threads, file-reading workers too
-    worker_peak_rss: int = 0  # bytes, the largest file-reading worker's peak (load only)
-    worker_cpu_seconds: float = 0.0  # of cpu_seconds, what file-reading workers reported
-
 
 @dataclass
 class RunResult:
@@ -136,7 +110,7 @@ def reconcile(
     masked: bool = False,
     keep_intermediate: bool = False,
     progress: Progress | None = None,
-    linkage: Literal["probabilistic", "exact", "vlookup"] = "probabilistic",
+    linkage: Linkage = "probabilistic",
     keep_going: bool = False,
     resources: Resources | None = None,
     tables: bool = False,
@@ -194,50 +168,45 @@ def _reconcile(
     masked: bool,
     keep_intermediate: bool,
     progress: Progress,
-    linkage: Literal["probabilistic", "exact", "vlookup"],
+    linkage: Linkage,
     keep_going: bool,
     resources: Resources,
     want_tables: bool,
 ) -> RunResult:
-    """The run itself; :func:`reconcile` checks the machine first and reports what it stopped."""
+    """The run itself; :func:`reconcile` checks the machine first and reports what it stopped.
+    Reading the files, writing the outputs and storing are its own; everything between is the
+    declared stages of :func:`aidmatch.stages.plan`, run by :class:`aidmatch.runner.Runner`."""
     started = dt.datetime.now()
-    stages: list[StageTime] = []
-    clock, cpu_clock = time.perf_counter(), cpu_seconds()
-    report = progress
-
-    def stage(name: str, rows: int = 0, worker_cpu: float = 0.0, worker_rss: int = 0) -> None:
-        nonlocal clock, cpu_clock
-        now, cpu_now = time.perf_counter(), cpu_seconds()
-        cpu = cpu_now - cpu_clock + worker_cpu
-        stages.append(StageTime(name, now - clock, rows, peak_rss(), cpu, worker_rss, worker_cpu))
-        log.info("阶段 %s：%.2f 秒（CPU %.2f 秒），%d 行，内存峰值 %.0f MB%s", name, now - clock,
-                 cpu, rows, stages[-1].peak_rss / 2**20,
-                 f"（读取进程 {worker_rss / 2**20:.0f} MB）" if worker_rss else "")
-        clock, cpu_clock = now, cpu_now
-
-    steps_done = 0
-
-    def starting(name: str) -> None:
-        nonlocal steps_done
-        steps_done = 0
-        report(STAGE_LABELS[name], "", 0, None)
-
+    clock = Clock()
     rules = rules or load_rules(rules_dir)
     if not input_dir.is_dir():
         raise InputError("输入目录不存在", file=str(input_dir),
                          hint="--input 应指向存放各部门导出文件的文件夹。")
     # A mistyped --memory-limit is reported before minutes of reading, not after.
     connect_work(None, resources.memory_limit, resources.threads).close()
-    stage("rules")
+    clock.lap("rules")
 
     def file_read(label: str, number: int, total: int) -> None:
-        report(STAGE_LABELS["load"], label, number - 1, total)
+        progress(STAGE_LABELS["load"], label, number - 1, total)
 
     loaded = load_inputs(input_dir, rules, semester, overrides, file_read, keep_going=keep_going,
                          workers=resources.threads, require_systems=True)
-    report(STAGE_LABELS["load"], f"{loaded.records.num_rows} 条记录", len(loaded.files),
-           len(loaded.files))
-    stage("load", loaded.records.num_rows, loaded.worker_cpu_seconds, loaded.worker_peak_rss)
+    progress(STAGE_LABELS["load"], f"{loaded.records.num_rows} 条记录", len(loaded.files),
+             len(loaded.files))
+    clock.lap("load", loaded.records.num_rows, loaded.worker_cpu_seconds, loaded.worker_peak_rss)
+    notes = _notes(loaded)
+    if loaded.skipped and db_path is not None:
+        notes[:0] = _replacing_a_complete_semester(db_path, semester)
+    work = Work(rules, semester, loaded)
+    records, family = loaded.records, loaded.family
+    if linkage == "vlookup":
+        records, family = vlookup_records(records), vlookup_family(family)
+    # DuckDB takes its own copy batch by batch while the Arrow tables (gigabytes for a
+    # province) are let go, so the two copies never coexist whole.
+    work.record_batches, work.family_batches = records.to_batches(), family.to_batches()
+    del records, family
+    loaded.records = loaded.records.schema.empty_table()
+    loaded.family = loaded.family.schema.empty_table()
 
     # Spill space for stages larger than memory; it may hold personal data, so it is private to
     # this run, removed at the end, and removed by the next run if this one is killed.
@@ -246,85 +215,33 @@ def _reconcile(
     spill = contextlib.ExitStack()
     spill_dir = spill.enter_context(owned_folder(
         resources.temp_dir or Path(tempfile.gettempdir()), SPILL_PREFIX))
-    current = STAGE_LABELS["stage"]
-
-    def step_done(record: StepRecord) -> None:
-        nonlocal steps_done
-        steps_done += 1
-        report(current, f"第 {steps_done} 步", steps_done, None)
-
     con = connect_work(spill_dir, resources.memory_limit, resources.threads)
-    steps = Steps(con, on_step=step_done)
+    steps = Steps(con)
+    runner = Runner(steps, progress, clock)
     try:
-        notes = _notes(loaded)
-        if loaded.skipped and db_path is not None:
-            notes[:0] = _replacing_a_complete_semester(db_path, semester)
-        records, family = loaded.records, loaded.family
-        if linkage == "vlookup":
-            records, family = vlookup_records(records), vlookup_family(family)
-        # DuckDB takes its own copy batch by batch while the Arrow tables (gigabytes for a
-        # province) are let go, so the two copies never coexist whole.
-        staged_rows = records.num_rows
-        record_batches, family_batches = records.to_batches(), family.to_batches()
-        del records, family
-        loaded.records = loaded.records.schema.empty_table()
-        loaded.family = loaded.family.schema.empty_table()
-        stage_inputs(steps, record_batches, family_batches)
-        stage("stage", staged_rows)
-        current = STAGE_LABELS["link"]
-        starting("link")
-        link_exact(steps, rules)
-        if linkage != "vlookup":
-            link_households(steps)
-        stage("link", steps.count("links"))
         # Results are written to a private staging folder and moved into place only when the
         # whole run has succeeded, after the database's transaction has committed: if anything
         # fails, neither the database nor the output folder changes. Both are written while
-        # DuckDB still works: the database on a thread of its own, handed each table once it is
-        # final (the staged inputs and the students now), the link lists on another.
+        # DuckDB still works: the database on a thread of its own, handed each table once a
+        # stage declares it final (the store begins with the first such tables: it reads them
+        # itself), the link lists on another once the links are final.
         with contextlib.ExitStack() as finishing:
             staging = finishing.enter_context(
                 staged_output(out_dir, incomplete=bool(loaded.skipped)))
-            final = ("records", "family", "students")
-            store = (None if db_path is None else
-                     finishing.enter_context(storing(con, db_path, semester.code, final)))
             pool = finishing.enter_context(
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="aidmatch-lists"))
-            if store is not None:
-                store.write_tables(final)
-            if linkage == "probabilistic":
-                current = STAGE_LABELS["fuzzy"]
-                starting("fuzzy")
-                link_fuzzy(steps, rules.linkage)
-                stage("fuzzy", steps.count("fuzzy_pairs"))
-            # The links are final now: their lists are written on a thread of their own.
-            if store is not None:
-                store.write_tables(("links", "link_review"))
-            link_lists = pool.submit(_write_link_lists, con.cursor(), staging, masked)
-            current = STAGE_LABELS["decide"]
-            starting("decide")
-            decide(steps, rules, semester)
-            stage("decide", steps.count("gaps"))
-            current = STAGE_LABELS["findings"]
-            starting("findings")
-            find(steps, rules, semester, store.secret() if store is not None else None)
-            stage("findings", steps.count("cases"))
-            extraction_rejects = Counter((r.file_id, r.sheet) for r in loaded.rejects)
-            accounts = account(steps, semester, loaded.sheets, dict(extraction_rejects))
-            summary = Summary(
-                semester=semester.label,
-                rules=f"{rules.version}（指纹 {rules.fingerprint}）",
-                sheets=accounts,
-                counties=county_lines(con),
-                notes=notes + county_placement_notes(con),
-                link_methods=link_method_counts(con),
-                review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
-                skipped=[str(problem) for problem in loaded.skipped],
-                ids="masked" if masked else "full",
-                blocking_pairs=blocking_pair_counts(con),
-                findings={f.label: steps.count(f.table) for f in FINDINGS},
-                data_quality_rows=int(scalar(con, 'SELECT coalesce(sum("rows"), 0) FROM data_quality')),
-            )
+            store: RunStore | None = None
+            link_lists: Future[None] | None = None
+            work.secret = lambda: store.secret() if store is not None else None
+            for stage in runner.run(plan(linkage), work):
+                if stage.final and db_path is not None:
+                    if store is None:
+                        store = finishing.enter_context(
+                            storing(con, db_path, semester.code, stage.final))
+                    store.write_tables(stage.final)
+                if "links" in stage.final:
+                    link_lists = pool.submit(_write_link_lists, con.cursor(), staging, masked)
+            summary = _summary(steps, work, notes, masked)
             for problem in loaded.skipped:
                 log.warning("已跳过（--keep-going）：%s", problem)
             if store is not None:
@@ -332,28 +249,22 @@ def _reconcile(
                                      rules.version, aidmatch_version()),
                              loaded.files, loaded.rejects, summary.to_json(),
                              keep=steps.names if keep_intermediate else None)
-            current = STAGE_LABELS["outputs"]
-            starting("outputs")
-            gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
-            lists.write_key_students(con, staging, masked)
-            lists.write_findings(con, staging, masked)
-            lists.write_data_quality(con, staging)
-            lists.write_rejects(con, staging, loaded.rejects)
-            summary.write(staging)
+            runner.begin(STAGE_LABELS["outputs"])
+            gaps = _write_result_lists(con, staging, masked, summary, loaded)
             result_tables = lists.result_tables(con, masked) if want_tables else {}
-            link_lists.result()
-            stage("outputs", gaps)
+            if link_lists is not None:
+                link_lists.result()
+            clock.lap("outputs", gaps)
             if store is not None:
-                current = STAGE_LABELS["store"]
-                starting("store")
+                runner.begin(STAGE_LABELS["store"])
                 store.wait()
         run_id = store.run_id if store is not None else None
         if store is not None:
-            stage("store")
-        return RunResult(summary, out_dir, db_path, run_id, gaps, stages, steps.records,
+            clock.lap("store")
+        return RunResult(summary, out_dir, db_path, run_id, gaps, clock.times, steps.records,
                          result_tables)
     except duckdb.Error as exc:
-        found = machine_error(exc, memory_limit=resources.memory_limit, stage=current,
+        found = machine_error(exc, memory_limit=resources.memory_limit, stage=runner.label,
                               spill_dir=spill_dir)
         if found is None:
             raise
@@ -361,6 +272,36 @@ def _reconcile(
     finally:
         con.close()
         spill.close()
+
+
+def _summary(steps: Steps, work: Work, notes: list[str], masked: bool) -> Summary:
+    con, rules, loaded = steps.con, work.rules, work.loaded
+    return Summary(
+        semester=work.semester.label,
+        rules=f"{rules.version}（指纹 {rules.fingerprint}）",
+        sheets=work.accounts,
+        counties=county_lines(con),
+        notes=notes + county_placement_notes(con),
+        link_methods=link_method_counts(con),
+        review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
+        skipped=[str(problem) for problem in loaded.skipped],
+        ids="masked" if masked else "full",
+        blocking_pairs=blocking_pair_counts(con),
+        findings={f.label: steps.count(f.table) for f in FINDINGS},
+        data_quality_rows=int(scalar(con, 'SELECT coalesce(sum("rows"), 0) FROM data_quality')),
+    )
+
+
+def _write_result_lists(con: duckdb.DuckDBPyConnection, staging: Path, masked: bool,
+                        summary: Summary, loaded: LoadResult) -> int:
+    """gaps, key students, findings, data quality, rejects and the summary; returns the gaps."""
+    gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
+    lists.write_key_students(con, staging, masked)
+    lists.write_findings(con, staging, masked)
+    lists.write_data_quality(con, staging)
+    lists.write_rejects(con, staging, loaded.rejects)
+    summary.write(staging)
+    return gaps
 
 
 def _write_link_lists(cursor: duckdb.DuckDBPyConnection, staging: Path, masked: bool) -> None:
@@ -371,33 +312,6 @@ def _write_link_lists(cursor: duckdb.DuckDBPyConnection, staging: Path, masked: 
         lists.write_linkage_model(cursor, staging)
     finally:
         cursor.close()
-
-
-def stage_inputs(steps: Steps, records: pa.Table | list[pa.RecordBatch],
-                 family: pa.Table | list[pa.RecordBatch]) -> None:
-    """The loaded records and registry family rows as the tables every later step reads
-    (``records``, and ``family`` with a ``family_id`` per row). Lists of batches are emptied
-    as they are copied, so a caller that holds nothing else frees them on the way."""
-    record_batches = records.to_batches() if isinstance(records, pa.Table) else records
-    family_batches = family.to_batches() if isinstance(family, pa.Table) else family
-    record_schema = records.schema if isinstance(records, pa.Table) else _schema_of(
-        record_batches, LOADED_RECORD_SCHEMA)
-    family_schema = family.schema if isinstance(family, pa.Table) else _schema_of(
-        family_batches, LOADED_FAMILY_SCHEMA)
-    steps.from_batches("records", record_schema, record_batches)
-    numbered: list[pa.RecordBatch] = []
-    first = 1
-    for batch in family_batches:
-        numbered.append(batch.append_column(
-            "family_id", pa.array(range(first, first + batch.num_rows), pa.int64())))
-        first += batch.num_rows
-    family_batches.clear()
-    steps.from_batches("family", family_schema.append(pa.field("family_id", pa.int64())),
-                       numbered)
-
-
-def _schema_of(batches: list[pa.RecordBatch], default: pa.Schema) -> pa.Schema:
-    return batches[0].schema if batches else default
 
 
 def _replacing_a_complete_semester(db_path: Path, semester: Semester) -> list[str]:

@@ -40,9 +40,12 @@ class Steps:
     con: duckdb.DuckDBPyConnection
     records: list[StepRecord] = field(default_factory=list)
     on_step: Callable[[StepRecord], None] | None = None  # told of every finished step
+    on_sql: Callable[[str], None] | None = None  # shown every step's SELECT (a plan check)
 
     def table(self, name: str, sql: str, params: Sequence[Any] | None = None) -> int:
         """``CREATE OR REPLACE TABLE name AS sql``; returns the row count."""
+        if self.on_sql is not None:
+            self.on_sql(sql)
         started = time.perf_counter()
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}", params or [])
         rows = self.count(name)

@@ -71,7 +71,7 @@ def fuzzy_records_sql() -> str:
     """The records no exact step linked that carry a name or some ID digits."""
     return """
     SELECT * FROM compare_records
-    WHERE record_id NOT IN (SELECT record_id FROM links)
+    WHERE record_id NOT IN (SELECT record_id FROM key_links)
       AND (name_key <> '' OR id18 IS NOT NULL OR id15 IS NOT NULL)
     """
 

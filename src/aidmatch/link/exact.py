@@ -18,8 +18,8 @@ Steps (each a table; ``--keep-intermediate`` keeps them):
 ``candidates``      record × student pairs sharing at least one key
 ``candidate_names`` name agreement of each pair (scored in bulk in Python, see ``names.py``)
 ``ranked``          candidates ordered by name agreement, then key strength
-``links``           the accepted link of each record (one student at most)
-``link_review``     records whose only candidates contradict them (ID matches, name does not) or
+``exact_links``     the accepted link of each record (one student at most)
+``exact_review``    records whose only candidates contradict them (ID matches, name does not) or
                     that point at two students equally: listed for review, never linked
 
 Keys, strongest first: 身份证号 (valid ID = ID), 学籍号, the ID inside a G-学籍号 (a student whose
@@ -422,7 +422,7 @@ def link_review_sql() -> str:
     FROM ranked r
     JOIN (SELECT record_id, tied, name_class FROM ranked WHERE rank = 1) top USING (record_id)
     WHERE (top.name_class = 0 OR top.tied > 1) AND r.rank <= 3
-      AND r.record_id NOT IN (SELECT record_id FROM links)
+      AND r.record_id NOT IN (SELECT record_id FROM exact_links)
     """
 
 
@@ -460,5 +460,5 @@ def link_exact(steps: Steps, rules: Rules) -> None:
     steps.table("candidates", candidates_sql())
     _score_candidate_names(steps)
     steps.table("ranked", ranked_sql())
-    steps.table("links", links_sql())
-    steps.table("link_review", link_review_sql())
+    steps.table("exact_links", links_sql())
+    steps.table("exact_review", link_review_sql())

@@ -5,8 +5,9 @@
 ``random_features``  the same for random pairs, to count u
 ``linkage_model``    the fitted m/u and weights per level (``model.py``)
 ``pair_scored``      every candidate pair with its match weight
-``fuzzy_links``      the accepted ones, appended to ``links`` with the method 概率匹配
-then review rows for the undecided go to ``link_review``, and ``pair_evidence`` holds the
+``fuzzy_links``      the accepted ones; ``links`` is ``key_links`` and these (method 概率匹配)
+then review rows for the undecided (``fuzzy_review``) join the open ``key_review`` in
+``link_review`` (:mod:`aidmatch.link.links`), and ``pair_evidence`` holds the
 comparison levels and weight of every link and every review pair (the evidence the outputs show).
 
 A record links to its best candidate only when the weight reaches the accept threshold, the names
@@ -26,6 +27,7 @@ import pyarrow as pa
 from aidmatch.config import Linkage
 from aidmatch.link.blocking import BLOCKING_LABELS, block
 from aidmatch.link.features import COMPARISONS, compare
+from aidmatch.link.links import weighted_sql
 from aidmatch.link.model import Model, fit
 from aidmatch.steps import Steps, arrow
 
@@ -96,7 +98,7 @@ def fuzzy_decisions_sql(settings: Linkage) -> str:
         JOIN records r USING (record_id) WHERE f.rank = 1
     ),
     listed AS (  -- students an exact step already found in a roster household
-        SELECT DISTINCT l.student_id, r.source, r.household_key FROM links l
+        SELECT DISTINCT l.student_id, r.source, r.household_key FROM key_links l
         JOIN records r USING (record_id) WHERE r.household_key IS NOT NULL
     ),
     judged AS (
@@ -124,6 +126,21 @@ def fuzzy_decisions_sql(settings: Linkage) -> str:
     """
 
 
+def links_unweighted_sql() -> str:
+    """The links by keys, then the probabilistic links of the records they left (precedence:
+    a record linked by a key is never linked again)."""
+    return f"""
+    SELECT * FROM key_links
+    UNION ALL BY NAME
+    SELECT record_id, student_id,
+           list_transform(blocked_by, lambda k: {_label_case('k')}) AS via_labels,
+           '{METHOD}' AS method_first, 1 AS strength, name_score, name AS name_level,
+           NULL::BIGINT AS id_points_to, NULL::VARCHAR AS detail, match_weight
+    FROM fuzzy_links
+    WHERE record_id NOT IN (SELECT record_id FROM key_links)
+    """
+
+
 def fuzzy_review_sql(settings: Linkage) -> str:
     return f"""
     SELECT f.record_id, f.student_id, f.rank, f.name_score, f.name AS name_level,
@@ -137,7 +154,7 @@ def fuzzy_review_sql(settings: Linkage) -> str:
       -- a candidate whose name is nothing like the record's is another person: digits shared by
       -- chance (a birth date and county) are no reason to make a clerk look
       AND f.name <> 'different'
-      AND f.record_id NOT IN (SELECT record_id FROM link_review)
+      AND f.record_id NOT IN (SELECT record_id FROM key_review_open)
     """
 
 
@@ -151,7 +168,8 @@ def _reason_case() -> str:
 
 
 def link_fuzzy(steps: Steps, settings: Linkage) -> Model:
-    """Find, score and decide candidates for the records still unlinked; extend ``links``."""
+    """Find, score and decide candidates for the records ``key_links`` left unlinked; create
+    ``links`` and ``link_review`` as the unions of the key and probabilistic tables."""
     block(steps, settings.blocking_keys, settings.max_block_size)
     for key_type, pairs, records, only in steps.con.execute(
             "SELECT * FROM blocking_counts").fetchall():
@@ -159,7 +177,7 @@ def link_fuzzy(steps: Steps, settings: Linkage) -> Model:
                  BLOCKING_LABELS.get(key_type, key_type), pairs, records, only)
     # The model is fitted on every candidate pair: the exact stage's links and the new ones.
     steps.table("candidate_pairs", """
-        SELECT record_id, student_id FROM links
+        SELECT record_id, student_id FROM key_links
         UNION SELECT record_id, student_id FROM fuzzy_pairs""")
     compare(steps, "candidate_pairs", "pair_features")
     _random_pairs(steps, settings)
@@ -178,17 +196,14 @@ def link_fuzzy(steps: Steps, settings: Linkage) -> Model:
     steps.table("fuzzy_ranked", fuzzy_ranked_sql())
     steps.table("fuzzy_decisions", fuzzy_decisions_sql(settings))
     steps.table("fuzzy_links", "SELECT * FROM fuzzy_decisions WHERE problem IS NULL")
-    steps.con.execute(f"""
-        INSERT INTO links BY NAME
-        SELECT record_id, student_id,
-               list_transform(blocked_by, lambda k: {_label_case('k')}) AS via_labels,
-               '{METHOD}' AS method_first, 1 AS strength, name_score, name AS name_level,
-               match_weight
-        FROM fuzzy_links
-    """)
-    steps.con.execute("DELETE FROM link_review WHERE record_id IN (SELECT record_id FROM links)")
+    steps.table("links_unweighted", links_unweighted_sql())
+    steps.table("key_review_open", """
+        SELECT * FROM key_review WHERE record_id NOT IN (SELECT record_id FROM fuzzy_links)""")
     steps.table("fuzzy_review", fuzzy_review_sql(settings))
-    steps.con.execute("INSERT INTO link_review BY NAME SELECT * FROM fuzzy_review")
+    steps.table("review_unweighted", """
+        SELECT * FROM key_review_open
+        UNION ALL BY NAME SELECT * FROM fuzzy_review
+        WHERE record_id NOT IN (SELECT record_id FROM key_review_open)""")
     _evidence(steps, model)
     return model
 
@@ -196,17 +211,14 @@ def link_fuzzy(steps: Steps, settings: Linkage) -> Model:
 def _evidence(steps: Steps, model: Model) -> None:
     """Comparison levels and weight of every link and review pair, for the outputs."""
     steps.table("review_pairs", """
-        SELECT DISTINCT record_id, student_id FROM link_review
+        SELECT DISTINCT record_id, student_id FROM review_unweighted
         WHERE (record_id, student_id) NOT IN (SELECT (record_id, student_id) FROM pair_scored)""")
     compare(steps, "review_pairs", "review_features")
     _scored(steps, "review_features", model, "review_scored")
     steps.table("pair_evidence", """
         SELECT * FROM pair_scored
-        WHERE record_id IN (SELECT record_id FROM links)
-           OR record_id IN (SELECT record_id FROM link_review)
+        WHERE record_id IN (SELECT record_id FROM links_unweighted)
+           OR record_id IN (SELECT record_id FROM review_unweighted)
         UNION ALL SELECT * FROM review_scored""")
-    for table in ("links", "link_review"):
-        steps.con.execute(f"""
-            CREATE OR REPLACE TABLE {table} AS
-            SELECT t.* REPLACE (coalesce(e.match_weight, t.match_weight) AS match_weight)
-            FROM {table} t LEFT JOIN pair_evidence e USING (record_id, student_id)""")
+    steps.table("links", weighted_sql("links_unweighted"))
+    steps.table("link_review", weighted_sql("review_unweighted"))

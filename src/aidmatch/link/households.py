@@ -12,8 +12,8 @@ A roster record R is linked to registry student S when, exactly:
 - and it is the only such student for R, and R the only such record for S in that household.
 
 Two names agreeing inside one household — the child's and a parent's — is evidence no VLOOKUP can
-use and a coincidence cannot fake. Steps: ``household_candidates``, ``household_links`` (then
-appended to ``links`` with the method 同户成员姓名).
+use and a coincidence cannot fake. Steps: ``household_candidates``, ``household_links`` (part of
+``links`` with the method 同户成员姓名: :mod:`aidmatch.link.links`).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def household_housemates_sql() -> str:
     WITH {_NAMED},
     unlinked AS (
         SELECT record_id, source, household_key, name_key FROM named
-        WHERE record_id NOT IN (SELECT record_id FROM links)
+        WHERE record_id NOT IN (SELECT record_id FROM exact_links)
     )
     SELECT u.record_id, m.record_id AS member_id, u.name_key, m.name_key AS member_name_key
     FROM unlinked u
@@ -132,18 +132,10 @@ def household_links_sql() -> str:
 
 
 def link_households(steps: Steps) -> None:
-    """Add household-inferred links to ``links`` (and take them off the review list)."""
+    """Household-inferred links of records the exact steps left unlinked
+    (``household_links``; :mod:`aidmatch.link.links` adds them to ``links``)."""
     steps.table("household_housemates", household_housemates_sql())
     steps.table("household_student_family", household_student_family_sql())
     steps.table("household_name_pairs", household_name_pairs_sql())
     steps.table("household_candidates", household_candidates_sql())
     steps.table("household_links", household_links_sql())
-    steps.con.execute(f"""
-        INSERT INTO links BY NAME
-        SELECT record_id, student_id, ['{METHOD}'] AS via_labels,
-               '{METHOD}' AS method_first, 2 AS strength, 1.0 AS name_score,
-               'same' AS name_level, NULL AS id_points_to, through AS detail
-        FROM household_links
-    """)
-    steps.con.execute("DELETE FROM link_review WHERE record_id IN "
-                      "(SELECT record_id FROM household_links)")
