@@ -87,6 +87,12 @@ def _find_and_account(steps: Steps, work: Work) -> None:
     work.accounts = account(steps, work.semester, work.loaded.sheets, dict(extraction_rejects))
 
 
+def _features(into: str) -> tuple[str, ...]:
+    """The tables ``link.features.compare`` makes for one set of pairs, in its order."""
+    parts = ("family_match", "household_match", "parent_conflicts", "fields", "names", "ids")
+    return (*(f"{into}_{part}" for part in parts), into)
+
+
 # The tables each stage creates, in the order its steps make them. ``blocking_*`` is one table
 # per blocking key of rules/linkage.yaml.
 INPUTS = ("records", "family")
@@ -105,12 +111,12 @@ FUZZY = (
     "compare_records", "fuzzy_records", "fuzzy_students", "family_members", "family_ids",
     "name_pinyin", "household_mates", "blocking_*", "blocking_raw", "blocking_keys",
     "fuzzy_pairs", "blocking_counts", "candidate_pairs",
-    "pair_features_fields", "pair_features_names", "pair_features_ids", "pair_features",
-    "random_sample", "random_pairs", "random_features_fields", "random_features_names",
-    "random_features_ids", "random_features", "linkage_model", "pair_scored", "fuzzy_ranked",
+    *_features("pair_features"),
+    "random_sample", "random_pairs", *_features("random_features"),
+    "linkage_model", "pair_scored", "fuzzy_ranked",
     "fuzzy_decisions", "fuzzy_links", "links_unweighted", "key_review_open", "fuzzy_review",
-    "review_unweighted", "review_pairs", "review_features_fields", "review_features_names",
-    "review_features_ids", "review_features", "review_scored", "pair_evidence", *LINKS,
+    "review_unweighted", "review_pairs", *_features("review_features"),
+    "review_scored", "pair_evidence", *LINKS,
 )
 DECIDE = (
     "roster_child_parents", "group_rules", "household_parents", "expected_programmes",
