@@ -213,19 +213,21 @@ def undiscoverable_reasons(students: list[Student], records_csv: Path) -> dict[s
     rosters: dict[str, set[tuple[str, str]]] = defaultdict(set)
     certified: set[str] = set()
     with records_csv.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            key = row["person_key"]
+        # positional (RECORD_COLUMNS): a big city's records.csv holds millions of rows
+        rows = csv.reader(handle)
+        next(rows)
+        for file, sheet, row, slot, source, key, _student, _kind, damage, _column in rows:
             if key not in wanted:
                 continue
-            where = (row["file"], row["sheet"], row["row"])
-            if row["source"] == "registry":
-                if row["slot"]:
-                    slots[key][where] = set(row["damage"].split(";"))
+            where = (file, sheet, row)
+            if source == "registry":
+                if slot:
+                    slots[key][where] = set(damage.split(";"))
                 else:
                     own_rows[key].add(where)
-            elif row["source"] in _HOUSEHOLD_SOURCES:
-                rosters[key].add((row["file"], row["sheet"]))
-            elif row["source"] == "disability":
+            elif source in _HOUSEHOLD_SOURCES:
+                rosters[key].add((file, sheet))
+            elif source == "disability":
                 certified.add(key)
 
     def via_sibling(student_key: str, carer_key: str, own: tuple[str, str, str]) -> bool:
