@@ -27,7 +27,9 @@ For ``own``, every (profile, seed) city is reconciled three ways on the same dat
 - ``exact`` — the same engine without the probabilistic stage;
 - ``vlookup`` — what an Excel VLOOKUP on the ID column sees (``link/baseline.py``).
 
-It scores each gap list against the generator's truth, and the links of the first two against
+It scores each gap list against the generator's truth — precision over the listed students,
+recall over the gaps its truth marks discoverable (可发现; an undiscoverable gap listed anyway
+counts as right), and beside it ``R all``, recall over every gap — and the links of the first two against
 ``truth/records.csv`` (precision over all links; recall over the records that carry enough
 evidence to be linked, see :class:`aidmatch.quality.LinkScore`); then the payment findings
 (非在读享受资助, 重复资助, 标准不符) of the shipped pipeline against truth/aid_findings.csv, payment
@@ -51,7 +53,7 @@ from typing import Any
 
 from aidmatch.errors import InputError
 from aidmatch.pipeline import reconcile
-from aidmatch.quality import Score, score_findings, score_gaps, score_links
+from aidmatch.quality import Score, score_discoverable, score_findings, score_gaps, score_links
 from aidmatch.semester import Semester
 from aidmatch.synth import generate_city
 
@@ -76,10 +78,13 @@ def run_one(work: Path, students: int, seed: int, profile: str,
                            db_path=None if linkage == "vlookup" else db,
                            linkage=linkage)  # type: ignore[arg-type]
         seconds = round(time.perf_counter() - started, 2)
-        gaps = score_gaps(result.out_dir / "gaps.csv", truth / "gaps.csv")
+        gaps = score_discoverable(result.out_dir / "gaps.csv", truth / "gaps.csv")
+        every = score_gaps(result.out_dir / "gaps.csv", truth / "gaps.csv")
         entry: dict[str, Any] = {"precision": gaps.precision, "recall": gaps.recall,
                                  "tp": gaps.true_positives, "fp": gaps.false_positives,
-                                 "fn": gaps.false_negatives, "seconds": seconds}
+                                 "fn": gaps.false_negatives, "seconds": seconds,
+                                 "recall_all": every.recall, "fn_all": every.false_negatives,
+                                 "undiscoverable_listed": gaps.listed_undiscoverable}
         if linkage != "vlookup":
             links = score_links(db, truth, semester.code)
             entry.update(link_precision=links.precision, link_recall=links.recall,
@@ -184,25 +189,29 @@ def run_foreign2(work: Path) -> dict[str, Any]:
 
 def print_generators(rows: list[dict[str, Any]]) -> None:
     print(f"{'generator':<10} {'profile':<10} {'seed':>4} {'students':>8} | {'gap P':>7} "
-          f"{'gap R':>7} {'tp':>5} {'fp':>4} {'fn':>4} | {'seconds':>7} | note")
+          f"{'gap R':>7} {'tp':>5} {'fp':>4} {'fn':>4} | {'R all':>7} {'fn all':>6} | "
+          f"{'seconds':>7} | note")
     for row in rows:
         e = row["probabilistic"]
+        every = (f"{e['recall_all']:>7.2%} {e['fn_all']:>6}" if "recall_all" in e
+                 else f"{'':>7} {'':>6}")
         print(f"{row['generator']:<10} {row.get('profile', ''):<10} {row['seed']!s:>4} "
               f"{row['students']!s:>8} | {e['precision']:>7.2%} {e['recall']:>7.2%} "
-              f"{e['tp']:>5} {e['fp']:>4} {e['fn']:>4} | {e['seconds']:>7.2f} | "
+              f"{e['tp']:>5} {e['fp']:>4} {e['fn']:>4} | {every} | {e['seconds']:>7.2f} | "
               f"{row.get('note', '')}")
 
 
 def print_own(rows: list[dict[str, Any]], linkages: list[str]) -> None:
     print(f"{'profile':<10} {'seed':>4} {'pipeline':<14} | {'gap P':>7} {'gap R':>7} {'fp':>4} "
-          f"{'fn':>4} | {'link P':>8} {'link R':>8} {'wrong':>5} | {'seconds':>7}")
+          f"{'fn':>4} {'R all':>7} | {'link P':>8} {'link R':>8} {'wrong':>5} | {'seconds':>7}")
     for row in rows:
         for linkage in linkages:
             e = row[linkage]
             link = (f"{e['link_precision']:>8.3%} {e['link_recall']:>8.3%} {e['wrong_links']:>5}"
                     if "link_precision" in e else f"{'':>8} {'':>8} {'':>5}")
             print(f"{row['profile']:<10} {row['seed']:>4} {linkage:<14} | {e['precision']:>7.2%} "
-                  f"{e['recall']:>7.2%} {e['fp']:>4} {e['fn']:>4} | {link} | {e['seconds']:>7.2f}")
+                  f"{e['recall']:>7.2%} {e['fp']:>4} {e['fn']:>4} {e['recall_all']:>7.2%} | "
+                  f"{link} | {e['seconds']:>7.2f}")
     print()
     print(f"{'profile':<10} {'seed':>4} | finding file            precision  recall   tp   fp   fn")
     for row in rows:

@@ -83,3 +83,35 @@ def test_slip_in_a_certificate_against_a_parents_old_15_digit_id(tmp_path: Path)
     result = reconcile(exports, SPRING, tmp_path / "out", db_path=None)
     gaps = read_csv(result.out_dir / "gaps.csv")
     assert [row["困难类型"] for row in gaps] == ["残疾人子女"]
+
+
+@pytest.mark.parametrize(("registry_id", "name", "child_of_disabled"), [
+    (_typo(MOTHER, 6, "5"), "熊春花", True),  # 5981 for 1981 in the registry; the certificate is right
+    (_swap(MOTHER, 12), "熊 春花", True),
+    (_typo(MOTHER, 6, "5"), "熊春燕", False),  # another name: another person
+    (_swap(_typo(MOTHER, 3, "9"), 12), "熊春花", False),  # three digits apart
+])
+def test_parents_registry_id_with_a_slip_against_a_valid_certificate(
+        tmp_path: Path, registry_id: str, name: str, child_of_disabled: bool) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    write_csv(exports / "学籍.csv", [
+        ["学籍号", "姓名", "身份证件号", "学籍状态", "年级", "学校名称", "区县",
+         "成员1姓名", "成员1关系", "成员1身份证件号"],
+        ["G" + CHILD, "李杰子", CHILD, "在读", "四年级", "七星关区第一小学", "七星关区",
+         name, "母亲", registry_id],
+    ])
+    write_csv(exports / "资助.csv", [
+        ["学年", "学期", "学籍号", "姓名", "资助项目名称", "资助金额（元）"],
+        ["2024-2025", "秋季学期", "G" + CHILD, "李杰子", "义务教育家庭经济困难非寄宿生生活补助",
+         "625"],
+    ])
+    write_csv(exports / "持证残疾人.csv", [
+        ["姓名", "性别", "残疾人证号", "残疾类别", "残疾等级"],
+        ["熊春花", "女", MOTHER + "14", "肢体", "四级"],
+    ])
+    result = reconcile(exports, SPRING, tmp_path / "out", db_path=None)
+    gaps = read_csv(result.out_dir / "gaps.csv")
+    assert bool(gaps) == child_of_disabled
+    if gaps:
+        assert gaps[0]["困难类型"] == "残疾人子女"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from aidmatch.pipeline import reconcile
-from aidmatch.quality import Score, score_gaps, score_links
+from aidmatch.quality import Score, score_discoverable, score_gaps, score_links
 from aidmatch.semester import Semester
 from aidmatch.synth import generate_city
 
@@ -50,6 +50,10 @@ def test_gap_list_against_synthetic_truth(tmp_path: Path, capsys: pytest.Capture
     _record(f"{profile}-{seed} aidmatch", score, capsys)
     assert score.precision >= min_precision
     assert score.recall >= min_recall
+    discoverable = score_discoverable(shipped.out_dir / "gaps.csv", truth)
+    _record(f"{profile}-{seed} aidmatch (discoverable)", discoverable, capsys)
+    assert discoverable.precision == score.precision
+    assert discoverable.recall >= score.recall
     links = score_links(db, data / "truth", SPRING.code)
     with capsys.disabled():
         print(f"\n  links {profile}-{seed}: {links}")
@@ -65,6 +69,29 @@ def test_gap_list_against_synthetic_truth(tmp_path: Path, capsys: pytest.Capture
     # Exact evidence must beat a VLOOKUP on the ID column by a clear margin.
     assert score.precision - vlookup.precision >= 0.2
     assert score.recall >= vlookup.recall
+
+
+def _gaps_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
+    lines = ["学籍号,身份证件号,姓名,可发现"] + [f"{key},,某,{flag}" for key, flag in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("found", "precision", "recall", "recall_all"), [
+    (["G1", "G2", "G3"], 1.0, 1.0, 1.0),  # the undiscoverable G3 listed anyway: right
+    (["G1", "G2"], 1.0, 1.0, 2 / 3),  # G3 missed: not held against discoverable recall
+    (["G1", "G3"], 1.0, 0.5, 2 / 3),
+    (["G1", "G9"], 0.5, 0.5, 1 / 3),  # G9 is no gap
+    ([], 1.0, 0.0, 0.0),
+])
+def test_recall_over_discoverable_gaps(tmp_path: Path, found: list[str], precision: float,
+                                       recall: float, recall_all: float) -> None:
+    truth = _gaps_csv(tmp_path / "truth.csv", [("G1", "是"), ("G2", "是"), ("G3", "否")])
+    listed = _gaps_csv(tmp_path / "gaps.csv", [(key, "") for key in found])
+    score = score_discoverable(listed, truth)
+    assert (score.precision, score.recall) == pytest.approx((precision, recall))
+    assert score_gaps(listed, truth).recall == pytest.approx(recall_all)
+    assert score_gaps(listed, truth).precision == pytest.approx(precision)
 
 
 def test_checked_in_sample_matches_its_truth(tmp_path: Path,

@@ -155,7 +155,9 @@ def family_completed_sql() -> str:
 def identity_keys_sql() -> str:
     """Keys for recognising one person across rosters and the registry's family columns: the ID;
     the first 15 digits + name (survives precision loss); name + birth date, which only counts
-    when the two ID cells are at most two digits apart (see ``person_matches``)."""
+    when the two ID cells are at most two digits apart (see ``person_matches``); the name with
+    an 18-digit number that is no valid ID, at most two digits from a valid one — a slip in the
+    roster's number or in the registry's."""
     return """
     WITH people AS (
         SELECT 'record' AS kind, record_id AS person, id, id_status, id_prefix, id_compact,
@@ -189,6 +191,14 @@ def identity_keys_sql() -> str:
     WHERE (kind = 'family' AND id IS NOT NULL)
        OR (kind = 'record' AND id IS NULL AND id_status <> 'precision_lost'
            AND regexp_full_match(id_compact, '[0-9]{17}[0-9X]'))
+    UNION ALL
+    -- the same slip on the registry's side: a family member's 18 digits that are no valid ID
+    -- (a digit mistyped in the registry) with the name, against a roster's valid ID (keys of
+    -- their own, so two valid IDs are never matched by their digits)
+    SELECT kind, person, 'name_digits', 'slip|' || name_key, id_compact FROM named
+    WHERE (kind = 'family' AND id IS NULL AND id_status <> 'precision_lost'
+           AND regexp_full_match(id_compact, '[0-9]{17}[0-9X]'))
+       OR (kind = 'record' AND id IS NOT NULL)
     """
 
 
@@ -207,6 +217,7 @@ def person_pairs_sql() -> str:
     JOIN (SELECT * FROM identity_keys WHERE kind = 'record') b
       ON a.key_type = b.key_type AND a.key = b.key
     WHERE NOT (a.kind = b.kind AND a.person = b.person)
+      AND NOT (a.kind = 'record' AND starts_with(a.key, 'slip|'))
       AND (a.key_type NOT IN ('name_birth', 'name_digits') OR {close} <= 2)
     GROUP BY ALL
     """

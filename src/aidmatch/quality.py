@@ -1,6 +1,9 @@
 """Scoring a gap list against the ground truth of synthetic data (precision and recall).
 
 A gap is identified by the student's 学籍号 (unique in the registry), else their ID number.
+A truth gaps.csv may mark gaps 可发现 = 否 (the generator destroyed the evidence: see
+:func:`aidmatch.synth.truth.undiscoverable_reasons`); :func:`score_discoverable` scores recall
+over the others.
 """
 
 from __future__ import annotations
@@ -12,14 +15,19 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Score:
+    """``listed_undiscoverable``: truth gaps marked not discoverable that the list holds anyway;
+    correct for precision, outside recall (0 when every gap counts)."""
+
     true_positives: int
     false_positives: int
     false_negatives: int
+    listed_undiscoverable: int = 0
 
     @property
     def precision(self) -> float:
-        found = self.true_positives + self.false_positives
-        return self.true_positives / found if found else 1.0
+        right = self.true_positives + self.listed_undiscoverable
+        found = right + self.false_positives
+        return right / found if found else 1.0
 
     @property
     def recall(self) -> float:
@@ -29,13 +37,17 @@ class Score:
     def __str__(self) -> str:
         return (f"precision {self.precision:.2%} recall {self.recall:.2%} "
                 f"(tp {self.true_positives}, fp {self.false_positives}, "
-                f"fn {self.false_negatives})")
+                f"fn {self.false_negatives}"
+                + (f", undiscoverable listed {self.listed_undiscoverable}"
+                   if self.listed_undiscoverable else "") + ")")
 
 
-def _keys(path: Path) -> set[str]:
+def _keys(path: Path, *, discoverable_only: bool = False) -> set[str]:
     keys: set[str] = set()
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
+            if discoverable_only and (row.get("可发现") or "").strip() == "否":
+                continue
             key = (row.get("学籍号") or "").strip() or (row.get("身份证件号") or "").strip()
             if key:
                 keys.add(key)
@@ -49,6 +61,15 @@ def score_sets(found: set[str], truth: set[str]) -> Score:
 def score_gaps(gaps_csv: Path, truth_csv: Path) -> Score:
     """Compare aidmatch's gaps.csv with the generator's truth/gaps.csv."""
     return score_sets(_keys(gaps_csv), _keys(truth_csv))
+
+
+def score_discoverable(gaps_csv: Path, truth_csv: Path) -> Score:
+    """Like :func:`score_gaps`, recall over the truth gaps not marked 可发现 = 否; listing one of
+    those is right (it is a gap), missing it is not held against the list."""
+    found, truth = _keys(gaps_csv), _keys(truth_csv)
+    discoverable = _keys(truth_csv, discoverable_only=True)
+    return Score(len(found & discoverable), len(found - truth), len(discoverable - found),
+                 listed_undiscoverable=len(found & (truth - discoverable)))
 
 
 # The generator's aid finding flags (truth/aid_findings.csv) → the finding file listing them.

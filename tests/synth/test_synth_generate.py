@@ -124,6 +124,46 @@ def test_truth_is_consistent(fixture: str, request: pytest.FixtureRequest) -> No
                                    "wrong_standard")
 
 
+@pytest.mark.parametrize("fixture", ["realistic", "harsh", "clean"])
+def test_undiscoverable_gaps_follow_from_the_damage(fixture: str,
+                                                    request: pytest.FixtureRequest) -> None:
+    """可发现 = 否 only where the evidence is gone: a 残疾人子女 whose own registry row holds no
+    certificate holder's usable ID (a blank ID, a damaged one without the name), or a 残疾学生
+    with no ID number at all."""
+    result: SynthResult = request.getfixturevalue(fixture)
+    gaps = read_csv(result.truth_dir / "gaps.csv")
+    assert {row["可发现"] for row in gaps} <= {"是", "否"}
+    hidden = [row for row in gaps if row["可发现"] == "否"]
+    assert all(bool(row["不可发现原因"]) == (row["可发现"] == "否") for row in gaps)
+    if fixture == "clean":
+        assert not hidden
+        return
+    assert len(hidden) < 0.1 * len(gaps)
+    students = {row["学籍号"]: row for row in read_csv(result.truth_dir / "students.csv")}
+    records = read_csv(result.truth_dir / "records.csv")
+    certified = {r["person_key"] for r in records if r["source"] == "disability"}
+    own_rows = defaultdict(set)
+    slots = defaultdict(list)
+    for r in records:
+        if r["source"] == "registry" and r["row_kind"] == "data":
+            where = (r["file"], r["sheet"], r["row"])
+            if r["slot"]:
+                slots[where].append((r["person_key"], set(r["damage"].split(";"))))
+            else:
+                own_rows[r["person_key"]].add(where)
+    for row in hidden:
+        student = students[row["学籍号"]]
+        assert set(student["key_groups"].split(";")) <= {"child_of_disabled", "disabled_student"}
+        if "disabled_student" in student["key_groups"]:
+            assert student["身份证件号"] == "" and row["不可发现原因"].startswith("残疾学生")
+        if "child_of_disabled" in student["key_groups"]:
+            assert "残疾人子女：" in row["不可发现原因"]
+            for where in own_rows[student["person_key"]]:
+                for key, damage in slots[where]:
+                    if key in certified:
+                        assert "id_blank" in damage or "name_blank" in damage, (row, damage)
+
+
 def test_key_group_rates_are_plausible(run: Run) -> None:
     result = run("rates", students=6000, seed=3)
     students = read_csv(result.truth_dir / "students.csv")

@@ -6,6 +6,7 @@ engine can be scored against them.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -116,15 +117,16 @@ class RecordLog:
 
 
 def write_students(path: Path, city: City, paid: set[str]) -> tuple[int, int]:
-    """``students.csv`` and ``gaps.csv``; returns (students, gaps)."""
-    gaps = 0
-    with path.joinpath("students.csv").open("w", encoding="utf-8", newline="") as handle, \
-            path.joinpath("gaps.csv").open("w", encoding="utf-8", newline="") as gap_handle:
+    """``students.csv`` and ``gaps.csv``; returns (students, gaps).
+
+    Reads ``records.csv`` (written and closed before) to mark each gap 可发现 or not: see
+    :func:`undiscoverable_reasons`.
+    """
+    gap_students: list[Student] = []
+    with path.joinpath("students.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = SafeCsvWriter(handle)
-        gap_writer = SafeCsvWriter(gap_handle)
         writer.writerow(("person_key", "学籍号", "身份证件号", "姓名", "区县", "学校名称", "学段",
                          "就读方式", "学籍状态", "key_groups", "paid", "is_gap"))
-        gap_writer.writerow(("学籍号", "身份证件号", "姓名", "区县", "学校名称", "key_groups"))
         for student in city.students:
             person = student.person
             groups = ";".join(student.key_groups)
@@ -135,10 +137,154 @@ def write_students(path: Path, city: City, paid: set[str]) -> tuple[int, int]:
                              "住校" if student.boarding else "走读", student.status, groups,
                              int(is_paid), int(gap)))
             if gap:
-                gaps += 1
-                gap_writer.writerow((student.xjh, person.id, person.name,
-                                     student.school.county.name, student.school.name, groups))
-    return len(city.students), gaps
+                gap_students.append(student)
+    hidden = undiscoverable_reasons(gap_students, path / "records.csv")
+    with path.joinpath("gaps.csv").open("w", encoding="utf-8", newline="") as gap_handle:
+        gap_writer = SafeCsvWriter(gap_handle)
+        gap_writer.writerow(("学籍号", "身份证件号", "姓名", "区县", "学校名称", "key_groups",
+                             "可发现", "不可发现原因"))
+        for student in gap_students:
+            person = student.person
+            reason = hidden.get(person.key, "")
+            gap_writer.writerow((student.xjh, person.id, person.name,
+                                 student.school.county.name, student.school.name,
+                                 ";".join(student.key_groups), "否" if reason else "是", reason))
+    return len(city.students), len(gap_students)
+
+
+# A registry family member's ID with these damages still names the person only together with the
+# name beside it (the first 15 digits + name; name + a number a digit or two off).
+_ID_NEEDS_NAME = frozenset({"id_typo", "id_swap", "id_number", "id_scientific", "id_old15",
+                            "id_stale", "id_parent"})
+# Damage after which a name is no longer the same name (spaces, dots and traditional characters
+# normalise away; a homophone or a substitute for a rare character does not).
+_NAME_CHANGED = frozenset({"name_blank", "name_homophone", "name_rare"})
+_TIED_GROUPS = frozenset({"child_of_disabled", "disabled_student"})
+_NO_ID_REASON = "残疾学生：本人无身份证号，残联名单只有姓名、性别和住址"
+_CARER_WORDS = {"father": "父亲", "mother": "母亲", "guardian": "监护人"}
+# Rosters whose households can show a child with a certificate-holding parent.
+_HOUSEHOLD_SOURCES = frozenset({"poverty", "civil"})
+
+
+def undiscoverable_reasons(students: list[Student], records_csv: Path) -> dict[str, str]:
+    """The gap students no honest engine can find, by person key → why, from the damage the
+    generator applied to their evidence rows (never from an engine's output).
+
+    Only 残疾人子女 depends on a second person: the certificate holder must be tied to the child.
+    The registry ties them when the child's own registry row lists the parent or guardian with
+    an ID that still names them (not blanked; a mistyped or Excel-truncated number only with the
+    name beside it); a 扶贫 or 民政 roster ties them when it lists both; and a sibling's registry
+    row ties them when the child's row names the parent (same name, ID blank) and both rows give
+    another family member the same intact ID (the sibling rule of the README's linkage notes).
+    Otherwise a parent listed by name only is not identified (a name alone does not identify an
+    adult in a county: README, "Decisions where the domain notes are silent"), nor is one the
+    registry does not list.
+
+    残疾学生 needs the student's own 残联 row: a student with no ID number at all (a J or L
+    学籍号) has a row without ID or certificate number (the 残联 export has no birth date), a name
+    on a person roster that identifies nobody.
+
+    A student in any other key group, or with one of these two groups intact, is discoverable.
+    """
+    carers: dict[str, list[tuple[str, Person]]] = {}
+    no_id: set[str] = set()
+    for student in students:
+        person = student.person
+        groups = set(student.key_groups)
+        if not groups <= _TIED_GROUPS:
+            continue
+        if "disabled_student" in groups:
+            if person.id:
+                continue
+            no_id.add(person.key)
+        if "child_of_disabled" not in groups:
+            carers[person.key] = []
+            continue
+        carers[person.key] = [(role, carer) for role in ("father", "mother", "guardian")
+                              if (carer := getattr(person, role)) is not None
+                              and carer.cert is not None]
+    if not carers:
+        return {}
+    family = {student.person.key: [member.key for member, _ in student.members]
+              for student in students if student.person.key in carers}
+    wanted = set(carers) | {key for keys in family.values() for key in keys}
+    own_rows: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    slots: dict[str, dict[tuple[str, str, str], set[str]]] = defaultdict(dict)
+    rosters: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    certified: set[str] = set()
+    with records_csv.open(encoding="utf-8", newline="") as handle:
+        # positional (RECORD_COLUMNS): a big city's records.csv holds millions of rows
+        rows = csv.reader(handle)
+        next(rows)
+        for file, sheet, row, slot, source, key, _student, _kind, damage, _column in rows:
+            if key not in wanted:
+                continue
+            where = (file, sheet, row)
+            if source == "registry":
+                if slot:
+                    slots[key][where] = set(damage.split(";"))
+                else:
+                    own_rows[key].add(where)
+            elif source in _HOUSEHOLD_SOURCES:
+                rosters[key].add((file, sheet))
+            elif source == "disability":
+                certified.add(key)
+
+    def via_sibling(student_key: str, carer_key: str, own: tuple[str, str, str]) -> bool:
+        """The carer named on the child's own row, the ID intact on a sibling's row that shares
+        another member's intact ID with the child's row."""
+        named = slots[carer_key].get(own)
+        if named is None or named & _NAME_CHANGED:
+            return False
+        for where, damage in slots[carer_key].items():
+            if where == own or not _intact_id(damage):
+                continue
+            if any(key != carer_key and _intact_id(slots[key].get(own))
+                   and _intact_id(slots[key].get(where)) for key in family[student_key]):
+                return True
+        return False
+
+    reasons: dict[str, str] = {}
+    for student_key, pairs in carers.items():
+        if not pairs:  # 残疾学生 only
+            reasons[student_key] = _NO_ID_REASON
+            continue
+        why: list[str] = []
+        for role, carer in pairs:
+            word = _CARER_WORDS[role]
+            if carer.key not in certified:
+                why.append(f"{word}不在残联名单")
+                continue
+            if rosters[student_key] & rosters[carer.key]:
+                break
+            own = own_rows[student_key]
+            listed = [damage for where, damage in slots[carer.key].items() if where in own]
+            if any(_names_carer(damage) for damage in listed) or any(
+                    via_sibling(student_key, carer.key, where) for where in own):
+                break
+            if not listed:
+                why.append(f"{word}未列入本人学籍行的家庭成员")
+            elif all("id_blank" in damage for damage in listed):
+                why.append(f"{word}在本人学籍行中只有姓名（身份证号为空）")
+            else:
+                why.append(f"{word}在本人学籍行中身份证号有误且姓名为空")
+        else:
+            reason = "残疾人子女：" + "；".join(why)
+            reasons[student_key] = (f"{_NO_ID_REASON}；{reason}" if student_key in no_id
+                                    else reason)
+    return reasons
+
+
+def _intact_id(damage: set[str] | None) -> bool:
+    """Whether a registry family-member slot with this damage holds the whole, valid ID."""
+    return damage is not None and not damage & (_ID_NEEDS_NAME | {"id_blank"})
+
+
+def _names_carer(damage: set[str]) -> bool:
+    """Whether a registry family-member slot with this damage still identifies the person."""
+    if "id_blank" in damage:
+        return False
+    return "name_blank" not in damage or not damage & _ID_NEEDS_NAME
 
 
 def is_gap(student: Student, paid: bool) -> bool:
