@@ -339,7 +339,7 @@ def test_usage_and_internal_errors_have_their_own_codes(tmp_path: Path,
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"unexpected value {STUDENTS['plain'].id}")
 
-    monkeypatch.setattr("aidmatch.pipeline.decide", explode)
+    monkeypatch.setattr("aidmatch.stages.decide", explode)
     result = run(folder, tmp_path / "o", tmp_path / "x.duckdb")
     assert result.exit_code == 70
     assert "内部错误" in result.output and "--debug" in result.output
@@ -436,7 +436,7 @@ def test_a_run_failing_late_changes_neither_outputs_nor_database(
         def broken_decide(*_args: object, **_kwargs: object) -> None:
             raise RuntimeError("decide failed")
 
-        monkeypatch.setattr("aidmatch.pipeline.decide", broken_decide)
+        monkeypatch.setattr("aidmatch.stages.decide", broken_decide)
     else:
         # The last table of the semester cannot be written: the ones before it were already
         # replaced inside the transaction, which must roll back.
