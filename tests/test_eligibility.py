@@ -238,6 +238,27 @@ def test_row_fields_not_the_title_decide_the_category(tmp_path: Path) -> None:
         "李一": "脱贫家庭学生", "周一": "防返贫监测对象家庭学生", "吴一": "脱贫家庭学生"}
 
 
+def test_a_tekun_row_whose_support_stopped_does_not_count(tmp_path: Path) -> None:
+    # 特困: everyone on the roster counts, but a row saying the support stopped (停止供养 in
+    # 供养状态, 停保 in 保障状态) or ended before the semester records someone who left it
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    kids = [child(name, birth, seq) for name, birth, seq in [
+        ("冯一", "20140101", "111"), ("冯二", "20140202", "122"), ("冯三", "20140303", "133"),
+        ("冯四", "20140404", "144")]]
+    write_csv(folder / "特困人员.csv", [
+        ["姓名", "身份证号", "保障类别", "供养状态", "终止日期"],
+        [*kids[0], "特困供养", "正常", ""],
+        [*kids[1], "特困供养", "停止供养", ""],
+        [*kids[2], "特困供养", "停保", ""],
+        [*kids[3], "特困供养", "", "2024-12-31"],
+    ])
+    write_registry(folder, [(kid, []) for kid in kids])
+    write_payments(folder)
+    gaps = gaps_by_name(run(folder, tmp_path))
+    assert {name: row["困难类型"] for name, row in gaps.items()} == {"冯一": "特困供养学生"}
+
+
 # ---------------------------------------------------------------------------------------------
 # Cause A: a family member's household is not the student's when its roster lists it completely
 
