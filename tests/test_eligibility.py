@@ -259,6 +259,24 @@ def test_a_tekun_row_whose_support_stopped_does_not_count(tmp_path: Path) -> Non
     assert {name: row["困难类型"] for name, row in gaps.items()} == {"冯一": "特困供养学生"}
 
 
+@pytest.mark.parametrize(("start", "gap"), [("2025-09-01", False), ("2025-04-01", True),
+                                             ("2024-03-01", True), ("", True)])
+def test_a_dibao_row_starting_after_the_semester_does_not_count(tmp_path: Path, start: str,
+                                                                gap: bool) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    head, kid = adult("蒋大", "19800101", "011"), child("蒋一", "20140101", "111")
+    write_csv(folder / "低保名单.csv", [
+        ["户主姓名", "户主身份证号", "保障类别", "保障状态", "保障人数", "成员姓名", "成员身份证号",
+         "与户主关系", "保障开始日期"],
+        [*head, "农村低保", "正常", "2", *head, "本人", start],
+        [*head, "农村低保", "正常", "2", *kid, "之子", start],
+    ])
+    write_registry(folder, [(kid, [])])
+    write_payments(folder)
+    assert set(gaps_by_name(run(folder, tmp_path))) == ({"蒋一"} if gap else set())
+
+
 # ---------------------------------------------------------------------------------------------
 # Cause A: a family member's household is not the student's when its roster lists it completely
 

@@ -48,7 +48,7 @@ FILTERABLE_FIELDS = frozenset(RECORD_SCHEMA.names) - {"categories", "end_date", 
                                                       "amount", "boarding", "row", "file_id",
                                                       "members_count"}
 _ATTRIBUTES = ("categories", "household_type", "monitor_type", "risk_eliminated", "policy_status",
-               "security_status", "end_date", "members_count")
+               "security_status", "end_date", "start_date", "members_count")
 
 
 def roster_rows_sql() -> str:
@@ -78,7 +78,7 @@ def _empty_to_null(column: str, alias: str = "") -> str:
     qualified = f"{alias}.{column}" if alias else column
     if column == "categories":
         return f"CASE WHEN len(coalesce({qualified}, [])) = 0 THEN NULL ELSE {qualified} END"
-    if column in ("end_date", "members_count"):
+    if column in ("end_date", "start_date", "members_count"):
         return qualified
     return f"nullif({qualified}, '')"
 
@@ -105,6 +105,9 @@ def qualifying_records_sql(rules: Rules, semester: Semester) -> tuple[str, list[
         if group.exclude_if_ended_before_semester:
             conditions.append("(end_date IS NULL OR end_date >= ?)")
             params_group.append(semester.start)
+        if group.exclude_if_started_after_semester:
+            conditions.append("(start_date IS NULL OR start_date <= ?)")
+            params_group.append(semester.end)
         parts.append("SELECT record_id, ? AS group_id FROM roster_rows WHERE "
                      + " AND ".join(conditions))
         params.extend(params_group)
