@@ -277,6 +277,30 @@ def test_a_dibao_row_starting_after_the_semester_does_not_count(tmp_path: Path, 
     assert set(gaps_by_name(run(folder, tmp_path))) == ({"蒋一"} if gap else set())
 
 
+def test_a_blank_enrolment_status_is_not_confirmed_enrolled(tmp_path: Path) -> None:
+    # domain: only 在读 students can be missing aid. A blank 学籍状态 in a registry with the column
+    # is neither a gap nor 非在读享受资助 (it says nothing of leaving); the summary counts them.
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    head = adult("韩大", "19800101", "011")
+    blank_unpaid, blank_paid, enrolled = (child("韩一", "20140101", "111"),
+                                          child("韩二", "20140202", "122"),
+                                          child("韩三", "20140303", "133"))
+    header = ["学籍号", "姓名", "身份证件号", "学籍状态", "就读方式", "年级", "学校名称"]
+    write_csv(folder / "学籍名单.csv", [header] + [
+        ["G" + kid[1], kid[0], kid[1], status, "走读", "三年级", SCHOOL]
+        for kid, status in [(blank_unpaid, ""), (blank_paid, ""), (enrolled, "在读"),
+                            (PAID, "在读")]])
+    write_csv(folder / "特困人员.csv", [["姓名", "身份证号", "保障类别"],
+                                      *[[*kid, "特困供养"] for kid in (blank_unpaid, enrolled)]])
+    write_certificates(folder, [head])
+    write_payments(folder, [blank_paid])
+    out = run(folder, tmp_path)
+    assert set(gaps_by_name(out)) == {"韩三"}
+    assert read_csv(out / "not_enrolled_aid.csv") == []
+    assert "2 名学生的学籍状态为空" in (out / "summary.txt").read_text(encoding="utf-8-sig")
+
+
 # ---------------------------------------------------------------------------------------------
 # Cause A: a family member's household is not the student's when its roster lists it completely
 
