@@ -22,7 +22,7 @@ REGRESSIONS = [
     "T31",  # a remark in brackets after a name
     "F32",  # an archive stops the run with a clear message
     "F07b",  # ragged ;-separated CSV
-    "P02_", "P02g", "P07", "P24", "P25",  # 学期 spellings; a 学籍号 holding the bare ID
+    "P02_", "P02g", "P07", "P10", "P24", "P25",  # 学期 spellings; a 学籍号 holding the bare ID
     "T06", "T08", "T11", "T14", "T23", "T17", "T18", "T27",  # status wording, dates
     "P23", "R04",  # payments without IDs; a 孤儿 roster without IDs
     "R16", "R17",  # a blank 学籍状态 is not 在读; no such column: every row enrolled
