@@ -342,3 +342,13 @@ def test_review_decisions_are_read_and_checked(tmp_path: Path) -> None:
     assert any("超过 Excel 下拉列表" in p.message for p in problems_of(target))
     (target / "review.yaml").unlink()  # a rules folder from before review.yaml: the shipped one
     assert load_rules(target).review == review
+
+
+def test_a_date_flag_of_a_group_must_be_true_or_false(tmp_path: Path) -> None:
+    def change(data: RulesData) -> None:
+        data["policy.yaml"]["groups"]["minimum_living"]["exclude_if_started_after_semester"] = "是"
+
+    problems = problems_of(write_rules(tmp_path, change))
+    assert {file_and_path(p) for p in problems} == {
+        ("policy.yaml", "groups.minimum_living.exclude_if_started_after_semester")}
+    assert "true 或 false" in problems[0].message

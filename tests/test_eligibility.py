@@ -238,6 +238,69 @@ def test_row_fields_not_the_title_decide_the_category(tmp_path: Path) -> None:
         "李一": "脱贫家庭学生", "周一": "防返贫监测对象家庭学生", "吴一": "脱贫家庭学生"}
 
 
+def test_a_tekun_row_whose_support_stopped_does_not_count(tmp_path: Path) -> None:
+    # 特困: everyone on the roster counts, but a row saying the support stopped (停止供养 in
+    # 供养状态, 停保 in 保障状态) or ended before the semester records someone who left it
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    kids = [child(name, birth, seq) for name, birth, seq in [
+        ("冯一", "20140101", "111"), ("冯二", "20140202", "122"), ("冯三", "20140303", "133"),
+        ("冯四", "20140404", "144")]]
+    write_csv(folder / "特困人员.csv", [
+        ["姓名", "身份证号", "保障类别", "供养状态", "终止日期"],
+        [*kids[0], "特困供养", "正常", ""],
+        [*kids[1], "特困供养", "停止供养", ""],
+        [*kids[2], "特困供养", "停保", ""],
+        [*kids[3], "特困供养", "", "2024-12-31"],
+    ])
+    write_registry(folder, [(kid, []) for kid in kids])
+    write_payments(folder)
+    gaps = gaps_by_name(run(folder, tmp_path))
+    assert {name: row["困难类型"] for name, row in gaps.items()} == {"冯一": "特困供养学生"}
+
+
+@pytest.mark.parametrize(("start", "gap"), [("2025-09-01", False), ("2025-04-01", True),
+                                             ("2024-03-01", True), ("", True)])
+def test_a_dibao_row_starting_after_the_semester_does_not_count(tmp_path: Path, start: str,
+                                                                gap: bool) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    head, kid = adult("蒋大", "19800101", "011"), child("蒋一", "20140101", "111")
+    write_csv(folder / "低保名单.csv", [
+        ["户主姓名", "户主身份证号", "保障类别", "保障状态", "保障人数", "成员姓名", "成员身份证号",
+         "与户主关系", "保障开始日期"],
+        [*head, "农村低保", "正常", "2", *head, "本人", start],
+        [*head, "农村低保", "正常", "2", *kid, "之子", start],
+    ])
+    write_registry(folder, [(kid, [])])
+    write_payments(folder)
+    assert set(gaps_by_name(run(folder, tmp_path))) == ({"蒋一"} if gap else set())
+
+
+def test_a_blank_enrolment_status_is_not_confirmed_enrolled(tmp_path: Path) -> None:
+    # domain: only 在读 students can be missing aid. A blank 学籍状态 in a registry with the column
+    # is neither a gap nor 非在读享受资助 (it says nothing of leaving); the summary counts them.
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    head = adult("韩大", "19800101", "011")
+    blank_unpaid, blank_paid, enrolled = (child("韩一", "20140101", "111"),
+                                          child("韩二", "20140202", "122"),
+                                          child("韩三", "20140303", "133"))
+    header = ["学籍号", "姓名", "身份证件号", "学籍状态", "就读方式", "年级", "学校名称"]
+    write_csv(folder / "学籍名单.csv", [header] + [
+        ["G" + kid[1], kid[0], kid[1], status, "走读", "三年级", SCHOOL]
+        for kid, status in [(blank_unpaid, ""), (blank_paid, ""), (enrolled, "在读"),
+                            (PAID, "在读")]])
+    write_csv(folder / "特困人员.csv", [["姓名", "身份证号", "保障类别"],
+                                      *[[*kid, "特困供养"] for kid in (blank_unpaid, enrolled)]])
+    write_certificates(folder, [head])
+    write_payments(folder, [blank_paid])
+    out = run(folder, tmp_path)
+    assert set(gaps_by_name(out)) == {"韩三"}
+    assert read_csv(out / "not_enrolled_aid.csv") == []
+    assert "2 名学生的学籍状态为空" in (out / "summary.txt").read_text(encoding="utf-8-sig")
+
+
 # ---------------------------------------------------------------------------------------------
 # Cause A: a family member's household is not the student's when its roster lists it completely
 

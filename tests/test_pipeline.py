@@ -152,12 +152,14 @@ def test_vlookup_baseline_misses_what_normalisation_finds(mini_exports: Path,
 
 def test_a_database_of_the_previous_version_takes_the_new_columns(mini_exports: Path,
                                                                   tmp_path: Path) -> None:
-    """A table stored by a version without a column this one adds (records.members_count,
-    family.guardian_flag) gets the column: the database and its review decisions stay."""
+    """A table stored by a version without a column this one adds (records.members_count and
+    start_date, family.guardian_flag) gets the column: the database and its review decisions
+    stay."""
     db = tmp_path / "a.duckdb"
     reconcile(mini_exports, SPRING, tmp_path / "out", db_path=db)
     with duckdb.connect(str(db)) as con:
         con.execute("ALTER TABLE records DROP COLUMN members_count")
+        con.execute("ALTER TABLE records DROP COLUMN start_date")
         con.execute("ALTER TABLE family DROP COLUMN guardian_flag")
     again = reconcile(mini_exports, SPRING, tmp_path / "out2", db_path=db)
     assert again.gaps == len(EXPECTED_GAPS)

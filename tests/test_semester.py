@@ -41,6 +41,11 @@ S = Semester
         ("2024～2025学年第二学期", S(2025, "spring")),
         ("2024—2025学年第一学期", S(2024, "autumn")),
         ("24-25学年第一学期", S(2024, "autumn")),
+        # a calendar year and its half: spring (Mar–Jul) is the first, as 上半年
+        ("2025-1", S(2025, "spring")),
+        ("2025-2", S(2025, "autumn")),
+        ("2025年上半年", S(2025, "spring")),
+        ("2025年下半年", S(2025, "autumn")),
     ],
 )
 def test_parse(text: str, expected: Semester) -> None:

@@ -95,6 +95,8 @@ class GroupRule:
     exclude_when: Mapping[str, tuple[str, ...]]
     exclude_if_ended_before_semester: bool
     enabled: bool
+    # A row whose start date (保障开始日期, 纳入日期 …) is after the semester ends is not counted.
+    exclude_if_started_after_semester: bool = False
     # A student not on the roster whose registry family member is, in a household the roster
     # lists completely: gap, candidate (家庭成员在册，本人未在册, a case to check) or off.
     family_member_route: FamilyRoute = "candidate"
@@ -502,7 +504,8 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
         path = f"groups.{group_id}"
         table = check.mapping(spec, path)
         check.only_keys(table, {"label", "source", "categories", "scope", "exclude_when",
-                                "exclude_if_ended_before_semester", "enabled",
+                                "exclude_if_ended_before_semester",
+                                "exclude_if_started_after_semester", "enabled",
                                 "family_member_route"}, path)
         source = check.text(table.get("source"), f"{path}.source")
         source_def = sources.sources.get(source)
@@ -532,7 +535,9 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
             route = "candidate"
         enabled = table.get("enabled", True)
         ended = table.get("exclude_if_ended_before_semester", False)
-        for flag_name, flag in (("enabled", enabled), ("exclude_if_ended_before_semester", ended)):
+        started = table.get("exclude_if_started_after_semester", False)
+        for flag_name, flag in (("enabled", enabled), ("exclude_if_ended_before_semester", ended),
+                                ("exclude_if_started_after_semester", started)):
             if not isinstance(flag, bool):
                 check.problem(f"{path}.{flag_name}", "只能是 true 或 false")
         groups[group_id] = GroupRule(
@@ -543,6 +548,7 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
             scope=scope,
             exclude_when=exclude,
             exclude_if_ended_before_semester=bool(ended),
+            exclude_if_started_after_semester=bool(started),
             enabled=bool(enabled),
             family_member_route=route,
         )

@@ -49,7 +49,7 @@ FILTERABLE_FIELDS = frozenset(RECORD_SCHEMA.names) - {"categories", "end_date", 
                                                       "amount", "boarding", "row", "file_id",
                                                       "members_count"}
 _ATTRIBUTES = ("categories", "household_type", "monitor_type", "risk_eliminated", "policy_status",
-               "security_status", "end_date", "members_count")
+               "security_status", "end_date", "start_date", "members_count")
 
 
 def roster_rows_sql() -> str:
@@ -79,7 +79,7 @@ def _empty_to_null(column: str, alias: str = "") -> str:
     qualified = f"{alias}.{column}" if alias else column
     if column == "categories":
         return f"CASE WHEN len(coalesce({qualified}, [])) = 0 THEN NULL ELSE {qualified} END"
-    if column in ("end_date", "members_count"):
+    if column in ("end_date", "start_date", "members_count"):
         return qualified
     return f"nullif({qualified}, '')"
 
@@ -106,6 +106,9 @@ def qualifying_records_sql(rules: Rules, semester: Semester) -> tuple[str, list[
         if group.exclude_if_ended_before_semester:
             conditions.append("(end_date IS NULL OR end_date >= ?)")
             params_group.append(semester.start)
+        if group.exclude_if_started_after_semester:
+            conditions.append("(start_date IS NULL OR start_date <= ?)")
+            params_group.append(semester.end)
         parts.append("SELECT record_id, ? AS group_id FROM roster_rows WHERE "
                      + " AND ".join(conditions))
         params.extend(params_group)

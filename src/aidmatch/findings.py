@@ -240,7 +240,8 @@ def finding_family_member_listed_sql() -> str:
 
 def finding_not_enrolled_sql() -> str:
     """Paid this semester but not 在读 (a student whose payments net to zero was not paid), or
-    in no registry at all (a row sent to link_review may be a registry student: not listed)."""
+    in no registry at all (a row sent to link_review may be a registry student: not listed). A
+    blank 学籍状态 is no evidence of having left school: not listed."""
     return f"""
     SELECT {keys.case_key_sql('FZ', "coalesce(s.person_key, p.id, p.id_raw, p.name_key) || '|' || "
                                 "p.file || '|' || p.sheet || '|' || p.row || '|' || p.slot")}
@@ -255,7 +256,7 @@ def finding_not_enrolled_sql() -> str:
            p.record_id, p.file_id, p.file, p.sheet, p.row
     FROM semester_payments p LEFT JOIN students s USING (student_id)
     WHERE (p.amount IS NULL OR p.amount > 0)
-      AND ((s.student_id IS NOT NULL AND NOT s.enrolled
+      AND ((s.student_id IS NOT NULL AND NOT s.enrolled AND s.status <> ''
             AND s.student_id IN (SELECT student_id FROM paid_students))
            OR (s.student_id IS NULL
                AND p.record_id NOT IN (SELECT record_id FROM link_review)))

@@ -29,6 +29,7 @@ from aidmatch.outputs import lists
 from aidmatch.outputs.files import staged_output
 from aidmatch.outputs.summary import (
     Summary,
+    blank_status_notes,
     blocking_pair_counts,
     county_lines,
     county_placement_notes,
@@ -281,7 +282,7 @@ def _summary(steps: Steps, work: Work, notes: list[str], masked: bool) -> Summar
         rules=f"{rules.version}（指纹 {rules.fingerprint}）",
         sheets=work.accounts,
         counties=county_lines(con),
-        notes=notes + county_placement_notes(con),
+        notes=notes + county_placement_notes(con) + blank_status_notes(con),
         link_methods=link_method_counts(con),
         review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
         skipped=[str(problem) for problem in loaded.skipped],

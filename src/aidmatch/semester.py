@@ -39,6 +39,10 @@ _AUTUMN_WORDS = ("autumn", "fall", "秋", "第一学期", "上学期", "第1学�
 _SCHOOL_YEAR_TERM = re.compile(
     r"(?<![0-9])((?:19|20)[0-9]{2})\s*[-—–~至/]\s*((?:19|20)[0-9]{2})\s*(?:学年)?\s*"
     r"[-—–(（_]?\s*(?:第)?\s*([12一二])\s*(?:学期)?\s*[)）]?\s*$")
+# 2025-1, 2025-2: a calendar year and its first or second semester (spring runs Mar–Jul, the first
+# half of the year; autumn Sep–Jan), as 2025年上半年 / 下半年. No 学年 is written: a school year
+# spans two calendar years (2024-2025), so a single year here is the calendar year.
+_YEAR_HALF = re.compile(r"^((?:19|20)[0-9]{2})[-—–]([12])$")
 
 
 @functools.total_ordering
@@ -135,6 +139,10 @@ class Semester:
         ('2025-spring', '2024-autumn')
         >>> Semester.try_parse("2025年上半年").code
         '2025-spring'
+        >>> Semester.try_parse("2025-1").code, Semester.try_parse("", "2025-2").code
+        ('2025-spring', '2025-autumn')
+        >>> Semester.try_parse("2025", "1").code   # a 学年 and its first term
+        '2025-autumn'
         >>> Semester.try_parse("2025年", "") is None
         True
         """
@@ -143,6 +151,9 @@ class Semester:
         if coded and int(coded.group(2)) == int(coded.group(1)) + 1:
             first = int(coded.group(1))
             return cls(first, "autumn") if coded.group(3) in ("1", "一") else cls(first + 1, "spring")
+        half = _YEAR_HALF.match(joined.replace(" ", ""))
+        if half:
+            return cls(int(half.group(1)), "spring" if half.group(2) == "1" else "autumn")
         term = _term_of(joined, term_text)
         if term is None:
             return None

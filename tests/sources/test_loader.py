@@ -100,6 +100,18 @@ def test_aid_semester_from_year_and_term_or_date(tmp_path: Path, rules: Rules) -
     assert [r["semester"] for r in records] == ["2025-spring", "2024-autumn", "?"]
 
 
+def test_sheets_named_for_two_semesters_are_two_semesters_payments(tmp_path: Path,
+                                                                   rules: Rules) -> None:
+    # the same row under 「2024秋」 and 「2025春」 is not one payment handed over twice
+    header = ["姓名", "身份证号", "学校", "资助项目名称", "资助金额"]
+    row = ["王芳", CHILD, "丹凤中学", "义务教育家庭经济困难学生生活补助", "375"]
+    write_xlsx(tmp_path / "资助发放.xlsx", {"2024秋": [header, row], "2025春": [header, row]})
+    result = load_inputs(tmp_path, rules, SPRING)
+    assert sorted(r["semester"] for r in result.records.to_pylist()) == [
+        "2024-autumn", "2025-spring"]
+    assert not result.rejects
+
+
 def test_long_roster_without_household_number_groups_by_head_rows(tmp_path: Path,
                                                                   rules: Rules) -> None:
     write_csv(tmp_path / "低保.csv", [

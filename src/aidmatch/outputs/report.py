@@ -313,7 +313,8 @@ def _comparison(con: duckdb.DuckDBPyConnection, semester: Semester, previous: Se
                CASE WHEN p.student_id IS NOT NULL
                       THEN '本学期已资助（' || coalesce(p.programmes, '') || '）'
                     WHEN s.student_id IS NULL THEN '本学期学籍中没有此人'
-                    WHEN NOT s.enrolled THEN '本学期不在读（学籍状态：' || coalesce(s.status, '') || '）'
+                    WHEN NOT s.enrolled
+                      THEN '本学期不在读（学籍状态：' || coalesce(nullif(s.status, ''), '未填') || '）'
                     WHEN sg.student_id IS NULL THEN '本学期不再属于重点保障群体'
                     ELSE '本学期不在漏助名单中' END
         FROM finding_gaps g

@@ -220,3 +220,14 @@ def blocking_pair_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         return {}
     return {BLOCKING_LABELS.get(k, k): int(n) for k, n in con.execute(
         "SELECT key_type, pairs FROM blocking_counts ORDER BY pairs DESC, key_type").fetchall()}
+
+
+def blank_status_notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What the summary says of students whose 学籍状态 cell is blank in a registry that has the
+    column: not confirmed 在读, so never 漏助 (domain: only 在读 students can be missing aid)."""
+    blank = int(scalar(con, "SELECT count(*) FROM students WHERE status = ''"))
+    if not blank:
+        return []
+    return [f"{blank} 名学生的学籍状态为空，未确认在读，不列入漏助，也不算非在读享受资助；"
+            "请在学籍系统中核实并补填后重新运行"]
+

@@ -63,6 +63,7 @@ RECORD_SCHEMA = pa.schema(
         ("policy_status", pa.string()),
         ("security_status", pa.string()),
         ("end_date", pa.date32()),
+        ("start_date", pa.date32()),  # 保障开始日期 / 纳入日期: from when the roster counts the row
         ("members_count", pa.int32()),  # 保障人数 / 家庭人口数: how many people the household has
         ("cert_no", pa.string()),
         ("disability_category", pa.string()),

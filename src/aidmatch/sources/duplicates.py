@@ -10,8 +10,9 @@ order (the first copy is kept):
 - A payment row identical to one in an earlier sheet counts once: the later copy is rejected,
   naming the row it repeats, and the summary says how many rows of which two lists overlap.
   "Identical" means every cell aidmatch reads (name, IDs, school, programme, amount, 学年, 学期,
-  发放日期 …) except the 序号 column; payments differing in any of them (another 发放日期, another
-  amount) are two payments and stay (重复资助 if for one programme). Two identical rows within one
+  发放日期 …) except the 序号 column, and the same semester as read (a sheet named 「2024秋」 and
+  one named 「2025春」 are two semesters' payments); payments differing in any of them (another
+  发放日期, another amount) are two payments and stay (重复资助 if for one programme). Two identical rows within one
   sheet are two payments in one export and stay too.
 
 Every rejected row keeps the books balanced (数据行 = 关联 + 未关联 + 剔除).
@@ -64,7 +65,9 @@ class LoadedSheet:
 
 def payment_keys(extracts: list[Extract], records: pa.Table) -> pa.Array:
     """For each payment record, the text of every cell aidmatch read but 序号 (field=value,
-    NFKC, no whitespace) and the amount as parsed (375 and 375.00 are one amount)."""
+    NFKC, no whitespace), the amount as parsed (375 and 375.00 are one amount) and the semester
+    as read: rows alike in every cell of sheets titled or named for two semesters (「2024秋」,
+    「2025春」) are two payments."""
     parts: list[pa.Array] = []
     for extract in extracts:
         fields = sorted(f for f in extract.values if f not in ("serial", "amount"))
@@ -75,7 +78,9 @@ def payment_keys(extracts: list[Extract], records: pa.Table) -> pa.Array:
                      else pa.array([""] * len(extract), pa.string()))
     text = pa.concat_arrays(parts) if parts else pa.array([], pa.string())
     amount = pc.fill_null(pc.cast(records.column("amount").combine_chunks(), pa.string()), "")
+    semester = pc.fill_null(records.column("semester").combine_chunks(), "")
     return pc.binary_join_element_wise(text, pc.binary_join_element_wise("amount=", amount, ""),
+                                       pc.binary_join_element_wise("semester=", semester, ""),
                                        _SEPARATOR)
 
 

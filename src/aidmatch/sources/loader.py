@@ -472,7 +472,7 @@ _DECISIVE_FIELDS = frozenset({
     "name", "id_number", "student_no", "cert_no", "status", "boarding", "grade", "school",
     "amount", "programme", "school_year", "term", "pay_date", "household_id", "relation",
     "category", "security_status", "household_type", "monitor_type", "risk_eliminated",
-    "policy_status", "end_date", "head_id_number", "head_name",
+    "policy_status", "end_date", "start_date", "head_id_number", "head_name",
 })
 
 

@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from aidmatch.config import Programmes
 from aidmatch.normalize import ids, names
@@ -111,7 +112,7 @@ class RegistrySystem(SourceSystem):
         ]
         return {
             "county": pa.array(county, pa.string()),
-            "status": clean_texts(v.get("status", blank)),
+            "status": _statuses(v.get("status"), n),
             "stage": pa.array(stage, pa.string()),
             "boarding": pa.array([cached_boarding(b) for b in v.get("boarding", blank)],
                                  pa.bool_()),
@@ -143,3 +144,16 @@ class RegistrySystem(SourceSystem):
             },
             schema=FAMILY_SCHEMA,
         )
+
+
+def _statuses(cells: list[str] | None, n: int) -> pa.Array:
+    """学籍状态 as written. A blank cell in a column that has statuses is "" (not written, so not
+    confirmed 在读); without the column, or with a column left wholly blank, it is null (the
+    export is a list of enrolled students)."""
+    if cells is None:
+        return pa.nulls(n, pa.string())
+    statuses = clean_texts(cells)
+    if statuses.null_count == len(statuses):
+        return statuses
+    return pc.fill_null(statuses, "")
+

@@ -124,6 +124,7 @@ class RosterSystem(SourceSystem):
                                       lambda t: risk_eliminated(t, context.semester.start),
                                       pa.string()),
             "end_date": mapped(v.get("end_date", blank), dates.parse, pa.date32()),
+            "start_date": mapped(v.get("start_date", blank), dates.parse, pa.date32()),
         }
 
 
