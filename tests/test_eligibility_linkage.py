@@ -1,6 +1,6 @@
 """Eligibility's identity keys for people who are not students (eligibility.identity_keys):
-cases of issue 17 on minimal rosters. (Kept apart from tests/test_eligibility.py, which another
-branch of issue 17 adds; fold in when both are merged.)"""
+a parent's number with a slip on either side, on one child, her mother and a certificate list
+without an ID column (issue 17)."""
 
 from __future__ import annotations
 
@@ -26,21 +26,17 @@ def _swap(id_: str, i: int) -> str:
     return id_[:i] + id_[i + 1] + id_[i] + id_[i + 2:]
 
 
-@pytest.mark.parametrize(("cert_id", "name", "child_of_disabled"), [
-    (_typo(MOTHER, 7, "8"), "熊春花", True),  # 1881 for 1981: the birth date is broken too
-    (_swap(MOTHER, 12), "熊春花", True),  # two digits swapped
-    (_typo(MOTHER, 7, "8"), "熊春燕", False),  # another name: another person
-    (_swap(_typo(MOTHER, 3, "9"), 12), "熊春花", False),  # three digits apart
-])
-def test_parents_certificate_number_with_a_slip_in_a_list_without_id_column(
-        tmp_path: Path, cert_id: str, name: str, child_of_disabled: bool) -> None:
-    exports = tmp_path / "exports"
+def _gaps(folder: Path, mother_name: str, mother_id: str, cert_name: str, cert_id: str
+          ) -> list[dict[str, str]]:
+    """Reconcile a registry row naming the mother (成员1), a paid autumn, and one certificate
+    row (证号 = number + category + grade); the spring gap list."""
+    exports = folder / "exports"
     exports.mkdir()
     write_csv(exports / "学籍.csv", [
         ["学籍号", "姓名", "身份证件号", "学籍状态", "年级", "学校名称", "区县",
          "成员1姓名", "成员1关系", "成员1身份证件号"],
         ["G" + CHILD, "李杰子", CHILD, "在读", "四年级", "七星关区第一小学", "七星关区",
-         "熊春花", "母亲", MOTHER],
+         mother_name, "母亲", mother_id],
     ])
     write_csv(exports / "资助.csv", [
         ["学年", "学期", "学籍号", "姓名", "资助项目名称", "资助金额（元）"],
@@ -49,10 +45,21 @@ def test_parents_certificate_number_with_a_slip_in_a_list_without_id_column(
     ])
     write_csv(exports / "持证残疾人.csv", [
         ["姓名", "性别", "残疾人证号", "残疾类别", "残疾等级"],
-        [name, "女", cert_id + "14", "肢体", "四级"],
+        [cert_name, "女", cert_id + "14", "肢体", "四级"],
     ])
-    result = reconcile(exports, SPRING, tmp_path / "out", db_path=None)
-    gaps = read_csv(result.out_dir / "gaps.csv")
+    result = reconcile(exports, SPRING, folder / "out", db_path=None)
+    return read_csv(result.out_dir / "gaps.csv")
+
+
+@pytest.mark.parametrize(("cert_id", "name", "child_of_disabled"), [
+    (_typo(MOTHER, 7, "8"), "熊春花", True),  # 1881 for 1981: the birth date is broken too
+    (_swap(MOTHER, 12), "熊春花", True),  # two digits swapped
+    (_typo(MOTHER, 7, "8"), "熊春燕", False),  # another name: another person
+    (_swap(_typo(MOTHER, 3, "9"), 12), "熊春花", False),  # three digits apart
+])
+def test_parents_certificate_number_with_a_slip_in_a_list_without_id_column(
+        tmp_path: Path, cert_id: str, name: str, child_of_disabled: bool) -> None:
+    gaps = _gaps(tmp_path, "熊春花", MOTHER, name, cert_id)
     assert bool(gaps) == child_of_disabled
     if gaps:
         assert gaps[0]["困难类型"] == "残疾人子女"
@@ -63,25 +70,7 @@ def test_slip_in_a_certificate_against_a_parents_old_15_digit_id(tmp_path: Path)
     # the registry writes the mother's ID in the old 15-digit form; her certificate (no ID
     # column) has two digits swapped: compared with the upgraded 18-digit number
     old15 = MOTHER[:6] + MOTHER[8:17]
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    write_csv(exports / "学籍.csv", [
-        ["学籍号", "姓名", "身份证件号", "学籍状态", "年级", "学校名称", "区县",
-         "成员1姓名", "成员1关系", "成员1身份证件号"],
-        ["G" + CHILD, "李杰子", CHILD, "在读", "四年级", "七星关区第一小学", "七星关区",
-         "熊春花", "母亲", old15],
-    ])
-    write_csv(exports / "资助.csv", [
-        ["学年", "学期", "学籍号", "姓名", "资助项目名称", "资助金额（元）"],
-        ["2024-2025", "秋季学期", "G" + CHILD, "李杰子", "义务教育家庭经济困难非寄宿生生活补助",
-         "625"],
-    ])
-    write_csv(exports / "持证残疾人.csv", [
-        ["姓名", "性别", "残疾人证号", "残疾类别", "残疾等级"],
-        ["熊春花", "女", _swap(MOTHER, 2) + "14", "肢体", "四级"],
-    ])
-    result = reconcile(exports, SPRING, tmp_path / "out", db_path=None)
-    gaps = read_csv(result.out_dir / "gaps.csv")
+    gaps = _gaps(tmp_path, "熊春花", old15, "熊春花", _swap(MOTHER, 2))
     assert [row["困难类型"] for row in gaps] == ["残疾人子女"]
 
 
@@ -93,25 +82,7 @@ def test_slip_in_a_certificate_against_a_parents_old_15_digit_id(tmp_path: Path)
 ])
 def test_parents_registry_id_with_a_slip_against_a_valid_certificate(
         tmp_path: Path, registry_id: str, name: str, child_of_disabled: bool) -> None:
-    exports = tmp_path / "exports"
-    exports.mkdir()
-    write_csv(exports / "学籍.csv", [
-        ["学籍号", "姓名", "身份证件号", "学籍状态", "年级", "学校名称", "区县",
-         "成员1姓名", "成员1关系", "成员1身份证件号"],
-        ["G" + CHILD, "李杰子", CHILD, "在读", "四年级", "七星关区第一小学", "七星关区",
-         name, "母亲", registry_id],
-    ])
-    write_csv(exports / "资助.csv", [
-        ["学年", "学期", "学籍号", "姓名", "资助项目名称", "资助金额（元）"],
-        ["2024-2025", "秋季学期", "G" + CHILD, "李杰子", "义务教育家庭经济困难非寄宿生生活补助",
-         "625"],
-    ])
-    write_csv(exports / "持证残疾人.csv", [
-        ["姓名", "性别", "残疾人证号", "残疾类别", "残疾等级"],
-        ["熊春花", "女", MOTHER + "14", "肢体", "四级"],
-    ])
-    result = reconcile(exports, SPRING, tmp_path / "out", db_path=None)
-    gaps = read_csv(result.out_dir / "gaps.csv")
+    gaps = _gaps(tmp_path, name, registry_id, "熊春花", MOTHER)
     assert bool(gaps) == child_of_disabled
     if gaps:
         assert gaps[0]["困难类型"] == "残疾人子女"
