@@ -56,6 +56,15 @@ KNOWN_FIELDS = frozenset(
 )
 
 
+def excludable_fields() -> frozenset[str]:
+    """The fields ``exclude_when`` may name: the text columns a loaded roster row keeps (a date,
+    amount or flag column cannot be searched for words; a field the loaders drop is not there)."""
+    from aidmatch.sources.base import RECORD_SCHEMA  # the loaders read these rules' types
+
+    return frozenset(f.name for f in RECORD_SCHEMA
+                     if f.name in KNOWN_FIELDS and str(f.type) == "string")
+
+
 @dataclass(frozen=True)
 class SourceDef:
     kind: str
@@ -523,9 +532,13 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
             check.problem(f"{path}.scope", f"写的是「{scope}」，只能是 person、household 或 parent")
             scope = "person"
         exclude: dict[str, tuple[str, ...]] = {}
+        excludable = excludable_fields()
         for name, words in check.mapping(table.get("exclude_when"), f"{path}.exclude_when").items():
-            if name not in KNOWN_FIELDS:
-                check.problem(f"{path}.exclude_when.{name}", "未知字段")
+            if name not in excludable:
+                check.problem(f"{path}.exclude_when.{name}",
+                              f"{'未知字段' if name not in KNOWN_FIELDS else '字段不能用于排除条件'}"
+                              f"（可用：{'、'.join(sorted(excludable))}）")
+                continue
             exclude[name] = check.words(words, f"{path}.exclude_when.{name}")
         route = table.get("family_member_route", "candidate")
         if route not in FAMILY_ROUTES:

@@ -38,16 +38,11 @@ from __future__ import annotations
 import pyarrow as pa
 
 from aidmatch.config import Rules
-from aidmatch.errors import ConfigError
 from aidmatch.link.conflicts import drop_id_conflicts
 from aidmatch.link.exact import digits_apart
 from aidmatch.semester import Semester
-from aidmatch.sources.base import RECORD_SCHEMA
 from aidmatch.steps import Steps
 
-FILTERABLE_FIELDS = frozenset(RECORD_SCHEMA.names) - {"categories", "end_date", "birth_date",
-                                                      "amount", "boarding", "row", "file_id",
-                                                      "members_count"}
 _ATTRIBUTES = ("categories", "household_type", "monitor_type", "risk_eliminated", "policy_status",
                "security_status", "end_date", "start_date", "members_count")
 
@@ -95,9 +90,6 @@ def qualifying_records_sql(rules: Rules, semester: Semester) -> tuple[str, list[
             conditions.append("list_has_any(categories, ?::VARCHAR[])")
             params_group.append(list(group.categories))
         for field_name, words in group.exclude_when.items():
-            if field_name not in FILTERABLE_FIELDS:
-                raise ConfigError(f"groups.{group.id}.exclude_when：字段「{field_name}」不能用于排除条件",
-                                  file=str(rules.directory / "policy.yaml"))
             conditions.append(
                 f"NOT coalesce(list_bool_or(list_transform(?::VARCHAR[], "
                 f"lambda w: contains({field_name}, w))), false)"

@@ -338,8 +338,11 @@ def _name_pinyin(steps: Steps) -> None:
     }))
 
 
-def block(steps: Steps, enabled: tuple[str, ...] = BLOCKING_KEYS, max_block_size: int = 500) -> None:
-    """Build ``fuzzy_pairs`` (and ``blocking_counts``) from ``records``, ``links`` and ``family``."""
+def block(steps: Steps, enabled: tuple[str, ...], max_block_size: int) -> None:
+    """Build ``fuzzy_pairs`` (and ``blocking_counts``) from ``records``, ``links`` and ``family``.
+
+    ``enabled`` and ``max_block_size`` come from linkage.yaml (:class:`aidmatch.config.Linkage`
+    holds their one default)."""
     steps.table("compare_records", compare_records_sql())
     steps.table("fuzzy_records", fuzzy_records_sql())
     steps.table("fuzzy_students", fuzzy_students_sql())

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from aidmatch.config import Linkage
 from aidmatch.link.features import COMPARISONS, NEUTRAL_LEVELS
 
 # Starting values for EM: what a clerk would guess for true matches; the data moves them.
@@ -163,7 +164,7 @@ def _restricted(probabilities: dict[str, dict[str, float]],
 
 
 def estimate_m(levels: dict[str, np.ndarray], u: dict[str, dict[str, float]],
-               max_iterations: int = 200, tolerance: float = 1e-7,
+               max_iterations: int, tolerance: float = 1e-7,
                start_share: float = 0.1, counts: np.ndarray | None = None
                ) -> tuple[dict[str, dict[str, float]], float, int]:
     """EM for m and the match share, u fixed. Returns (m, match share, iterations).
@@ -215,7 +216,7 @@ def estimate_m(levels: dict[str, np.ndarray], u: dict[str, dict[str, float]],
 
 
 def fit(training: dict[str, np.ndarray], random: dict[str, np.ndarray],
-        max_iterations: int = 200,
+        max_iterations: int = Linkage.max_iterations,
         excluded: dict[str, frozenset[str]] | None = None,
         training_counts: np.ndarray | None = None,
         random_counts: np.ndarray | None = None) -> Model:
