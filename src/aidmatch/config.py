@@ -40,6 +40,7 @@ SCOPES: tuple[Scope, ...] = ("person", "household", "parent")
 GroupUse = Literal["persons", "family"]
 FamilyRoute = Literal["gap", "candidate", "off"]
 FAMILY_ROUTES: tuple[FamilyRoute, ...] = ("gap", "candidate", "off")
+DEFAULT_FAMILY_ROUTE: FamilyRoute = "candidate"  # a group that does not say
 
 # Fields the engine reads; sources.yaml may name only these (a typo is caught, not ignored).
 KNOWN_FIELDS = frozenset(
@@ -105,10 +106,10 @@ class GroupRule:
     exclude_if_ended_before_semester: bool
     enabled: bool
     # A row whose start date (保障开始日期, 纳入日期 …) is after the semester ends is not counted.
-    exclude_if_started_after_semester: bool = False
+    exclude_if_started_after_semester: bool
     # A student not on the roster whose registry family member is, in a household the roster
     # lists completely: gap, candidate (家庭成员在册，本人未在册, a case to check) or off.
-    family_member_route: FamilyRoute = "candidate"
+    family_member_route: FamilyRoute
 
 
 @dataclass(frozen=True)
@@ -118,11 +119,13 @@ class Policy:
     registry_parent_relations: tuple[str, ...]
     household_parents: Mapping[str, tuple[str, ...]]
     enrolled_status: tuple[str, ...]
-    registry_guardian_relations: tuple[str, ...] = ("监护人",)
-    grandparent_relations: tuple[str, ...] = ()
-    guardian_yes: tuple[str, ...] = ("是",)
-    guardian_no: tuple[str, ...] = ("否",)
-    spouse_relations: tuple[str, ...] = ()
+    # Only the loader builds a Policy: a relation list policy.yaml leaves out is empty (no second
+    # default here that rules check would not show).
+    registry_guardian_relations: tuple[str, ...]
+    grandparent_relations: tuple[str, ...]
+    guardian_yes: tuple[str, ...]
+    guardian_no: tuple[str, ...]
+    spouse_relations: tuple[str, ...]
 
     @property
     def enabled_groups(self) -> list[GroupRule]:
@@ -540,12 +543,12 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
                               f"（可用：{'、'.join(sorted(excludable))}）")
                 continue
             exclude[name] = check.words(words, f"{path}.exclude_when.{name}")
-        route = table.get("family_member_route", "candidate")
+        route = table.get("family_member_route", DEFAULT_FAMILY_ROUTE)
         if route not in FAMILY_ROUTES:
             check.problem(f"{path}.family_member_route",
                           f"写的是「{route}」，只能是 gap（列为漏助）、candidate（列为待核实："
                           "家庭成员在册，本人未在册）或 off（不列出）")
-            route = "candidate"
+            route = DEFAULT_FAMILY_ROUTE
         enabled = table.get("enabled", True)
         ended = table.get("exclude_if_ended_before_semester", False)
         started = table.get("exclude_if_started_after_semester", False)
