@@ -2,7 +2,7 @@
 
 Rosters tie people who are not students (a parent on a 低保 roster, a parent's certificate) to a
 student's registry family members by shared keys (``person_pairs`` in
-:mod:`aidmatch.eligibility`). A shared ID is the strongest of those keys, but an ID cell can hold
+:mod:`aidmatch.link.persons`). A shared ID is the strongest of those keys, but an ID cell can hold
 someone else's number: domain.md lists "the number of a parent in the child's row" among the
 ways hand-typed IDs go wrong. A 残联 row for a child that carries the mother's ID would otherwise
 give the certificate to the mother, and her other children would become 残疾人子女.
