@@ -136,6 +136,43 @@ def test_guardian_columns_make_a_grandparent_the_guardian(tmp_path: Path) -> Non
     assert "监护人 监护人 陈桂芳" in gaps["陈思雨"]["匹配方式"]
 
 
+@pytest.mark.parametrize("setting", [True, False])
+def test_grandparents_are_the_guardians_of_a_row_that_names_no_parent(
+        tmp_path: Path, setting: bool) -> None:
+    """A registry row whose 家庭成员 columns hold only grandparents, with no 是否监护人 cell
+    anywhere, lists the people raising the child: a grandparent's certificate makes the child a
+    残疾人子女 (policy ``grandparents_guard_when_no_parent_listed``). A row that also names a
+    parent does not."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    grandpa = adult("王老汉", "19540101", "011")
+    grandma = adult("李秀兰", "19560202", "022")
+    father = adult("赵建军", "19820303", "033")
+    grandma2 = adult("孙桂花", "19570404", "044")
+    students = [
+        (child("王小花", "20150505", "122"), [("王老汉", "爷爷", grandpa[1], ""),
+                                            ("李秀兰", "奶奶", grandma[1], "")]),
+        (child("赵小明", "20140606", "131"), [("赵建军", "父亲", father[1], ""),
+                                            ("孙桂花", "外婆", grandma2[1], "")]),
+    ]
+    write_registry(folder, students, guardian_columns=[("", ""), ("", "")])
+    write_certificates(folder, [grandpa, grandma2])
+    write_payments(folder)
+    rules_dir = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules_dir)
+    policy_path = rules_dir / "policy.yaml"
+    policy = yaml.safe_load(policy_path.read_text(encoding="utf-8"))
+    policy["parents"]["grandparents_guard_when_no_parent_listed"] = setting
+    policy_path.write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "out"
+    reconcile(folder, SPRING, out, db_path=tmp_path / "a.duckdb", rules_dir=rules_dir)
+    gaps = gaps_by_name(out)
+    assert set(gaps) == ({"王小花"} if setting else set())
+    if setting:
+        assert gaps["王小花"]["困难类型"] == "残疾人子女"
+        assert "爷爷 王老汉" in gaps["王小花"]["匹配方式"]
+
+
 @pytest.mark.parametrize("relation", ["之父", "父", "继母", "养父"])
 def test_parent_words_count_whole_and_after_a_leading_zhi(tmp_path: Path, relation: str) -> None:
     folder = tmp_path / "exports"
@@ -434,3 +471,40 @@ def test_an_unlinked_spouse_without_an_id_does_not_hide_absence(tmp_path: Path) 
     out = run(folder, tmp_path)
     assert gaps_by_name(out) == {}
     assert [row["姓名"] for row in read_csv(out / "family_member_listed.csv")] == ["祝紫雪"]
+
+
+# ---------------------------------------------------------------------------------------------
+# A payment row that may be the student's: 资助记录待确认, not 漏助
+
+
+def test_a_student_an_unlinked_payment_may_belong_to_is_pending_not_a_gap(tmp_path: Path) -> None:
+    """A 低保 child whose payment row (no ID, a homophone of the name, the child's school and
+    grade) scored below the line is the row's one candidate: the county confirms the payment,
+    the child is no confirmed 漏助. Their unpaid classmate in the same household stays 漏助."""
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    head, kid, sister = (adult("潘斌海", "19800101", "011"), child("潘煜晟", "20140101", "111"),
+                         child("潘雨涵", "20150202", "122"))
+    write_csv(folder / "低保名单.csv", [
+        ["户主姓名", "户主身份证号", "保障类别", "保障状态", "保障人数", "成员姓名", "成员身份证号",
+         "与户主关系"],
+        [*head, "农村低保", "正常", "3", *head, "本人"],
+        [*head, "农村低保", "正常", "3", *kid, "之子"],
+        [*head, "农村低保", "正常", "3", *sister, "之女"],
+    ])
+    write_registry(folder, [(kid, []), (sister, [])])
+    rows: list[list[object]] = [["学年", "学期", "学籍号", "姓名", "身份证号", "学校名称", "年级",
+                                 "资助项目名称", "资助金额（元）"]]
+    for name, id_number in [("潘煜盛", ""), PAID]:
+        rows.append(["2024-2025", "第二学期", "G" + id_number if id_number else "", name,
+                     id_number, SCHOOL, "三年级", "义务教育家庭经济困难非寄宿生生活补助", "312.5"])
+    write_csv(folder / "资助发放明细.csv", rows)
+    out = run(folder, tmp_path)
+    assert set(gaps_by_name(out)) == {"潘雨涵"}
+    pending = read_csv(out / "pending_payment.csv")
+    assert [row["姓名"] for row in pending] == ["潘煜晟"]
+    assert pending[0]["待确认的资助记录"] == "潘煜盛，义务教育家庭经济困难非寄宿生生活补助，312.5元"
+    assert pending[0]["资助记录证件号"] == ""
+    assert "资助发放明细.csv第2行" in pending[0]["资助记录来源"]
+    assert "得分" in pending[0]["未自动关联的原因"]
+    assert pending[0]["困难类型"] == "城乡低保家庭学生"

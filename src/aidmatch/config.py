@@ -126,6 +126,9 @@ class Policy:
     guardian_yes: tuple[str, ...]
     guardian_no: tuple[str, ...]
     spouse_relations: tuple[str, ...]
+    # A registry row that names no parent and marks nobody 是否监护人 lists its grandparents as
+    # the child's guardians (the registry's 家庭成员或监护人 columns hold whoever raises the child).
+    grandparents_guard_when_no_parent_listed: bool
 
     @property
     def enabled_groups(self) -> list[GroupRule]:
@@ -573,7 +576,11 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
     parents = check.mapping(data.get("parents"), "parents")
     check.only_keys(parents, {"registry_relations", "guardian_relations", "grandparent_relations",
                               "guardian_yes", "guardian_no", "spouse_relations",
-                              "household_parents"}, "parents")
+                              "household_parents", "grandparents_guard_when_no_parent_listed"},
+                     "parents")
+    sole_grandparents = parents.get("grandparents_guard_when_no_parent_listed", True)
+    if not isinstance(sole_grandparents, bool):
+        check.problem("parents.grandparents_guard_when_no_parent_listed", "只能是 true 或 false")
     relation_lists = {key: check.words(parents.get(key), f"parents.{key}")
                       for key in ("registry_relations", "guardian_relations",
                                   "grandparent_relations", "guardian_yes", "guardian_no",
@@ -598,6 +605,7 @@ def _parse_policy(data: dict[str, Any], sources: SourceRules, check: _Checker) -
         guardian_yes=relation_lists["guardian_yes"],
         guardian_no=relation_lists["guardian_no"],
         spouse_relations=relation_lists["spouse_relations"],
+        grandparents_guard_when_no_parent_listed=sole_grandparents is True,
     )
 
 

@@ -8,6 +8,9 @@
 ``finding_duplicates``     重复资助: one student paid twice for one programme this semester
 ``finding_wrong_standard`` 标准不符: a programme the student's stage/就读方式/group does not get,
                            or an amount other than the rate in ``rules/programmes.yaml``
+``finding_pending_payment`` 资助记录待确认: a student in a key group, enrolled and otherwise 漏助,
+                           who is the one first candidate of a payment row of the semester that
+                           no step linked (``pending_payments``): confirm the row is theirs
 ``finding_family_member_listed`` 家庭成员在册，本人未在册: an enrolled, unpaid student in no key
                            group whose registry family member is in a qualifying household that
                            its roster lists completely without the student — a case to check
@@ -86,6 +89,15 @@ WRONG_STANDARD = Finding("BZ", "标准不符", "finding_wrong_standard", "wrong_
                                   ("资助项目", "programme"), ("资助金额（元）", "amount"),
                                   ("问题", "problem"), ("应发项目及标准", "expected"),
                                   *_EVIDENCE))
+PENDING_PAYMENT = Finding(
+    "ZQ", "资助记录待确认", "finding_pending_payment", "pending_payment.csv",
+    _columns(*_WHO, ("年级", "grade"), ("班级", "class_name"), ("学段", "stage"),
+             ("就读方式", "boarding"), ("困难类型", "group_labels"),
+             ("待确认的资助记录", "payments"), ("资助记录证件号", "payment_id_number", True),
+             ("资助记录来源", "payment_sources"),
+             ("未自动关联的原因", "problem"), ("来源", "sources"), ("匹配方式", "methods"),
+             ("不是本人时的资助项目", "expected_programmes"),
+             ("不是本人时的金额（元）", "expected_amount")))
 FAMILY_MEMBER_LISTED = Finding(
     "JT", "家庭成员在册，本人未在册", "finding_family_member_listed", "family_member_listed.csv",
     _columns(*_WHO, ("年级", "grade"), ("班级", "class_name"), ("学段", "stage"),
@@ -105,7 +117,7 @@ CANDIDATES = Finding("HX", "未关联的可能学生", "finding_candidates", "un
                               ("名单证件号", "record_id_number", True), ("问题", "problem"),
                               *_EVIDENCE))
 
-FINDINGS: tuple[Finding, ...] = (GAPS, FAMILY_MEMBER_LISTED, NOT_ENROLLED, DUPLICATES,
+FINDINGS: tuple[Finding, ...] = (GAPS, PENDING_PAYMENT, FAMILY_MEMBER_LISTED, NOT_ENROLLED, DUPLICATES,
                                  WRONG_STANDARD, IDENTITY, CANDIDATES)
 BY_CODE = {f.code: f for f in FINDINGS}
 # Tables the store keeps per semester (see store.SEMESTER_TABLES).
@@ -179,6 +191,52 @@ def finding_gaps_sql() -> str:
            {_boarding_sql('boarding')} AS boarding, group_labels, expected_programmes,
            expected_amount, sources, methods
     FROM gaps
+    """
+
+
+def finding_pending_payment_sql() -> str:
+    """资助记录待确认: students of a key group, enrolled and unpaid, whom an unlinked payment row
+    of the semester names as its one first candidate (``pending_payments``): the payment row,
+    why it was not linked (reason and score), and the key-group evidence. Confirmed theirs, the
+    student was paid; not theirs, the student is 漏助."""
+    return f"""
+    WITH pay AS (
+        SELECT p.student_id,
+               string_agg(r.name || '，' || coalesce(r.programme, '') || '，'
+                          || coalesce({_yuan_sql('r.amount')} || '元', '金额未填'),
+                          '；' ORDER BY r.record_id) AS payments,
+               min(nullif(trim(coalesce(r.id_raw, '')), '')) AS payment_id_number,
+               string_agg({source_text_sql('r')}, '；' ORDER BY r.record_id) AS payment_sources,
+               string_agg(DISTINCT v.reason || '（得分 ' || round(v.match_weight, 1) || '）', '；')
+                   AS problem
+        FROM pending_payments p, unnest(p.aid_records) AS u(record_id)
+        JOIN records r ON r.record_id = u.record_id
+        JOIN link_review v ON v.record_id = u.record_id AND v.student_id = p.student_id
+        GROUP BY p.student_id
+    ),
+    expected AS (
+        SELECT s.student_id,
+               string_agg(e.label || CASE WHEN e.amount IS NULL THEN '（金额按当地标准）' ELSE '' END,
+                          '；' ORDER BY e.sort_order) AS programmes,
+               sum(e.amount) AS amount
+        FROM students s JOIN student_groups sg USING (student_id)
+        JOIN expected_programmes e ON {expected_programme_match_sql('e')}
+        WHERE s.student_id IN (SELECT student_id FROM pay)
+        GROUP BY s.student_id
+    )
+    SELECT {keys.case_key_sql('ZQ', 's.person_key')} AS case_key, s.student_id, s.person_key,
+           s.student_no, coalesce(s.id, s.id_raw) AS id_number, s.name, s.county, s.school,
+           s.grade, s.class_name, s.stage, {_boarding_sql('s.boarding')} AS boarding,
+           sg.group_labels, p.payments, coalesce(p.payment_id_number, '') AS payment_id_number,
+           p.payment_sources, p.problem,
+           concat_ws('；', sg.sources, s.county_source) AS sources, sg.methods,
+           x.programmes AS expected_programmes, x.amount AS expected_amount
+    FROM pay p JOIN students s USING (student_id)
+    JOIN student_groups sg USING (student_id)
+    LEFT JOIN expected x USING (student_id)
+    WHERE s.enrolled
+    ORDER BY coalesce(s.county, ''), coalesce(s.school, ''), coalesce(s.grade, ''),
+             coalesce(s.class_name, ''), s.name, s.student_id
     """
 
 
@@ -531,6 +589,7 @@ def find(steps: Steps, rules: Rules, semester: Semester, secret: str | None = No
     _programme_names(steps, rules)
     steps.table("semester_payments", semester_payments_sql(), code)
     steps.table("finding_gaps", finding_gaps_sql(), code)
+    steps.table("finding_pending_payment", finding_pending_payment_sql(), code)
     steps.table("finding_family_member_listed", finding_family_member_listed_sql(), code)
     steps.table("finding_not_enrolled", finding_not_enrolled_sql(), code)
     steps.table("finding_duplicates", finding_duplicates_sql(), code)
@@ -542,4 +601,4 @@ def find(steps: Steps, rules: Rules, semester: Semester, secret: str | None = No
     steps.table("cases", cases_sql())
 
 
-__all__ = ["FAMILY_MEMBER_LISTED", "FINDINGS", "FINDING_TABLES", "Column", "Finding", "find"]
+__all__ = ["FAMILY_MEMBER_LISTED", "PENDING_PAYMENT", "FINDINGS", "FINDING_TABLES", "Column", "Finding", "find"]

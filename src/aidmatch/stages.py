@@ -123,10 +123,12 @@ DECIDE = (
     "roster_rows", "qualifying_records", "family_completed", "identity_keys", "person_pairs",
     "person_pair_names", "id_conflicts", "person_matches", "family_roles", "household_listings",
     "unlinked_household_members", "group_evidence_found", "family_route_groups",
-    "key_group_evidence", "family_member_evidence", "student_groups", "paid_students", "gaps",
+    "key_group_evidence", "family_member_evidence", "student_groups", "paid_students",
+    "pending_payments", "gaps",
 )
 FINDINGS = (
-    "programme_names", "semester_payments", "finding_gaps", "finding_family_member_listed",
+    "programme_names", "semester_payments", "finding_gaps", "finding_pending_payment",
+    "finding_family_member_listed",
     "finding_not_enrolled", "finding_duplicates", "finding_wrong_standard", "identity_problems",
     "finding_identity", "data_quality", "finding_candidates", "cases", "record_states",
     "row_states",
@@ -142,12 +144,13 @@ FUZZY_STAGE = Stage[Work](
     FUZZY, _link_fuzzy, counts="fuzzy_pairs", final=LINKS)
 DECIDE_STAGE = Stage[Work](
     "decide", STAGE_LABELS["decide"],
-    ("records", "family", "students", "registry_rows", "links"),
+    ("records", "family", "students", "registry_rows", "links", "link_review"),
     DECIDE, _decide, counts="gaps")
 FINDINGS_STAGE = Stage[Work](
     "findings", STAGE_LABELS["findings"],
     ("records", "students", "links", "link_review", "group_rules", "expected_programmes",
-     "id_conflicts", "family_member_evidence", "student_groups", "paid_students", "gaps"),
+     "id_conflicts", "family_member_evidence", "student_groups", "paid_students", "pending_payments",
+     "gaps"),
     FINDINGS, _find_and_account, counts="cases")
 
 
