@@ -410,22 +410,24 @@ def paid_students_sql() -> str:
 
 
 def pending_payments_sql() -> str:
-    """Unpaid students who are the one first candidate of a payment row of the semester that no
-    step linked (``link_review``: a homophone or a damaged ID kept the score below the line).
+    """Unpaid students who are the one first candidate (no other as good) of a payment row of
+    the semester that no step linked (``link_review``: a homophone or a damaged ID kept the score below the line).
     Whether that payment is theirs is for a county to confirm: until then such a student is no
     confirmed 漏助 (资助记录待确认 in :mod:`aidmatch.findings`)."""
     return """
-    WITH first AS (
-        SELECT v.record_id, v.student_id, v.reason, v.match_weight,
-               count(*) OVER (PARTITION BY v.record_id) AS firsts
+    WITH candidates AS (
+        SELECT v.record_id, v.student_id, v.rank,
+               -- candidates the row cannot tell apart (two 王芳 in one grade)
+               count(*) OVER (PARTITION BY v.record_id, v.match_weight, v.name_score, v.strength)
+                   AS alike
         FROM link_review v JOIN records r USING (record_id)
-        WHERE v.rank = 1 AND r.source = 'aid' AND (r.semester = ? OR r.semester IS NULL)
+        WHERE r.source = 'aid' AND (r.semester = ? OR r.semester IS NULL)
           AND coalesce(r.amount, 1) > 0
     )
-    SELECT f.student_id, list(f.record_id ORDER BY f.record_id) AS aid_records
-    FROM first f
-    WHERE f.firsts = 1 AND f.student_id NOT IN (SELECT student_id FROM paid_students)
-    GROUP BY f.student_id
+    SELECT student_id, list(record_id ORDER BY record_id) AS aid_records
+    FROM candidates
+    WHERE rank = 1 AND alike = 1 AND student_id NOT IN (SELECT student_id FROM paid_students)
+    GROUP BY student_id
     """
 
 

@@ -183,4 +183,11 @@ def test_name_school_grade_shared_by_two_payment_rows_links_neither(tmp_path: Pa
         [*row[:4], "2班", row[5], "300"],
     ])
     result = reconcile(exports, SPRING, tmp_path / "out", db_path=None)
-    assert len(read_csv(result.out_dir / "gaps.csv")) == 2
+    keys = read_csv(result.out_dir / "key_students.csv")
+    assert {row["本学期已资助"] for row in keys} == {"否"}
+    # neither row is linked; both may be the 一年级2班 王芳's: a county confirms them
+    # (资助记录待确认), the other 王芳 is 漏助
+    assert [row["学籍号"] for row in read_csv(result.out_dir / "gaps.csv")] == ["G" + OTHER]
+    pending = read_csv(result.out_dir / "pending_payment.csv")
+    assert [row["学籍号"] for row in pending] == ["J520526201902167243"]
+    assert pending[0]["资助记录来源"].count("资助.csv") == 2

@@ -151,3 +151,34 @@ def test_a_contradicting_parent_id_vetoes_a_link_by_a_common_name(
     with (result.out_dir / "gaps.csv").open(encoding="utf-8-sig", newline="") as handle:
         gaps = list(csv.DictReader(handle))
     assert bool(gaps) == linked
+
+
+@pytest.mark.parametrize(("relation", "linked"), [("之孙子", False), ("孙女", True), ("", True)])
+def test_a_relation_of_the_other_sex_vetoes_a_link_without_an_id(
+        tmp_path: Path, relation: str, linked: bool) -> None:
+    # a blank-ID grandson on a 低保 roster named and born like a girl in the registry is another
+    # child (issue 17: 杨奕杰 之孙子 linked to 杨伊洁); a granddaughter or no relation still links
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    student = make_id(REGION, "20110101", "452")  # even sequence: a girl
+    paid = make_id(REGION, "20110505", "471")
+    write_csv(folder / "学籍.csv", [
+        ["学籍号", "姓名", "身份证件号", "学籍状态", "年级", "学校名称", "区县"],
+        ["G" + student, "杨伊洁", student, "在读", "八年级", "丹凤中学", "丹凤县"],
+        ["G" + paid, "王五", paid, "在读", "八年级", "丹凤中学", "丹凤县"],
+    ])
+    write_csv(folder / "资助.csv", [
+        ["学年", "学期", "学籍号", "姓名", "资助项目名称", "资助金额（元）"],
+        ["2024-2025", "秋季学期", "G" + paid, "王五", "义务教育家庭经济困难非寄宿生生活补助", "375"],
+    ])
+    head_id = make_id(REGION, "19600303", "613")
+    write_csv(folder / "低保.csv", [
+        ["区县", "户主姓名", "户主身份证号", "保障类别", "保障状态", "成员姓名", "成员身份证号",
+         "与户主关系", "出生日期"],
+        ["丹凤县", "杨大山", head_id, "农村低保", "正常", "杨大山", head_id, "本人", ""],
+        ["丹凤县", "杨大山", head_id, "农村低保", "正常", "杨伊洁", "", relation, "2011-01-01"],
+    ])
+    result = reconcile(folder, SPRING, tmp_path / "out", db_path=None)
+    with (result.out_dir / "gaps.csv").open(encoding="utf-8-sig", newline="") as handle:
+        gaps = list(csv.DictReader(handle))
+    assert bool(gaps) == linked

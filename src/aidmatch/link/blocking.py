@@ -29,7 +29,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from aidmatch.config import BLOCKING_KEYS
-from aidmatch.link.exact import digits_apart
+from aidmatch.link.exact import digits_apart, relation_sex_sql
 from aidmatch.normalize.names import pinyin_keys
 from aidmatch.steps import Steps, arrow
 
@@ -62,7 +62,9 @@ def compare_records_sql() -> str:
            birth_date, sex, county, school, school_code, grade, household_key,
            -- a household roster's relation that only an adult has (户主, 配偶, 父亲, 岳母, 儿媳 …)
            coalesce(regexp_full_match(ltrim(relation, '之'), '户主|配偶|妻|夫|妻子|丈夫')
-                    OR regexp_matches(relation, '[父母祖岳媳婿]'), false) AS adult_relation
+                    OR regexp_matches(relation, '[父母祖岳媳婿]'), false) AS adult_relation,
+           -- the sex a child's relation word says (之子, 孙女, 外孙 …): a grandson is no girl
+           """ + relation_sex_sql("relation") + """ AS relation_sex
     FROM records WHERE source <> 'registry'
     """
 

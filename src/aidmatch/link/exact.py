@@ -320,6 +320,19 @@ def digits_apart(left: str, right: str) -> str:
             f"lambda i: {left}[i] <> {right}[i])) ELSE 99 END)")
 
 
+# A child's relation word that says the child's sex (之子, 孙女, 外孙 …), compared whole after a
+# leading 之; 妻子 and the other adults' words say nothing here.
+RELATION_MALE = "(儿|长|次|三|四|养|继|孙|外孙|侄|长孙|次孙)?子|儿子|孙|外孙|外甥"
+RELATION_FEMALE = "(长|次|三|四|养|继|孙|外孙|侄|长孙|次孙|外甥)?女|女儿"
+
+
+def relation_sex_sql(relation: str) -> str:
+    """The sex (男/女) a roster row's relation word says, NULL when it says none."""
+    word = f"ltrim({relation}, '之')"
+    return (f"CASE WHEN regexp_full_match({word}, '{RELATION_MALE}') THEN '男' "
+            f"WHEN regexp_full_match({word}, '{RELATION_FEMALE}') THEN '女' END")
+
+
 def candidates_sql() -> str:
     """Record × student pairs sharing a key, minus the pairs the record's own ID rules out.
 
@@ -331,7 +344,8 @@ def candidates_sql() -> str:
     and birthday are two people. A payment row names the school it was paid in, so name + school
     stands on its own (its ID may be a parent's or an old one). A pair found by anything but
     an ID or 学籍号 is also dropped when the record's roster parent contradicts the student's
-    registry parent (``parent_conflicts``, computed here for these pairs).
+    registry parent (``parent_conflicts``, computed here for these pairs), or when the record has
+    no sex of its own and its relation word names a child of the other sex (之孙子 for a girl).
     """
     return f"""
     WITH pairs AS (
@@ -353,7 +367,9 @@ def candidates_sql() -> str:
     JOIN records r USING (record_id)
     JOIN students s USING (student_id)
     WHERE (list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'id_in_cert'])
-           OR (record_id, student_id) NOT IN (SELECT (record_id, student_id) FROM parent_conflicts))
+           OR ((record_id, student_id) NOT IN (SELECT (record_id, student_id) FROM parent_conflicts)
+               AND NOT (r.sex IS NULL
+                        AND coalesce({relation_sex_sql('r.relation')} <> s.sex, false))))
       AND (list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'id_in_cert',
                                'name_school', 'name_school_grade'])
        OR s.id IS NULL

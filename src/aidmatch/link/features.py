@@ -31,7 +31,9 @@ family member's own name (the family member's own row, even when a grandfather a
 share a name); or when the roster row's relation is one only an adult has (户主, 配偶,
 父亲 …) and the ID does not say it is the student; or when the row's parent on its roster (the
 户主 of a 之子/之女) has an ID that contradicts the student's registry parent of that sex, and
-no member of the household is in the student's registry family (``parent_conflicts_sql``).
+no member of the household is in the student's registry family (``parent_conflicts_sql``); or
+when the row has no sex of its own, its relation names a child of the other sex (之孙子 for a
+girl) and the ID does not say it is the student.
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ def pair_fields_sql(pairs: str, into: str) -> str:
            coalesce(r.id18 = s.id18, r.id15 = left(s.id18, 15), false) AS digits_equal,
            r.id18 IS NULL AND r.id15 IS NOT NULL AS record_prefix_only,
            r.adult_relation,
+           r.sex IS NULL AND coalesce(r.relation_sex <> s.sex, false) AS relation_sex_conflict,
            fm.record_id IS NOT NULL AS id_is_family,
            pc.record_id IS NOT NULL AS parent_conflict,
            coalesce(fm.family_member_named_so, false) AS family_member_named_so,
@@ -289,6 +292,10 @@ def compare(steps: Steps, pairs: str, into: str) -> None:
                AND id_level NOT IN ({_quoted(ID_CARRIES_BIRTH)}))
            -- the record's roster parent (its 户主) has an ID the student's registry parent of
            -- that sex does not: another family's child of the same name
-           OR (parent_conflict AND id_level NOT IN ({_quoted(ID_CARRIES_BIRTH)})) AS vetoed
+           OR (parent_conflict AND id_level NOT IN ({_quoted(ID_CARRIES_BIRTH)}))
+           -- a roster row's relation says the other sex (之孙子 for a girl) and no ID says
+           -- it is the student
+           OR (relation_sex_conflict AND id_level NOT IN ({_quoted(ID_CARRIES_BIRTH)}))
+               AS vetoed
     FROM levels
     ORDER BY record_id, student_id""")
