@@ -601,4 +601,4 @@ def find(steps: Steps, rules: Rules, semester: Semester, secret: str | None = No
     steps.table("cases", cases_sql())
 
 
-__all__ = ["FAMILY_MEMBER_LISTED", "PENDING_PAYMENT", "FINDINGS", "FINDING_TABLES", "Column", "Finding", "find"]
+__all__ = ["FAMILY_MEMBER_LISTED", "FINDINGS", "FINDING_TABLES", "PENDING_PAYMENT", "Column", "Finding", "find"]
