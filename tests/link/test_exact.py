@@ -191,3 +191,29 @@ def test_name_school_grade_shared_by_two_payment_rows_links_neither(tmp_path: Pa
     pending = read_csv(result.out_dir / "pending_payment.csv")
     assert [row["学籍号"] for row in pending] == ["J520526201902167243"]
     assert pending[0]["资助记录来源"].count("资助.csv") == 2
+
+
+def test_a_payment_with_the_old_id_the_student_number_keeps_is_the_students(
+        tmp_path: Path) -> None:
+    # after an ID change the G-学籍号 keeps the old ID (domain.md); a payment list that kept the
+    # old ID, truncated by Excel to 15 digits, and wrote the name with a homophone (王盛 for 王晟)
+    # is the student's payment in the student's school — not someone else's ID
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    old_id, new_id = make_id("611022", "20210221", "151"), make_id("611024", "20210122", "621")
+    write_csv(folder / "学籍.csv", [
+        ["学籍号", "姓名", "身份证件号", "学籍状态", "年级", "学校名称", "区县"],
+        ["G" + old_id, "王晟", new_id, "在读", "小班", "中村镇中心幼儿园", "山阳县"],
+    ])
+    write_csv(folder / "低保.csv", [
+        ["姓名", "身份证号", "保障类别", "保障状态"], ["王晟", new_id, "农村低保", "正常"],
+    ])
+    write_csv(folder / "资助.csv", [
+        ["学期", "姓名", "身份证件号", "学校名称", "年级", "资助项目名称", "资助金额（元）"],
+        ["2025年春季学期", "王盛", "6." + old_id[1:15] + "E+17", "中村镇中心幼儿园", "小班",
+         "家庭经济困难幼儿资助", "375"],
+    ])
+    result = reconcile(folder, SPRING, tmp_path / "out", db_path=None)
+    assert read_csv(result.out_dir / "gaps.csv") == []
+    keys = read_csv(result.out_dir / "key_students.csv")
+    assert [row["本学期已资助"] for row in keys] == ["是"]

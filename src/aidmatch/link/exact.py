@@ -242,6 +242,12 @@ def student_keys_sql() -> str:
         SELECT 'prefix_school', left(id, 15) || '|' || school, student_id FROM reg
         WHERE id IS NOT NULL AND school IS NOT NULL
         UNION ALL
+        -- the ID a G-学籍号 still holds after an ID change: a payment list that kept the old
+        -- ID (and lost its last digits to Excel) is the student's in the student's school
+        SELECT 'prefix_school', substr(student_no, 2, 15) || '|' || school, student_id FROM reg
+        WHERE regexp_full_match(student_no, 'G[0-9]{17}[0-9X]')
+          AND substr(student_no, 2, 18) <> coalesce(id, '') AND school IS NOT NULL
+        UNION ALL
         SELECT 'name_birth', name_key || '|' || CAST(birth_date AS VARCHAR), student_id FROM reg
         WHERE birth_date IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
         UNION ALL
@@ -380,6 +386,10 @@ def candidates_sql() -> str:
                              WHERE fi.student_id = p.student_id AND fi.id = r.id))
          OR (r.id_status = 'precision_lost' AND length(r.id_prefix) = 15
              AND {digits_apart('r.id_prefix', 'left(s.id, 15)')} > 2
+             -- the old ID the G-学籍号 keeps is the student's too
+             AND NOT coalesce(regexp_full_match(s.student_no, 'G[0-9]{{17}}[0-9X]')
+                              AND {digits_apart('r.id_prefix', 'substr(s.student_no, 2, 15)')} <= 2,
+                              false)
              AND NOT EXISTS (SELECT 1 FROM family_ids fi
                              WHERE fi.student_id = p.student_id AND left(fi.id, 15) = r.id_prefix))
          OR (r.id_status = 'bad_checksum' AND {digits_apart('r.id_compact', 's.id')} > 2
