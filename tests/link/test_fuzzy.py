@@ -182,3 +182,35 @@ def test_a_relation_of_the_other_sex_vetoes_a_link_without_an_id(
     with (result.out_dir / "gaps.csv").open(encoding="utf-8-sig", newline="") as handle:
         gaps = list(csv.DictReader(handle))
     assert bool(gaps) == linked
+
+
+@pytest.mark.parametrize("relation", ["本人", "户主"])
+def test_an_adults_own_row_named_like_a_student_is_not_linked(tmp_path: Path, relation: str
+                                                               ) -> None:
+    # a 监测户 head 张明 born 1989 (本人: the ID on the row is his own) whose wife is named like
+    # the student 张明's mother is not the student born 2008 (issue 17: linked at weight 17.8 on
+    # the own generator, 20,000 students, seed 3)
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    student, paid = make_id(REGION, "20080204", "017"), make_id(REGION, "20080505", "471")
+    adult = make_id(REGION, "19890227", "311")
+    write_csv(folder / "学籍.csv", [
+        ["学籍号", "姓名", "身份证件号", "学籍状态", "年级", "学校名称", "区县",
+         "家庭成员1姓名", "家庭成员1关系", "家庭成员1身份证号"],
+        ["G" + student, "张明", student, "在读", "中职二年级", "丹凤县职业教育中心", "丹凤县",
+         "李芳", "母亲", ""],
+        ["G" + paid, "王五", paid, "在读", "中职二年级", "丹凤县职业教育中心", "丹凤县", "", "", ""],
+    ])
+    write_csv(folder / "资助.csv", [
+        ["学年", "学期", "学籍号", "姓名", "资助项目名称", "资助金额（元）"],
+        ["2024-2025", "秋季学期", "G" + paid, "王五", "中职国家助学金", "1150"],
+    ])
+    write_csv(folder / "监测户.csv", [
+        ["区县", "户编号", "姓名", "身份证号", "与户主关系", "户类型", "监测对象类别"],
+        ["丹凤县", "H001", "张明", adult, relation, "一般农户", "边缘易致贫户"],
+        ["丹凤县", "H001", "李芳", make_id(REGION, "19900303", "322"), "配偶", "一般农户",
+         "边缘易致贫户"],
+    ])
+    result = reconcile(folder, SPRING, tmp_path / "out", db_path=None)
+    with (result.out_dir / "gaps.csv").open(encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.DictReader(handle)) == []

@@ -64,7 +64,9 @@ def compare_records_sql() -> str:
            coalesce(regexp_full_match(ltrim(relation, '之'), '户主|配偶|妻|夫|妻子|丈夫')
                     OR regexp_matches(relation, '[父母祖岳媳婿]'), false) AS adult_relation,
            -- the sex a child's relation word says (之子, 孙女, 外孙 …): a grandson is no girl
-           """ + relation_sex_sql("relation") + """ AS relation_sex
+           """ + relation_sex_sql("relation") + """ AS relation_sex,
+           -- 本人: the row's ID is its own person's, never a guardian's typed in
+           coalesce(ltrim(relation, '之') = '本人', false) AS relation_is_self
     FROM records WHERE source <> 'registry'
     """
 

@@ -33,7 +33,8 @@ share a name); or when the roster row's relation is one only an adult has (户�
 户主 of a 之子/之女) has an ID that contradicts the student's registry parent of that sex, and
 no member of the household is in the student's registry family (``parent_conflicts_sql``); or
 when the row has no sex of its own, its relation names a child of the other sex (之孙子 for a
-girl) and the ID does not say it is the student.
+girl) and the ID does not say it is the student; or when the row's relation is 本人 and its ID
+is an adult's (the row is that adult, not a guardian's ID typed in a child's row).
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ def pair_fields_sql(pairs: str, into: str) -> str:
            r.id18 IS NULL AND r.id15 IS NOT NULL AS record_prefix_only,
            r.adult_relation,
            r.sex IS NULL AND coalesce(r.relation_sex <> s.sex, false) AS relation_sex_conflict,
+           r.relation_is_self,
            fm.record_id IS NOT NULL AS id_is_family,
            pc.record_id IS NOT NULL AS parent_conflict,
            coalesce(fm.family_member_named_so, false) AS family_member_named_so,
@@ -296,6 +298,9 @@ def compare(steps: Steps, pairs: str, into: str) -> None:
            -- a roster row's relation says the other sex (之孙子 for a girl) and no ID says
            -- it is the student
            OR (relation_sex_conflict AND id_level NOT IN ({_quoted(ID_CARRIES_BIRTH)}))
+           -- an adult's ID on a row whose relation is 本人 is that adult's own: the row is
+           -- the adult (a 户主 named like a student), not a guardian's ID in the child's row
+           OR (id_level = 'adult_id' AND coalesce(relation_is_self, false))
                AS vetoed
     FROM levels
     ORDER BY record_id, student_id""")
