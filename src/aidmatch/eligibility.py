@@ -37,6 +37,13 @@ import pyarrow as pa
 from aidmatch.config import Rules
 from aidmatch.link.persons import match_persons
 from aidmatch.semester import Semester
+from aidmatch.sql import (
+    expected_programme_match,
+    listed_person,
+    relation_word,
+    source_text,
+    with_detail,
+)
 from aidmatch.steps import Steps
 
 _ATTRIBUTES = ("categories", "household_type", "monitor_type", "risk_eliminated", "policy_status",
@@ -112,13 +119,14 @@ def family_roles_sql() -> str:
     a 是否监护人 cell decides for everyone who is not a parent by the word, so a grandparent
     counts only as the registered guardian. Parameters: parent words, guardian words, the
     是否监护人 words for yes and for no."""
-    return """
+    word = relation_word("f.relation")
+    return f"""
     SELECT f.*,
-           ltrim(coalesce(f.relation, ''), '之') AS relation_word,
-           (list_contains(?::VARCHAR[], ltrim(coalesce(f.relation, ''), '之'))
+           {word} AS relation_word,
+           (list_contains(?::VARCHAR[], {word})
             OR list_contains(?::VARCHAR[], coalesce(f.guardian_flag, ''))
-            OR ((ltrim(coalesce(f.relation, ''), '之') = ''
-                 OR list_contains(?::VARCHAR[], ltrim(coalesce(f.relation, ''), '之')))
+            OR (({word} = ''
+                 OR list_contains(?::VARCHAR[], {word}))
                 AND NOT list_contains(?::VARCHAR[], coalesce(f.guardian_flag, ''))))
                AS parent_or_guardian
     FROM family_completed f
@@ -135,14 +143,14 @@ def household_listings_sql() -> str:
     is given and the filled slots reach it (a row with three slots cannot list a household of
     five, a head-only row lists one). One person on two rows (户主 repeated as 成员1 本人)
     counts once. Rows without a household (no 户编号, no 户主) list nothing completely."""
-    return """
+    return f"""
     SELECT source, household_key,
-           count(DISTINCT coalesce(id, nullif(name_key, ''), CAST(record_id AS VARCHAR)))
+           count(DISTINCT {listed_person()})
                AS listed,
            max(members_count) AS members_count,
            bool_or(slot <> '') AS wide,
            CASE WHEN max(members_count) IS NOT NULL
-                THEN count(DISTINCT coalesce(id, nullif(name_key, ''), CAST(record_id AS VARCHAR)))
+                THEN count(DISTINCT {listed_person()})
                      >= max(members_count)
                 ELSE NOT bool_or(slot <> '') END AS complete
     FROM roster_rows
@@ -157,7 +165,7 @@ def unlinked_household_members_sql() -> str:
     student's age is no evidence that the student is absent. A relation that names only parents
     in ``parents.household_parents`` (户主, 配偶, 儿媳 …: never on the child's side) is not a
     child."""
-    return """
+    return f"""
     WITH parents_only AS (
         SELECT parent AS word FROM household_parents
         EXCEPT SELECT child FROM household_parents
@@ -165,7 +173,7 @@ def unlinked_household_members_sql() -> str:
     SELECT source, household_key, record_id, birth_date
     FROM roster_rows
     WHERE household_key IS NOT NULL AND record_id NOT IN (SELECT record_id FROM links)
-      AND coalesce(ltrim(relation, '之'), '') NOT IN (SELECT word FROM parents_only)
+      AND {relation_word('relation')} NOT IN (SELECT word FROM parents_only)
     """
 
 
@@ -178,12 +186,12 @@ def roster_child_parents_sql() -> str:
     grandparent 户主 with several 之子/之儿媳 couples, a 之孙子's parents are not determined by
     the words (an uncle or aunt is not a parent); the registry's named parents still are. When
     a relation is not written, a member 18 to 45 years older counts (no words to go by)."""
-    return """
+    return f"""
     WITH pairs AS (
         SELECT child.record_id AS child_record_id, m.record_id AS parent_record_id,
                list_contains(?::VARCHAR[], ltrim(m.relation, '之')) AS by_marriage,
                -- one person on two rows (a wide row's 户主 repeated as 成员1 本人) is one parent
-               coalesce(m.id, nullif(m.name_key, ''), CAST(m.record_id AS VARCHAR)) AS person
+               {listed_person('m')} AS person
         FROM roster_rows child
         JOIN roster_rows m ON m.source = child.source AND m.household_key = child.household_key
                            AND m.record_id <> child.record_id
@@ -350,14 +358,11 @@ def family_member_evidence_sql() -> str:
 
 def student_groups_sql() -> str:
     """Per student: groups, and the evidence in a stable order (sources by file, sheet, row)."""
-    return """
+    return f"""
     WITH evidence AS (
         SELECT e.*, g.label, r.file_id, r.sheet, r.row, r.slot,
-               r.file || CASE WHEN r.sheet <> '' THEN '「' || r.sheet || '」' ELSE '' END
-                   || '第' || r.row || '行'
-                   || CASE WHEN r.slot <> '' THEN '（' || r.slot || '）' ELSE '' END AS source_text,
-               e.method || CASE WHEN e.detail IS NOT NULL THEN '（' || e.detail || '）' ELSE '' END
-                   AS method_text
+               {source_text('r')} AS source_text,
+               {with_detail('e.method', 'e.detail')} AS method_text
         FROM key_group_evidence e
         JOIN group_rules g USING (group_id)
         JOIN records r USING (record_id)
@@ -366,8 +371,8 @@ def student_groups_sql() -> str:
            list(DISTINCT group_id ORDER BY group_id) AS groups,
            string_agg(DISTINCT label, '；' ORDER BY label) AS group_labels,
            array_to_string(list_transform(
-               list_sort(list(DISTINCT {'file': file_id, 'sheet': sheet, 'row': row, 'slot': slot,
-                                        'text': source_text})),
+               list_sort(list(DISTINCT {{'file': file_id, 'sheet': sheet, 'row': row, 'slot': slot,
+                                         'text': source_text}})),
                lambda x: x.text), '；') AS sources,
            string_agg(DISTINCT method_text, '；' ORDER BY method_text) AS methods,
            list(DISTINCT record_id ORDER BY record_id) AS evidence_records
@@ -392,17 +397,6 @@ def paid_students_sql() -> str:
     """
 
 
-def expected_programme_match_sql(programme: str = "p", student: str = "s", groups: str = "sg"
-                                 ) -> str:
-    """The join condition of a student, their key groups and a programme of
-    ``expected_programmes``: the student's stage, boarding where the programme depends on it,
-    and one of the programme's key groups if it names any."""
-    p = programme
-    return (f"{p}.stage = {student}.stage"
-            f" AND ({p}.boarding IS NULL OR {p}.boarding = coalesce({student}.boarding, false))"
-            f" AND (len({p}.groups) = 0 OR list_has_any({p}.groups, {groups}.groups))")
-
-
 def gaps_sql() -> str:
     return f"""
     WITH expected AS (
@@ -412,7 +406,7 @@ def gaps_sql() -> str:
                sum(p.amount) AS amount
         FROM students s
         JOIN student_groups sg USING (student_id)
-        JOIN expected_programmes p ON {expected_programme_match_sql()}
+        JOIN expected_programmes p ON {expected_programme_match()}
         GROUP BY s.student_id
     )
     SELECT s.*, sg.groups, sg.group_labels,

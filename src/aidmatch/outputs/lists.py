@@ -26,6 +26,7 @@ from aidmatch.link.features import COMPARISON_LABELS, COMPARISONS, LEVEL_LABELS
 from aidmatch.normalize.ids import STATUS_LABELS, mask, mask_student_no, redact
 from aidmatch.outputs.files import write_csv, write_xlsx
 from aidmatch.sources.extract import Reject
+from aidmatch.sql import labels_case
 
 GAP_HEADERS = ["学籍号", "身份证件号", "姓名", "性别", "区县", "学校名称", "年级", "班级", "学段",
                "就读方式", "困难类型", "来源", "建议资助项目", "建议金额（元）", "匹配方式"]
@@ -113,15 +114,6 @@ def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) 
 EVIDENCE_HEADERS = ["匹配得分", *(f"{label}比较" for label in COMPARISON_LABELS.values())]
 
 
-def labelled(column: str, labels: dict[str, str]) -> str:
-    """SQL: ``column``'s code shown as its Chinese label (codes without one shown as they are)."""
-    def quoted(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    whens = " ".join(f"WHEN {quoted(code)} THEN {quoted(label)}" for code, label in labels.items())
-    return f"CASE {column} {whens} ELSE {column} END"
-
-
 def _evidence_sql(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[str, str]:
     """(select list, join) adding the evidence columns for pairs in ``alias``, each level shown
     as its label; NULLs if absent."""
@@ -130,7 +122,7 @@ def _evidence_sql(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[str, str]
     if not has:
         return ", ".join(["NULL"] * len(EVIDENCE_HEADERS)), ""
     columns = ", ".join(["e.match_weight",
-                         *(labelled(f"e.{c}", LEVEL_LABELS) for c in COMPARISONS)])
+                         *(labels_case(f"e.{c}", LEVEL_LABELS) for c in COMPARISONS)])
     join = (f"LEFT JOIN pair_evidence e ON e.record_id = {alias}.record_id "
             f"AND e.student_id = {alias}.student_id")
     return columns, join
@@ -145,9 +137,9 @@ def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> in
     evidence, join = _evidence_sql(con, "l")
     rows = con.execute(
         f"""SELECT r.file, r.sheet, r.row, r.slot, r.source, r.name_raw, r.id_raw,
-                  {labelled("r.id_status", STATUS_LABELS)},
+                  {labels_case("r.id_status", STATUS_LABELS)},
                   s.student_no, s.name, s.id, l.method_first, array_to_string(l.via_labels, '+'),
-                  {labelled("l.name_level", NAME_LEVEL_LABELS)}, l.name_score,
+                  {labels_case("l.name_level", NAME_LEVEL_LABELS)}, l.name_score,
                   CASE WHEN l.id_points_to IS NOT NULL
                        THEN '记录中的身份证号属于另一名学生（学生编号 ' || l.id_points_to || '），按姓名判定'
                        WHEN l.detail IS NOT NULL THEN '同户：' || l.detail
