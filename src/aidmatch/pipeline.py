@@ -59,7 +59,7 @@ class RunResult:
     gaps: int
     stages: list[StageTime] = field(default_factory=list)
     steps: list[StepRecord] = field(default_factory=list)
-    # The result lists as Arrow tables (lists.result_tables), when the run was asked for them.
+    # The result lists as Arrow tables (the rows the list writers wrote), when asked for them.
     tables: dict[str, pa.Table] = field(default_factory=dict)
 
 
@@ -256,8 +256,9 @@ def _reconcile(
                              loaded.files, loaded.rejects, summary.to_json(),
                              keep=steps.names if keep_intermediate else None)
             runner.begin(STAGE_LABELS["outputs"])
-            gaps = _write_result_lists(con, staging, masked, summary, loaded)
-            result_tables = lists.result_tables(con, masked) if want_tables else {}
+            result_tables: lists.Tables = {}
+            gaps = _write_result_lists(con, staging, masked, summary, loaded,
+                                       result_tables if want_tables else None)
             if link_lists is not None:
                 link_lists.result()
             clock.lap("outputs", gaps)
@@ -299,12 +300,13 @@ def _summary(steps: Steps, work: Work, notes: list[str], masked: bool) -> Summar
 
 
 def _write_result_lists(con: duckdb.DuckDBPyConnection, staging: Path, masked: bool,
-                        summary: Summary, loaded: LoadResult) -> int:
-    """gaps, key students, findings, data quality, rejects and the summary; returns the gaps."""
-    gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
-    lists.write_key_students(con, staging, masked)
-    lists.write_findings(con, staging, masked)
-    lists.write_data_quality(con, staging)
+                        summary: Summary, loaded: LoadResult, tables: lists.Tables | None) -> int:
+    """gaps, key students, findings, data quality, rejects and the summary; returns the gaps.
+    With ``tables`` the lists the API hands back are kept there too, from the same rows."""
+    gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice(), tables)
+    lists.write_key_students(con, staging, masked, tables)
+    lists.write_findings(con, staging, masked, tables)
+    lists.write_data_quality(con, staging, tables)
     lists.write_rejects(con, staging, loaded.rejects)
     summary.write(staging)
     return gaps

@@ -9,6 +9,11 @@
 ``data_quality.csv``          ID problems not about an enrolled student, per file, sheet and
                               problem with one example row (ID always masked): for the department
                               that sent the file, not cases to decide
+
+Each list is queried once. The writers of the lists the Python API hands back (gaps, key
+students, findings, data quality) also put what they wrote into ``tables`` when given one (a run
+for :mod:`aidmatch.api`): the same rows as Arrow, under the list's Chinese name; a command-line
+run passes none and builds no Arrow at all.
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ from aidmatch.normalize.ids import STATUS_LABELS, mask, mask_student_no, redact
 from aidmatch.outputs.files import write_csv, write_xlsx
 from aidmatch.sources.extract import Reject
 from aidmatch.sql import labels_case
+
+# The lists by the names the Python API gives them (besides the findings, by their labels).
+GAPS_LIST = "漏助"
+KEY_STUDENTS_LIST = "重点保障学生"
+DATA_QUALITY_LIST = "数据质量"
+Tables = dict[str, pa.Table]
 
 GAP_HEADERS = ["学籍号", "身份证件号", "姓名", "性别", "区县", "学校名称", "年级", "班级", "学段",
                "就读方式", "困难类型", "来源", "建议资助项目", "建议金额（元）", "匹配方式"]
@@ -75,10 +86,11 @@ def gap_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
 
 
 def write_gaps(con: duckdb.DuckDBPyConnection, out: Path, masked: bool,
-               notice: Sequence[str] = ()) -> int:
+               notice: Sequence[str] = (), tables: Tables | None = None) -> int:
     rows = gap_rows(con, masked)
     write_csv(out / "gaps.csv", GAP_HEADERS, rows)
     write_xlsx(out / "gaps.xlsx", "漏助名单", GAP_HEADERS, rows, notice)
+    _keep(tables, GAPS_LIST, GAP_HEADERS, rows)
     return len(rows)
 
 
@@ -105,8 +117,11 @@ def key_student_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[
     ), masked))
 
 
-def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
-    return write_csv(out / "key_students.csv", KEY_STUDENT_HEADERS, key_student_rows(con, masked))
+def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool,
+                       tables: Tables | None = None) -> int:
+    rows = key_student_rows(con, masked)
+    _keep(tables, KEY_STUDENTS_LIST, KEY_STUDENT_HEADERS, rows)
+    return write_csv(out / "key_students.csv", KEY_STUDENT_HEADERS, rows)
 
 
 # The comparison levels of a pair, one column each, from the ``pair_evidence`` step (when the
@@ -227,29 +242,26 @@ def finding_headers(finding: Finding) -> list[str]:
     return ["案例编号", *(c.header for c in finding.columns)]
 
 
-def write_findings(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> dict[str, int]:
+def write_findings(con: duckdb.DuckDBPyConnection, out: Path, masked: bool,
+                   tables: Tables | None = None) -> dict[str, int]:
     """One CSV per finding besides 漏助 (gaps.csv): not_enrolled_aid.csv, duplicate_aid.csv,
-    wrong_standard.csv, identity_errors.csv."""
+    wrong_standard.csv, identity_errors.csv …"""
     counts: dict[str, int] = {}
     for finding in FINDINGS:
         if finding.csv:
-            counts[finding.code] = write_csv(out / finding.csv, finding_headers(finding),
-                                             finding_rows(con, finding, masked))
+            rows = finding_rows(con, finding, masked)
+            _keep(tables, finding.label, finding_headers(finding), rows)
+            counts[finding.code] = write_csv(out / finding.csv, finding_headers(finding), rows)
     return counts
 
 
-def result_tables(con: duckdb.DuckDBPyConnection, masked: bool) -> dict[str, pa.Table]:
-    """The result lists as Arrow tables, column for column what the files hold (the same headers
-    and values; no CSV neutralisation, which only matters to a spreadsheet): 漏助, 重点保障学生,
-    every other finding by its label, 数据质量. For the Python API (:mod:`aidmatch.api`)."""
-    tables = {"漏助": _arrow(GAP_HEADERS, gap_rows(con, masked)),
-              "重点保障学生": _arrow(KEY_STUDENT_HEADERS, key_student_rows(con, masked))}
-    for finding in FINDINGS:
-        if finding.csv:
-            tables[finding.label] = _arrow(finding_headers(finding),
-                                           finding_rows(con, finding, masked))
-    tables["数据质量"] = _arrow(DATA_QUALITY_HEADERS, data_quality_rows(con))
-    return tables
+def _keep(tables: Tables | None, name: str, headers: Sequence[str],
+          rows: Sequence[Sequence[Any]]) -> None:
+    """The rows a writer wrote, as an Arrow table in ``tables`` (when a run keeps them):
+    column for column what the file holds (the same headers and values; no CSV
+    neutralisation, which only matters to a spreadsheet)."""
+    if tables is not None:
+        tables[name] = _arrow(headers, rows)
 
 
 def _arrow(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> pa.Table:
@@ -279,5 +291,8 @@ def data_quality_rows(con: duckdb.DuckDBPyConnection, table: str = "data_quality
     return list(redacted(([*r[:8], mask(r[8]) if r[8] else r[8]] for r in rows), masked=True))
 
 
-def write_data_quality(con: duckdb.DuckDBPyConnection, out: Path) -> int:
-    return write_csv(out / "data_quality.csv", DATA_QUALITY_HEADERS, data_quality_rows(con))
+def write_data_quality(con: duckdb.DuckDBPyConnection, out: Path,
+                       tables: Tables | None = None) -> int:
+    rows = data_quality_rows(con)
+    _keep(tables, DATA_QUALITY_LIST, DATA_QUALITY_HEADERS, rows)
+    return write_csv(out / "data_quality.csv", DATA_QUALITY_HEADERS, rows)
