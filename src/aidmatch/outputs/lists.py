@@ -54,11 +54,12 @@ def _amount(value: object) -> object:
     return int(number) if number.is_integer() else number
 
 
-def _id_writer(masked: bool) -> Callable[[object], object]:
+def id_writer(masked: bool) -> Callable[[Any], Any]:
+    """How an ID number is shown: masked (6110**********123X) when ``masked``; blanks as they are."""
     return (lambda v: mask(v) if v else v) if masked else (lambda v: v)
 
 
-def _student_no_writer(masked: bool) -> Callable[[object], object]:
+def student_no_writer(masked: bool) -> Callable[[Any], Any]:
     """学籍号 holds the ID (G + ID), so it is masked with it."""
     return (lambda v: mask_student_no(v) if v else v) if masked else (lambda v: v)
 
@@ -71,7 +72,7 @@ def redacted(rows: Iterable[Sequence[Any]], masked: bool = True) -> Iterable[lis
 
 
 def gap_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
-    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
+    show_id, show_no = id_writer(masked), student_no_writer(masked)
     rows = con.execute(
         """SELECT student_no, coalesce(id, id_raw), name, sex, county, school, grade, class_name,
                   stage, boarding, group_labels, sources, expected_programmes, expected_amount,
@@ -99,7 +100,7 @@ KEY_STUDENT_HEADERS = ["学籍号", "身份证件号", "姓名", "区县", "学�
 
 
 def key_student_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
-    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
+    show_id, show_no = id_writer(masked), student_no_writer(masked)
     rows = con.execute(
         """SELECT s.student_no, coalesce(s.id, s.id_raw), s.name, s.county, s.school, s.grade,
                   s.stage, s.status, g.group_labels, p.student_id IS NOT NULL, p.programmes,
@@ -145,7 +146,7 @@ def _evidence_sql(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[str, str]
 
 def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
     """Every link with its method, the keys it rests on and the comparison evidence."""
-    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
+    show_id, show_no = id_writer(masked), student_no_writer(masked)
     headers = ["来源文件", "工作表", "行号", "位置", "名单类型", "记录姓名", "记录证件号", "证件号状态",
                "学籍号", "学生姓名", "学生身份证件号", "匹配方式", "依据", "姓名一致性", "姓名相似度",
                "说明", *EVIDENCE_HEADERS]
@@ -170,7 +171,7 @@ def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> in
 
 def write_review(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
     """Records that could not be decided, up to three candidates each, best first."""
-    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
+    show_id, show_no = id_writer(masked), student_no_writer(masked)
     headers = ["来源文件", "工作表", "行号", "位置", "名单类型", "记录姓名", "记录证件号", "原因",
                "候选序号", "候选学籍号", "候选学生姓名", "候选身份证件号", "候选学校", "依据",
                "姓名相似度", *EVIDENCE_HEADERS]
@@ -206,7 +207,7 @@ def write_rejects(con: duckdb.DuckDBPyConnection, out: Path,
                   extraction_rejects: Sequence[Reject]) -> int:
     """Rejected rows; IDs are always masked here, and every text redacted (file, sheet and row
     locate the record)."""
-    show_id = _id_writer(True)
+    show_id = id_writer(True)
     headers = ["文件", "工作表", "行号", "列", "原因", "姓名", "证件号"]
     rows: list[list[object]] = [
         [r.file, r.sheet, r.row, r.column, r.reason, "", ""] for r in extraction_rejects
@@ -226,7 +227,7 @@ def finding_rows(con: duckdb.DuckDBPyConnection, finding: Finding, masked: bool,
                  params: Sequence[object] = (), table: str | None = None) -> list[list[Any]]:
     """A finding's cases as display rows (案例编号 first, then the finding's columns), from its
     table or from ``table`` (a subquery over it, with ``params``)."""
-    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
+    show_id, show_no = id_writer(masked), student_no_writer(masked)
     columns = ", ".join(c.column for c in finding.columns)
     rows = con.execute(f"SELECT case_key, {columns} FROM {table or finding.table}",
                        list(params)).fetchall()
