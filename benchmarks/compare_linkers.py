@@ -4,7 +4,7 @@
 
 1. ``aidmatch``       — as shipped: exact keys, household inference, probabilistic stage;
 2. ``exact-only``     — the same without the probabilistic stage;
-3. ``vlookup``        — what a VLOOKUP on the ID column finds (``link/baseline.py``);
+3. ``vlookup``        — what a VLOOKUP on the ID column finds (:mod:`aidmatch.bench.baseline`);
 4. ``recordlinkage``  — the recordlinkage toolkit configured as its documentation suggests:
    blocking on ID region+birth date, on birth date, on name pinyin and on name + school;
    comparisons (Jaro–Winkler on name characters and on pinyin, Levenshtein on ID digits, exact
@@ -27,13 +27,14 @@ from typing import Any
 
 import pyarrow as pa
 
+from aidmatch import bench
+from aidmatch.bench.quality import score_gaps, score_links
 from aidmatch.config import load_rules
 from aidmatch.eligibility import decide
 from aidmatch.link.exact import link_exact
 from aidmatch.normalize.names import pinyin_keys
 from aidmatch.outputs import lists
-from aidmatch.pipeline import connect_work, reconcile, stage_inputs
-from aidmatch.quality import score_gaps, score_links
+from aidmatch.pipeline import connect_work, stage_inputs
 from aidmatch.semester import Semester
 from aidmatch.sources import load_inputs
 from aidmatch.steps import Steps, arrow
@@ -125,9 +126,8 @@ def main(argv: list[str] | None = None) -> int:
                               ("vlookup", "vlookup")):
             db = Path(tmp) / f"{name}.duckdb"
             started = time.perf_counter()
-            result = reconcile(data / "exports", semester, Path(tmp) / name,
-                               db_path=None if linkage == "vlookup" else db,
-                               linkage=linkage)  # type: ignore[arg-type]
+            result = bench.reconcile(data / "exports", semester, Path(tmp) / name, linkage,
+                                     db_path=None if linkage == "vlookup" else db)
             row: dict[str, Any] = {"name": name, "seconds": time.perf_counter() - started,
                                    "gaps": score_gaps(result.out_dir / "gaps.csv",
                                                       truth / "gaps.csv")}

@@ -7,7 +7,7 @@
 
 - ``own`` — aidmatch's own synthetic city (:mod:`aidmatch.synth`), scored as described below;
 - ``foreign`` — benchmarks/foreign/generate.py (``--style mixed``), gap list against its
-  truth/gaps.csv (:func:`aidmatch.quality.score_gaps`, as tests/test_foreign.py does);
+  truth/gaps.csv (:func:`aidmatch.bench.quality.score_gaps`, as tests/test_foreign.py does);
 - ``foreign3`` — benchmarks/foreign3/generate.py, scored by its own score.py: precision over the
   listed students its truth does not mark neutral, recall over the discoverable gaps (可发现 = 是).
   When the strict run refuses an input file the city is reconciled again with ``keep_going``
@@ -25,13 +25,13 @@ For ``own``, every (profile, seed) city is reconciled three ways on the same dat
 - ``probabilistic`` — aidmatch as shipped: exact keys, household inference, then the
   probabilistic (Fellegi–Sunter) stage;
 - ``exact`` — the same engine without the probabilistic stage;
-- ``vlookup`` — what an Excel VLOOKUP on the ID column sees (``link/baseline.py``).
+- ``vlookup`` — what an Excel VLOOKUP on the ID column sees (:mod:`aidmatch.bench.baseline`).
 
 It scores each gap list against the generator's truth — precision over the listed students,
 recall over the gaps its truth marks discoverable (可发现; an undiscoverable gap listed anyway
 counts as right), and beside it ``R all``, recall over every gap — and the links of the first two against
 ``truth/records.csv`` (precision over all links; recall over the records that carry enough
-evidence to be linked, see :class:`aidmatch.quality.LinkScore`); then the payment findings
+evidence to be linked, see :class:`aidmatch.bench.quality.LinkScore`); then the payment findings
 (非在读享受资助, 重复资助, 标准不符) of the shipped pipeline against truth/aid_findings.csv, payment
 row by payment row. Prints tables (--json for machines) with the time of each run.
 """
@@ -51,13 +51,14 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from aidmatch import bench
+from aidmatch.bench.quality import Score, score_discoverable, score_findings, score_gaps, score_links
 from aidmatch.errors import InputError
 from aidmatch.pipeline import reconcile
-from aidmatch.quality import Score, score_discoverable, score_findings, score_gaps, score_links
 from aidmatch.semester import Semester
 from aidmatch.synth import generate_city
 
-LINKAGES = ("probabilistic", "exact", "vlookup")
+LINKAGES = bench.LINKERS
 GENERATORS = ("own", "foreign", "foreign2", "foreign3")
 BENCHMARKS = Path(__file__).resolve().parent
 SPRING = "2025-spring"
@@ -74,9 +75,8 @@ def run_one(work: Path, students: int, seed: int, profile: str,
     for linkage in linkages:
         db = data / f"{linkage}.duckdb"
         started = time.perf_counter()
-        result = reconcile(data / "exports", semester, data / f"out-{linkage}",
-                           db_path=None if linkage == "vlookup" else db,
-                           linkage=linkage)  # type: ignore[arg-type]
+        result = bench.reconcile(data / "exports", semester, data / f"out-{linkage}",
+                                 linkage, db_path=None if linkage == "vlookup" else db)
         seconds = round(time.perf_counter() - started, 2)
         gaps = score_discoverable(result.out_dir / "gaps.csv", truth / "gaps.csv")
         every = score_gaps(result.out_dir / "gaps.csv", truth / "gaps.csv")

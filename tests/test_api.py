@@ -7,13 +7,17 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
+from click.testing import CliRunner
 
 import aidmatch
+from aidmatch.cli import main
 from aidmatch.errors import AidmatchError
 from aidmatch.findings import FINDINGS
+from aidmatch.outputs import lists
 from tests.builders import read_csv
 
 FILES = {"漏助": "gaps.csv", "重点保障学生": "key_students.csv",
@@ -82,3 +86,36 @@ def test_import_is_cheap_and_all_names_resolve() -> None:
     assert out[1] == str(aidmatch.__all__)
     with pytest.raises(AttributeError):
         aidmatch.no_such_name  # noqa: B018
+
+
+def test_each_list_is_queried_once_for_files_and_tables(mini_exports: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The API's tables are the rows the list writers wrote, not a second round of queries."""
+    calls: list[str] = []
+    for name in ("gap_rows", "key_student_rows", "finding_rows", "data_quality_rows"):
+        original = getattr(lists, name)
+
+        def counted(*args: object, _name: str = name, _original: Any = original,
+                    **kwargs: object) -> Any:
+            calls.append(_name if _name != "finding_rows" else args[1].label)  # type: ignore[attr-defined]
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(lists, name, counted)
+    result = aidmatch.reconcile(mini_exports, "2025-spring", tmp_path / "out")
+    findings = [finding.label for finding in FINDINGS if finding.csv]
+    assert sorted(calls) == sorted(["gap_rows", "key_student_rows", "data_quality_rows",
+                                    *findings])
+    assert set(result.tables) == set(FILES)
+
+
+def test_a_command_line_run_builds_no_tables(mini_exports: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_arrow(*args: object) -> None:
+        raise AssertionError("a command-line run built an Arrow table")
+
+    monkeypatch.setattr(lists, "_arrow", no_arrow)
+    result = CliRunner().invoke(main, ["reconcile", "--input", str(mini_exports), "--semester",
+                                       "2025-spring", "--out", str(tmp_path / "out"), "--db",
+                                       str(tmp_path / "a.duckdb")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "gaps.csv").is_file()

@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from aidmatch.bench.quality import score_findings
 from aidmatch.findings import FINDINGS
 from aidmatch.outputs.lists import finding_headers
 from aidmatch.pipeline import RunResult, reconcile
-from aidmatch.quality import score_findings
 from aidmatch.semester import Semester
 from aidmatch.synth import generate_city
 from tests.builders import make_id, read_csv, write_csv

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from aidmatch.bench.quality import score_gaps
 from aidmatch.pipeline import reconcile
-from aidmatch.quality import score_gaps
 from aidmatch.semester import Semester
 from tests.builders import read_csv
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from aidmatch import bench
 from aidmatch.outputs.lists import GAP_HEADERS
 from aidmatch.pipeline import RunResult, reconcile
 from aidmatch.semester import Semester
@@ -139,7 +140,7 @@ def test_masked_outputs_hide_ids(mini_exports: Path, tmp_path: Path) -> None:
 
 def test_vlookup_baseline_misses_what_normalisation_finds(mini_exports: Path,
                                                           tmp_path: Path) -> None:
-    baseline = reconcile(mini_exports, SPRING, tmp_path / "vl", db_path=None, linkage="vlookup")
+    baseline = bench.reconcile(mini_exports, SPRING, tmp_path / "vl", "vlookup", db_path=None)
     found = _gap_keys(baseline.out_dir)
     # IDs with spaces (王芳, 陈小龙) are not found on the rosters; the twin's row goes by ID alone;
     # payments found only by 学籍号 or a precision-lost ID look unpaid; a roster row with the wrong

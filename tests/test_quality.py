@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from aidmatch import bench
+from aidmatch.bench.quality import Score, score_discoverable, score_gaps, score_links
 from aidmatch.pipeline import reconcile
-from aidmatch.quality import Score, score_discoverable, score_gaps, score_links
 from aidmatch.semester import Semester
 from aidmatch.synth import generate_city
 
@@ -62,8 +63,8 @@ def test_gap_list_against_synthetic_truth(tmp_path: Path, capsys: pytest.Capture
     assert links.recall >= (0.995 if profile != "harsh" else 0.99)
     if profile == "clean":
         return
-    baseline = reconcile(data / "exports", SPRING, tmp_path / "vlookup", db_path=None,
-                         linkage="vlookup")
+    baseline = bench.reconcile(data / "exports", SPRING, tmp_path / "vlookup", "vlookup",
+                               db_path=None)
     vlookup = score_gaps(baseline.out_dir / "gaps.csv", truth)
     _record(f"{profile}-{seed} VLOOKUP", vlookup, capsys)
     # Exact evidence must beat a VLOOKUP on the ID column by a clear margin.

@@ -11,8 +11,9 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from aidmatch import bench
+from aidmatch.bench.linkers import LINKERS, Linker, plan_for
 from aidmatch.cli import main
-from aidmatch.pipeline import reconcile
 from aidmatch.runner import CHECK_PLAN_ENV, PlanError, Runner, Stage, plan_problems, tables_read
 from aidmatch.semester import Semester
 from aidmatch.stages import INPUTS, STAGE_LABELS, plan, readme_table
@@ -30,22 +31,25 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "exports"
 
 
-@pytest.mark.parametrize("linkage", ["probabilistic", "exact", "vlookup"])
-def test_every_plan_reads_only_what_an_earlier_stage_created(linkage: str) -> None:
-    assert plan_problems(plan(linkage)) == []  # type: ignore[arg-type]
+@pytest.mark.parametrize("linkage", LINKERS)
+def test_every_plan_reads_only_what_an_earlier_stage_created(linkage: Linker) -> None:
+    assert plan_problems(plan_for(linkage)) == []
 
 
-@pytest.mark.parametrize("linkage", ["probabilistic", "exact", "vlookup"])
-def test_a_city_runs_under_the_strict_check(city: Path, tmp_path: Path, linkage: str,
+def test_the_shipped_plan_is_the_probabilistic_one() -> None:
+    assert plan() == plan_for("probabilistic")
+
+
+@pytest.mark.parametrize("linkage", LINKERS)
+def test_a_city_runs_under_the_strict_check(city: Path, tmp_path: Path, linkage: Linker,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(CHECK_PLAN_ENV, "1")
-    result = reconcile(city, SPRING, tmp_path / "out", db_path=tmp_path / "a.duckdb",
-                       linkage=linkage)  # type: ignore[arg-type]
+    result = bench.reconcile(city, SPRING, tmp_path / "out", linkage,
+                             db_path=tmp_path / "a.duckdb")
     names = [s.name for s in result.stages]
-    assert names == ["rules", "load", *(s.name for s in plan(linkage)),  # type: ignore[arg-type]
-                     "outputs", "store"]
+    assert names == ["rules", "load", *(s.name for s in plan_for(linkage)), "outputs", "store"]
     made = {record.name for record in result.steps}
-    for stage in plan(linkage):  # type: ignore[arg-type]
+    for stage in plan_for(linkage):
         assert all(any(re.fullmatch(t.replace("*", ".*"), m) for m in made)
                    for t in stage.creates), stage.name
 

@@ -35,14 +35,13 @@ from pathlib import Path
 import pyarrow as pa
 
 from aidmatch.config import load_rules
+from aidmatch.outputs.lists import DATA_QUALITY_LIST as DATA_QUALITY
+from aidmatch.outputs.lists import GAPS_LIST as GAPS
+from aidmatch.outputs.lists import KEY_STUDENTS_LIST as KEY_STUDENTS
 from aidmatch.outputs.summary import Summary
 from aidmatch.pipeline import Resources
 from aidmatch.pipeline import reconcile as run_pipeline
 from aidmatch.semester import Semester
-
-GAPS = "漏助"
-KEY_STUDENTS = "重点保障学生"
-DATA_QUALITY = "数据质量"
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from aidmatch.errors import AidmatchError, UsageError
 from aidmatch.findings import FINDINGS, SOURCE_LABELS
 from aidmatch.machine import machine_error
 from aidmatch.normalize.ids import redact
-from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN
 from aidmatch.outputs.summary import Summary
 from aidmatch.privacy import PRIVATE_UMASK
 from aidmatch.semester import Semester
@@ -283,11 +282,7 @@ def synth(students: int, seed: int, out_dir: Path, semester: Semester, profile: 
 @click.pass_context
 def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
     """演示：同一个合成城市的秋季、春季两个学期，对账，生成核查报告，并与真实答案比较。"""
-    from aidmatch.outputs.html import write_html
-    from aidmatch.outputs.report import load_report, write_workbook
-    from aidmatch.pipeline import reconcile as run_reconcile
-    from aidmatch.quality import score_gaps
-    from aidmatch.synth import generate_city
+    from aidmatch.bench.demo import run_demo
 
     quiet = ctx.obj["quiet"]
 
@@ -295,34 +290,9 @@ def demo(ctx: click.Context, out_dir: Path, students: int, seed: int) -> None:
         if not quiet:
             say(message)
 
-    spring = Semester.parse("2025-spring")
-    autumn = spring.previous()
-    db_path = out_dir / "aidmatch.duckdb"
-    note(f"1/4 生成同一城市两个学期的合成数据（{students} 名学生）→ {out_dir / 'data'}")
-    for semester in (autumn, spring):
-        generate_city(out_dir / "data" / semester.code, students=students, seed=seed,
-                      semester=semester, city_semester=spring)
-    for step, semester in ((2, autumn), (3, spring)):
-        data_dir, result_dir = out_dir / "data" / semester.code, out_dir / semester.code
-        note(f"{step}/4 对账{semester.label} …")
-        with terminal.run_progress(not ctx.obj["quiet"]) as progress:
-            # Invented people only, and the score against the truth needs the 学籍号: full IDs.
-            result = run_reconcile(data_dir / "exports", semester, result_dir, db_path=db_path,
-                                   masked=False, progress=progress)
-        if semester == spring and not quiet:
-            _print_summary(result.summary)
-        score = score_gaps(result_dir / "gaps.csv", data_dir / "truth" / "gaps.csv")
-        note(f"    与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 "
-             f"{score.recall:.2%}（命中 {score.true_positives}，误报 {score.false_positives}，"
-             f"漏报 {score.false_negatives}）")
-    report = load_report(db_path, spring)
-    write_workbook(report, out_dir / "核查报告.xlsx")
-    write_html(report, out_dir / "核查报告.html")
-    note(f"4/4 核查报告（与{autumn.label}对比：新增漏助 {report.comparison_count(NEW)}，"
-         f"已解决 {report.comparison_count(RESOLVED)}，连续两学期及以上 "
-         f"{report.comparison_count(STILL_OPEN)}）")
-    note(f"结果在 {out_dir}：{spring.code}/gaps.xlsx、核查报告.xlsx（可填写核实结果后用 "
-         f"aidmatch review import 导入）、核查报告.html。")
+    run_demo(out_dir, students, seed, note=note,
+             progress=lambda: terminal.run_progress(not quiet),
+             show_summary=None if quiet else _print_summary)
 
 
 @main.command()

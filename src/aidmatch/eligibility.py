@@ -37,6 +37,13 @@ import pyarrow as pa
 from aidmatch.config import Rules
 from aidmatch.link.persons import match_persons
 from aidmatch.semester import Semester
+from aidmatch.sql import (
+    expected_programme_match,
+    listed_person,
+    relation_word,
+    source_text,
+    with_detail,
+)
 from aidmatch.steps import Steps
 
 _ATTRIBUTES = ("categories", "household_type", "monitor_type", "risk_eliminated", "policy_status",
@@ -113,11 +120,11 @@ def family_roles_sql() -> str:
     counts only as the registered guardian — or, with
     ``grandparents_guard_when_no_parent_listed``, when the registry sheet marks guardians nowhere
     (no 是否监护人 cell, no 监护人 column filled) and the student's row names no parent: the row
-    then lists the grandparents as the ones who raise the child. Parameters: parent words, guardian words, the
-    是否监护人 words for yes and for no, grandparent words, the setting."""
-    return """
+    then lists the grandparents as the ones who raise the child. Parameters: parent words,
+    guardian words, the 是否监护人 words for yes and for no, grandparent words, the setting."""
+    return f"""
     WITH roles AS (
-        SELECT f.*, ltrim(coalesce(f.relation, ''), '之') AS relation_word,
+        SELECT f.*, {relation_word('f.relation')} AS relation_word,
                r.file_id AS registry_file, r.sheet AS registry_sheet
         FROM family_completed f JOIN records r ON r.record_id = f.student_record_id
     ),
@@ -152,14 +159,14 @@ def household_listings_sql() -> str:
     is given and the filled slots reach it (a row with three slots cannot list a household of
     five, a head-only row lists one). One person on two rows (户主 repeated as 成员1 本人)
     counts once. Rows without a household (no 户编号, no 户主) list nothing completely."""
-    return """
+    return f"""
     SELECT source, household_key,
-           count(DISTINCT coalesce(id, nullif(name_key, ''), CAST(record_id AS VARCHAR)))
+           count(DISTINCT {listed_person()})
                AS listed,
            max(members_count) AS members_count,
            bool_or(slot <> '') AS wide,
            CASE WHEN max(members_count) IS NOT NULL
-                THEN count(DISTINCT coalesce(id, nullif(name_key, ''), CAST(record_id AS VARCHAR)))
+                THEN count(DISTINCT {listed_person()})
                      >= max(members_count)
                 ELSE NOT bool_or(slot <> '') END AS complete
     FROM roster_rows
@@ -174,7 +181,7 @@ def unlinked_household_members_sql() -> str:
     student's age is no evidence that the student is absent. A relation that names only parents
     in ``parents.household_parents`` (户主, 配偶, 儿媳 …: never on the child's side) is not a
     child."""
-    return """
+    return f"""
     WITH parents_only AS (
         SELECT parent AS word FROM household_parents
         EXCEPT SELECT child FROM household_parents
@@ -182,7 +189,7 @@ def unlinked_household_members_sql() -> str:
     SELECT source, household_key, record_id, birth_date
     FROM roster_rows
     WHERE household_key IS NOT NULL AND record_id NOT IN (SELECT record_id FROM links)
-      AND coalesce(ltrim(relation, '之'), '') NOT IN (SELECT word FROM parents_only)
+      AND {relation_word('relation')} NOT IN (SELECT word FROM parents_only)
     """
 
 
@@ -195,12 +202,12 @@ def roster_child_parents_sql() -> str:
     grandparent 户主 with several 之子/之儿媳 couples, a 之孙子's parents are not determined by
     the words (an uncle or aunt is not a parent); the registry's named parents still are. When
     a relation is not written, a member 18 to 45 years older counts (no words to go by)."""
-    return """
+    return f"""
     WITH pairs AS (
         SELECT child.record_id AS child_record_id, m.record_id AS parent_record_id,
                list_contains(?::VARCHAR[], ltrim(m.relation, '之')) AS by_marriage,
                -- one person on two rows (a wide row's 户主 repeated as 成员1 本人) is one parent
-               coalesce(m.id, nullif(m.name_key, ''), CAST(m.record_id AS VARCHAR)) AS person
+               {listed_person('m')} AS person
         FROM roster_rows child
         JOIN roster_rows m ON m.source = child.source AND m.household_key = child.household_key
                            AND m.record_id <> child.record_id
@@ -367,14 +374,11 @@ def family_member_evidence_sql() -> str:
 
 def student_groups_sql() -> str:
     """Per student: groups, and the evidence in a stable order (sources by file, sheet, row)."""
-    return """
+    return f"""
     WITH evidence AS (
         SELECT e.*, g.label, r.file_id, r.sheet, r.row, r.slot,
-               r.file || CASE WHEN r.sheet <> '' THEN '「' || r.sheet || '」' ELSE '' END
-                   || '第' || r.row || '行'
-                   || CASE WHEN r.slot <> '' THEN '（' || r.slot || '）' ELSE '' END AS source_text,
-               e.method || CASE WHEN e.detail IS NOT NULL THEN '（' || e.detail || '）' ELSE '' END
-                   AS method_text
+               {source_text('r')} AS source_text,
+               {with_detail('e.method', 'e.detail')} AS method_text
         FROM key_group_evidence e
         JOIN group_rules g USING (group_id)
         JOIN records r USING (record_id)
@@ -383,8 +387,8 @@ def student_groups_sql() -> str:
            list(DISTINCT group_id ORDER BY group_id) AS groups,
            string_agg(DISTINCT label, '；' ORDER BY label) AS group_labels,
            array_to_string(list_transform(
-               list_sort(list(DISTINCT {'file': file_id, 'sheet': sheet, 'row': row, 'slot': slot,
-                                        'text': source_text})),
+               list_sort(list(DISTINCT {{'file': file_id, 'sheet': sheet, 'row': row, 'slot': slot,
+                                         'text': source_text}})),
                lambda x: x.text), '；') AS sources,
            string_agg(DISTINCT method_text, '；' ORDER BY method_text) AS methods,
            list(DISTINCT record_id ORDER BY record_id) AS evidence_records
@@ -411,11 +415,12 @@ def paid_students_sql() -> str:
 
 def pending_payments_sql() -> str:
     """Unpaid students who are the one first candidate (no other as good) of a payment row of
-    the semester that no step linked (``link_review``: a homophone or a damaged ID kept the score below the line).
+    the semester that no step linked (``link_review``: a homophone or a damaged ID kept the
+    score below the line).
     Whether that payment is theirs is for a county to confirm: until then such a student is no
     confirmed 漏助 (资助记录待确认 in :mod:`aidmatch.findings`)."""
     return """
-    WITH candidates AS (
+    WITH payment_candidates AS (
         SELECT v.record_id, v.student_id, v.rank,
                -- candidates the row cannot tell apart (two 王芳 in one grade)
                count(*) OVER (PARTITION BY v.record_id, v.match_weight, v.name_score, v.strength)
@@ -425,21 +430,10 @@ def pending_payments_sql() -> str:
           AND coalesce(r.amount, 1) > 0
     )
     SELECT student_id, list(record_id ORDER BY record_id) AS aid_records
-    FROM candidates
+    FROM payment_candidates
     WHERE rank = 1 AND alike = 1 AND student_id NOT IN (SELECT student_id FROM paid_students)
     GROUP BY student_id
     """
-
-
-def expected_programme_match_sql(programme: str = "p", student: str = "s", groups: str = "sg"
-                                 ) -> str:
-    """The join condition of a student, their key groups and a programme of
-    ``expected_programmes``: the student's stage, boarding where the programme depends on it,
-    and one of the programme's key groups if it names any."""
-    p = programme
-    return (f"{p}.stage = {student}.stage"
-            f" AND ({p}.boarding IS NULL OR {p}.boarding = coalesce({student}.boarding, false))"
-            f" AND (len({p}.groups) = 0 OR list_has_any({p}.groups, {groups}.groups))")
 
 
 def gaps_sql() -> str:
@@ -451,7 +445,7 @@ def gaps_sql() -> str:
                sum(p.amount) AS amount
         FROM students s
         JOIN student_groups sg USING (student_id)
-        JOIN expected_programmes p ON {expected_programme_match_sql()}
+        JOIN expected_programmes p ON {expected_programme_match()}
         GROUP BY s.student_id
     )
     SELECT s.*, sg.groups, sg.group_labels,

@@ -44,9 +44,17 @@ import pyarrow as pa
 
 from aidmatch import keys
 from aidmatch.config import Rules
-from aidmatch.eligibility import expected_programme_match_sql
 from aidmatch.normalize.ids import STATUS_LABELS
 from aidmatch.semester import Semester
+from aidmatch.sql import (
+    boarding_label,
+    contradicts_boarding,
+    expected_programme_match,
+    labels_case,
+    source_text,
+    with_detail,
+    yuan,
+)
 from aidmatch.steps import Steps
 
 
@@ -130,33 +138,12 @@ DEPARTMENTS = {"registry": "教育部门（学籍）", "aid": "教育部门（�
                "civil_assistance": "民政部门", "child_welfare": "民政部门", "disability": "残联"}
 
 
-def _labels_sql(column: str, labels: dict[str, str]) -> str:
-    return f"CASE {column} " + " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in labels.items()) + " END"
-
-
-def source_text_sql(r: str) -> str:
-    """Where a record came from: 文件「工作表」第N行（位置）."""
-    return (f"{r}.file || CASE WHEN {r}.sheet <> '' THEN '「' || {r}.sheet || '」' ELSE '' END"
-            f" || '第' || {r}.row || '行'"
-            f" || CASE WHEN {r}.slot <> '' THEN '（' || {r}.slot || '）' ELSE '' END")
-
-
 def _method_sql(link: str) -> str:
-    return (f"coalesce({link}.method_first || CASE WHEN {link}.detail IS NOT NULL "
-            f"THEN '（' || {link}.detail || '）' ELSE '' END, '未关联到学籍')")
+    return f"coalesce({with_detail(f'{link}.method_first', f'{link}.detail')}, '未关联到学籍')"
 
 
 # 按当地标准 programmes: a county's usual amount needs this many payments agreeing on it.
 LOCAL_RATE_MIN_PAYMENTS = 5
-
-
-def _yuan_sql(amount: str) -> str:
-    """A DECIMAL amount as people write it: 312.5, 375."""
-    return f"rtrim(rtrim(CAST(CAST({amount} AS DECIMAL(14, 2)) AS VARCHAR), '0'), '.')"
-
-
-def _boarding_sql(column: str) -> str:
-    return f"CASE {column} WHEN true THEN '住校' WHEN false THEN '走读' ELSE '' END"
 
 
 def _clean_name_sql(column: str) -> str:
@@ -188,7 +175,7 @@ def finding_gaps_sql() -> str:
     return f"""
     SELECT {keys.case_key_sql('LZ', 'person_key')} AS case_key, student_id, person_key, student_no,
            coalesce(id, id_raw) AS id_number, name, sex, county, school, grade, class_name, stage,
-           {_boarding_sql('boarding')} AS boarding, group_labels, expected_programmes,
+           {boarding_label('boarding')} AS boarding, group_labels, expected_programmes,
            expected_amount, sources, methods
     FROM gaps
     """
@@ -203,10 +190,10 @@ def finding_pending_payment_sql() -> str:
     WITH pay AS (
         SELECT p.student_id,
                string_agg(r.name || '，' || coalesce(r.programme, '') || '，'
-                          || coalesce({_yuan_sql('r.amount')} || '元', '金额未填'),
+                          || coalesce({yuan('r.amount')} || '元', '金额未填'),
                           '；' ORDER BY r.record_id) AS payments,
                min(nullif(trim(coalesce(r.id_raw, '')), '')) AS payment_id_number,
-               string_agg({source_text_sql('r')}, '；' ORDER BY r.record_id) AS payment_sources,
+               string_agg({source_text('r')}, '；' ORDER BY r.record_id) AS payment_sources,
                string_agg(DISTINCT v.reason || '（得分 ' || round(v.match_weight, 1) || '）', '；')
                    AS problem
         FROM pending_payments p, unnest(p.aid_records) AS u(record_id)
@@ -220,13 +207,13 @@ def finding_pending_payment_sql() -> str:
                           '；' ORDER BY e.sort_order) AS programmes,
                sum(e.amount) AS amount
         FROM students s JOIN student_groups sg USING (student_id)
-        JOIN expected_programmes e ON {expected_programme_match_sql('e')}
+        JOIN expected_programmes e ON {expected_programme_match('e')}
         WHERE s.student_id IN (SELECT student_id FROM pay)
         GROUP BY s.student_id
     )
     SELECT {keys.case_key_sql('ZQ', 's.person_key')} AS case_key, s.student_id, s.person_key,
            s.student_no, coalesce(s.id, s.id_raw) AS id_number, s.name, s.county, s.school,
-           s.grade, s.class_name, s.stage, {_boarding_sql('s.boarding')} AS boarding,
+           s.grade, s.class_name, s.stage, {boarding_label('s.boarding')} AS boarding,
            sg.group_labels, p.payments, coalesce(p.payment_id_number, '') AS payment_id_number,
            p.payment_sources, p.problem,
            concat_ws('；', sg.sources, s.county_source) AS sources, sg.methods,
@@ -248,10 +235,9 @@ def finding_family_member_listed_sql() -> str:
     return f"""
     WITH evidence AS (
         SELECT e.student_id, e.group_id, g.label, e.household_listing,
-               e.method || CASE WHEN e.detail IS NOT NULL THEN '（' || e.detail || '）' ELSE '' END
-                   AS method_text,
+               {with_detail('e.method', 'e.detail')} AS method_text,
                e.detail AS family_member,
-               {source_text_sql('r')} AS roster_source, {source_text_sql('reg')} AS registry_source,
+               {source_text('r')} AS roster_source, {source_text('reg')} AS registry_source,
                r.file_id, r.sheet, r.row, r.slot
         FROM family_member_evidence e
         JOIN group_rules g USING (group_id)
@@ -278,12 +264,12 @@ def finding_family_member_listed_sql() -> str:
                           '；' ORDER BY p.sort_order) AS programmes,
                sum(p.amount) AS amount
         FROM students s JOIN per_student sg USING (student_id)
-        JOIN expected_programmes p ON {expected_programme_match_sql()}
+        JOIN expected_programmes p ON {expected_programme_match()}
         GROUP BY s.student_id
     )
     SELECT {keys.case_key_sql('JT', 's.person_key')} AS case_key, s.student_id, s.person_key,
            s.student_no, coalesce(s.id, s.id_raw) AS id_number, s.name, s.county, s.school,
-           s.grade, s.class_name, s.stage, {_boarding_sql('s.boarding')} AS boarding,
+           s.grade, s.class_name, s.stage, {boarding_label('s.boarding')} AS boarding,
            p.group_labels, p.family_members, p.household_listing, p.registry_sources, p.sources,
            p.methods, x.programmes AS expected_programmes, x.amount AS expected_amount
     FROM per_student p JOIN students s USING (student_id)
@@ -310,7 +296,7 @@ def finding_not_enrolled_sql() -> str:
            p.programme_name AS programme, p.amount,
            CASE WHEN s.student_id IS NULL THEN '学籍系统中没有此人'
                 ELSE '学籍状态：' || coalesce(s.status, '') END AS problem,
-           p.school AS paying_school, {source_text_sql('p')} AS sources, p.method_text AS methods,
+           p.school AS paying_school, {source_text('p')} AS sources, p.method_text AS methods,
            p.record_id, p.file_id, p.file, p.sheet, p.row
     FROM semester_payments p LEFT JOIN students s USING (student_id)
     WHERE (p.amount IS NULL OR p.amount > 0)
@@ -333,7 +319,7 @@ def finding_duplicates_sql() -> str:
                count(*) FILTER (amount IS NULL OR amount > 0) AS payments,
                sum(amount) AS amount, max(amount) AS largest,
                string_agg(DISTINCT school, '、' ORDER BY school) AS schools,
-               string_agg({source_text_sql('semester_payments')}, '；'
+               string_agg({source_text('semester_payments')}, '；'
                           ORDER BY file_id, sheet, row, slot) AS sources,
                string_agg(DISTINCT method_text, '；' ORDER BY method_text) AS methods,
                list(record_id ORDER BY record_id) AS records
@@ -383,14 +369,13 @@ def finding_wrong_standard_sql() -> str:
     ),
     expected AS (
         SELECT s.student_id,
-               string_agg(e.label || '：' || coalesce({_yuan_sql('e.amount')} || ' 元',
+               string_agg(e.label || '：' || coalesce({yuan('e.amount')} || ' 元',
                                                       '按当地标准'),
                           '；' ORDER BY e.sort_order) AS expected
         FROM students s
         LEFT JOIN student_groups sg USING (student_id)
-        JOIN expected_programmes e ON e.stage = s.stage
-         AND (e.boarding IS NULL OR s.boarding IS NULL OR e.boarding = s.boarding)
-         AND (len(e.groups) = 0 OR list_has_any(e.groups, coalesce(sg.groups, [])))
+        JOIN expected_programmes e
+          ON {expected_programme_match('e', 's', 'coalesce(sg.groups, [])')}
         GROUP BY s.student_id
     ),
     checked AS (
@@ -405,20 +390,19 @@ def finding_wrong_standard_sql() -> str:
                    THEN '「' || p.programme_name || '」不是' || s.stage || '学生的资助项目'
                  WHEN e.programme_id IS NULL
                    THEN '「' || p.programme_name || '」本学期没有标准'
-                 WHEN e.boarding IS NOT NULL AND s.boarding IS NOT NULL
-                      AND e.boarding <> s.boarding
-                   THEN '学籍就读方式为' || {_boarding_sql('s.boarding')} || '，发放的是'
-                        || {_boarding_sql('e.boarding')} || '生的项目'
+                 WHEN {contradicts_boarding('e', 's')}
+                   THEN '学籍就读方式为' || {boarding_label('s.boarding')} || '，发放的是'
+                        || {boarding_label('e.boarding')} || '生的项目'
                  WHEN len(e.groups) > 0
                       AND NOT list_has_any(e.groups, coalesce(sg.groups, []))
                    THEN '「' || e.label || '」只发给特定困难群体，该生不在其中'
                  WHEN e.amount IS NOT NULL AND p.amount IS NOT NULL AND p.amount <> e.amount
-                   THEN '金额 ' || {_yuan_sql('p.amount')} || ' 元，标准 '
-                        || {_yuan_sql('e.amount')} || ' 元'
+                   THEN '金额 ' || {yuan('p.amount')} || ' 元，标准 '
+                        || {yuan('e.amount')} || ' 元'
                  WHEN e.amount IS NULL AND lr.amount IS NOT NULL AND p.amount IS NOT NULL
                       AND p.amount <> lr.amount
-                   THEN '金额 ' || {_yuan_sql('p.amount')} || ' 元，本县 ' || lr.payments
-                        || ' 笔同项目发放为 ' || {_yuan_sql('lr.amount')} || ' 元（按当地标准）'
+                   THEN '金额 ' || {yuan('p.amount')} || ' 元，本县 ' || lr.payments
+                        || ' 笔同项目发放为 ' || {yuan('lr.amount')} || ' 元（按当地标准）'
                END AS problem
         FROM semester_payments p
         JOIN students s USING (student_id)
@@ -435,8 +419,8 @@ def finding_wrong_standard_sql() -> str:
            student_id, person_key, registry_no AS student_no,
            coalesce(student_id_number, student_id_raw) AS id_number, student_name AS name,
            student_county AS county, student_school AS school, student_stage AS stage,
-           {_boarding_sql('student_boarding')} AS boarding, programme_name AS programme, amount,
-           problem, coalesce(expected, '（无）') AS expected, {source_text_sql('checked')} AS sources,
+           {boarding_label('student_boarding')} AS boarding, programme_name AS programme, amount,
+           problem, coalesce(expected, '（无）') AS expected, {source_text('checked')} AS sources,
            method_text AS methods, record_id, file_id, file, sheet, row
     FROM checked
     WHERE problem IS NOT NULL
@@ -447,10 +431,11 @@ def finding_wrong_standard_sql() -> str:
 def identity_problems_sql() -> str:
     """Payment and roster rows with an ID problem, with the student the linkage found (or the
     first candidate it could not choose between) and whether that student is enrolled."""
-    labels = " ".join(f"WHEN '{k}' THEN '证件号{v}'" for k, v in STATUS_LABELS.items())
+    labels = labels_case("r.id_status", {k: f"证件号{v}" for k, v in STATUS_LABELS.items()},
+                         keep_others=False)
     return f"""
     WITH problems AS (
-        SELECT r.record_id, 'status' AS kind, CASE r.id_status {labels} END AS problem,
+        SELECT r.record_id, 'status' AS kind, {labels} AS problem,
                l.student_id
         FROM records r LEFT JOIN links l USING (record_id)
         WHERE r.source <> 'registry' AND r.id_status NOT IN ('valid', 'blank')
@@ -475,12 +460,12 @@ def identity_problems_sql() -> str:
     )
     SELECT {keys.case_key_sql('SF', "r.file || '|' || r.sheet || '|' || r.row || '|' || r.slot")}
                AS case_key,
-           s.student_id, s.person_key, r.source, {_labels_sql('r.source', SOURCE_LABELS)}
-               AS source_label,
+           s.student_id, s.person_key, r.source,
+           {labels_case('r.source', SOURCE_LABELS, keep_others=False)} AS source_label,
            r.name, coalesce(r.id_raw, '') AS id_number, pr.problem,
            coalesce(s.county, r.county) AS county, coalesce(s.school, r.school) AS school,
            s.student_no, s.name AS student_name,
-           coalesce(s.id, s.id_raw) AS student_id_number, {source_text_sql('r')} AS sources,
+           coalesce(s.id, s.id_raw) AS student_id_number, {source_text('r')} AS sources,
            CASE WHEN l.record_id IS NOT NULL THEN {_method_sql('l')}
                 WHEN pr.student_id IS NOT NULL THEN '待核实（无法确定是哪名学生）'
                 ELSE '未关联到学籍' END AS methods,
@@ -506,8 +491,8 @@ def data_quality_sql() -> str:
     """The other identity problems as a summary for the department that sent each file: per
     file, sheet and problem, how many rows and the first of them as an example."""
     return f"""
-    SELECT {_labels_sql('source', DEPARTMENTS)} AS department, source_label, file, sheet,
-           problem, count(*) AS rows,
+    SELECT {labels_case('source', DEPARTMENTS, keep_others=False)} AS department, source_label,
+           file, sheet, problem, count(*) AS rows,
            arg_min(row, (row, slot)) AS example_row,
            arg_min(name, (row, slot)) AS example_name,
            arg_min(id_number, (row, slot)) AS example_id_number,
@@ -541,7 +526,8 @@ def finding_candidates_sql() -> str:
     SELECT {keys.case_key_sql('HX', "r.file || '|' || r.sheet || '|' || r.row || '|' || r.slot")}
                AS case_key,
            s.student_id, s.person_key, s.student_no, coalesce(s.id, s.id_raw) AS id_number,
-           s.name, s.county, s.school, {_labels_sql('r.source', SOURCE_LABELS)} AS source_label,
+           s.name, s.county, s.school,
+           {labels_case('r.source', SOURCE_LABELS, keep_others=False)} AS source_label,
            r.name AS record_name, coalesce(r.id_raw, '') AS record_id_number,
            '姓名' || CASE WHEN r.sex IS NOT NULL AND s.sex IS NOT NULL THEN '、性别' ELSE '' END
                || CASE WHEN r.county IS NOT NULL AND s.county IS NOT NULL THEN '、区县' ELSE '' END
@@ -550,7 +536,7 @@ def finding_candidates_sql() -> str:
                || '与该生一致，在读学生中只有该生一致；名单'
                || CASE WHEN coalesce(r.id_raw, '') = '' THEN '没有证件号' ELSE '证件号无效' END
                || '，未自动关联' AS problem,
-           {source_text_sql('r')} AS sources, '待核实（仅姓名等信息相符）' AS methods,
+           {source_text('r')} AS sources, '待核实（仅姓名等信息相符）' AS methods,
            r.record_id, r.file_id, r.file, r.sheet, r.row
     FROM fits f JOIN records r USING (record_id) JOIN students s USING (student_id)
     WHERE f.students = 1

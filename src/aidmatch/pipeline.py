@@ -11,7 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -23,7 +23,6 @@ import pyarrow as pa
 from aidmatch.config import Rules, load_rules
 from aidmatch.errors import AidmatchError, InputError, UsageError
 from aidmatch.findings import FINDINGS
-from aidmatch.link.baseline import vlookup_family, vlookup_records
 from aidmatch.machine import SPILL_PREFIX, Undo, check_database, check_writable, machine_error, owned_folder
 from aidmatch.outputs import lists
 from aidmatch.outputs.files import staged_output
@@ -35,18 +34,21 @@ from aidmatch.outputs.summary import (
     county_placement_notes,
     link_method_counts,
 )
-from aidmatch.runner import Clock, Progress, Runner, StageTime
+from aidmatch.runner import Clock, Progress, Runner, Stage, StageTime
 from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult, load_inputs
-from aidmatch.stages import STAGE_LABELS, Linkage, Work, plan, stage_inputs
+from aidmatch.stages import STAGE_LABELS, Work, plan, stage_inputs
 from aidmatch.steps import StepRecord, Steps, scalar
 from aidmatch.store import RunInfo, RunStore, list_runs, storing
 
 # Re-exported: callers (the CLI, benchmarks, tests) have always found these here.
-__all__ = ["STAGE_LABELS", "Progress", "Resources", "RunResult", "StageTime", "connect_work",
-           "reconcile", "stage_inputs"]
+__all__ = ["STAGE_LABELS", "Prepare", "Progress", "Resources", "RunResult", "StageTime",
+           "connect_work", "reconcile", "stage_inputs"]
 
 log = logging.getLogger(__name__)
+
+# A function given the loaded records and registry family rows, returning the ones to stage.
+Prepare = Callable[[pa.Table, pa.Table], tuple[pa.Table, pa.Table]]
 
 @dataclass
 class RunResult:
@@ -57,7 +59,7 @@ class RunResult:
     gaps: int
     stages: list[StageTime] = field(default_factory=list)
     steps: list[StepRecord] = field(default_factory=list)
-    # The result lists as Arrow tables (lists.result_tables), when the run was asked for them.
+    # The result lists as Arrow tables (the rows the list writers wrote), when asked for them.
     tables: dict[str, pa.Table] = field(default_factory=dict)
 
 
@@ -111,10 +113,11 @@ def reconcile(
     masked: bool = False,
     keep_intermediate: bool = False,
     progress: Progress | None = None,
-    linkage: Linkage = "probabilistic",
     keep_going: bool = False,
     resources: Resources | None = None,
     tables: bool = False,
+    stages: Sequence[Stage[Work]] | None = None,
+    prepare: Prepare | None = None,
 ) -> RunResult:
     """Reconcile one semester's exports in ``input_dir``; write results to ``out_dir``.
 
@@ -123,11 +126,12 @@ def reconcile(
     files are named ``不完整-…``, gaps.xlsx opens on a warning sheet and the summary names what
     was skipped.
 
-    ``linkage`` is for measuring: ``"exact"`` stops after the exact and household steps (no
-    probabilistic stage), ``"vlookup"`` runs the Excel VLOOKUP baseline instead
-    (:mod:`aidmatch.link.baseline`). ``progress`` hears of every file read and every step of the
-    later stages. With ``tables`` the result lists come back as Arrow tables too
-    (:attr:`RunResult.tables`, for :mod:`aidmatch.api`).
+    ``progress`` hears of every file read and every step of the later stages. With ``tables``
+    the result lists come back as Arrow tables too (:attr:`RunResult.tables`, for
+    :mod:`aidmatch.api`). Two hooks let a caller run a variant of the engine (benchmarks do:
+    :mod:`aidmatch.bench.linkers`): ``stages`` replaces the declared stages of
+    :func:`aidmatch.stages.plan`, and ``prepare`` is applied to the loaded records and family
+    rows before they are staged.
     """
     resources = resources or Resources()
     # What the machine must allow is checked before minutes of reading, not after.
@@ -147,8 +151,8 @@ def reconcile(
 
     try:
         return _reconcile(input_dir, semester, out_dir, db_path, rules, rules_dir, overrides,
-                          masked, keep_intermediate, tracked, linkage, keep_going, resources,
-                          tables)
+                          masked, keep_intermediate, tracked, keep_going, resources, tables,
+                          list(stages or plan()), prepare)
     except BaseException as exc:
         # A failed run leaves no new empty database or output folder behind; what existed stays.
         undo()
@@ -169,14 +173,15 @@ def _reconcile(
     masked: bool,
     keep_intermediate: bool,
     progress: Progress,
-    linkage: Linkage,
     keep_going: bool,
     resources: Resources,
     want_tables: bool,
+    stages: list[Stage[Work]],
+    prepare: Prepare | None,
 ) -> RunResult:
     """The run itself; :func:`reconcile` checks the machine first and reports what it stopped.
     Reading the files, writing the outputs and storing are its own; everything between is the
-    declared stages of :func:`aidmatch.stages.plan`, run by :class:`aidmatch.runner.Runner`."""
+    declared ``stages`` (:func:`aidmatch.stages.plan`), run by :class:`aidmatch.runner.Runner`."""
     started = dt.datetime.now()
     clock = Clock()
     rules = rules or load_rules(rules_dir)
@@ -200,8 +205,8 @@ def _reconcile(
         notes[:0] = _replacing_a_complete_semester(db_path, semester)
     work = Work(rules, semester, loaded)
     records, family = loaded.records, loaded.family
-    if linkage == "vlookup":
-        records, family = vlookup_records(records), vlookup_family(family)
+    if prepare is not None:
+        records, family = prepare(records, family)
     # DuckDB takes its own copy batch by batch while the Arrow tables (gigabytes for a
     # province) are let go, so the two copies never coexist whole.
     work.record_batches, work.family_batches = records.to_batches(), family.to_batches()
@@ -234,7 +239,7 @@ def _reconcile(
             store: RunStore | None = None
             link_lists: Future[None] | None = None
             work.secret = lambda: store.secret() if store is not None else None
-            for stage in runner.run(plan(linkage), work):
+            for stage in runner.run(stages, work):
                 if stage.final and db_path is not None:
                     if store is None:
                         store = finishing.enter_context(
@@ -251,8 +256,9 @@ def _reconcile(
                              loaded.files, loaded.rejects, summary.to_json(),
                              keep=steps.names if keep_intermediate else None)
             runner.begin(STAGE_LABELS["outputs"])
-            gaps = _write_result_lists(con, staging, masked, summary, loaded)
-            result_tables = lists.result_tables(con, masked) if want_tables else {}
+            result_tables: lists.Tables = {}
+            gaps = _write_result_lists(con, staging, masked, summary, loaded,
+                                       result_tables if want_tables else None)
             if link_lists is not None:
                 link_lists.result()
             clock.lap("outputs", gaps)
@@ -294,12 +300,13 @@ def _summary(steps: Steps, work: Work, notes: list[str], masked: bool) -> Summar
 
 
 def _write_result_lists(con: duckdb.DuckDBPyConnection, staging: Path, masked: bool,
-                        summary: Summary, loaded: LoadResult) -> int:
-    """gaps, key students, findings, data quality, rejects and the summary; returns the gaps."""
-    gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice())
-    lists.write_key_students(con, staging, masked)
-    lists.write_findings(con, staging, masked)
-    lists.write_data_quality(con, staging)
+                        summary: Summary, loaded: LoadResult, tables: lists.Tables | None) -> int:
+    """gaps, key students, findings, data quality, rejects and the summary; returns the gaps.
+    With ``tables`` the lists the API hands back are kept there too, from the same rows."""
+    gaps = lists.write_gaps(con, staging, masked, summary.incomplete_notice(), tables)
+    lists.write_key_students(con, staging, masked, tables)
+    lists.write_findings(con, staging, masked, tables)
+    lists.write_data_quality(con, staging, tables)
     lists.write_rejects(con, staging, loaded.rejects)
     summary.write(staging)
     return gaps

@@ -3,15 +3,14 @@
 Read top to bottom this is the pipeline: stage the loaded rows, link them to the registry
 (exact keys and households, then by name and other details), decide the gaps, find the other
 problems and account for every input row. Each stage names the tables it reads and creates;
-:func:`plan` picks the list for a linkage mode. ``aidmatch reconcile --explain`` prints it.
+:func:`plan` is the list a run follows. ``aidmatch reconcile --explain`` prints it.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Literal
+from dataclasses import dataclass, field
 
 import pyarrow as pa
 
@@ -22,14 +21,12 @@ from aidmatch.findings import find
 from aidmatch.link.exact import link_exact
 from aidmatch.link.fuzzy import link_fuzzy
 from aidmatch.link.households import link_households
-from aidmatch.link.links import final_without_probability, link_by_keys
+from aidmatch.link.links import link_by_keys
 from aidmatch.runner import Stage, StageTime
 from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult
 from aidmatch.sources.loader import LOADED_FAMILY_SCHEMA, LOADED_RECORD_SCHEMA
 from aidmatch.steps import Steps
-
-Linkage = Literal["probabilistic", "exact", "vlookup"]
 
 # What the user reads for each stage of a run: what the stage does in the words of the job (the
 # steps inside a stage are counted, never named: their names are the code's). ``rules``, ``load``,
@@ -60,17 +57,6 @@ def _link_by_keys(steps: Steps, work: Work) -> None:
     link_exact(steps, work.rules)
     link_households(steps)
     link_by_keys(steps, with_households=True)
-
-
-def _link_by_keys_only(steps: Steps, work: Work) -> None:
-    _link_by_keys(steps, work)
-    final_without_probability(steps)
-
-
-def _link_exact_only(steps: Steps, work: Work) -> None:
-    link_exact(steps, work.rules)
-    link_by_keys(steps, with_households=False)
-    final_without_probability(steps)
 
 
 def _link_fuzzy(steps: Steps, work: Work) -> None:
@@ -154,16 +140,10 @@ FINDINGS_STAGE = Stage[Work](
     FINDINGS, _find_and_account, counts="cases")
 
 
-def plan(linkage: Linkage = "probabilistic") -> list[Stage[Work]]:
-    """The declared stages of a run. ``exact`` stops linking after exact keys and households;
-    ``vlookup`` (the Excel baseline, for measuring) links by exact keys only."""
-    if linkage == "probabilistic":
-        return [STAGE, LINK, FUZZY_STAGE, DECIDE_STAGE, FINDINGS_STAGE]
-    if linkage == "exact":
-        link = replace(LINK, creates=LINK.creates + LINKS, work=_link_by_keys_only)
-    else:
-        link = replace(LINK, creates=EXACT + KEY_LINKS + LINKS, work=_link_exact_only)
-    return [STAGE, replace(link, final=LINK.final + LINKS), DECIDE_STAGE, FINDINGS_STAGE]
+def plan() -> list[Stage[Work]]:
+    """The declared stages of a run. (Benchmarks run variants with less linkage through
+    :func:`aidmatch.pipeline.reconcile`'s ``stages``: :mod:`aidmatch.bench.linkers`.)"""
+    return [STAGE, LINK, FUZZY_STAGE, DECIDE_STAGE, FINDINGS_STAGE]
 
 
 def stage_inputs(steps: Steps, records: pa.Table | list[pa.RecordBatch],

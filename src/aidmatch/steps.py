@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,8 +42,10 @@ class Steps:
     on_step: Callable[[StepRecord], None] | None = None  # told of every finished step
     on_sql: Callable[[str], None] | None = None  # shown every step's SELECT (a plan check)
 
-    def table(self, name: str, sql: str, params: Sequence[Any] | None = None) -> int:
-        """``CREATE OR REPLACE TABLE name AS sql``; returns the row count."""
+    def table(self, name: str, sql: str,
+              params: Sequence[Any] | Mapping[str, Any] | None = None) -> int:
+        """``CREATE OR REPLACE TABLE name AS sql``; returns the row count. ``params`` are
+        positional (``?``) or named (``$name``): values never go into the SQL text."""
         if self.on_sql is not None:
             self.on_sql(sql)
         started = time.perf_counter()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from aidmatch import bench
 from aidmatch.pipeline import reconcile
 from aidmatch.semester import Semester
 from tests.builders import make_id, write_csv, write_xlsx
@@ -113,7 +114,7 @@ def test_probabilistic_stage_links_damaged_rows_and_nothing_else(exports: Path,
 
 def test_exact_only_pipeline_misses_what_the_probabilistic_stage_finds(exports: Path,
                                                                          tmp_path: Path) -> None:
-    exact = reconcile(exports, SPRING, tmp_path / "exact", db_path=None, linkage="exact")
+    exact = bench.reconcile(exports, SPRING, tmp_path / "exact", "exact", db_path=None)
     names = {m["记录姓名"] for m in _rows(exact.out_dir / "matches.csv")}
     assert "王欣怡" not in names and "刘力朗" not in names
     assert not (exact.out_dir / "linkage_model.csv").exists()

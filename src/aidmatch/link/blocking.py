@@ -29,8 +29,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 from aidmatch.config import BLOCKING_KEYS
-from aidmatch.link.exact import digits_apart, relation_sex_sql
 from aidmatch.normalize.names import pinyin_keys
+from aidmatch.sql import digits_apart, is_id18, relation_sex, relation_word, usable_name_or_null
 from aidmatch.steps import Steps, arrow
 
 BLOCKING_LABELS = {
@@ -52,21 +52,21 @@ PREFIX_WINDOWS = tuple(range(0, 15 - WINDOW + 1))
 
 def compare_records_sql() -> str:
     """Every non-registry record, with the fields the comparisons use."""
-    return """
+    return f"""
     SELECT record_id, source, name_key,
            CASE WHEN name_key <> '' THEN left(name_key, 1) END AS surname,
            CASE WHEN id IS NOT NULL THEN id
-                WHEN regexp_full_match(id_compact, '[0-9]{17}[0-9X]') THEN id_compact END AS id18,
+                WHEN {is_id18('id_compact')} THEN id_compact END AS id18,
            CASE WHEN id_status = 'precision_lost' AND length(id_prefix) = 15 THEN id_prefix
                 END AS id15, id_status,
            birth_date, sex, county, school, school_code, grade, household_key,
            -- a household roster's relation that only an adult has (户主, 配偶, 父亲, 岳母, 儿媳 …)
-           coalesce(regexp_full_match(ltrim(relation, '之'), '户主|配偶|妻|夫|妻子|丈夫')
+           coalesce(regexp_full_match({relation_word('relation')}, '户主|配偶|妻|夫|妻子|丈夫')
                     OR regexp_matches(relation, '[父母祖岳媳婿]'), false) AS adult_relation,
            -- the sex a child's relation word says (之子, 孙女, 外孙 …): a grandson is no girl
-           """ + relation_sex_sql("relation") + """ AS relation_sex,
+           {relation_sex('relation')} AS relation_sex,
            -- 本人: the row's ID is its own person's, never a guardian's typed in
-           coalesce(ltrim(relation, '之') = '本人', false) AS relation_is_self
+           {relation_word('relation')} = '本人' AS relation_is_self
     FROM records WHERE source <> 'registry'
     """
 
@@ -82,10 +82,10 @@ def fuzzy_records_sql() -> str:
 
 def fuzzy_students_sql() -> str:
     """Students with the fields the comparisons use (a damaged registry ID still has digits)."""
-    return """
+    return f"""
     SELECT s.student_id, s.name_key,
            CASE WHEN s.name_key <> '' THEN left(s.name_key, 1) END AS surname,
-           coalesce(s.id, CASE WHEN regexp_full_match(r.id_compact, '[0-9]{17}[0-9X]')
+           coalesce(s.id, CASE WHEN {is_id18('r.id_compact')}
                                THEN r.id_compact END) AS id18,
            s.birth_date, s.sex, s.county, s.school, s.school_code, s.grade
     FROM students s JOIN records r ON r.record_id = s.student_id
@@ -171,16 +171,17 @@ def blocking_key_parts(enabled: tuple[str, ...]) -> list[str]:
     return parts
 
 
-def blocking_keys_sql(max_block_size: int) -> str:
-    """(key_type, record_id, student_id) from ``blocking_raw``, too-common key values dropped."""
-    return f"""
+def blocking_keys_sql() -> str:
+    """(key_type, record_id, student_id) from ``blocking_raw``, too-common key values (more
+    students than the parameter ``$max_block_size``) dropped."""
+    return """
     WITH sizes AS (
         SELECT key_type, key, count(DISTINCT student_id) AS block_size
         FROM blocking_raw GROUP BY ALL
     )
     SELECT DISTINCT key_type, record_id, student_id
     FROM blocking_raw JOIN sizes USING (key_type, key)
-    WHERE block_size <= {int(max_block_size)} OR key_type IN ('exact_leftover', 'family_id')
+    WHERE block_size <= $max_block_size OR key_type IN ('exact_leftover', 'family_id')
     """
 
 
@@ -198,15 +199,13 @@ def build_blocking_keys(steps: Steps, enabled: tuple[str, ...], max_block_size: 
         steps.table(parts[-1], part)
     steps.table("blocking_raw", " UNION ALL ".join(
         [RAW_EMPTY, *(f"SELECT key_type, record_id, student_id, key FROM {p}" for p in parts)]))
-    steps.table("blocking_keys", blocking_keys_sql(max_block_size))
+    steps.table("blocking_keys", blocking_keys_sql(), {"max_block_size": int(max_block_size)})
 
 
 def household_mates_sql() -> str:
     """Each leftover record's household mates in the same roster, by ID and by usable name."""
-    return """
-    SELECT r.record_id, m.id AS mate_id,
-           CASE WHEN m.name_key <> '' AND NOT contains(m.name_key, '?') THEN m.name_key
-                END AS mate_name_key
+    return f"""
+    SELECT r.record_id, m.id AS mate_id, {usable_name_or_null('m.name_key')} AS mate_name_key
     FROM compare_records r
     JOIN records m ON m.source = r.source AND m.household_key = r.household_key
                   AND m.record_id <> r.record_id
@@ -319,9 +318,8 @@ def blocking_counts_sql() -> str:
 
 
 def family_views_sql() -> tuple[str, str]:
-    members = """
-    SELECT DISTINCT rr.student_id, f.id,
-           CASE WHEN f.name_key <> '' AND NOT contains(f.name_key, '?') THEN f.name_key END AS name_key,
+    members = f"""
+    SELECT DISTINCT rr.student_id, f.id, {usable_name_or_null('f.name_key')} AS name_key,
            s.county
     FROM family f JOIN registry_rows rr ON rr.record_id = f.student_record_id
     JOIN students s ON s.student_id = rr.student_id

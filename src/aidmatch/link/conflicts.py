@@ -23,10 +23,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 from aidmatch.link.features import name_pair_levels
+from aidmatch.sql import NAME_LEVELS_AGREE, quoted_list
 from aidmatch.steps import Steps, arrow
-
-# Name levels that do not contradict a shared ID (features.py): not 'partial' or 'different'.
-NAMES_AGREE = ("same", "homophone", "wildcard", "similar", "unknown")
 
 
 def id_pair_names_sql() -> str:
@@ -47,7 +45,7 @@ def id_pair_names_sql() -> str:
 
 
 def id_conflicts_sql() -> str:
-    agree = ", ".join(f"'{level}'" for level in NAMES_AGREE)
+    agree = quoted_list(NAME_LEVELS_AGREE)  # not 'partial' or 'different'
     return f"""
     SELECT n.kind_a, n.person_a, n.person_b AS record_id, n.name_score, n.name_level,
            -- who the ID belongs to according to the other source, for the review list

@@ -39,6 +39,15 @@ import pyarrow as pa
 
 from aidmatch.config import Rules
 from aidmatch.link.names import score_pairs
+from aidmatch.sql import (
+    digits_apart,
+    is_id18,
+    labels_case,
+    person_key,
+    relation_sex,
+    relation_word,
+    usable_name,
+)
 from aidmatch.steps import Steps, arrow
 
 METHOD_LABELS = {
@@ -76,11 +85,6 @@ NAME_LEVEL_LABELS = {
 def _strength_case(column: str) -> str:
     whens = " ".join(f"WHEN '{k}' THEN {v}" for k, v in KEY_STRENGTH.items())
     return f"CASE {column} {whens} ELSE 0 END"
-
-
-def _label_case(column: str, labels: dict[str, str]) -> str:
-    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in labels.items())
-    return f"CASE {column} {whens} ELSE {column} END"
 
 
 # Where a student's 区县 came from when the registry row names none (students.county_source;
@@ -128,7 +132,7 @@ def students_sql() -> str:
     return f"""
     WITH reg AS (
         SELECT *,
-               coalesce(id, 'XJH:' || student_no, 'REC:' || record_id) AS person_key,
+               {person_key()} AS person_key,
                (status IS NULL OR list_bool_or(list_transform($enrolled::VARCHAR[],
                                                               lambda w: contains(status, w))))
                    AS enrolled
@@ -151,10 +155,10 @@ def students_sql() -> str:
 
 
 def registry_rows_sql() -> str:
-    return """
+    return f"""
     SELECT r.record_id, s.student_id
     FROM records r
-    JOIN students s ON coalesce(r.id, 'XJH:' || r.student_no, 'REC:' || r.record_id) = s.person_key
+    JOIN students s ON {person_key('r')} = s.person_key
     WHERE r.source = 'registry'
     """
 
@@ -177,8 +181,8 @@ def roster_parents_sql() -> str:
                   AND h.record_id <> c.record_id
     WHERE c.source NOT IN ('registry', 'aid') AND c.household_key IS NOT NULL
       AND h.id IS NOT NULL
-      AND regexp_full_match(ltrim(coalesce(c.relation, ''), '之'), '{CHILD_RELATION}')
-      AND (ltrim(coalesce(h.relation, ''), '之') IN ('户主', '本人')
+      AND regexp_full_match({relation_word('c.relation')}, '{CHILD_RELATION}')
+      AND ({relation_word('h.relation')} IN ('户主', '本人')
            OR c.household_key = '户主:' || h.id)
     """
 
@@ -221,7 +225,8 @@ def parent_conflicts_sql(pairs: str) -> str:
 
 
 def student_keys_sql() -> str:
-    return """
+    named = usable_name()
+    return f"""
     WITH reg AS (
         SELECT r.*, rr.student_id FROM records r JOIN registry_rows rr USING (record_id)
     )
@@ -231,13 +236,13 @@ def student_keys_sql() -> str:
         SELECT 'student_no', student_no, student_id FROM reg WHERE student_no IS NOT NULL
         UNION ALL
         SELECT 'id_in_student_no', substr(student_no, 2, 18), student_id FROM reg
-        WHERE regexp_full_match(student_no, 'G[0-9]{17}[0-9X]')
+        WHERE regexp_full_match(student_no, 'G[0-9]{{17}}[0-9X]')
           AND substr(student_no, 2, 18) <> coalesce(id, '')
         UNION ALL
         SELECT 'id_in_cert', id, student_id FROM reg WHERE id IS NOT NULL
         UNION ALL
         SELECT 'prefix_name', left(id, 15) || '|' || name_key, student_id FROM reg
-        WHERE id IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
+        WHERE id IS NOT NULL AND {named}
         UNION ALL
         SELECT 'prefix_school', left(id, 15) || '|' || school, student_id FROM reg
         WHERE id IS NOT NULL AND school IS NOT NULL
@@ -245,30 +250,30 @@ def student_keys_sql() -> str:
         -- the ID a G-学籍号 still holds after an ID change: a payment list that kept the old
         -- ID (and lost its last digits to Excel) is the student's in the student's school
         SELECT 'prefix_school', substr(student_no, 2, 15) || '|' || school, student_id FROM reg
-        WHERE regexp_full_match(student_no, 'G[0-9]{17}[0-9X]')
+        WHERE regexp_full_match(student_no, 'G[0-9]{{17}}[0-9X]')
           AND substr(student_no, 2, 18) <> coalesce(id, '') AND school IS NOT NULL
         UNION ALL
         SELECT 'name_birth', name_key || '|' || CAST(birth_date AS VARCHAR), student_id FROM reg
-        WHERE birth_date IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
+        WHERE birth_date IS NOT NULL AND {named}
         UNION ALL
         SELECT 'name_school', name_key || '|' || school, student_id FROM reg
-        WHERE school IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
+        WHERE school IS NOT NULL AND {named}
         UNION ALL
         -- a payment row may name the class as well, or not: both forms of the key
         SELECT 'name_school_grade', name_key || '|' || school || '|' || grade, student_id FROM reg
-        WHERE school IS NOT NULL AND grade IS NOT NULL AND name_key <> ''
-          AND NOT contains(name_key, '?')
+        WHERE school IS NOT NULL AND grade IS NOT NULL AND {named}
         UNION ALL
         SELECT 'name_school_grade', name_key || '|' || school || '|' || grade || '|' || class_name,
                student_id FROM reg
         WHERE school IS NOT NULL AND grade IS NOT NULL AND class_name IS NOT NULL
-          AND name_key <> '' AND NOT contains(name_key, '?')
+          AND {named}
     )
     """
 
 
 def record_keys_sql() -> str:
-    return """
+    named = usable_name()
+    return f"""
     WITH others AS (SELECT * FROM records WHERE source <> 'registry')
     SELECT record_id, key_type, key FROM (
         SELECT record_id, 'id' AS key_type, id AS key FROM others WHERE id IS NOT NULL
@@ -279,19 +284,19 @@ def record_keys_sql() -> str:
         UNION ALL
         -- a 学籍号 cell holding the bare ID (no G): the ID, when the row has no ID of its own
         SELECT record_id, 'id', student_no FROM others
-        WHERE id IS NULL AND regexp_full_match(student_no, '[0-9]{17}[0-9X]')
+        WHERE id IS NULL AND {is_id18('student_no')}
         UNION ALL
         SELECT record_id, 'prefix_name', id_prefix || '|' || name_key FROM others
-        WHERE id_status = 'precision_lost' AND length(id_prefix) = 15 AND name_key <> '' AND NOT contains(name_key, '?')
+        WHERE id_status = 'precision_lost' AND length(id_prefix) = 15 AND {named}
         UNION ALL
         SELECT record_id, 'prefix_school', id_prefix || '|' || school FROM others
         WHERE id_status = 'precision_lost' AND length(id_prefix) = 15 AND school IS NOT NULL
         UNION ALL
         SELECT record_id, 'name_birth', name_key || '|' || CAST(birth_date AS VARCHAR) FROM others
-        WHERE birth_date IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
+        WHERE birth_date IS NOT NULL AND {named}
         UNION ALL
         SELECT record_id, 'name_school', name_key || '|' || school FROM others
-        WHERE source = 'aid' AND school IS NOT NULL AND name_key <> '' AND NOT contains(name_key, '?')
+        WHERE source = 'aid' AND school IS NOT NULL AND {named}
         UNION ALL
         -- a list without 学籍号 or ID (a J-学籍号 student has none) still names the school, grade
         -- and often the class: with the name, unique in that class or grade on both sides (one
@@ -303,40 +308,16 @@ def record_keys_sql() -> str:
                                 || coalesce('|' || class_name, '') AS key
                   FROM others
                   WHERE source = 'aid' AND school IS NOT NULL AND grade IS NOT NULL
-                    AND name_key <> '' AND NOT contains(name_key, '?'))
+                    AND {named})
         ) WHERE rows_with_key = 1
         UNION ALL
         -- the certificate is issued to its holder: the ID it carries, when the ID column holds
         -- another (a parent's ID typed in the child's row)
         SELECT record_id, 'id_in_cert', left(cert_no, 18) FROM others
-        WHERE source = 'disability' AND regexp_full_match(left(cert_no, 18), '[0-9]{17}[0-9X]')
+        WHERE source = 'disability' AND {is_id18('left(cert_no, 18)')}
           AND left(cert_no, 18) <> coalesce(id, '')
     )
     """
-
-
-def digits_apart(left: str, right: str) -> str:
-    """How many positions two ID strings differ in; unequal lengths count as far apart.
-
-    Written with list functions rather than DuckDB's ``hamming``, which raises on unequal
-    lengths even inside a CASE the optimiser has rewritten into a join.
-    """
-    return (f"(CASE WHEN length({left}) = length({right}) THEN "
-            f"len(list_filter(range(1, length({left}) + 1), "
-            f"lambda i: {left}[i] <> {right}[i])) ELSE 99 END)")
-
-
-# A child's relation word that says the child's sex (之子, 孙女, 外孙 …), compared whole after a
-# leading 之; 妻子 and the other adults' words say nothing here.
-RELATION_MALE = "(儿|长|次|三|四|养|继|孙|外孙|侄|长孙|次孙)?子|儿子|孙|外孙|外甥"
-RELATION_FEMALE = "(长|次|三|四|养|继|孙|外孙|侄|长孙|次孙|外甥)?女|女儿"
-
-
-def relation_sex_sql(relation: str) -> str:
-    """The sex (男/女) a roster row's relation word says, NULL when it says none."""
-    word = f"ltrim({relation}, '之')"
-    return (f"CASE WHEN regexp_full_match({word}, '{RELATION_MALE}') THEN '男' "
-            f"WHEN regexp_full_match({word}, '{RELATION_FEMALE}') THEN '女' END")
 
 
 def candidates_sql() -> str:
@@ -375,7 +356,7 @@ def candidates_sql() -> str:
     WHERE (list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'id_in_cert'])
            OR ((record_id, student_id) NOT IN (SELECT (record_id, student_id) FROM parent_conflicts)
                AND NOT (r.sex IS NULL
-                        AND coalesce({relation_sex_sql('r.relation')} <> s.sex, false))))
+                        AND coalesce({relation_sex('r.relation')} <> s.sex, false))))
       AND (list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'id_in_cert',
                                'name_school', 'name_school_grade'])
        OR s.id IS NULL
@@ -417,7 +398,7 @@ def ranked_sql() -> str:
 
 
 def links_sql() -> str:
-    via_labels = _label_case("v", METHOD_LABELS)
+    via_labels = labels_case("v", METHOD_LABELS)
     return f"""
     WITH top AS (SELECT * FROM ranked WHERE rank = 1),
     contradicted AS (
@@ -427,7 +408,7 @@ def links_sql() -> str:
     )
     SELECT t.record_id, t.student_id,
            list_transform(t.via, lambda v: {via_labels}) AS via_labels,
-           {_label_case('t.via[1]', METHOD_LABELS)} AS method_first,
+           {labels_case('t.via[1]', METHOD_LABELS)} AS method_first,
            t.strength, t.name_score, t.name_level,
            c.id_points_to,
            NULL::VARCHAR AS detail,  -- what else the link rests on (the household step fills it)
@@ -440,7 +421,7 @@ def links_sql() -> str:
 def link_review_sql() -> str:
     return f"""
     SELECT r.record_id, r.student_id, r.rank, r.name_score, r.name_level, r.strength,
-           list_transform(r.via, lambda v: {_label_case('v', METHOD_LABELS)}) AS via_labels,
+           list_transform(r.via, lambda v: {labels_case('v', METHOD_LABELS)}) AS via_labels,
            CASE WHEN top.tied > 1 THEN '同时符合多名学生，无法确定是谁'
                 WHEN list_contains(r.via, 'id') THEN '身份证号一致但姓名不符'
                 ELSE '关联依据与姓名不符' END AS reason,

@@ -29,12 +29,13 @@ from aidmatch.link.blocking import BLOCKING_LABELS, block
 from aidmatch.link.features import COMPARISONS, compare
 from aidmatch.link.links import weighted_sql
 from aidmatch.link.model import Model, fit
+from aidmatch.sql import NAME_LEVELS_AGREE, labels_case, quoted_list
 from aidmatch.steps import Steps, arrow
 
 log = logging.getLogger(__name__)
 
 METHOD = "概率匹配"
-NAME_AGREES = "'same', 'homophone', 'wildcard', 'similar', 'unknown'"
+NAME_AGREES = quoted_list(NAME_LEVELS_AGREE)
 REVIEW_REASONS = {
     "low": "概率匹配得分未达自动采纳线",
     "close": "两名候选学生得分接近，无法确定是谁",
@@ -91,8 +92,16 @@ def fuzzy_ranked_sql() -> str:
     """
 
 
-def fuzzy_decisions_sql(settings: Linkage) -> str:
-    return f"""
+def thresholds(settings: Linkage, *names: str) -> dict[str, float]:
+    """linkage.yaml's thresholds as the named parameters ``$accept``, ``$review``, ``$margin``
+    (values, never SQL text)."""
+    return {name: float(getattr(settings, name)) for name in names}
+
+
+def fuzzy_decisions_sql() -> str:
+    """The best candidate of each record, with why it is not linked (NULL: linked): the names
+    disagree, the runner-up is less than ``$margin`` behind, the weight is below ``$accept`` …"""
+    return """
     WITH top AS (
         SELECT f.*, r.source, r.household_key FROM fuzzy_ranked f
         JOIN records r USING (record_id) WHERE f.rank = 1
@@ -105,8 +114,8 @@ def fuzzy_decisions_sql(settings: Linkage) -> str:
         SELECT t.*,
                CASE WHEN NOT t.name_agrees THEN 'name'
                     WHEN t.next_weight IS NOT NULL
-                         AND t.match_weight - t.next_weight < {settings.margin} THEN 'close'
-                    WHEN t.match_weight < {settings.accept} THEN 'low'
+                         AND t.match_weight - t.next_weight < $margin THEN 'close'
+                    WHEN t.match_weight < $accept THEN 'low'
                     -- the student is already in this household listing, under their own name:
                     -- a second, merely similar name there is a brother or a sister
                     WHEN t.name NOT IN ('same', 'unknown') AND EXISTS (
@@ -141,16 +150,17 @@ def links_unweighted_sql() -> str:
     """
 
 
-def fuzzy_review_sql(settings: Linkage) -> str:
+def fuzzy_review_sql() -> str:
+    """Up to three candidates of each undecided record whose weight reaches ``$review``."""
     return f"""
     SELECT f.record_id, f.student_id, f.rank, f.name_score, f.name AS name_level,
            1 AS strength,
            list_transform(f.blocked_by, lambda k: {_label_case('k')}) AS via_labels,
            d.reason, f.match_weight
     FROM fuzzy_ranked f
-    JOIN (SELECT record_id, CASE problem {_reason_case()} END AS reason
+    JOIN (SELECT record_id, {labels_case('problem', REVIEW_REASONS, keep_others=False)} AS reason
           FROM fuzzy_decisions WHERE problem IS NOT NULL) d USING (record_id)
-    WHERE f.rank <= 3 AND f.match_weight >= {settings.review}
+    WHERE f.rank <= 3 AND f.match_weight >= $review
       -- a candidate whose name is nothing like the record's is another person: digits shared by
       -- chance (a birth date and county) are no reason to make a clerk look
       AND f.name <> 'different'
@@ -159,12 +169,7 @@ def fuzzy_review_sql(settings: Linkage) -> str:
 
 
 def _label_case(column: str) -> str:
-    whens = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in BLOCKING_LABELS.items())
-    return f"CASE {column} {whens} ELSE {column} END"
-
-
-def _reason_case() -> str:
-    return " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in REVIEW_REASONS.items())
+    return labels_case(column, BLOCKING_LABELS)
 
 
 def link_fuzzy(steps: Steps, settings: Linkage) -> Model:
@@ -194,12 +199,13 @@ def link_fuzzy(steps: Steps, settings: Linkage) -> Model:
              model.training_pairs, model.random_pairs, model.iterations, model.match_share)
     _scored(steps, "pair_features", model, "pair_scored")
     steps.table("fuzzy_ranked", fuzzy_ranked_sql())
-    steps.table("fuzzy_decisions", fuzzy_decisions_sql(settings))
+    steps.table("fuzzy_decisions", fuzzy_decisions_sql(),
+                thresholds(settings, "accept", "margin"))
     steps.table("fuzzy_links", "SELECT * FROM fuzzy_decisions WHERE problem IS NULL")
     steps.table("links_unweighted", links_unweighted_sql())
     steps.table("key_review_open", """
         SELECT * FROM key_review WHERE record_id NOT IN (SELECT record_id FROM fuzzy_links)""")
-    steps.table("fuzzy_review", fuzzy_review_sql(settings))
+    steps.table("fuzzy_review", fuzzy_review_sql(), thresholds(settings, "review"))
     steps.table("review_unweighted", """
         SELECT * FROM key_review_open
         UNION ALL BY NAME SELECT * FROM fuzzy_review

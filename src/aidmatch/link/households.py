@@ -18,22 +18,22 @@ use and a coincidence cannot fake. Steps: ``household_candidates``, ``household_
 
 from __future__ import annotations
 
-from aidmatch.link.exact import digits_apart
+from aidmatch.sql import digits_apart, usable_name
 from aidmatch.steps import Steps
 
 METHOD = "同户成员姓名"
 
 
-_NAMED = """
+_NAMED = f"""
     named AS (
         SELECT * FROM records
         WHERE source NOT IN ('registry', 'aid') AND household_key IS NOT NULL
-          AND name_key <> '' AND NOT contains(name_key, '?')
+          AND {usable_name()}
     ),
     family_of AS (
         SELECT rr.student_id, f.family_id, f.slot, f.relation, f.name, f.name_key, f.id
         FROM family f JOIN registry_rows rr ON rr.record_id = f.student_record_id
-        WHERE f.name_key <> '' AND NOT contains(f.name_key, '?')
+        WHERE {usable_name('f.name_key')}
     )"""
 
 

@@ -20,7 +20,7 @@ that gives a student, stays in :mod:`aidmatch.eligibility`. The keys and compari
 from __future__ import annotations
 
 from aidmatch.link.conflicts import drop_id_conflicts
-from aidmatch.link.exact import digits_apart
+from aidmatch.sql import digits_apart, is_id18, usable_name
 from aidmatch.steps import Steps
 
 
@@ -32,7 +32,7 @@ def family_completed_sql() -> str:
     valid ID that the sibling's row gives a member of exactly the same name — when that is one
     ID only. The row keeps its own ID whenever it has one.
     """
-    return """
+    return f"""
     WITH fam AS (
         SELECT f.*, rr.student_id FROM family f
         JOIN registry_rows rr ON rr.record_id = f.student_record_id
@@ -47,7 +47,7 @@ def family_completed_sql() -> str:
         FROM fam m
         JOIN siblings sb ON sb.student = m.student_id
         JOIN fam o ON o.student_id = sb.sibling AND o.name_key = m.name_key AND o.id IS NOT NULL
-        WHERE m.id IS NULL AND m.name_key <> '' AND NOT contains(m.name_key, '?')
+        WHERE m.id IS NULL AND {usable_name('m.name_key')}
         GROUP BY m.family_id
     )
     SELECT f.* REPLACE (
@@ -68,7 +68,7 @@ def identity_keys_sql() -> str:
     when the two ID cells are at most two digits apart (see ``person_matches``); the name with
     an 18-digit number that is no valid ID, at most two digits from a valid one — a slip in the
     roster's number or in the registry's."""
-    return """
+    return f"""
     WITH people AS (
         SELECT 'record' AS kind, record_id AS person, id, id_status, id_prefix, id_compact,
                birth_date, name_key
@@ -81,7 +81,7 @@ def identity_keys_sql() -> str:
         FROM family_completed
     ),
     named AS (
-        SELECT * FROM people WHERE name_key <> '' AND NOT contains(name_key, '?')
+        SELECT * FROM people WHERE {usable_name()}
     )
     SELECT kind, person, 'id' AS key_type, id AS key, id_compact AS compact
     FROM people WHERE id IS NOT NULL
@@ -100,14 +100,14 @@ def identity_keys_sql() -> str:
     SELECT kind, person, 'name_digits', name_key, id_compact FROM named
     WHERE (kind = 'family' AND id IS NOT NULL)
        OR (kind = 'record' AND id IS NULL AND id_status <> 'precision_lost'
-           AND regexp_full_match(id_compact, '[0-9]{17}[0-9X]'))
+           AND {is_id18('id_compact')})
     UNION ALL
     -- the same slip on the registry's side: a family member's 18 digits that are no valid ID
     -- (a digit mistyped in the registry) with the name, against a roster's valid ID (keys of
     -- their own, so two valid IDs are never matched by their digits)
     SELECT kind, person, 'name_digits', 'slip|' || name_key, id_compact FROM named
     WHERE (kind = 'family' AND id IS NULL AND id_status <> 'precision_lost'
-           AND regexp_full_match(id_compact, '[0-9]{17}[0-9X]'))
+           AND {is_id18('id_compact')})
        OR (kind = 'record' AND id IS NOT NULL)
     """
 

@@ -9,6 +9,11 @@
 ``data_quality.csv``          ID problems not about an enrolled student, per file, sheet and
                               problem with one example row (ID always masked): for the department
                               that sent the file, not cases to decide
+
+Each list is queried once. The writers of the lists the Python API hands back (gaps, key
+students, findings, data quality) also put what they wrote into ``tables`` when given one (a run
+for :mod:`aidmatch.api`): the same rows as Arrow, under the list's Chinese name; a command-line
+run passes none and builds no Arrow at all.
 """
 
 from __future__ import annotations
@@ -26,6 +31,13 @@ from aidmatch.link.features import COMPARISON_LABELS, COMPARISONS, LEVEL_LABELS
 from aidmatch.normalize.ids import STATUS_LABELS, mask, mask_student_no, redact
 from aidmatch.outputs.files import write_csv, write_xlsx
 from aidmatch.sources.extract import Reject
+from aidmatch.sql import labels_case
+
+# The lists by the names the Python API gives them (besides the findings, by their labels).
+GAPS_LIST = "漏助"
+KEY_STUDENTS_LIST = "重点保障学生"
+DATA_QUALITY_LIST = "数据质量"
+Tables = dict[str, pa.Table]
 
 GAP_HEADERS = ["学籍号", "身份证件号", "姓名", "性别", "区县", "学校名称", "年级", "班级", "学段",
                "就读方式", "困难类型", "来源", "建议资助项目", "建议金额（元）", "匹配方式"]
@@ -42,11 +54,12 @@ def _amount(value: object) -> object:
     return int(number) if number.is_integer() else number
 
 
-def _id_writer(masked: bool) -> Callable[[object], object]:
+def id_writer(masked: bool) -> Callable[[Any], Any]:
+    """How an ID number is shown: masked (6110**********123X) when ``masked``; blanks as they are."""
     return (lambda v: mask(v) if v else v) if masked else (lambda v: v)
 
 
-def _student_no_writer(masked: bool) -> Callable[[object], object]:
+def student_no_writer(masked: bool) -> Callable[[Any], Any]:
     """学籍号 holds the ID (G + ID), so it is masked with it."""
     return (lambda v: mask_student_no(v) if v else v) if masked else (lambda v: v)
 
@@ -59,7 +72,7 @@ def redacted(rows: Iterable[Sequence[Any]], masked: bool = True) -> Iterable[lis
 
 
 def gap_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
-    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
+    show_id, show_no = id_writer(masked), student_no_writer(masked)
     rows = con.execute(
         """SELECT student_no, coalesce(id, id_raw), name, sex, county, school, grade, class_name,
                   stage, boarding, group_labels, sources, expected_programmes, expected_amount,
@@ -74,10 +87,11 @@ def gap_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
 
 
 def write_gaps(con: duckdb.DuckDBPyConnection, out: Path, masked: bool,
-               notice: Sequence[str] = ()) -> int:
+               notice: Sequence[str] = (), tables: Tables | None = None) -> int:
     rows = gap_rows(con, masked)
     write_csv(out / "gaps.csv", GAP_HEADERS, rows)
     write_xlsx(out / "gaps.xlsx", "漏助名单", GAP_HEADERS, rows, notice)
+    _keep(tables, GAPS_LIST, GAP_HEADERS, rows)
     return len(rows)
 
 
@@ -86,7 +100,7 @@ KEY_STUDENT_HEADERS = ["学籍号", "身份证件号", "姓名", "区县", "学�
 
 
 def key_student_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
-    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
+    show_id, show_no = id_writer(masked), student_no_writer(masked)
     rows = con.execute(
         """SELECT s.student_no, coalesce(s.id, s.id_raw), s.name, s.county, s.school, s.grade,
                   s.stage, s.status, g.group_labels, p.student_id IS NOT NULL, p.programmes,
@@ -104,22 +118,16 @@ def key_student_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[
     ), masked))
 
 
-def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
-    return write_csv(out / "key_students.csv", KEY_STUDENT_HEADERS, key_student_rows(con, masked))
+def write_key_students(con: duckdb.DuckDBPyConnection, out: Path, masked: bool,
+                       tables: Tables | None = None) -> int:
+    rows = key_student_rows(con, masked)
+    _keep(tables, KEY_STUDENTS_LIST, KEY_STUDENT_HEADERS, rows)
+    return write_csv(out / "key_students.csv", KEY_STUDENT_HEADERS, rows)
 
 
 # The comparison levels of a pair, one column each, from the ``pair_evidence`` step (when the
 # probabilistic stage ran; the VLOOKUP baseline has none).
 EVIDENCE_HEADERS = ["匹配得分", *(f"{label}比较" for label in COMPARISON_LABELS.values())]
-
-
-def labelled(column: str, labels: dict[str, str]) -> str:
-    """SQL: ``column``'s code shown as its Chinese label (codes without one shown as they are)."""
-    def quoted(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-
-    whens = " ".join(f"WHEN {quoted(code)} THEN {quoted(label)}" for code, label in labels.items())
-    return f"CASE {column} {whens} ELSE {column} END"
 
 
 def _evidence_sql(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[str, str]:
@@ -130,7 +138,7 @@ def _evidence_sql(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[str, str]
     if not has:
         return ", ".join(["NULL"] * len(EVIDENCE_HEADERS)), ""
     columns = ", ".join(["e.match_weight",
-                         *(labelled(f"e.{c}", LEVEL_LABELS) for c in COMPARISONS)])
+                         *(labels_case(f"e.{c}", LEVEL_LABELS) for c in COMPARISONS)])
     join = (f"LEFT JOIN pair_evidence e ON e.record_id = {alias}.record_id "
             f"AND e.student_id = {alias}.student_id")
     return columns, join
@@ -138,16 +146,16 @@ def _evidence_sql(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[str, str]
 
 def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
     """Every link with its method, the keys it rests on and the comparison evidence."""
-    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
+    show_id, show_no = id_writer(masked), student_no_writer(masked)
     headers = ["来源文件", "工作表", "行号", "位置", "名单类型", "记录姓名", "记录证件号", "证件号状态",
                "学籍号", "学生姓名", "学生身份证件号", "匹配方式", "依据", "姓名一致性", "姓名相似度",
                "说明", *EVIDENCE_HEADERS]
     evidence, join = _evidence_sql(con, "l")
     rows = con.execute(
         f"""SELECT r.file, r.sheet, r.row, r.slot, r.source, r.name_raw, r.id_raw,
-                  {labelled("r.id_status", STATUS_LABELS)},
+                  {labels_case("r.id_status", STATUS_LABELS)},
                   s.student_no, s.name, s.id, l.method_first, array_to_string(l.via_labels, '+'),
-                  {labelled("l.name_level", NAME_LEVEL_LABELS)}, l.name_score,
+                  {labels_case("l.name_level", NAME_LEVEL_LABELS)}, l.name_score,
                   CASE WHEN l.id_points_to IS NOT NULL
                        THEN '记录中的身份证号属于另一名学生（学生编号 ' || l.id_points_to || '），按姓名判定'
                        WHEN l.detail IS NOT NULL THEN '同户：' || l.detail
@@ -163,7 +171,7 @@ def write_matches(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> in
 
 def write_review(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int:
     """Records that could not be decided, up to three candidates each, best first."""
-    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
+    show_id, show_no = id_writer(masked), student_no_writer(masked)
     headers = ["来源文件", "工作表", "行号", "位置", "名单类型", "记录姓名", "记录证件号", "原因",
                "候选序号", "候选学籍号", "候选学生姓名", "候选身份证件号", "候选学校", "依据",
                "姓名相似度", *EVIDENCE_HEADERS]
@@ -199,7 +207,7 @@ def write_rejects(con: duckdb.DuckDBPyConnection, out: Path,
                   extraction_rejects: Sequence[Reject]) -> int:
     """Rejected rows; IDs are always masked here, and every text redacted (file, sheet and row
     locate the record)."""
-    show_id = _id_writer(True)
+    show_id = id_writer(True)
     headers = ["文件", "工作表", "行号", "列", "原因", "姓名", "证件号"]
     rows: list[list[object]] = [
         [r.file, r.sheet, r.row, r.column, r.reason, "", ""] for r in extraction_rejects
@@ -219,7 +227,7 @@ def finding_rows(con: duckdb.DuckDBPyConnection, finding: Finding, masked: bool,
                  params: Sequence[object] = (), table: str | None = None) -> list[list[Any]]:
     """A finding's cases as display rows (案例编号 first, then the finding's columns), from its
     table or from ``table`` (a subquery over it, with ``params``)."""
-    show_id, show_no = _id_writer(masked), _student_no_writer(masked)
+    show_id, show_no = id_writer(masked), student_no_writer(masked)
     columns = ", ".join(c.column for c in finding.columns)
     rows = con.execute(f"SELECT case_key, {columns} FROM {table or finding.table}",
                        list(params)).fetchall()
@@ -235,29 +243,26 @@ def finding_headers(finding: Finding) -> list[str]:
     return ["案例编号", *(c.header for c in finding.columns)]
 
 
-def write_findings(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> dict[str, int]:
+def write_findings(con: duckdb.DuckDBPyConnection, out: Path, masked: bool,
+                   tables: Tables | None = None) -> dict[str, int]:
     """One CSV per finding besides 漏助 (gaps.csv): not_enrolled_aid.csv, duplicate_aid.csv,
-    wrong_standard.csv, identity_errors.csv."""
+    wrong_standard.csv, identity_errors.csv …"""
     counts: dict[str, int] = {}
     for finding in FINDINGS:
         if finding.csv:
-            counts[finding.code] = write_csv(out / finding.csv, finding_headers(finding),
-                                             finding_rows(con, finding, masked))
+            rows = finding_rows(con, finding, masked)
+            _keep(tables, finding.label, finding_headers(finding), rows)
+            counts[finding.code] = write_csv(out / finding.csv, finding_headers(finding), rows)
     return counts
 
 
-def result_tables(con: duckdb.DuckDBPyConnection, masked: bool) -> dict[str, pa.Table]:
-    """The result lists as Arrow tables, column for column what the files hold (the same headers
-    and values; no CSV neutralisation, which only matters to a spreadsheet): 漏助, 重点保障学生,
-    every other finding by its label, 数据质量. For the Python API (:mod:`aidmatch.api`)."""
-    tables = {"漏助": _arrow(GAP_HEADERS, gap_rows(con, masked)),
-              "重点保障学生": _arrow(KEY_STUDENT_HEADERS, key_student_rows(con, masked))}
-    for finding in FINDINGS:
-        if finding.csv:
-            tables[finding.label] = _arrow(finding_headers(finding),
-                                           finding_rows(con, finding, masked))
-    tables["数据质量"] = _arrow(DATA_QUALITY_HEADERS, data_quality_rows(con))
-    return tables
+def _keep(tables: Tables | None, name: str, headers: Sequence[str],
+          rows: Sequence[Sequence[Any]]) -> None:
+    """The rows a writer wrote, as an Arrow table in ``tables`` (when a run keeps them):
+    column for column what the file holds (the same headers and values; no CSV
+    neutralisation, which only matters to a spreadsheet)."""
+    if tables is not None:
+        tables[name] = _arrow(headers, rows)
 
 
 def _arrow(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> pa.Table:
@@ -287,5 +292,8 @@ def data_quality_rows(con: duckdb.DuckDBPyConnection, table: str = "data_quality
     return list(redacted(([*r[:8], mask(r[8]) if r[8] else r[8]] for r in rows), masked=True))
 
 
-def write_data_quality(con: duckdb.DuckDBPyConnection, out: Path) -> int:
-    return write_csv(out / "data_quality.csv", DATA_QUALITY_HEADERS, data_quality_rows(con))
+def write_data_quality(con: duckdb.DuckDBPyConnection, out: Path,
+                       tables: Tables | None = None) -> int:
+    rows = data_quality_rows(con)
+    _keep(tables, DATA_QUALITY_LIST, DATA_QUALITY_HEADERS, rows)
+    return write_csv(out / "data_quality.csv", DATA_QUALITY_HEADERS, rows)

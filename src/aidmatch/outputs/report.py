@@ -30,7 +30,6 @@ from aidmatch.config import ReviewRules, load_rules
 from aidmatch.database import open_database, purged_at
 from aidmatch.errors import InputError, UsageError
 from aidmatch.findings import FINDINGS, Finding
-from aidmatch.normalize.ids import mask, mask_student_no
 from aidmatch.outputs.files import (
     TEXT_COLUMNS,
     WRAP_WIDTHS,
@@ -43,6 +42,8 @@ from aidmatch.outputs.lists import (
     data_quality_rows,
     finding_headers,
     finding_rows,
+    id_writer,
+    student_no_writer,
 )
 from aidmatch.outputs.summary import UNKNOWN_COUNTY, CountyLine, incomplete_notice
 from aidmatch.review import (
@@ -283,11 +284,7 @@ def _comparison(con: duckdb.DuckDBPyConnection, semester: Semester, previous: Se
             count += 1
         return count
 
-    def show(value: str | None) -> str | None:
-        return mask(value) if masked and value else value
-
-    def show_no(value: str | None) -> str | None:
-        return mask_student_no(value) if masked and value else value
+    show, show_no = id_writer(masked), student_no_writer(masked)
 
     before = _decisions(con, previous)
     where, params = _county_filter(county, "g.county")

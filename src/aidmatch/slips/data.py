@@ -31,12 +31,13 @@ import duckdb
 import pyarrow as pa
 
 from aidmatch.config import APPROVED_GAP, Programmes, ReviewRules, Rules
-from aidmatch.eligibility import expected_programme_match_sql, expected_programmes_table
+from aidmatch.eligibility import expected_programmes_table
 from aidmatch.findings import FINDINGS
 from aidmatch.normalize.names import roster_key
 from aidmatch.review import current_decisions_sql
 from aidmatch.semester import Semester
 from aidmatch.sources.registry import stage_of
+from aidmatch.sql import expected_programme_match
 from aidmatch.steps import Steps, arrow, scalar
 
 UNKNOWN_PROGRAMME = "（名单未写明资助项目）"
@@ -142,7 +143,7 @@ def approved_rows_sql() -> str:
     JOIN store.students s ON s.run_semester = ? AND s.student_id = a.student_id
     JOIN store.gaps gp ON gp.run_semester = ? AND gp.student_id = a.student_id
     JOIN store.student_groups sg ON sg.run_semester = ? AND sg.student_id = a.student_id
-    LEFT JOIN expected_programmes p ON {expected_programme_match_sql()}
+    LEFT JOIN expected_programmes p ON {expected_programme_match()}
     """
 
 

@@ -3,7 +3,8 @@
 It feeds the same engine with what VLOOKUP sees: the ID cell's text exactly as typed (no
 trimming, no full-width folding, no check digit), rows whose ID is shorter than 15 characters
 dropped (a common clerk's script), and no other evidence (no 学籍号, names, birth dates or
-schools). Used only to measure how much the real linkage adds.
+schools). Used only to measure how much the real linkage adds
+(:mod:`aidmatch.bench.linkers`).
 """
 
 from __future__ import annotations
@@ -44,3 +45,9 @@ def vlookup_records(records: pa.Table) -> pa.Table:
 
 def vlookup_family(family: pa.Table) -> pa.Table:
     return _as_vlookup_sees(family, keep_student_no=False)
+
+
+def as_vlookup_sees(records: pa.Table, family: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """The loaded records and registry family rows as the VLOOKUP baseline feeds them to the
+    engine (``prepare`` of :func:`aidmatch.pipeline.reconcile`)."""
+    return vlookup_records(records), vlookup_family(family)
