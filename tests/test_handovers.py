@@ -585,3 +585,33 @@ def test_keep_going_leaves_the_file_out_and_marks_everything_incomplete(
     summary = (out / "不完整-summary.txt").read_text(encoding="utf-8-sig")
     assert "本次结果不完整" in summary and left_out in summary
     assert left_out not in {s["file"] for s in answer_sheets(out, "不完整-")}
+
+
+# 13. Ordinary hand-overs foreign2 saw stop the run (issue 17): now read right ---------------------
+
+DIBAO_LONG = "城市低保（长表）.csv"
+
+
+def _rows(folder: Path, name: str) -> list[list[str]]:
+    data = (folder / name).read_bytes()
+    encoding = "gbk" if name == DIBAO_LONG else "utf-8-sig"
+    return list(csv.reader(data.decode(encoding).splitlines()))
+
+
+def _gap_types(out: Path) -> dict[str, str]:
+    return {row["姓名"]: row["困难类型"] for row in read_csv(out / "gaps.csv")}
+
+
+# F04: a header whose words are split over two rows, no merged cells.
+def test_header_words_split_over_two_rows_are_read(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        rows = _rows(folder, "持证残疾人.csv")
+        assert rows[0] == ["姓名", "残疾人证号", "残疾类别", "残疾等级"]
+        write_csv(folder / "持证残疾人.csv", [["姓名", "残疾人证", "残疾", "残疾"],
+                                          ["", "号", "类别", "等级"], *rows[1:]])
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    [sheet] = [s for s in answer_sheets(out) if s["file"] == "持证残疾人.csv"]
+    assert (sheet["header_row"], sheet["data_rows"], sheet["rejected"]) == (2, 3, 0)
