@@ -615,3 +615,21 @@ def test_header_words_split_over_two_rows_are_read(tmp_path: Path, clean: Answer
     assert answer(out, db) == clean
     [sheet] = [s for s in answer_sheets(out) if s["file"] == "持证残疾人.csv"]
     assert (sheet["header_row"], sheet["data_rows"], sheet["rejected"]) == (2, 3, 0)
+
+
+# F16: English file names carry the category.
+def test_english_file_names_name_the_roster_and_category(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        (folder / "孤儿和事实无人抚养儿童.xls").unlink()
+        st = STUDENTS
+        header = ["姓名", "性别", "出生日期", "身份证号码"]
+        write_csv(folder / "orphans.csv", [header, [st["orphan_paid_lost_id"].name, "男",
+                                                    "2012-04-04", st["orphan_paid_lost_id"].id]])
+        write_csv(folder / "De_Facto_Orphans.csv", [header, [st["twin_b"].name, "男", "2013-05-05",
+                                                            st["twin_a"].id]])
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean  # 吴子轩 still 事实无人抚养儿童, not 孤儿
+    kinds = {s["file"]: s["kind"] for s in answer_sheets(out)}
+    assert kinds["orphans.csv"] == kinds["De_Facto_Orphans.csv"] == "child_welfare"

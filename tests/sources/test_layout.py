@@ -141,3 +141,16 @@ def test_group_labels_over_two_person_groups_still_read(rules: Rules) -> None:
         ("户主", "name"), ("户主", "id_number"), (None, "category"), (None, "security_status"),
         (None, "name"), (None, "id_number"), (None, "relation")]
 
+
+# Issue 17 (foreign2 F16): English and pinyin file names.
+@pytest.mark.parametrize(("file", "kind"), [
+    ("orphans.csv", "child_welfare"), ("Orphans.xlsx", "child_welfare"),
+    ("de_facto_orphans.csv", "child_welfare"), ("dibao.csv", "civil_assistance"),
+    ("tekun.csv", "civil_assistance"), ("wubao.xlsx", "civil_assistance"),
+    ("canlian.csv", "disability"), ("disability.csv", "disability"),
+    ("tuopin.csv", "poverty"), ("fanpin_jiance.csv", "poverty"),
+])
+def test_english_and_pinyin_file_names_name_the_roster(rules: Rules, file: str, kind: str) -> None:
+    head = [["姓名", "性别", "出生日期", "身份证号码"]]
+    assert _best(rules, head, sheet="", file=file).kind == kind
+

@@ -224,7 +224,10 @@ def _text_of(rows: Sequence[Sequence[str]]) -> str:
 
 
 def _keyword_hits(source: SourceDef, text: str) -> int:
-    return sum(1 for word in source.keywords if word in text)
+    """How many of the source's keywords occur in ``text``, ignoring case (English and pinyin
+    file names: Orphans.csv, DIBAO.xlsx)."""
+    folded = text.casefold()
+    return sum(1 for word in source.keywords if word.casefold() in folded)
 
 
 def _required_ok(source: SourceDef, fields: set[str]) -> bool:
