@@ -633,3 +633,36 @@ def test_english_file_names_name_the_roster_and_category(tmp_path: Path, clean: 
     assert answer(out, db) == clean  # 吴子轩 still 事实无人抚养儿童, not 孤儿
     kinds = {s["file"]: s["kind"] for s in answer_sheets(out)}
     assert kinds["orphans.csv"] == kinds["De_Facto_Orphans.csv"] == "child_welfare"
+
+
+# T29: the 优抚对象 roster (烈士子女 / 优抚对象子女).
+def test_a_preferential_care_roster_makes_key_students(tmp_path: Path, clean: Answer) -> None:
+    st = STUDENTS
+    yan_fu = ("严父", "611022198306065712")
+
+    def build(folder: Path) -> None:
+        write_csv(folder / "优抚对象.csv", [
+            ["姓名", "身份证号", "优抚类别", "与烈士关系"],
+            [st["risk_eliminated"].name, st["risk_eliminated"].id, "烈士子女", "子女"],
+            [yan_fu[0], yan_fu[1], "伤残军人", ""],  # 严七's registered father
+            [st["plain"].name, st["plain"].id, "烈士子女", "子女"],  # paid: no gap
+        ])
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    got = answer(out, db)
+    new = {row["姓名"]: row for row in read_csv(out / "gaps.csv")}
+    assert set(new) - {g[2] for g in clean.gaps} == {"钱七", "严七"}
+    assert new["钱七"]["困难类型"] == "烈士子女、优抚对象子女"
+    assert new["钱七"]["来源"] == "优抚对象.csv第2行"
+    assert new["严七"]["困难类型"] == "优抚对象子女"
+    assert "优抚对象.csv第3行" in new["严七"]["来源"]
+    assert len(got.gaps) == len(clean.gaps) + 2
+    assert {s["file"]: s["kind"] for s in answer_sheets(out)}["优抚对象.csv"] == "preferential_care"
+
+
+def test_without_a_preferential_care_roster_nothing_is_said_of_it(tmp_path: Path) -> None:
+    result, out, _ = reconcile(tmp_path, lambda folder: None)
+    assert result.exit_code == 0, result.output
+    summary = (out / "summary.txt").read_text(encoding="utf-8-sig")
+    assert "优抚" not in summary and "退役军人" not in summary

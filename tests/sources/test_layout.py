@@ -142,15 +142,21 @@ def test_group_labels_over_two_person_groups_still_read(rules: Rules) -> None:
         (None, "name"), (None, "id_number"), (None, "relation")]
 
 
-# Issue 17 (foreign2 F16): English and pinyin file names.
+# Issue 17 (foreign2 F16, T29): English file names; the 优抚对象 roster.
 @pytest.mark.parametrize(("file", "kind"), [
     ("orphans.csv", "child_welfare"), ("Orphans.xlsx", "child_welfare"),
     ("de_facto_orphans.csv", "child_welfare"), ("dibao.csv", "civil_assistance"),
     ("tekun.csv", "civil_assistance"), ("wubao.xlsx", "civil_assistance"),
     ("canlian.csv", "disability"), ("disability.csv", "disability"),
     ("tuopin.csv", "poverty"), ("fanpin_jiance.csv", "poverty"),
+    ("youfu.csv", "preferential_care"), ("优抚对象.csv", "preferential_care"),
+    ("烈士子女.xlsx", "preferential_care"),
 ])
 def test_english_and_pinyin_file_names_name_the_roster(rules: Rules, file: str, kind: str) -> None:
     head = [["姓名", "性别", "出生日期", "身份证号码"]]
     assert _best(rules, head, sheet="", file=file).kind == kind
 
+
+def test_a_care_category_column_names_the_roster(rules: Rules) -> None:
+    head = [["姓名", "身份证号", "优抚类别", "与烈士关系"]]
+    assert _best(rules, head, sheet="Sheet1", file="名单.xlsx").kind == "preferential_care"

@@ -382,7 +382,7 @@ def load_inputs(
               else LOADED_FAMILY_SCHEMA.empty_table())
     kinds_present = {s.kind for f in files for s in f.sheets if s.kind}
     for kind, source in rules.sources.sources.items():
-        if kind not in kinds_present:
+        if kind not in kinds_present and not source.optional:
             notes.append(f"注意：没有找到「{source.label}」（{source.system}）的文件，"
                          f"本次结果不含这部分数据")
     return LoadResult(files, records, family, rejects, notes, problems,
@@ -412,7 +412,7 @@ def missing_systems(input_dir: Path, rules: Rules, kinds: set[str]) -> list[Inpu
             file=str(input_dir),
             hint="把本学期的资助发放名单放入输入目录后重新运行；如本学期尚未发放，" + _KEEP_GOING_HINT))
     if rosters and not any(kind in kinds for kind in sources if kind not in ("registry", "aid")):
-        systems_named = "、".join(dict.fromkeys(s.system for s in rosters))
+        systems_named = "、".join(dict.fromkeys(s.system for s in rosters if not s.optional))
         missing.append(InputError(
             f"没有找到任何困难群体名单（{systems_named}）：没有它们就找不到困难学生，漏助会是 0",
             file=str(input_dir),
