@@ -617,6 +617,59 @@ def test_header_words_split_over_two_rows_are_read(tmp_path: Path, clean: Answer
     assert (sheet["header_row"], sheet["data_rows"], sheet["rejected"]) == (2, 3, 0)
 
 
+# F25: the .xls many web systems export is an HTML page holding a table.
+def _html_page(rows: list[list[str]], *, charset: str | None, spans: bool = False) -> str:
+    """The 低保 long roster as a web system's page: <th> header, the ID typed with <br>, a name
+    as entities; with ``spans`` the 户编号 and status of the household merged down (rowspan)."""
+    head = "".join(f"<th>{cell}</th>" for cell in rows[0])
+    body = []
+    for n, row in enumerate(rows[1:]):
+        cells = []
+        for k, cell in enumerate(row):
+            if spans and k in (0, 4, 5):
+                if n == 0:
+                    cells.append(f'<td rowspan="{len(rows) - 1}">{cell}</td>')
+                continue
+            if k == 2 and n == 1:
+                cell = cell.replace(" ", "<br>")
+            if k == 1 and n == 1:
+                cell = "".join(f"&#{ord(ch)};" if ch != " " else "&nbsp;" for ch in cell)
+            cells.append(f"<td>{cell}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
+    return (f"<html><head>{meta}<title>城市低保</title></head><body>\n<table border=1>"
+            f"<tr>{head}</tr>{''.join(body)}</table></body></html>")
+
+
+@pytest.mark.parametrize(("name", "charset", "encoding", "prefix", "spans"), [
+    ("城市低保名单.xls", "utf-8", "utf-8", b"", False),
+    ("城市低保名单.xls", "gb2312", "gbk", b"", True),
+    ("城市低保名单.xlsx", None, "gbk", b"\r\n  ", False),  # no charset: detected as a CSV's
+    ("城市低保名单.html", None, "utf-8", b"\xef\xbb\xbf\n", True),
+], ids=["xls utf-8", "xls gb2312 rowspan", "xlsx gbk undeclared", "html bom rowspan"])
+def test_a_web_page_saved_as_excel_is_read(tmp_path: Path, clean: Answer, name: str,
+                                           charset: str | None, encoding: str, prefix: bytes,
+                                           spans: bool) -> None:
+    def build(folder: Path) -> None:
+        rows = _rows(folder, DIBAO_LONG)
+        (folder / DIBAO_LONG).unlink()
+        page = _html_page(rows, charset=charset, spans=spans)
+        (folder / name).write_bytes(prefix + page.encode(encoding))
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    [sheet] = [s for s in answer_sheets(out) if s["file"] == name]
+    assert (sheet["sheet"], sheet["kind"], sheet["data_rows"]) == ("表1", "civil_assistance", 2)
+    assert "陈小龙" in _gap_types(out)
+
+
+def test_a_web_page_without_a_table_stops(tmp_path: Path) -> None:
+    page = "<!DOCTYPE html><html><body><p>系统维护中，请稍后导出</p></body></html>"
+    result, _, _ = reconcile(tmp_path, lambda f: (f / "低保名单.xls").write_text(page, "utf-8"))
+    assert_stops(result, "低保名单.xls", "网页（HTML）文件，但其中没有表格", "另存为")
+
+
 # F16: English file names carry the category.
 def test_english_file_names_name_the_roster_and_category(tmp_path: Path, clean: Answer) -> None:
     def build(folder: Path) -> None:
