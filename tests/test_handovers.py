@@ -670,6 +670,97 @@ def test_a_web_page_without_a_table_stops(tmp_path: Path) -> None:
     assert_stops(result, "低保名单.xls", "网页（HTML）文件，但其中没有表格", "另存为")
 
 
+# F32: a roster mailed as a zip archive, read as a folder named after it.
+def _zip(path: Path, members: dict[str, bytes], *, encrypted: bool = False) -> None:
+    """A zip of ``members``; ``encrypted`` marks the (one) member as having a password, in its
+    local header and the central directory (zipfile cannot write encrypted members)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(zipfile.ZipInfo(name, (2025, 3, 1, 0, 0, 0)), data,
+                             zipfile.ZIP_DEFLATED)
+    if encrypted:
+        packed = bytearray(path.read_bytes())
+        for signature, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            packed[packed.index(signature) + at] |= 0x1
+        path.write_bytes(bytes(packed))
+
+
+def test_a_roster_inside_a_zip_is_read_as_a_folder(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        data = (folder / DIBAO_LONG).read_bytes()
+        (folder / DIBAO_LONG).unlink()
+        _zip(folder / "民政名单.zip", {
+            "低保/": b"", f"低保/{DIBAO_LONG}": data, f"低保/~${DIBAO_LONG}": b"lock",
+            "__MACOSX/低保/._x.csv": b"\x00", "说明.docx": b"PK\x03\x04"})
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    label = f"民政名单.zip/低保/{DIBAO_LONG}"
+    [sheet] = [s for s in answer_sheets(out) if s["file"] == label]
+    assert (sheet["kind"], sheet["data_rows"], sheet["rejected"]) == ("civil_assistance", 2, 0)
+    assert any(label in row["来源"] for row in read_csv(out / "gaps.csv"))
+    summary = (out / "summary.txt").read_text(encoding="utf-8-sig")
+    assert f"跳过 Excel 临时文件 民政名单.zip/低保/~${DIBAO_LONG}" in summary
+    assert "跳过非表格文件 民政名单.zip/说明.docx" in summary
+    assert "__MACOSX" not in summary
+
+
+def test_gbk_member_names_and_a_zipped_copy_of_a_loose_file(tmp_path: Path, clean: Answer
+                                                           ) -> None:
+    """Chinese Windows zips names in GBK without the UTF-8 flag; the loose file and its zipped
+    copy are one roster (read once)."""
+    import zipfile
+
+    def build(folder: Path) -> None:
+        data = (folder / DIBAO_LONG).read_bytes()
+        gbk = DIBAO_LONG.encode("gbk")
+        placeholder = "x" * (len(gbk) - 4) + ".csv"  # ASCII: written without the UTF-8 flag
+        _zip(folder / "备份.zip", {placeholder: data})
+        packed = (folder / "备份.zip").read_bytes().replace(placeholder.encode(), gbk)
+        (folder / "备份.zip").write_bytes(packed)
+        with zipfile.ZipFile(folder / "备份.zip") as archive:
+            assert not archive.infolist()[0].flag_bits & 0x800
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    copy = f"备份.zip/{DIBAO_LONG}"
+    assert set(_rejects(out, copy).values()) == {f"重复的名单：与「{DIBAO_LONG}」内容相同，只计一次"}
+
+
+@pytest.mark.parametrize(("members", "encrypted", "fragments"), [
+    ({"低保.csv": b"x"}, True, ("民政名单.zip", "压缩文件中的「低保.csv」设置了密码")),
+    ({"第1批.zip": b"PK\x05\x06" + b"\x00" * 18}, False,
+     ("民政名单.zip", "压缩文件中又有压缩文件「第1批.zip」")),
+    ({"../低保.csv": b"x"}, False, ("民政名单.zip", "「../低保.csv」指向压缩文件以外的位置")),
+    ({"低保.csv": b"\x00" * (20 * 2**20)}, False,
+     ("民政名单.zip", "「低保.csv」解压后有 20 MB", "压缩炸弹")),
+], ids=["password", "zip in zip", "path traversal", "zip bomb"])
+def test_a_zip_that_cannot_be_read_safely_stops(tmp_path: Path, members: dict[str, bytes],
+                                               encrypted: bool, fragments: tuple[str, ...]
+                                               ) -> None:
+    result, _, db = reconcile(tmp_path, lambda f: _zip(f / "民政名单.zip", members,
+                                                       encrypted=encrypted))
+    assert_stops(result, *fragments)
+    assert not db.exists()
+
+
+def test_a_zip_too_large_to_unpack_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aidmatch.sources import archives
+
+    monkeypatch.setattr(archives, "MAX_UNPACKED_BYTES", 2**20)
+
+    def build(folder: Path) -> None:
+        data = (folder / DIBAO_LONG).read_bytes()
+        _zip(folder / "民政名单.zip", {"低保.csv": data, "大表.csv": b"1," * 2**20})
+
+    result, _, _ = reconcile(tmp_path, build)
+    assert_stops(result, "民政名单.zip", "解压后共 2 MB，超过上限 1 MB", "「大表.csv」")
+
+
 # F16: English file names carry the category.
 def test_english_file_names_name_the_roster_and_category(tmp_path: Path, clean: Answer) -> None:
     def build(folder: Path) -> None:
