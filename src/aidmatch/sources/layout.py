@@ -270,11 +270,11 @@ def _header_columns(head: Sequence[Sequence[str]], index: int, mapper: HeaderMap
     split = (split_header_words(mapper, head[index - 1], row, width)
              if index and group_above is None else None)
     if split is not None:
-        columns = []
+        joined: list[Column] = []
         for col, word in enumerate(split):
             group, field = mapper.map_cell(word, None)
-            columns.append(Column(col, word.replace("\n", ""), field, group if field else None))
-        return columns, True
+            joined.append(Column(col, word.replace("\n", ""), field, group if field else None))
+        return joined, True
     labels_above = _forward_filled(head[index - 1], width) if group_above else []
     columns: list[Column] = []
     for col, cell in enumerate(row):
