@@ -60,13 +60,15 @@ def _floor(exports: Path) -> dict[str, Any]:
     paths, _notes, _problems = discover(exports, {})
     started, cpu = time.perf_counter(), time.process_time()
     rows = cells = 0
-    for path, _kind in paths:
-        for sheet in read_table_file(path, path.name):
+    for path, _kind, member in paths:
+        data = member.read(path.name) if member is not None else None
+        for sheet in read_table_file(path, path.name, data):
             rows += len(sheet.rows)
             cells += sum(len(row) for row in sheet.rows)
     return {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
             "files": len(paths), "rows": rows, "cells": cells,
-            "bytes": sum(path.stat().st_size for path, _ in paths)}
+            "bytes": sum(member.size if member else path.stat().st_size
+                         for path, _, member in paths)}
 
 
 def _reconcile(exports: Path, work: Path, memory_limit: str | None, threads: int | None

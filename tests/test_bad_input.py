@@ -112,8 +112,13 @@ def _full_sheet(folder: Path) -> None:
 
 
 def _archive(folder: Path) -> None:
+    """A RAR archive (a zip is read as a folder: tests/test_handovers.py)."""
+    (folder / "各乡镇名单.rar").write_bytes(b"Rar!\x1a\x07\x00" + b"\x00" * 64)
+
+
+def _zip_in_a_zip(folder: Path) -> None:
     with zipfile.ZipFile(folder / "各乡镇名单.zip", "w") as archive:
-        archive.writestr("低保.csv", "姓名,身份证号\n王芳,1\n")
+        archive.writestr("第1批.zip", b"PK\x05\x06" + b"\x00" * 18)
 
 
 @dataclass(frozen=True)
@@ -139,7 +144,9 @@ CASES = [
          ("孤儿名单.csv", "第 2 行", "列「姓名」（第 1 列）与列「姓名」（第 4 列）", "无法确定")),
     Case("1,048,576-row sheet", _full_sheet,
          ("学籍（100万行）.xlsx", "工作表「学生」", "第 1048576 行", "最大行数", "分批导出")),
-    Case("archive", _archive, ("各乡镇名单.zip", "压缩文件", "解压")),
+    Case("archive", _archive, ("各乡镇名单.rar", "压缩文件", "解压")),
+    Case("zip in a zip", _zip_in_a_zip, ("各乡镇名单.zip", "压缩文件中又有压缩文件「第1批.zip」",
+                                         "都解压")),
 ]
 
 

@@ -145,3 +145,23 @@ def test_summary_columns_align_by_display_width() -> None:
     assert len({display_width(line) for line in table}) == 1, table
     ends = {display_width(line.split("%")[0]) for line in table[1:]}
     assert len(ends) == 1
+
+
+def test_rules_check_lists_the_preferential_care_groups_and_checks_optional(tmp_path: Path
+                                                                           ) -> None:
+    """Issue 17 (foreign2 T29): 烈士子女/优抚对象子女 are key groups of the shipped rules; a
+    source's `optional` is true or false."""
+    rules = Path(__file__).resolve().parents[1] / "rules"
+    shown = CliRunner().invoke(main, ["rules", "check"])
+    assert "[启用] 烈士子女、优抚对象子女：优抚对象名单" in shown.output
+    assert "[启用] 优抚对象子女：优抚对象名单" in shown.output
+    broken = tmp_path / "rules"
+    broken.mkdir()
+    for name in ("policy.yaml", "programmes.yaml", "linkage.yaml"):
+        (broken / name).write_text((rules / name).read_text(encoding="utf-8"), encoding="utf-8")
+    sources = (rules / "sources.yaml").read_text(encoding="utf-8")
+    (broken / "sources.yaml").write_text(sources.replace("optional: true", "optional: 是", 1),
+                                         encoding="utf-8")
+    result = CliRunner().invoke(main, ["rules", "check", "--rules", str(broken)])
+    assert result.exit_code == 4
+    assert "sources.preferential_care.optional" in result.output and "true 或 false" in result.output

@@ -585,3 +585,228 @@ def test_keep_going_leaves_the_file_out_and_marks_everything_incomplete(
     summary = (out / "不完整-summary.txt").read_text(encoding="utf-8-sig")
     assert "本次结果不完整" in summary and left_out in summary
     assert left_out not in {s["file"] for s in answer_sheets(out, "不完整-")}
+
+
+# 13. Ordinary hand-overs foreign2 saw stop the run (issue 17): now read right ---------------------
+
+DIBAO_LONG = "城市低保（长表）.csv"
+
+
+def _rows(folder: Path, name: str) -> list[list[str]]:
+    data = (folder / name).read_bytes()
+    encoding = "gbk" if name == DIBAO_LONG else "utf-8-sig"
+    return list(csv.reader(data.decode(encoding).splitlines()))
+
+
+def _gap_types(out: Path) -> dict[str, str]:
+    return {row["姓名"]: row["困难类型"] for row in read_csv(out / "gaps.csv")}
+
+
+# F04: a header whose words are split over two rows, no merged cells.
+def test_header_words_split_over_two_rows_are_read(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        rows = _rows(folder, "持证残疾人.csv")
+        assert rows[0] == ["姓名", "残疾人证号", "残疾类别", "残疾等级"]
+        write_csv(folder / "持证残疾人.csv", [["姓名", "残疾人证", "残疾", "残疾"],
+                                          ["", "号", "类别", "等级"], *rows[1:]])
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    [sheet] = [s for s in answer_sheets(out) if s["file"] == "持证残疾人.csv"]
+    assert (sheet["header_row"], sheet["data_rows"], sheet["rejected"]) == (2, 3, 0)
+
+
+# F25: the .xls many web systems export is an HTML page holding a table.
+def _html_page(rows: list[list[str]], *, charset: str | None, spans: bool = False) -> str:
+    """The 低保 long roster as a web system's page: <th> header, the ID typed with <br>, a name
+    as entities; with ``spans`` the 户编号 and status of the household merged down (rowspan)."""
+    head = "".join(f"<th>{cell}</th>" for cell in rows[0])
+    body = []
+    for n, row in enumerate(rows[1:]):
+        cells = []
+        for k, cell in enumerate(row):
+            if spans and k in (0, 4, 5):
+                if n == 0:
+                    cells.append(f'<td rowspan="{len(rows) - 1}">{cell}</td>')
+                continue
+            if k == 2 and n == 1:
+                cell = cell.replace(" ", "<br>")
+            if k == 1 and n == 1:
+                cell = "".join(f"&#{ord(ch)};" if ch != " " else "&nbsp;" for ch in cell)
+            cells.append(f"<td>{cell}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' if charset else ""
+    return (f"<html><head>{meta}<title>城市低保</title></head><body>\n<table border=1>"
+            f"<tr>{head}</tr>{''.join(body)}</table></body></html>")
+
+
+@pytest.mark.parametrize(("name", "charset", "encoding", "prefix", "spans"), [
+    ("城市低保名单.xls", "utf-8", "utf-8", b"", False),
+    ("城市低保名单.xls", "gb2312", "gbk", b"", True),
+    ("城市低保名单.xlsx", None, "gbk", b"\r\n  ", False),  # no charset: detected as a CSV's
+    ("城市低保名单.html", None, "utf-8", b"\xef\xbb\xbf\n", True),
+], ids=["xls utf-8", "xls gb2312 rowspan", "xlsx gbk undeclared", "html bom rowspan"])
+def test_a_web_page_saved_as_excel_is_read(tmp_path: Path, clean: Answer, name: str,
+                                           charset: str | None, encoding: str, prefix: bytes,
+                                           spans: bool) -> None:
+    def build(folder: Path) -> None:
+        rows = _rows(folder, DIBAO_LONG)
+        (folder / DIBAO_LONG).unlink()
+        page = _html_page(rows, charset=charset, spans=spans)
+        (folder / name).write_bytes(prefix + page.encode(encoding))
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    [sheet] = [s for s in answer_sheets(out) if s["file"] == name]
+    assert (sheet["sheet"], sheet["kind"], sheet["data_rows"]) == ("表1", "civil_assistance", 2)
+    assert "陈小龙" in _gap_types(out)
+
+
+def test_a_web_page_without_a_table_stops(tmp_path: Path) -> None:
+    page = "<!DOCTYPE html><html><body><p>系统维护中，请稍后导出</p></body></html>"
+    result, _, _ = reconcile(tmp_path, lambda f: (f / "低保名单.xls").write_text(page, "utf-8"))
+    assert_stops(result, "低保名单.xls", "网页（HTML）文件，但其中没有表格", "另存为")
+
+
+# F32: a roster mailed as a zip archive, read as a folder named after it.
+def _zip(path: Path, members: dict[str, bytes], *, encrypted: bool = False) -> None:
+    """A zip of ``members``; ``encrypted`` marks the (one) member as having a password, in its
+    local header and the central directory (zipfile cannot write encrypted members)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(zipfile.ZipInfo(name, (2025, 3, 1, 0, 0, 0)), data,
+                             zipfile.ZIP_DEFLATED)
+    if encrypted:
+        packed = bytearray(path.read_bytes())
+        for signature, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            packed[packed.index(signature) + at] |= 0x1
+        path.write_bytes(bytes(packed))
+
+
+def test_a_roster_inside_a_zip_is_read_as_a_folder(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        data = (folder / DIBAO_LONG).read_bytes()
+        (folder / DIBAO_LONG).unlink()
+        _zip(folder / "民政名单.zip", {
+            "低保/": b"", f"低保/{DIBAO_LONG}": data, f"低保/~${DIBAO_LONG}": b"lock",
+            "__MACOSX/低保/._x.csv": b"\x00", "说明.docx": b"PK\x03\x04"})
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    label = f"民政名单.zip/低保/{DIBAO_LONG}"
+    [sheet] = [s for s in answer_sheets(out) if s["file"] == label]
+    assert (sheet["kind"], sheet["data_rows"], sheet["rejected"]) == ("civil_assistance", 2, 0)
+    assert any(label in row["来源"] for row in read_csv(out / "gaps.csv"))
+    summary = (out / "summary.txt").read_text(encoding="utf-8-sig")
+    assert f"跳过 Excel 临时文件 民政名单.zip/低保/~${DIBAO_LONG}" in summary
+    assert "跳过非表格文件 民政名单.zip/说明.docx" in summary
+    assert "__MACOSX" not in summary
+
+
+def test_gbk_member_names_and_a_zipped_copy_of_a_loose_file(tmp_path: Path, clean: Answer
+                                                           ) -> None:
+    """Chinese Windows zips names in GBK without the UTF-8 flag; the loose file and its zipped
+    copy are one roster (read once)."""
+    import zipfile
+
+    def build(folder: Path) -> None:
+        data = (folder / DIBAO_LONG).read_bytes()
+        gbk = DIBAO_LONG.encode("gbk")
+        placeholder = "x" * (len(gbk) - 4) + ".csv"  # ASCII: written without the UTF-8 flag
+        _zip(folder / "备份.zip", {placeholder: data})
+        packed = (folder / "备份.zip").read_bytes().replace(placeholder.encode(), gbk)
+        (folder / "备份.zip").write_bytes(packed)
+        with zipfile.ZipFile(folder / "备份.zip") as archive:
+            assert not archive.infolist()[0].flag_bits & 0x800
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean
+    copy = f"备份.zip/{DIBAO_LONG}"
+    assert set(_rejects(out, copy).values()) == {f"重复的名单：与「{DIBAO_LONG}」内容相同，只计一次"}
+
+
+@pytest.mark.parametrize(("members", "encrypted", "fragments"), [
+    ({"低保.csv": b"x"}, True, ("民政名单.zip", "压缩文件中的「低保.csv」设置了密码")),
+    ({"第1批.zip": b"PK\x05\x06" + b"\x00" * 18}, False,
+     ("民政名单.zip", "压缩文件中又有压缩文件「第1批.zip」")),
+    ({"../低保.csv": b"x"}, False, ("民政名单.zip", "「../低保.csv」指向压缩文件以外的位置")),
+    ({"低保.csv": b"\x00" * (20 * 2**20)}, False,
+     ("民政名单.zip", "「低保.csv」解压后有 20 MB", "压缩炸弹")),
+], ids=["password", "zip in zip", "path traversal", "zip bomb"])
+def test_a_zip_that_cannot_be_read_safely_stops(tmp_path: Path, members: dict[str, bytes],
+                                               encrypted: bool, fragments: tuple[str, ...]
+                                               ) -> None:
+    result, _, db = reconcile(tmp_path, lambda f: _zip(f / "民政名单.zip", members,
+                                                       encrypted=encrypted))
+    assert_stops(result, *fragments)
+    assert not db.exists()
+
+
+def test_a_zip_too_large_to_unpack_stops(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aidmatch.sources import archives
+
+    monkeypatch.setattr(archives, "MAX_UNPACKED_BYTES", 2**20)
+
+    def build(folder: Path) -> None:
+        data = (folder / DIBAO_LONG).read_bytes()
+        _zip(folder / "民政名单.zip", {"低保.csv": data, "大表.csv": b"1," * 2**20})
+
+    result, _, _ = reconcile(tmp_path, build)
+    assert_stops(result, "民政名单.zip", "解压后共 2 MB，超过上限 1 MB", "「大表.csv」")
+
+
+# F16: English file names carry the category.
+def test_english_file_names_name_the_roster_and_category(tmp_path: Path, clean: Answer) -> None:
+    def build(folder: Path) -> None:
+        (folder / "孤儿和事实无人抚养儿童.xls").unlink()
+        st = STUDENTS
+        header = ["姓名", "性别", "出生日期", "身份证号码"]
+        write_csv(folder / "orphans.csv", [header, [st["orphan_paid_lost_id"].name, "男",
+                                                    "2012-04-04", st["orphan_paid_lost_id"].id]])
+        write_csv(folder / "De_Facto_Orphans.csv", [header, [st["twin_b"].name, "男", "2013-05-05",
+                                                            st["twin_a"].id]])
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    assert answer(out, db) == clean  # 吴子轩 still 事实无人抚养儿童, not 孤儿
+    kinds = {s["file"]: s["kind"] for s in answer_sheets(out)}
+    assert kinds["orphans.csv"] == kinds["De_Facto_Orphans.csv"] == "child_welfare"
+
+
+# T29: the 优抚对象 roster (烈士子女 / 优抚对象子女).
+def test_a_preferential_care_roster_makes_key_students(tmp_path: Path, clean: Answer) -> None:
+    st = STUDENTS
+    yan_fu = ("严父", "611022198306065712")
+
+    def build(folder: Path) -> None:
+        write_csv(folder / "优抚对象.csv", [
+            ["姓名", "身份证号", "优抚类别", "与烈士关系"],
+            [st["risk_eliminated"].name, st["risk_eliminated"].id, "烈士子女", "子女"],
+            [yan_fu[0], yan_fu[1], "伤残军人", ""],  # 严七's registered father
+            [st["plain"].name, st["plain"].id, "烈士子女", "子女"],  # paid: no gap
+        ])
+
+    result, out, db = reconcile(tmp_path, build)
+    assert result.exit_code == 0, result.output
+    got = answer(out, db)
+    new = {row["姓名"]: row for row in read_csv(out / "gaps.csv")}
+    assert set(new) - {g[2] for g in clean.gaps} == {"钱七", "严七"}
+    assert new["钱七"]["困难类型"] == "烈士子女、优抚对象子女"
+    assert new["钱七"]["来源"] == "优抚对象.csv第2行"
+    assert new["严七"]["困难类型"] == "优抚对象子女"
+    assert "优抚对象.csv第3行" in new["严七"]["来源"]
+    assert len(got.gaps) == len(clean.gaps) + 2
+    assert {s["file"]: s["kind"] for s in answer_sheets(out)}["优抚对象.csv"] == "preferential_care"
+
+
+def test_without_a_preferential_care_roster_nothing_is_said_of_it(tmp_path: Path) -> None:
+    result, out, _ = reconcile(tmp_path, lambda folder: None)
+    assert result.exit_code == 0, result.output
+    summary = (out / "summary.txt").read_text(encoding="utf-8-sig")
+    assert "优抚" not in summary and "退役军人" not in summary

@@ -52,7 +52,7 @@ KNOWN_FIELDS = frozenset(
         "risk_eliminated", "policy_status", "student_status", "category", "security_status",
         "members_count", "monthly_amount", "start_date", "end_date", "guardian_name",
         "guardian_id_number", "guardian_flag", "cert_no", "disability_category", "disability_grade", "serial",
-        "poverty_year",
+        "poverty_year", "care_category",
     ]
 )
 
@@ -78,6 +78,8 @@ class SourceDef:
     categories: Mapping[str, tuple[str, ...]]
     category_fields: tuple[str, ...]
     category_when_filled: Mapping[str, str]
+    # A roster only some counties receive (优抚对象): a run without it is not warned of it.
+    optional: bool
 
 
 @dataclass(frozen=True)
@@ -452,7 +454,11 @@ def _parse_sources(data: dict[str, Any], check: _Checker) -> SourceRules:
         path = f"sources.{kind}"
         table = check.mapping(spec, path)
         check.only_keys(table, {"label", "system", "keywords", "required", "signature", "groups",
-                                "categories", "category_fields", "category_when_filled"}, path)
+                                "categories", "category_fields", "category_when_filled",
+                                "optional"}, path)
+        optional = table.get("optional", False)
+        if not isinstance(optional, bool):
+            check.problem(f"{path}.optional", "只能是 true 或 false")
         required: list[tuple[str, ...]] = []
         for i, item in enumerate(table.get("required") or []):
             options = _field_list(check, item, f"{path}.required[{i + 1}]")
@@ -489,6 +495,7 @@ def _parse_sources(data: dict[str, Any], check: _Checker) -> SourceRules:
             category_fields=_field_list(check, table.get("category_fields"),
                                         f"{path}.category_fields"),
             category_when_filled=when_filled,
+            optional=optional is True,
         )
         for needed in {f for options in required for f in options} | set(sources[kind].signature):
             if needed in KNOWN_FIELDS and needed not in field_labels and needed not in (

@@ -94,3 +94,69 @@ def test_numbers_in_a_title_are_not_member_groups(rules: Rules) -> None:
     from aidmatch.sources.layout import numbered_groups
 
     assert numbered_groups(mapper, head[0]) == {}
+
+
+# Issue 17 (foreign2 F04): header words split over two rows without merged cells.
+SPLIT_TOP = ["学籍号", "姓名", "身份证件", "身份证件", "学籍", "就读", "学校名称"]
+SPLIT_BOTTOM = ["", "", "类型", "号", "状态", "方式", ""]
+
+
+def test_header_words_split_over_two_rows_are_one_header(rules: Rules) -> None:
+    layout = _best(rules, [SPLIT_TOP, SPLIT_BOTTOM, ["G1", "王芳", "居民身份证", "1", "在读",
+                                                      "走读", "一中"]])
+    assert (layout.kind, layout.header_row, layout.grouped) == ("registry", 1, True)
+    assert [(c.header, c.field) for c in layout.columns] == [
+        ("学籍号", "student_no"), ("姓名", "name"), ("身份证件类型", "id_type"),
+        ("身份证件号", "id_number"), ("学籍状态", "status"), ("就读方式", "boarding"),
+        ("学校名称", "school")]
+    assert not layout.duplicate_fields
+
+
+@pytest.mark.parametrize(("top", "bottom"), [
+    # group labels over generic sub-headers (foreign2 F03): the group route, as before
+    (["户主信息", "", "", "", "成员信息", "", ""],
+     ["姓名", "身份证号", "保障类别", "保障状态", "姓名", "身份证号", "与户主关系"]),
+    # a title and a 填报单位 row: never joined into the header below
+    (["2025年3月份农村低保备案表", "", "", "", "", "", ""],
+     ["姓名", "身份证号", "保障类别", "保障状态", "成员姓名", "成员身份证号", "与户主关系"]),
+    # a top word that is a column name of its own: two rows, not one split header
+    (["姓名", "身份证号", "", "", "", "", ""],
+     ["户主姓名", "户主身份证号", "保障类别", "保障状态", "成员姓名", "成员身份证号", "与户主关系"]),
+], ids=["group labels", "title", "top row is a header"])
+def test_rows_that_are_not_split_words_are_not_joined(rules: Rules, top: list[str],
+                                                      bottom: list[str]) -> None:
+    from aidmatch.sources.layout import split_header_words
+
+    mapper = HeaderMapper(rules.sources)
+    assert split_header_words(mapper, top, bottom, len(bottom)) is None
+    assert split_header_words(mapper, SPLIT_TOP, SPLIT_BOTTOM, len(SPLIT_TOP)) is not None
+
+
+def test_group_labels_over_two_person_groups_still_read(rules: Rules) -> None:
+    head = [["户主信息", "", "", "", "成员信息", "", ""],
+            ["姓名", "身份证号", "保障类别", "保障状态", "姓名", "身份证号", "与户主关系"]]
+    layout = _best(rules, head, sheet="Sheet1", file="低保.csv")
+    assert (layout.kind, layout.header_row) == ("civil_assistance", 1)
+    assert [(c.group, c.field) for c in layout.columns] == [
+        ("户主", "name"), ("户主", "id_number"), (None, "category"), (None, "security_status"),
+        (None, "name"), (None, "id_number"), (None, "relation")]
+
+
+# Issue 17 (foreign2 F16, T29): English file names; the 优抚对象 roster.
+@pytest.mark.parametrize(("file", "kind"), [
+    ("orphans.csv", "child_welfare"), ("Orphans.xlsx", "child_welfare"),
+    ("de_facto_orphans.csv", "child_welfare"), ("dibao.csv", "civil_assistance"),
+    ("tekun.csv", "civil_assistance"), ("wubao.xlsx", "civil_assistance"),
+    ("canlian.csv", "disability"), ("disability.csv", "disability"),
+    ("tuopin.csv", "poverty"), ("fanpin_jiance.csv", "poverty"),
+    ("youfu.csv", "preferential_care"), ("优抚对象.csv", "preferential_care"),
+    ("烈士子女.xlsx", "preferential_care"),
+])
+def test_english_and_pinyin_file_names_name_the_roster(rules: Rules, file: str, kind: str) -> None:
+    head = [["姓名", "性别", "出生日期", "身份证号码"]]
+    assert _best(rules, head, sheet="", file=file).kind == kind
+
+
+def test_a_care_category_column_names_the_roster(rules: Rules) -> None:
+    head = [["姓名", "身份证号", "优抚类别", "与烈士关系"]]
+    assert _best(rules, head, sheet="Sheet1", file="名单.xlsx").kind == "preferential_care"

@@ -92,3 +92,49 @@ def test_line_breaks_inside_quoted_cells_are_read(tmp_path: Path) -> None:
     [sheet] = read_table_file(path, "a.csv")
     assert sheet.rows == [["资助金额\n（元）", "住址", "身份证号"],
                           ["375", "丹凤县,\n3组", "611022\n20120304124X"]]
+
+
+# Issue 17 (foreign2 F25): web pages saved as .xls, read by content.
+PAGE = """<html><head><meta charset="{charset}"><title>名单</title></head><body>
+<table><caption>2025年3月 孤儿名单</caption>
+<thead><tr><th rowspan="2">姓名</th><th colspan="2">证件</th></tr>
+<tr><th>类型</th><th>号码</th></tr></thead>
+<tbody><tr><td>陈&nbsp;小龙</td><td>居民身份证</td><td>611022<br>20081010555X</td></tr>
+<tr><td colspan="3">合计：1 人 &amp; 无</td></tr></tbody></table>
+<p>说明</p><table><tr><td>第二张表</td></tr></table></body></html>"""
+
+
+@pytest.mark.parametrize(("suffix", "charset", "encoding", "prefix"), [
+    (".xls", "utf-8", "utf-8", b""),
+    (".xlsx", "GB2312", "gbk", b"  \r\n"),
+    (".htm", "gbk", "gb18030", b""),
+    (".html", "utf-8", "utf-8", b"\xef\xbb\xbf\n"),
+    (".xls", "iso-8859-1", "gbk", b""),  # the page declares the wrong charset: detected instead
+])
+def test_html_tables_are_read_as_sheets(tmp_path: Path, suffix: str, charset: str,
+                                        encoding: str, prefix: bytes) -> None:
+    path = tmp_path / f"孤儿{suffix}"
+    path.write_bytes(prefix + PAGE.format(charset=charset).encode(encoding))
+    first, second = read_table_file(path, path.name)
+    assert (first.name, second.name) == ("表1", "表2")
+    if charset != "iso-8859-1":
+        assert first.rows == [
+            ["2025年3月 孤儿名单"],  # the caption as a title row
+            ["姓名", "证件", "证件"], ["姓名", "类型", "号码"],
+            ["陈 小龙", "居民身份证", "611022\n20081010555X"],
+            ["合计：1 人 & 无", "合计：1 人 & 无", "合计：1 人 & 无"]]
+        assert second.rows == [["第二张表"]]
+
+
+def test_html_without_a_table_is_an_error_naming_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "低保.xls"
+    path.write_text("<!doctype html><html><body>登录已过期</body></html>", encoding="utf-8")
+    with pytest.raises(InputError) as error:
+        read_table_file(path, "低保.xls")
+    assert "低保.xls" in str(error.value) and "没有表格" in str(error.value)
+
+
+def test_a_csv_mentioning_html_is_still_a_csv(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [["姓名", "备注"], ["王芳", "<table>"]])
+    [sheet] = read_table_file(path, "a.csv")
+    assert sheet.rows == [["姓名", "备注"], ["王芳", "<table>"]]

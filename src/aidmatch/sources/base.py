@@ -154,14 +154,16 @@ def first_category(value: str, categories: dict[str, tuple[str, ...]]) -> list[s
     >>> cats = {"农村低保": ("农村低保",), "低保": ("低保",), "特困供养": ("特困",)}
     >>> first_category("农村低保", cats), first_category("低保户", cats), first_category("非低保", cats)
     (['农村低保'], ['低保'], [])
+    >>> first_category("Orphans", {"孤儿": ("orphan",)})   # English names, any case
+    ['孤儿']
     """
-    text = unicodedata.normalize("NFKC", value).replace(" ", "")
+    text = unicodedata.normalize("NFKC", value).replace(" ", "").casefold()
     if not text:
         return []
     found: list[str] = []
     covered: list[str] = []
     for category, words in categories.items():
-        for word in words:
+        for word in map(str.casefold, words):
             at = text.find(word)
             if at < 0 or (at > 0 and text[at - 1] in _NEGATIONS):
                 continue

@@ -37,7 +37,7 @@ class Layout:
     title: str  # the text above the header (title and 填报单位 rows)
     score: int
     evidence: str  # why this source was chosen, for the summary
-    grouped: bool = False  # a row of group labels (家庭成员1 …) sits right above the header row
+    grouped: bool = False  # group labels (家庭成员1 …) or split header words right above the header
 
     def field_columns(self, group: str | None = None) -> dict[str, Column]:
         """First column per field within ``group`` (None: row-level fields)."""
@@ -224,19 +224,57 @@ def _text_of(rows: Sequence[Sequence[str]]) -> str:
 
 
 def _keyword_hits(source: SourceDef, text: str) -> int:
-    return sum(1 for word in source.keywords if word in text)
+    """How many of the source's keywords occur in ``text``, ignoring case (English and pinyin
+    file names: Orphans.csv, DIBAO.xlsx)."""
+    folded = text.casefold()
+    return sum(1 for word in source.keywords if word.casefold() in folded)
 
 
 def _required_ok(source: SourceDef, fields: set[str]) -> bool:
     return all(any(option in fields for option in options) for options in source.required)
 
 
+def split_header_words(mapper: HeaderMapper, top: Sequence[str], bottom: Sequence[str],
+                       width: int) -> list[str] | None:
+    """The header words of two rows that split each name without merging cells (身份证件 over 号,
+    学籍 over 状态, complete names over a blank), or None when the rows are not one header.
+
+    Every column filled in both rows must join (top + bottom) into a listed column name of
+    ``rules/sources.yaml`` whose top part alone is none, and at least one bottom part alone must
+    be none either (号, 类型: a word's tail, not a header): a row of group labels (户主信息 /
+    成员信息 over 姓名) or a title above a header never joins that way. (A tail may be a name of
+    its own: 学籍 over 状态 is 学籍状态, not the 状态 of a 低保 roster.)"""
+    synonyms = mapper.rules.synonyms
+    words: list[str] = []
+    tails = False
+    for col in range(width):
+        upper = top[col].strip() if col < len(top) else ""
+        lower = bottom[col].strip() if col < len(bottom) else ""
+        if upper and lower:
+            if header_label(upper + lower) not in synonyms or header_label(upper) in synonyms:
+                return None
+            words.append(upper + lower)
+            tails = tails or header_label(lower) not in synonyms
+        else:
+            words.append(upper or lower)
+    return words if tails else None
+
+
 def _header_columns(head: Sequence[Sequence[str]], index: int, mapper: HeaderMapper
                     ) -> tuple[list[Column], bool]:
-    """The columns of row ``index`` read as a header, and whether the row above is group labels."""
+    """The columns of row ``index`` read as a header, and whether the row above belongs to it
+    (group labels, or the first half of header words split over two rows)."""
     row = head[index]
     width = max(len(row), len(head[index - 1]) if index else 0)
     group_above = _group_row(mapper, head[index - 1], width) if index else None
+    split = (split_header_words(mapper, head[index - 1], row, width)
+             if index and group_above is None else None)
+    if split is not None:
+        joined: list[Column] = []
+        for col, word in enumerate(split):
+            group, field = mapper.map_cell(word, None)
+            joined.append(Column(col, word.replace("\n", ""), field, group if field else None))
+        return joined, True
     labels_above = _forward_filled(head[index - 1], width) if group_above else []
     columns: list[Column] = []
     for col, cell in enumerate(row):

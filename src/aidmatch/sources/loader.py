@@ -8,6 +8,7 @@ silently missed). Sheets that hold no people (a 说明 sheet, an empty sheet) ar
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ from aidmatch.measure import peak_rss as process_peak_rss
 from aidmatch.normalize.ids import compact
 from aidmatch.semester import Semester
 from aidmatch.sources import systems
+from aidmatch.sources.archives import ZIP_SUFFIXES, ZipMember, list_members
 from aidmatch.sources.base import FAMILY_SCHEMA, RECORD_SCHEMA, FinishContext
 from aidmatch.sources.duplicates import LoadedSheet, drop_duplicates, payment_keys
 from aidmatch.sources.extract import Extract, Reject, RowExtractor
@@ -87,6 +89,9 @@ class InputFile:
     size: int
     kind_override: str | None = None
     sheets: list[SheetReport] = field(default_factory=list)
+    # A member of a zip archive: ``path`` is then the archive's path joined with the member's
+    # name (for its name and suffix), and its bytes are read from the archive.
+    member: ZipMember | None = None
 
 
 @dataclass
@@ -108,12 +113,17 @@ class LoadResult:
         return [s for f in self.files for s in f.sheets]
 
 
+Found = tuple[Path, str | None, ZipMember | None]
+
+
 def discover(input_dir: Path, overrides: Mapping[str, str]
-             ) -> tuple[list[tuple[Path, str | None]], list[str], list[AidmatchError]]:
-    """The table files to read (with a forced source kind where given), notes on the files that
-    are not tables, and problems: an archive may hold rosters, so it must be unpacked first; an
-    entry that cannot be looked into (a folder without permission, a link to nothing, a named
-    pipe) may hide one, so it is never passed over in silence."""
+             ) -> tuple[list[Found], list[str], list[AidmatchError]]:
+    """The table files to read (with a forced source kind where given, and for a member of a zip
+    archive where its bytes are), notes on the files that are not tables, and problems: a zip is
+    read as a folder named after it (:mod:`aidmatch.sources.archives`), any other archive may
+    hold rosters, so it must be unpacked first; an entry that cannot be looked into (a folder
+    without permission, a link to nothing, a named pipe) may hide one, so it is never passed
+    over in silence."""
     notes: list[str] = []
     problems: list[AidmatchError] = []
     forced: dict[Path, str] = {}
@@ -122,13 +132,22 @@ def discover(input_dir: Path, overrides: Mapping[str, str]
         if not path.is_absolute() and not path.exists():
             path = input_dir / path
         forced[path.resolve()] = kind
-    found: list[tuple[Path, str | None]] = []
+    found: list[Found] = []
     seen: set[Path] = set()
     entries = sorted(_walk(input_dir, problems), key=lambda p: str(p.relative_to(input_dir)))
     for path in entries:
         relative = path.relative_to(input_dir)
         if path.name.startswith("~$"):
             notes.append(f"跳过 Excel 临时文件 {relative}（文件正被 Excel 打开）")
+            continue
+        if path.suffix.lower() in ZIP_SUFFIXES:
+            listing = list_members(path, str(relative), TABLE_SUFFIXES, ARCHIVE_SUFFIXES)
+            notes.extend(listing.notes)
+            problems.extend(listing.problems)
+            for name, member in listing.members:
+                inside = path / name
+                found.append((inside, forced.get(inside.resolve()), member))
+                seen.add(inside.resolve())
             continue
         if path.suffix.lower() in ARCHIVE_SUFFIXES:
             problems.append(InputError(
@@ -139,11 +158,11 @@ def discover(input_dir: Path, overrides: Mapping[str, str]
             notes.append(f"跳过非表格文件 {relative}（不是 .xlsx、.xls、.et、.csv、.txt 等表格）")
             continue
         resolved = path.resolve()
-        found.append((path, forced.get(resolved)))
+        found.append((path, forced.get(resolved), None))
         seen.add(resolved)
     for resolved, kind in forced.items():
         if resolved not in seen:
-            found.append((resolved, kind))
+            found.append((resolved, kind, None))
     return found, notes, problems
 
 
@@ -224,26 +243,34 @@ class FileLoad:
 
 
 def load_file(number: int, path: Path, label: str, kind_override: str | None, rules: Rules,
-              semester: Semester) -> FileLoad:
-    """Read one file and extract every sheet; problems are returned, not raised."""
+              semester: Semester, member: ZipMember | None = None) -> FileLoad:
+    """Read one file (or member of a zip archive) and extract every sheet; problems are
+    returned, not raised."""
     cpu = time.process_time()
     with paused_gc():
-        loaded = _load_file(number, path, label, kind_override, rules, semester)
+        loaded = _load_file(number, path, label, kind_override, rules, semester, member)
     loaded.cpu_seconds = time.process_time() - cpu
     loaded.peak_rss = process_peak_rss()
     return loaded
 
 
 def _load_file(number: int, path: Path, label: str, kind_override: str | None, rules: Rules,
-               semester: Semester) -> FileLoad:
+               semester: Semester, member: ZipMember | None = None) -> FileLoad:
     try:
-        sheets = read_table_file(path, label)
+        data = member.read(label) if member is not None else None
+        sheets = read_table_file(path, label, data)
     except AidmatchError as exc:
         return FileLoad(None, problems=[exc])
     mapper = HeaderMapper(rules.sources)
     context = FinishContext(rules, semester)
-    input_file = InputFile(number, path, label, _sha256(path), path.stat().st_size,
-                           kind_override)
+    # A member's hash is its content's, as a loose file's: the same roster loose and zipped is
+    # one roster (duplicates.py).
+    if data is None:
+        input_file = InputFile(number, path, label, _sha256(path), path.stat().st_size,
+                               kind_override)
+    else:
+        input_file = InputFile(number, path, label, hashlib.sha256(data).hexdigest(), len(data),
+                               kind_override, member=member)
     loaded = FileLoad(input_file)
     for sheet in sheets:
         report, extract_tables, sheet_rejects, problem = _load_sheet(
@@ -265,7 +292,7 @@ def _load_file(number: int, path: Path, label: str, kind_override: str | None, r
     elif loaded.sheets and not loaded.problems and not any(
             s.records for s in input_file.sheets if s.kind):
         rejects = [r for _, sheet in loaded.sheets for r in sheet.rejects]
-        loaded.problems.append(_nothing_read(input_file, rejects))
+        loaded.problems.append(_nothing_read(input_file, rejects, data))
         # Nothing of it is used (with --keep-going the file is left out, not counted as empty).
         loaded.sheets = []
         for report in input_file.sheets:
@@ -283,27 +310,39 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _load_files(jobs: list[tuple[int, Path, str, str | None]], rules: Rules, semester: Semester,
+Job = tuple[int, Path, str, str | None, ZipMember | None]
+
+
+def _job_size(job: Job) -> int:
+    """The bytes a job reads (a zip member's unpacked size)."""
+    _, path, _, _, member = job
+    if member is not None:
+        return member.size
+    return path.stat().st_size if path.is_file() else 0
+
+
+def _load_files(jobs: list[Job], rules: Rules, semester: Semester,
                 workers: int, progress: Callable[[str, int, int], None] | None
                 ) -> Iterator[FileLoad]:
     """Every file loaded, in order; in ``workers`` processes when there is enough to read."""
     total = len(jobs)
-    size = sum(path.stat().st_size for _, path, _, _ in jobs if path.is_file())
+    size = sum(map(_job_size, jobs))
     if workers <= 1 or total < 2 or size < PARALLEL_FROM_BYTES:
-        for number, path, label, kind in jobs:
+        for number, path, label, kind, member in jobs:
             if progress:
                 progress(label, number, total)
-            yield load_file(number, path, label, kind, rules, semester)
+            yield load_file(number, path, label, kind, rules, semester, member)
         return
     # Largest files first, so the last file to finish is a small one; results still come back
-    # in file order, so record ids do not depend on the number of workers.
-    by_size = sorted(jobs, key=lambda job: -job[1].stat().st_size if job[1].is_file() else 0)
+    # in file order, so record ids do not depend on the number of workers. A zip member is read
+    # by its worker straight from the archive.
+    by_size = sorted(jobs, key=lambda job: -_job_size(job))
     with ProcessPoolExecutor(max_workers=min(workers, total), mp_context=_worker_context()
                              ) as pool:
         futures: dict[int, Future[FileLoad]] = {
-            number: pool.submit(load_file, number, path, label, kind, rules, semester)
-            for number, path, label, kind in by_size}
-        for number, _path, label, _kind in jobs:
+            number: pool.submit(load_file, number, path, label, kind, rules, semester, member)
+            for number, path, label, kind, member in by_size}
+        for number, _path, label, _kind, _member in jobs:
             if progress:
                 progress(label, number, total)
             loaded = futures[number].result()
@@ -339,8 +378,8 @@ def load_inputs(
         raise InputError("输入目录中没有 .xlsx、.xls 或 .csv 文件", file=str(input_dir))
     files: list[InputFile] = []
     sheets: list[tuple[SheetReport, LoadedSheet]] = []
-    jobs = [(number, path, _label(path, input_dir), kind)
-            for number, (path, kind) in enumerate(paths, 1)]
+    jobs: list[Job] = [(number, path, _label(path, input_dir), kind, member)
+                       for number, (path, kind, member) in enumerate(paths, 1)]
     worker_cpu, worker_rss = 0.0, 0
     for loaded in _load_files(jobs, rules, semester, workers or os.cpu_count() or 1, progress):
         if loaded.in_worker:
@@ -382,7 +421,7 @@ def load_inputs(
               else LOADED_FAMILY_SCHEMA.empty_table())
     kinds_present = {s.kind for f in files for s in f.sheets if s.kind}
     for kind, source in rules.sources.sources.items():
-        if kind not in kinds_present:
+        if kind not in kinds_present and not source.optional:
             notes.append(f"注意：没有找到「{source.label}」（{source.system}）的文件，"
                          f"本次结果不含这部分数据")
     return LoadResult(files, records, family, rejects, notes, problems,
@@ -412,7 +451,7 @@ def missing_systems(input_dir: Path, rules: Rules, kinds: set[str]) -> list[Inpu
             file=str(input_dir),
             hint="把本学期的资助发放名单放入输入目录后重新运行；如本学期尚未发放，" + _KEEP_GOING_HINT))
     if rosters and not any(kind in kinds for kind in sources if kind not in ("registry", "aid")):
-        systems_named = "、".join(dict.fromkeys(s.system for s in rosters))
+        systems_named = "、".join(dict.fromkeys(s.system for s in rosters if not s.optional))
         missing.append(InputError(
             f"没有找到任何困难群体名单（{systems_named}）：没有它们就找不到困难学生，漏助会是 0",
             file=str(input_dir),
@@ -420,12 +459,13 @@ def missing_systems(input_dir: Path, rules: Rules, kinds: set[str]) -> list[Inpu
     return missing
 
 
-def _nothing_read(input_file: InputFile, rejects: list[Reject]) -> InputError:
+def _nothing_read(input_file: InputFile, rejects: list[Reject], data: bytes | None = None
+                  ) -> InputError:
     """A file whose recognised sheets gave nobody: formulas saved without their values (every
     reader but Excel sees blanks), only a header (an export that went wrong; a roster with nobody
     on it is not something a department sends), or every row rejected (blank, naming nobody)."""
     sheet = next(s for s in input_file.sheets if s.kind)
-    formulas = _formulas_without_values(input_file.path)
+    formulas = _formulas_without_values(input_file.path if data is None else data)
     if formulas:
         return InputError(
             f"没有读到任何人：工作簿中有 {formulas} 个公式单元格没有保存计算结果，读出来是空的",
@@ -448,11 +488,12 @@ def _nothing_read(input_file: InputFile, rejects: list[Reject]) -> InputError:
              "「选择性粘贴→数值」）；如本学期确实没有人，把该文件移出输入目录。")
 
 
-def _formulas_without_values(path: Path) -> int:
+def _formulas_without_values(source: Path | bytes) -> int:
     """Formula cells saved without a cached value in an .xlsx (tools that write formulas but do
     not calculate them; every reader but Excel sees them empty). 0 for other formats."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source
+                             ) as archive:
             names = [n for n in archive.namelist()
                      if n.startswith("xl/worksheets/") and n.endswith(".xml")]
             return sum(len(_FORMULA_WITHOUT_VALUE.findall(archive.read(n))) for n in names)

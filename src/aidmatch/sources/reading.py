@@ -8,6 +8,8 @@ message and every reject can point at the cell.
 Excel files (.xlsx, .xlsm, .xls) are read with python-calamine, which recognises the format by the
 file's content, so an .xls renamed .xlsx still opens. CSV files are decoded as UTF-8 (with or
 without BOM), UTF-16 (Excel's "Unicode text") or GB18030 (Chinese Excel's "ANSI"), in that order.
+A web page saved as .xls (or .xlsx, .htm, .html) is recognised by its content and its tables read
+as sheets (:mod:`aidmatch.sources.webtables`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 import python_calamine
 
 from aidmatch.errors import InputError
+from aidmatch.sources.webtables import SNIFF_BYTES, declared_encoding, looks_like_html, parse_tables
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +42,9 @@ ARCHIVE_SUFFIXES = frozenset({".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz
 # holds no roster is a note (a 说明.txt), not an error.
 TEXT_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 DECLARED_TEXT_TABLES = frozenset({".csv", ".tsv"})
-TABLE_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES
+# Web pages: read when they hold a table (as web systems export "Excel" files), an error otherwise.
+HTML_SUFFIXES = frozenset({".htm", ".html"})
+TABLE_SUFFIXES = EXCEL_SUFFIXES | TEXT_SUFFIXES | HTML_SUFFIXES
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -156,39 +161,79 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-def read_table_file(path: Path, label: str) -> list[Sheet]:
-    """All sheets of one file; raise :class:`InputError` when it cannot be read."""
+def read_table_file(path: Path, label: str, data: bytes | None = None) -> list[Sheet]:
+    """All sheets of one file; raise :class:`InputError` when it cannot be read. ``data`` is the
+    file's content when it is not a file on disk (a member of a zip archive: ``path`` is then
+    the archive's path joined with the member's name, for its name and suffix)."""
     with paused_gc():
-        return _read_table_file(path, label)
+        return _read_table_file(path, label, data)
 
 
-def _read_table_file(path: Path, label: str) -> list[Sheet]:
+def _read_table_file(path: Path, label: str, data: bytes | None = None) -> list[Sheet]:
     suffix = path.suffix.lower()
-    try:
-        with path.open("rb") as handle:
-            magic = handle.read(8)
-    except PermissionError:
-        raise InputError("没有权限读取该文件", file=label,
-                         hint="关闭正在打开它的 Excel，或检查文件权限后重试。") from None
-    except OSError as exc:
-        raise InputError(f"无法打开文件（{exc.strerror}）", file=label) from None
+    if data is not None:
+        magic = data[:SNIFF_BYTES]
+    else:
+        try:
+            with path.open("rb") as handle:
+                magic = handle.read(SNIFF_BYTES)
+        except PermissionError:
+            raise InputError("没有权限读取该文件", file=label,
+                             hint="关闭正在打开它的 Excel，或检查文件权限后重试。") from None
+        except OSError as exc:
+            raise InputError(f"无法打开文件（{exc.strerror}）", file=label) from None
     if not magic:
         raise InputError("文件是空的（0 字节）", file=label, hint="重新从系统导出该名单。")
-    if magic.startswith(_OLE_MAGIC) and _is_encrypted_ooxml(path):
+    if magic.startswith(_OLE_MAGIC) and _is_encrypted_ooxml(path, data):
         raise InputError("工作簿设置了打开密码，无法读取", file=label, hint=_PASSWORD_HINT)
+    if not magic.startswith((_ZIP_MAGIC, _OLE_MAGIC)) and looks_like_html(magic):
+        return _read_html(path, label, path.read_bytes() if data is None else data)
     if suffix in EXCEL_SUFFIXES or magic.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
         max_rows = XLS_MAX_ROWS if magic.startswith(_OLE_MAGIC) else EXCEL_MAX_ROWS
         if suffix in WPS_SUFFIXES:
-            return _read_excel(path, label, max_rows, "WPS 表格", _WPS_HINT)
-        return _read_excel(path, label, max_rows)
-    return [_read_csv(path, label)]
+            return _read_excel(path, label, max_rows, "WPS 表格", _WPS_HINT, data)
+        return _read_excel(path, label, max_rows, data=data)
+    return [_read_csv(path, label, data)]
 
 
-def _is_encrypted_ooxml(path: Path) -> bool:
+def _is_encrypted_ooxml(path: Path, data: bytes | None = None) -> bool:
     """Whether an OLE file is a password-protected .xlsx (its directory names EncryptedPackage;
     the directory sits near the start of the small files Excel writes, so 64 KiB suffice)."""
+    if data is not None:
+        return _ENCRYPTED_PACKAGE in data[: 1 << 16]
     with path.open("rb") as handle:
         return _ENCRYPTED_PACKAGE in handle.read(1 << 16)
+
+
+_HTML_HINT = ("从原系统重新导出为 Excel（.xlsx）或 CSV；或用 Excel 打开该文件，确认能看到名单后"
+              "「另存为」.xlsx。如它不是名单，把它移出输入目录。")
+
+
+def _read_html(path: Path, label: str, data: bytes) -> list[Sheet]:
+    """A web page's tables, one sheet each (表1, 表2 …): how web systems export "Excel"."""
+    encoding = declared_encoding(data)
+    if data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    try:
+        text = data.decode(encoding) if encoding else None
+    except UnicodeDecodeError:  # a page declaring the wrong encoding (utf-8 over GBK bytes)
+        text = None
+    if text is None:
+        encoding = detect_encoding(data, label)
+        text = data.decode(encoding)
+    tables = parse_tables(text)
+    if not tables:
+        raise InputError("这是一个网页（HTML）文件，但其中没有表格，读不出名单", file=label,
+                         hint=_HTML_HINT)
+    sheets: list[Sheet] = []
+    for number, table in enumerate(tables, 1):
+        rows = ([[table.caption]] if table.caption else []) + table.rows
+        sheets.append(Sheet(path, label, f"表{number}", rows, encoding=encoding or "",
+                            all_text=True))
+    log.debug("read %s as a web page (%s), %d tables", label, encoding, len(tables))
+    return sheets
 
 
 def _truncated(label: str, sheet: str | None, max_rows: int | None = None) -> InputError:
@@ -208,10 +253,13 @@ _NO_CELLS = ("SheetTypeEnum.Vba", "Vba")
 
 
 def _read_excel(path: Path, label: str, max_rows: int, kind: str = "Excel",
-                hint: str = _RESAVE_HINT) -> list[Sheet]:
+                hint: str = _RESAVE_HINT, data: bytes | None = None) -> list[Sheet]:
     try:
-        with path.open("rb") as handle:
-            workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
+        if data is not None:
+            workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        else:
+            with path.open("rb") as handle:
+                workbook = python_calamine.CalamineWorkbook.from_filelike(handle)
     except python_calamine.PasswordError:
         raise InputError("工作簿设置了打开密码，无法读取", file=label, hint=_PASSWORD_HINT) from None
     except python_calamine.CalamineError as exc:
@@ -329,8 +377,8 @@ def sniff_delimiter(sample: str) -> str:
     return best
 
 
-def _read_csv(path: Path, label: str) -> Sheet:
-    data = path.read_bytes()
+def _read_csv(path: Path, label: str, data: bytes | None = None) -> Sheet:
+    data = path.read_bytes() if data is None else data
     encoding = detect_encoding(data, label)
     text = data.decode(encoding)
     delimiter = sniff_delimiter(text[:50000])

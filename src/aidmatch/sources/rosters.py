@@ -84,6 +84,11 @@ class RosterSystem(SourceSystem):
         blank = [""] * n
         categories = dict(self.source.categories)
         sheet_cats = first_category(sheet_label(extract), categories)
+        if not extract.sheet.name and sheet_cats:
+            # The part of a CSV's name taken for a sheet name is a word of the whole name when
+            # that names one category: de_facto_orphans.csv is not the 孤儿 of 'orphans'.
+            whole = first_category(extract.sheet.file.stem, categories)
+            sheet_cats = whole if len(whole) == 1 else sheet_cats
         sheet_cats = sheet_cats if len(sheet_cats) == 1 else []
         context_cats = first_category(extract.layout.title, categories)
         if len(context_cats) != 1:
