@@ -529,10 +529,16 @@ class _Columns:
         stop = len(sheet.rows) if end is None else min(end, len(sheet.rows))
         self.length = max(stop - start, 0)
         self.first_row_number = start + 1  # the Excel row number of the first row
-        self.raw = list(zip_longest(*islice(sheet.rows, start, stop), fillvalue=""))
-        self.width = len(self.raw)
         self.blank = pa.array([""] * self.length, pa.string())
         self._text: dict[int, pa.Array] = {}
+        if sheet.columns is not None:  # a CSV read column-wise: no rows to transpose
+            self.raw: list[tuple[object, ...]] = []
+            self.width = len(sheet.columns)
+            for index, column in enumerate(sheet.columns):
+                self._text[index] = column.slice(start, self.length)
+        else:
+            self.raw = list(zip_longest(*islice(sheet.rows, start, stop), fillvalue=""))
+            self.width = len(self.raw)
         self._filled: dict[int, np.ndarray] = {}
 
     def text(self, index: int) -> pa.Array:
