@@ -63,7 +63,10 @@ def _floor(exports: Path) -> dict[str, Any]:
     for path, _kind in paths:
         for sheet in read_table_file(path, path.name):
             rows += len(sheet.rows)
-            cells += sum(len(row) for row in sheet.rows)
+            if sheet.columns is not None:  # a CSV read column-wise: every row as wide
+                cells += len(sheet.rows) * len(sheet.columns)
+            else:
+                cells += sum(len(row) for row in sheet.rows)
     return {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
             "files": len(paths), "rows": rows, "cells": cells,
             "bytes": sum(path.stat().st_size for path, _ in paths)}
@@ -88,6 +91,7 @@ def _reconcile(exports: Path, work: Path, memory_limit: str | None, threads: int
         # largest worker's), next to this process's.
         "worker_peak_rss": max((s.worker_peak_rss for s in result.stages), default=0),
         "input_rows": sum(s.data_rows for s in result.summary.sheets),
+        "workers": max((s.workers for s in result.stages), default=0),
         "gaps": result.gaps,
         "slowest_steps": [{"name": s.name, "rows": s.rows, "seconds": s.seconds}
                           for s in sorted(result.steps, key=lambda s: -s.seconds)[:6]],
@@ -167,7 +171,9 @@ def report(row: dict[str, Any]) -> str:
     lines.append("slowest steps: " + ", ".join(
         f"{s['name']} {s['seconds']:.1f} s ({s['rows']:,} rows)" for s in run["slowest_steps"]))
     if run.get("worker_peak_rss"):
-        lines.append(f"file-reading workers: peak RSS {_mb(run['worker_peak_rss'])} each")
+        lines.append(f"file-reading workers: {run.get('workers', 0)}, peak RSS "
+                     f"{_mb(run['worker_peak_rss'])} each; process and workers together at most "
+                     f"{_mb(machine_peak(run))}")
     lines.append(f"floor (read only): {floor['seconds']:.2f} s ({floor['cpu']:.2f} s CPU); "
                  f"run / floor = {row['ratio']:.1f}×; {row['us_per_row']:.1f} µs per input row; "
                  f"{row['run']['gaps']:,} gaps")
@@ -190,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest counts")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 4GB")
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads")
+    parser.add_argument("--spill-check", type=int, metavar="STUDENTS", default=None,
+                        help="also reconcile this city with a 64MB memory limit and one thread, "
+                             "and check it finishes with the same gaps")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--child", choices=["floor", "run"], help=argparse.SUPPRESS)
     parser.add_argument("--child-exports", help=argparse.SUPPRESS)
@@ -201,12 +210,72 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure(students, args))
         if not args.json:
             print(report(rows[-1]), flush=True)
+    spill = spill_check(args.spill_check, args) if args.spill_check else None
     if args.json:
-        json.dump(rows, sys.stdout, indent=2)
+        # A list of sizes, as before; with --spill-check, an object holding both.
+        json.dump(rows if spill is None else {"sizes": rows, "spill_check": spill}, sys.stdout,
+                  indent=2)
         print()
-    elif len(rows) > 1:
+        return 0
+    if len(rows) > 1:
         print(scaling(rows))
+    if spill is not None:
+        print(spill["line"])
+    print(targets(rows, spill))
     return 0
+
+
+SPILL_LIMIT = "64MB"
+
+
+def spill_check(students: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The city reconciled with a 64 MB memory limit and one thread (DuckDB must spill), next
+    to a run without a limit: both must finish with the same gaps."""
+    exports = dataset(args.data, students, args.seed, args.profile, args.csv_from)
+    free = argparse.Namespace(**{**vars(args), "memory_limit": None, "threads": None})
+    tight = argparse.Namespace(**{**vars(args), "memory_limit": SPILL_LIMIT, "threads": 1})
+    unlimited = _in_child("run", exports, free)
+    limited = _in_child("run", exports, tight)
+    same = limited["gaps"] == unlimited["gaps"]
+    return {"students": students, "gaps": limited["gaps"], "same_gaps": same,
+            "seconds": limited["seconds"], "peak_rss": limited["peak_rss"],
+            "line": f"spill check ({students:,} students, --memory-limit {SPILL_LIMIT}, 1 thread): "
+                    f"finished in {limited['seconds']:.1f} s, {limited['gaps']:,} gaps "
+                    f"({'the same as' if same else 'NOT the same as'} without a limit: "
+                    f"{unlimited['gaps']:,}), peak RSS {_mb(limited['peak_rss'])}"}
+
+
+def machine_peak(run: dict[str, Any]) -> int:
+    """What the run holds at most at once: the reconciling process's peak plus every reading
+    worker at its peak (an upper bound: the workers peak while the process is still small)."""
+    return int(run["peak_rss"] + run.get("workers", 0) * run.get("worker_peak_rss", 0))
+
+
+def targets(rows: list[dict[str, Any]], spill: dict[str, Any] | None) -> str:
+    """Issue 15's targets against these measurements, one line each."""
+    lines = ["targets (issue 15):"]
+    for row in rows:
+        run, floor = row["run"], row["floor"]
+        name = f"{row['students']:,} {row['format']}"
+        lines.append(f"  {name}: run / floor {row['ratio']:.2f}× (target ≤ 2×: "
+                     f"{'met' if row['ratio'] <= 2 else 'not met'}); {run['seconds']:.1f} s "
+                     f"against {floor['seconds']:.1f} s reading only")
+        peak = machine_peak(run)
+        lines.append(f"  {name}: peak memory of everything the run starts ≤ {_mb(peak)} "
+                     f"(process {_mb(run['peak_rss'])}, {run.get('workers', 0)} reading workers "
+                     f"up to {_mb(run.get('worker_peak_rss', 0))} each; target < 4 GB at 2M: "
+                     f"{'met' if peak < 4 * 2**30 else 'not met'})")
+        if row["format"] == "csv":
+            lines.append(f"  {name}: {run['seconds']:.1f} s (target < 120 s at 2M: "
+                         f"{'met' if run['seconds'] < 120 else 'not met'})")
+    if len(rows) > 1:
+        ratio = rows[-1]["us_per_row"] / rows[-2]["us_per_row"]
+        lines.append(f"  per-row cost {ratio:.2f}× from {rows[-2]['students']:,} to "
+                     f"{rows[-1]['students']:,} (target ≤ 1.2×: {'met' if ratio <= 1.2 else 'not met'})")
+    if spill is not None:
+        lines.append(f"  64 MB limit spills and finishes: "
+                     f"{'met' if spill['same_gaps'] else 'not met'}")
+    return "\n".join(lines)
 
 
 def scaling(rows: list[dict[str, Any]]) -> str:
