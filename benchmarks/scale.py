@@ -252,26 +252,30 @@ def machine_peak(run: dict[str, Any]) -> int:
 
 
 def targets(rows: list[dict[str, Any]], spill: dict[str, Any] | None) -> str:
-    """Issue 15's targets against these measurements, one line each."""
+    """Issue 15's targets against these measurements, one line each; a target set for another
+    size (2× the floor for Excel at 200k; time and memory at 2M) is shown, not judged."""
+    def verdict(met: bool, applies: bool) -> str:
+        return ("met" if met else "not met") if applies else "judged at its own size"
+
     lines = ["targets (issue 15):"]
     for row in rows:
         run, floor = row["run"], row["floor"]
         name = f"{row['students']:,} {row['format']}"
-        lines.append(f"  {name}: run / floor {row['ratio']:.2f}× (target ≤ 2×: "
-                     f"{'met' if row['ratio'] <= 2 else 'not met'}); {run['seconds']:.1f} s "
-                     f"against {floor['seconds']:.1f} s reading only")
+        province = row["students"] >= 2_000_000
+        lines.append(f"  {name}: run / floor {row['ratio']:.2f}× ({run['seconds']:.1f} s against "
+                     f"{floor['seconds']:.1f} s reading only; ≤ 2× for 200k Excel: "
+                     f"{verdict(row['ratio'] <= 2, row['format'] == 'excel')})")
         peak = machine_peak(run)
-        lines.append(f"  {name}: peak memory of everything the run starts ≤ {_mb(peak)} "
-                     f"(process {_mb(run['peak_rss'])}, {run.get('workers', 0)} reading workers "
-                     f"up to {_mb(run.get('worker_peak_rss', 0))} each; target < 4 GB at 2M: "
-                     f"{'met' if peak < 4 * 2**30 else 'not met'})")
-        if row["format"] == "csv":
-            lines.append(f"  {name}: {run['seconds']:.1f} s (target < 120 s at 2M: "
-                         f"{'met' if run['seconds'] < 120 else 'not met'})")
+        lines.append(f"  {name}: everything the run starts holds at most {_mb(peak)} (process "
+                     f"{_mb(run['peak_rss'])}, {run.get('workers', 0)} reading workers up to "
+                     f"{_mb(run.get('worker_peak_rss', 0))} each; < 4 GB at 2M: "
+                     f"{verdict(peak < 4 * 2**30, province)})")
+        lines.append(f"  {name}: {run['seconds']:.1f} s ({run['cpu']:.1f} s CPU; < 120 s for 2M "
+                     f"CSV: {verdict(run['seconds'] < 120, province and row['format'] == 'csv')})")
     if len(rows) > 1:
         ratio = rows[-1]["us_per_row"] / rows[-2]["us_per_row"]
         lines.append(f"  per-row cost {ratio:.2f}× from {rows[-2]['students']:,} to "
-                     f"{rows[-1]['students']:,} (target ≤ 1.2×: {'met' if ratio <= 1.2 else 'not met'})")
+                     f"{rows[-1]['students']:,} (≤ 1.2×: {'met' if ratio <= 1.2 else 'not met'})")
     if spill is not None:
         lines.append(f"  64 MB limit spills and finishes: "
                      f"{'met' if spill['same_gaps'] else 'not met'}")
