@@ -64,7 +64,10 @@ def _floor(exports: Path) -> dict[str, Any]:
         data = member.read(path.name) if member is not None else None
         for sheet in read_table_file(path, path.name, data):
             rows += len(sheet.rows)
-            cells += sum(len(row) for row in sheet.rows)
+            if sheet.columns is not None:  # a CSV read column-wise: every row as wide
+                cells += len(sheet.rows) * len(sheet.columns)
+            else:
+                cells += sum(len(row) for row in sheet.rows)
     return {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu,
             "files": len(paths), "rows": rows, "cells": cells,
             "bytes": sum(member.size if member else path.stat().st_size
@@ -90,6 +93,7 @@ def _reconcile(exports: Path, work: Path, memory_limit: str | None, threads: int
         # largest worker's), next to this process's.
         "worker_peak_rss": max((s.worker_peak_rss for s in result.stages), default=0),
         "input_rows": sum(s.data_rows for s in result.summary.sheets),
+        "workers": max((s.workers for s in result.stages), default=0),
         "gaps": result.gaps,
         "slowest_steps": [{"name": s.name, "rows": s.rows, "seconds": s.seconds}
                           for s in sorted(result.steps, key=lambda s: -s.seconds)[:6]],
@@ -169,7 +173,9 @@ def report(row: dict[str, Any]) -> str:
     lines.append("slowest steps: " + ", ".join(
         f"{s['name']} {s['seconds']:.1f} s ({s['rows']:,} rows)" for s in run["slowest_steps"]))
     if run.get("worker_peak_rss"):
-        lines.append(f"file-reading workers: peak RSS {_mb(run['worker_peak_rss'])} each")
+        lines.append(f"file-reading workers: {run.get('workers', 0)}, peak RSS "
+                     f"{_mb(run['worker_peak_rss'])} each; process and workers together at most "
+                     f"{_mb(machine_peak(run))}")
     lines.append(f"floor (read only): {floor['seconds']:.2f} s ({floor['cpu']:.2f} s CPU); "
                  f"run / floor = {row['ratio']:.1f}×; {row['us_per_row']:.1f} µs per input row; "
                  f"{row['run']['gaps']:,} gaps")
@@ -192,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="runs per size; the fastest counts")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 4GB")
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads")
+    parser.add_argument("--spill-check", type=int, metavar="STUDENTS", default=None,
+                        help="also reconcile this city with a 64MB memory limit and one thread, "
+                             "and check it finishes with the same gaps")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--child", choices=["floor", "run"], help=argparse.SUPPRESS)
     parser.add_argument("--child-exports", help=argparse.SUPPRESS)
@@ -203,12 +212,81 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure(students, args))
         if not args.json:
             print(report(rows[-1]), flush=True)
+    spill = spill_check(args.spill_check, args) if args.spill_check else None
     if args.json:
-        json.dump(rows, sys.stdout, indent=2)
+        # A list of sizes, as before; with --spill-check, an object holding both.
+        json.dump(rows if spill is None else {"sizes": rows, "spill_check": spill}, sys.stdout,
+                  indent=2)
         print()
-    elif len(rows) > 1:
+        return 0
+    if len(rows) > 1:
         print(scaling(rows))
+    if spill is not None:
+        print(spill["line"])
+    print(targets(rows, spill))
     return 0
+
+
+SPILL_LIMIT = "64MB"
+
+
+def spill_check(students: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The city reconciled with a 64 MB memory limit and one thread (DuckDB must spill), next
+    to a run without a limit: both must finish with the same gaps."""
+    exports = dataset(args.data, students, args.seed, args.profile, args.csv_from)
+    free = argparse.Namespace(**{**vars(args), "memory_limit": None, "threads": None})
+    tight = argparse.Namespace(**{**vars(args), "memory_limit": SPILL_LIMIT, "threads": 1})
+    unlimited = _in_child("run", exports, free)
+    try:
+        limited = _in_child("run", exports, tight)
+    except subprocess.CalledProcessError:  # the child printed why (a MachineError) on stderr
+        return {"students": students, "gaps": None, "same_gaps": False,
+                "line": f"spill check ({students:,} students, --memory-limit {SPILL_LIMIT}, "
+                        f"1 thread): did NOT finish (the reason is printed above)"}
+    same = limited["gaps"] == unlimited["gaps"]
+    return {"students": students, "gaps": limited["gaps"], "same_gaps": same,
+            "seconds": limited["seconds"], "peak_rss": limited["peak_rss"],
+            "line": f"spill check ({students:,} students, --memory-limit {SPILL_LIMIT}, 1 thread): "
+                    f"finished in {limited['seconds']:.1f} s, {limited['gaps']:,} gaps "
+                    f"({'the same as' if same else 'NOT the same as'} without a limit: "
+                    f"{unlimited['gaps']:,}), peak RSS {_mb(limited['peak_rss'])}"}
+
+
+def machine_peak(run: dict[str, Any]) -> int:
+    """What the run holds at most at once: the reconciling process's peak plus every reading
+    worker at its peak (an upper bound: the workers peak while the process is still small)."""
+    return int(run["peak_rss"] + run.get("workers", 0) * run.get("worker_peak_rss", 0))
+
+
+def targets(rows: list[dict[str, Any]], spill: dict[str, Any] | None) -> str:
+    """Issue 15's targets against these measurements, one line each; a target set for another
+    size (2× the floor for Excel at 200k; time and memory at 2M) is shown, not judged."""
+    def verdict(met: bool, applies: bool) -> str:
+        return ("met" if met else "not met") if applies else "judged at its own size"
+
+    lines = ["targets (issue 15):"]
+    for row in rows:
+        run, floor = row["run"], row["floor"]
+        name = f"{row['students']:,} {row['format']}"
+        province = row["students"] >= 2_000_000
+        lines.append(f"  {name}: run / floor {row['ratio']:.2f}× ({run['seconds']:.1f} s against "
+                     f"{floor['seconds']:.1f} s reading only; ≤ 2× for 200k Excel: "
+                     f"{verdict(row['ratio'] <= 2, row['format'] == 'excel' and row['students'] == 200_000)})")
+        peak = machine_peak(run)
+        lines.append(f"  {name}: everything the run starts holds at most {_mb(peak)} (process "
+                     f"{_mb(run['peak_rss'])}, {run.get('workers', 0)} reading workers up to "
+                     f"{_mb(run.get('worker_peak_rss', 0))} each; < 4 GB at 2M: "
+                     f"{verdict(peak < 4 * 2**30, province)})")
+        lines.append(f"  {name}: {run['seconds']:.1f} s ({run['cpu']:.1f} s CPU; < 120 s for 2M "
+                     f"CSV: {verdict(run['seconds'] < 120, province and row['format'] == 'csv')})")
+    if len(rows) > 1:
+        ratio = rows[-1]["us_per_row"] / rows[-2]["us_per_row"]
+        lines.append(f"  per-row cost {ratio:.2f}× from {rows[-2]['students']:,} to "
+                     f"{rows[-1]['students']:,} (≤ 1.2×: {'met' if ratio <= 1.2 else 'not met'})")
+    if spill is not None:
+        lines.append(f"  64 MB limit spills and finishes: "
+                     f"{'met' if spill['same_gaps'] else 'not met'}")
+    return "\n".join(lines)
 
 
 def scaling(rows: list[dict[str, Any]]) -> str:

@@ -179,6 +179,8 @@ def test_scale_benchmark_smoke(tmp_path: Path) -> None:
     table = bench.report(excel)
     assert "floor (read only)" in table and "\nload " in table
     assert bench.scaling([excel, csv_city]).startswith("per-row cost at 200 students")
+    summary = bench.targets([excel, csv_city], None)
+    assert "run / floor" in summary and "per-row cost" in summary and "everything the run starts" in summary
     # Cities are cached: asking again does not generate again.
     marker = tmp_path / "realistic-150-seed1-excel" / "complete"
     before = marker.stat().st_mtime_ns

@@ -199,7 +199,8 @@ def _reconcile(
                          workers=resources.threads, require_systems=True)
     progress(STAGE_LABELS["load"], f"{loaded.records.num_rows} 条记录", len(loaded.files),
              len(loaded.files))
-    clock.lap("load", loaded.records.num_rows, loaded.worker_cpu_seconds, loaded.worker_peak_rss)
+    clock.lap("load", loaded.records.num_rows, loaded.worker_cpu_seconds, loaded.worker_peak_rss,
+              loaded.workers)
     notes = _notes(loaded)
     if loaded.skipped and db_path is not None:
         notes[:0] = _replacing_a_complete_semester(db_path, semester)

@@ -71,6 +71,7 @@ class StageTime:
     cpu_seconds: float = 0.0  # CPU time in this stage: all threads, file-reading workers too
     worker_peak_rss: int = 0  # bytes, the largest file-reading worker's peak (load only)
     worker_cpu_seconds: float = 0.0  # of cpu_seconds, what file-reading workers reported
+    workers: int = 0  # file-reading worker processes (load only)
 
 
 def strict_check() -> bool:
@@ -101,10 +102,11 @@ class Clock:
         self._wall, self._cpu = time.perf_counter(), cpu_seconds()
 
     def lap(self, name: str, rows: int = 0, worker_cpu: float = 0.0,
-            worker_rss: int = 0) -> StageTime:
+            worker_rss: int = 0, workers: int = 0) -> StageTime:
         now, cpu_now = time.perf_counter(), cpu_seconds()
         cpu = cpu_now - self._cpu + worker_cpu
-        lap = StageTime(name, now - self._wall, rows, peak_rss(), cpu, worker_rss, worker_cpu)
+        lap = StageTime(name, now - self._wall, rows, peak_rss(), cpu, worker_rss, worker_cpu,
+                        workers)
         self.times.append(lap)
         log.info("阶段 %s：%.2f 秒（CPU %.2f 秒），%d 行，内存峰值 %.0f MB%s", name, lap.seconds,
                  cpu, rows, lap.peak_rss / 2**20,

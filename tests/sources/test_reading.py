@@ -138,3 +138,40 @@ def test_a_csv_mentioning_html_is_still_a_csv(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", [["姓名", "备注"], ["王芳", "<table>"]])
     [sheet] = read_table_file(path, "a.csv")
     assert sheet.rows == [["姓名", "备注"], ["王芳", "<table>"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "columnar"),
+    [
+        ("姓名,身份证号\n王芳,1\n李四,2\n", True),
+        ("姓名,身份证号\r\n王芳,1\r\n李四,2", True),
+        ('姓名,身份证号\n"王,芳","1\n2"\n"",""""\n', True),
+        ("标题\n姓名,身份证号\n王芳,1\n", False),  # a title row narrower than the table
+        ("姓名,身份证号\n\n王芳,1\n", False),  # a blank line is a row of its own
+        ('姓名,身份证号\n王"芳,1\n', False),  # a quote inside a cell: literal to the csv module
+        ('姓名,身份证号\n"王芳"x,1\n', False),  # text after a closing quote
+        ('姓名,身份证号\n"王芳,1\n', False),  # a quote never closed
+        ("姓名,身份证号\r王芳,1\r", False),  # old Mac line ends
+    ],
+)
+def test_columnar_csv_reading_gives_the_rows_of_the_row_reader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, columnar: bool) -> None:
+    """A CSV is read column-wise only when that gives exactly the csv module's rows; any other
+    file is read row by row, with the same result."""
+    from aidmatch.sources import reading
+
+    path = tmp_path / "a.csv"
+    path.write_bytes(text.encode())
+    try:
+        [sheet] = read_table_file(path, "a.csv")
+        fast: object = [list(row) for row in sheet.rows]
+    except InputError as exc:
+        sheet, fast = None, str(exc)
+    assert (sheet is not None and sheet.columns is not None) == columnar
+    monkeypatch.setattr(reading, "_columnar", lambda *args: None)
+    try:
+        [slow_sheet] = read_table_file(path, "a.csv")
+        slow: object = [list(row) for row in slow_sheet.rows]
+    except InputError as exc:
+        slow = str(exc)
+    assert fast == slow

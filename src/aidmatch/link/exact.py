@@ -403,7 +403,7 @@ def links_sql() -> str:
     WITH top AS (SELECT * FROM ranked WHERE rank = 1),
     contradicted AS (
         -- another student whose ID this record carries but whose name disagrees
-        SELECT record_id, first(student_id ORDER BY student_id) AS id_points_to
+        SELECT record_id, min(student_id) AS id_points_to
         FROM ranked WHERE rank > 1 AND list_contains(via, 'id') GROUP BY record_id
     )
     SELECT t.record_id, t.student_id,

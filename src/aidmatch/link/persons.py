@@ -121,8 +121,9 @@ def person_pairs_sql() -> str:
     SELECT a.kind AS kind_a, a.person AS person_a, b.kind AS kind_b, b.person AS person_b,
            -- the strongest key names the match (name + birth date before name + digits): one
            -- order for every key, so the evidence text does not depend on thread order
-           first(a.key_type ORDER BY CASE a.key_type WHEN 'id' THEN 0 WHEN 'prefix_name' THEN 1
-                                       WHEN 'name_birth' THEN 2 ELSE 3 END) AS key_type
+           -- (arg_min, not an ordered aggregate: DuckDB sorts every group for those)
+           arg_min(a.key_type, CASE a.key_type WHEN 'id' THEN 0 WHEN 'prefix_name' THEN 1
+                                    WHEN 'name_birth' THEN 2 ELSE 3 END) AS key_type
     FROM identity_keys a
     JOIN (SELECT * FROM identity_keys WHERE kind = 'record') b
       ON a.key_type = b.key_type AND a.key = b.key

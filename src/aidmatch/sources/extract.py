@@ -172,8 +172,8 @@ class RowExtractor:
             alive = alive[maybe[alive] + remaining >= needed]
             if not len(alive):
                 return found
-        for i in alive.tolist():
-            found[i] = self._is_repeated_header(columns.row(i))
+        for i, cells in zip(alive.tolist(), columns.rows(alive), strict=True):
+            found[i] = self._is_repeated_header(cells)
         return found
 
     def _blank_rows(self, columns: _Columns) -> np.ndarray:
@@ -181,8 +181,9 @@ class RowExtractor:
         every row; only rows blank in all of them are looked at whole."""
         used = sorted({c.index for c in self.layout.columns if c.field} | set(range(4)))
         blank = ~columns.any_filled(used)
-        for position in np.flatnonzero(blank).tolist():
-            blank[position] = not "".join(columns.row(position)).strip()
+        positions = np.flatnonzero(blank)
+        for position, cells in zip(positions.tolist(), columns.rows(positions), strict=True):
+            blank[position] = not "".join(cells).strip()
         return blank
 
     def _starting_with(self, columns: _Columns, first: int, words: tuple[str, ...]) -> np.ndarray:
@@ -227,8 +228,8 @@ class RowExtractor:
                 zero_copy_only=False)
         own = {c.index: c.field for c in mapped}
         first_data = self.layout.header_row + 1
-        for position in np.flatnonzero(hits >= needed).tolist():
-            cells = columns.row(position)
+        candidates = np.flatnonzero(hits >= needed)
+        for position, cells in zip(candidates.tolist(), columns.rows(candidates), strict=True):
             # A header holds labels, not values: a row with an ID (a person named 姓名, whose
             # relation is 户主) or mostly unmapped cells is data.
             if self._is_repeated_header(cells) or looks_like_people([cells]):
@@ -270,8 +271,8 @@ class RowExtractor:
         first = columns.text(pivot)
         alive = np.flatnonzero(pc.or_(pc.equal(first, ""), pc.is_in(first, value_set=value_set))
                                .to_numpy(zero_copy_only=False))
-        for position in alive.tolist():
-            cells = [cell.strip() for cell in columns.row(position)]
+        for position, row in zip(alive.tolist(), columns.rows(alive), strict=True):
+            cells = [cell.strip() for cell in row]
             found[position] = any(cells) and all(not cell or cell in above for cell in cells)
         return found
 
@@ -529,10 +530,16 @@ class _Columns:
         stop = len(sheet.rows) if end is None else min(end, len(sheet.rows))
         self.length = max(stop - start, 0)
         self.first_row_number = start + 1  # the Excel row number of the first row
-        self.raw = list(zip_longest(*islice(sheet.rows, start, stop), fillvalue=""))
-        self.width = len(self.raw)
         self.blank = pa.array([""] * self.length, pa.string())
         self._text: dict[int, pa.Array] = {}
+        if sheet.columns is not None:  # a CSV read column-wise: no rows to transpose
+            self.raw: list[tuple[object, ...]] = []
+            self.width = len(sheet.columns)
+            for index, column in enumerate(sheet.columns):
+                self._text[index] = column.slice(start, self.length)
+        else:
+            self.raw = list(zip_longest(*islice(sheet.rows, start, stop), fillvalue=""))
+            self.width = len(self.raw)
         self._filled: dict[int, np.ndarray] = {}
 
     def text(self, index: int) -> pa.Array:
@@ -563,3 +570,12 @@ class _Columns:
 
     def row(self, position: int) -> list[str]:
         return self.sheet.text_row(self.start + position)
+
+    def rows(self, positions: np.ndarray) -> list[list[str]]:
+        """The rows at ``positions`` (in order) as text cells, all at once: for a CSV read
+        column-wise one ``take`` per column instead of a lookup per cell."""
+        if self.sheet.columns is None or not len(positions):
+            return [self.row(int(position)) for position in positions]
+        taken = pa.array(np.asarray(positions, dtype=np.int64) + self.start, pa.int64())
+        cells = [column.take(taken).to_pylist() for column in self.sheet.columns]
+        return [list(row) for row in zip(*cells, strict=True)]

@@ -107,6 +107,7 @@ class LoadResult:
     # (the operating system counts neither as this process's).
     worker_cpu_seconds: float = 0.0
     worker_peak_rss: int = 0
+    workers: int = 0  # worker processes that read files
 
     @property
     def sheets(self) -> list[SheetReport]:
@@ -240,6 +241,7 @@ class FileLoad:
     cpu_seconds: float = 0.0  # what reading it cost the process that read it
     peak_rss: int = 0  # that process's peak memory so far (bytes)
     in_worker: bool = False  # read in a worker process
+    pid: int = 0  # the process that read it
 
 
 def load_file(number: int, path: Path, label: str, kind_override: str | None, rules: Rules,
@@ -251,6 +253,7 @@ def load_file(number: int, path: Path, label: str, kind_override: str | None, ru
         loaded = _load_file(number, path, label, kind_override, rules, semester, member)
     loaded.cpu_seconds = time.process_time() - cpu
     loaded.peak_rss = process_peak_rss()
+    loaded.pid = os.getpid()
     return loaded
 
 
@@ -381,10 +384,12 @@ def load_inputs(
     jobs: list[Job] = [(number, path, _label(path, input_dir), kind, member)
                        for number, (path, kind, member) in enumerate(paths, 1)]
     worker_cpu, worker_rss = 0.0, 0
+    worker_pids: set[int] = set()
     for loaded in _load_files(jobs, rules, semester, workers or os.cpu_count() or 1, progress):
         if loaded.in_worker:
             worker_cpu += loaded.cpu_seconds
             worker_rss = max(worker_rss, loaded.peak_rss)
+            worker_pids.add(loaded.pid)
         problems.extend(loaded.problems)
         if loaded.input_file is None:
             continue
@@ -425,7 +430,8 @@ def load_inputs(
             notes.append(f"注意：没有找到「{source.label}」（{source.system}）的文件，"
                          f"本次结果不含这部分数据")
     return LoadResult(files, records, family, rejects, notes, problems,
-                      worker_cpu_seconds=worker_cpu, worker_peak_rss=worker_rss)
+                      worker_cpu_seconds=worker_cpu, worker_peak_rss=worker_rss,
+                      workers=len(worker_pids))
 
 
 _KEEP_GOING_HINT = ("如确实要在缺少这部分数据时运行，加 --keep-going：结果标为「不完整」，并替换数据库中"

@@ -24,6 +24,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import python_calamine
 
 from aidmatch.errors import InputError
@@ -76,6 +80,9 @@ class Sheet:
     encoding: str = ""
     hidden: bool = False
     all_text: bool = False  # every cell is already a str (a CSV file)
+    # A CSV read column-wise (every row as wide as the header): its text columns; ``rows`` is
+    # then a view that builds a row only when one is asked for.
+    columns: list[pa.Array] | None = None
 
     @property
     def label(self) -> str:
@@ -97,6 +104,10 @@ class Sheet:
         end of the sheet when None)."""
         rows = self.rows
         stop = len(rows) if end is None else min(end, len(rows))
+        if isinstance(rows, ColumnRows):
+            for offset, cells in enumerate(rows.slice(start, stop)):
+                yield start + offset + 1, cells
+            return
         if self.all_text:
             for index in range(start, stop):
                 yield index + 1, list(rows[index])  # type: ignore[arg-type]
@@ -377,11 +388,60 @@ def sniff_delimiter(sample: str) -> str:
     return best
 
 
+class ColumnRows(Sequence[list[str]]):
+    """The rows of a CSV read column-wise, built one at a time on demand (the header search and
+    the messages look at a few rows; extraction works on the columns)."""
+
+    def __init__(self, columns: list[pa.Array]) -> None:
+        self.columns = columns
+        self.length = len(columns[0]) if columns else 0
+
+    def __len__(self) -> int:
+        return self.length
+
+    def slice(self, start: int, stop: int) -> list[list[str]]:
+        parts = [column.slice(start, max(stop - start, 0)).to_pylist() for column in self.columns]
+        return [list(cells) for cells in zip(*parts, strict=True)]
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return iter(self.slice(0, self.length))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ColumnRows):
+            other = other.slice(0, other.length)
+        return isinstance(other, Sequence) and self.slice(0, self.length) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.length)
+            rows = self.slice(start, stop)
+            return rows[::step] if step != 1 else rows
+        if index < 0:
+            index += self.length
+        if not 0 <= index < self.length:
+            raise IndexError(index)
+        return [column[index].as_py() for column in self.columns]
+
+
 def _read_csv(path: Path, label: str, data: bytes | None = None) -> Sheet:
     data = path.read_bytes() if data is None else data
     encoding = detect_encoding(data, label)
+    # 50,000 characters are at most 200,000 bytes in any of the encodings read (GB18030's
+    # four-byte characters are outside the common Han ones a delimiter search sees).
+    delimiter = sniff_delimiter(data[:200_000].decode(encoding, errors="ignore")[:50000])
+    columns = _columnar(data, encoding, delimiter)
+    if columns is not None:
+        _check_multiline_columns(columns, delimiter, label)
+        if len(columns[0]) >= EXCEL_MAX_ROWS:
+            raise _truncated(label, None)
+        log.debug("read %s as %s column-wise, delimiter %r, %d rows", label, encoding,
+                  delimiter, len(columns[0]))
+        return Sheet(path, label, "", ColumnRows(columns), encoding=encoding, all_text=True,
+                     columns=columns)
     text = data.decode(encoding)
-    delimiter = sniff_delimiter(text[:50000])
+    del data
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         rows = list(reader)
@@ -396,6 +456,131 @@ def _read_csv(path: Path, label: str, data: bytes | None = None) -> Sheet:
         raise _truncated(label, None)
     log.debug("read %s as %s, delimiter %r, %d rows", label, encoding, delimiter, len(rows))
     return Sheet(path, label, "", rows, encoding=encoding, all_text=True)
+
+
+def _columnar(data: bytes, encoding: str, delimiter: str) -> list[pa.Array] | None:
+    """The file's columns read by Arrow's CSV reader, when that gives exactly the rows Python's
+    csv module gives; None otherwise (the caller then reads it row by row). Exact means: every
+    row has the same number of cells (no blank lines, no ragged title rows), line breaks are
+    \n or \r\n, no NUL, and every double quote is where the csv module and Arrow agree on its
+    meaning — opening a cell, doubled inside a quoted cell, or closing one right before a
+    separator or the end of a line — and no line is blank. A quote anywhere else (or one never closed) is left to the
+    row-by-row reader and its checks."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        raw = data[3:] if encoding == "utf-8-sig" else data
+    else:
+        try:
+            raw = data.decode(encoding).encode("utf-8")
+        except UnicodeError:
+            return None
+    if not raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+        return None
+    # A blank line is an empty row to the csv module, a row of empty cells to Arrow (a line
+    # break doubled inside a quoted cell is left to the row reader too: rare, and still read).
+    if raw.startswith((b"\n", b"\r\n")) or b"\n\n" in raw or b"\n\r\n" in raw:
+        return None
+    if not _quotes_well_formed(raw, delimiter.encode()):
+        return None
+    first = next(csv.reader(io.StringIO(raw[:1 << 20].decode("utf-8", errors="ignore"),
+                                        newline=""), delimiter=delimiter), [])
+    width = len(first)
+    if width < 2:
+        return None
+    names = [f"c{i}" for i in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(raw),
+            # One block: one chunk per column, nothing to copy together afterwards.
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=False,
+                                           block_size=min(len(raw) + 1, 2**31 - 1)),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"',
+                                              double_quote=True, escape_char=False,
+                                              newlines_in_values=b'"' in raw,
+                                              ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False,
+                                                 quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    del raw
+    columns = [column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+               for column in table.columns]
+    del table
+    # The csv module refuses a cell longer than its field limit; so does this reader, by
+    # leaving such a file to it (bytes are at least characters: the exact count only when
+    # some cell is that long in bytes).
+    limit = csv.field_size_limit()
+    for column in columns:
+        if len(column) and pc.max(pc.binary_length(column)).as_py() > limit and pc.max(
+                pc.utf8_length(column)).as_py() > limit:
+            return None
+    return columns
+
+
+def _quotes_well_formed(raw: bytes, delimiter: bytes) -> bool:
+    """Whether every double quote in ``raw`` opens a cell (after a separator or a line break),
+    is doubled inside a quoted cell, or closes one (before a separator, a line break or the
+    end). One loop step per quoted cell, not per row."""
+    quotes = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == ord('"')).tolist()
+    if not quotes:
+        return True
+    before_ok = (delimiter[0], ord("\n"))
+    after_ok = (delimiter[0], ord("\n"), ord("\r"))
+    end = len(raw)
+    i, count = 0, len(quotes)
+    while i < count:
+        opening = quotes[i]
+        if opening and raw[opening - 1] not in before_ok:
+            return False
+        j = i + 1
+        while j + 1 < count and quotes[j + 1] == quotes[j] + 1:
+            j += 2  # a doubled quote inside the cell
+        if j >= count:
+            return False  # never closed
+        closing = quotes[j]
+        if closing + 1 < end and raw[closing + 1] not in after_ok:
+            return False
+        i = j + 1
+    return True
+
+
+def _check_multiline_columns(columns: list[pa.Array], delimiter: str, label: str) -> None:
+    """:func:`_check_multiline_cells` for a CSV read column-wise: the rows with a line break in
+    a cell (only quoted cells hold one; line breaks are \\n or \\r\\n) are found with one kernel
+    per column, and only they are looked at."""
+    breaks = np.zeros(len(columns[0]), dtype=bool)
+    for column in columns:
+        breaks |= pc.match_substring(column, "\n").to_numpy(zero_copy_only=False)
+    if not breaks.any():
+        return
+    rows = ColumnRows(columns)
+    head = rows.slice(0, HEADER_GUESS_ROWS)
+    header_index = max(range(len(head)), key=lambda i: sum(1 for c in head[i] if c.strip()))
+    header = head[header_index]
+    enough = max(1, (len(header) - 1) // 2)
+    positions = np.flatnonzero(breaks)
+    taken = pa.array(positions, pa.int64())
+    cells_of = ColumnRows([column.take(taken) for column in columns])
+    lines_before = 0
+    for index, cells in zip(positions.tolist(), cells_of, strict=True):
+        if index != header_index:
+            for column, cell in enumerate(cells):
+                lines = cell.splitlines()[1:]
+                separators = max((line.count(delimiter) for line in lines), default=0)
+                if separators >= enough:
+                    _raise_stray_quote(label, index, index + 1 + lines_before, column, lines,
+                                       header)
+        lines_before += sum(_line_breaks(cell) for cell in cells if "\n" in cell)
+
+
+def _raise_stray_quote(label: str, index: int, line: int, column: int, lines: list[str],
+                       header: list[str]) -> None:
+    name = header[column].strip() if column < len(header) else ""
+    where = f"（文本第 {line} 行）" if line != index + 1 else ""
+    raise InputError(
+        f"第 {column + 1} 列的单元格{where}以不成对的英文双引号开头，其后 "
+        f"{len(lines)} 行被读成了这一个单元格，这些行会从名单中丢失",
+        file=label, row=index + 1, column=name or None, hint=_STRAY_QUOTE_HINT)
 
 
 _STRAY_QUOTE_HINT = ("用记事本打开该文件，找到这一行，删除单元格开头多余的英文双引号（\"），或在 Excel 中"
@@ -429,13 +614,8 @@ def _check_multiline_cells(rows: list[list[str]], text: str, delimiter: str, lab
             separators = max((line.count(delimiter) for line in lines), default=0)
             if separators >= enough or (separators and len(rows[index]) != width):
                 start = joined.rfind(row_mark, 0, scanned) + 1
-                line = index + 1 + _line_breaks(joined[:start])
-                name = header[column].strip() if column < width else ""
-                where = f"（文本第 {line} 行）" if line != index + 1 else ""
-                raise InputError(
-                    f"第 {column + 1} 列的单元格{where}以不成对的英文双引号开头，其后 "
-                    f"{len(lines)} 行被读成了这一个单元格，这些行会从名单中丢失",
-                    file=label, row=index + 1, column=name or None, hint=_STRAY_QUOTE_HINT)
+                _raise_stray_quote(label, index, index + 1 + _line_breaks(joined[:start]),
+                                   column, lines, header)
 
 
 def _positions(text: str, *needles: str) -> list[int]:
