@@ -159,7 +159,8 @@ def blocking_key_parts(enabled: tuple[str, ...]) -> list[str]:
         # record's name agrees with the student's: a sibling's row shares the parents' names
         # and the surname, and in a large county a common parent's name reaches hundreds of
         # families
-        parts.append(_plausible("household", HOUSEHOLD_NAME_PAIRS, AGREEING_NAME))
+        parts.append(_plausible("household", "SELECT * FROM household_name_blocks",
+                                AGREEING_NAME))
     if "school_surname" in enabled:
         parts.append("""
         SELECT 'school_surname' AS key_type, r.record_id, s.student_id, r.school || '|' || r.surname AS key
@@ -241,51 +242,49 @@ def _one_replaced(name: str) -> str:
 # Records and students whose household mate is one of the student's family members by name (in
 # the same county), with the two names agreeing: every join is an equality on the names, so no
 # step ever pairs a record with every family that has a parent of that common name (at 2M
-# students in seven counties that was 119M rows for 0.2M pairs).
-HOUSEHOLD_NAME_PAIRS = f"""
-    WITH mates AS (
-        SELECT m.record_id, r.county, m.mate_name_key, r.name_key, p.pinyin
-        FROM household_mates m JOIN fuzzy_records r USING (record_id)
-        LEFT JOIN name_pinyin p ON p.name_key = r.name_key
-        WHERE m.mate_name_key IS NOT NULL AND r.county IS NOT NULL
-    ),
-    families AS (
-        SELECT f.student_id, f.county, f.name_key AS member_name_key, s.name_key, p.pinyin
-        FROM family_members f JOIN fuzzy_students s USING (student_id)
-        LEFT JOIN name_pinyin p ON p.name_key = s.name_key
-        WHERE f.name_key IS NOT NULL
-    ),
-    mate_variants AS (
-        SELECT record_id, county, mate_name_key, {_one_replaced('name_key')} AS variant
-        FROM mates WHERE length(name_key) >= 3 AND NOT contains(name_key, '?')
-    ),
-    family_variants AS (
-        SELECT student_id, county, member_name_key, {_one_replaced('name_key')} AS variant
-        FROM families WHERE length(name_key) >= 3 AND NOT contains(name_key, '?')
-    ),
-    pairs AS (
+# students in seven counties that was 119M rows for 0.2M pairs). The two sides and their
+# one-character variants are steps of their own (``name_mates``, ``name_families``,
+# ``name_mate_variants``, ``name_family_variants``): as CTEs read several times they were
+# materialised and pinned, and a 64 MB --memory-limit ran out instead of spilling.
+NAME_MATES = """
+    SELECT m.record_id, r.county, m.mate_name_key, r.name_key, p.pinyin
+    FROM household_mates m JOIN fuzzy_records r USING (record_id)
+    LEFT JOIN name_pinyin p ON p.name_key = r.name_key
+    WHERE m.mate_name_key IS NOT NULL AND r.county IS NOT NULL"""
+NAME_FAMILIES = """
+    SELECT f.student_id, f.county, f.name_key AS member_name_key, s.name_key, p.pinyin
+    FROM family_members f JOIN fuzzy_students s USING (student_id)
+    LEFT JOIN name_pinyin p ON p.name_key = s.name_key
+    WHERE f.name_key IS NOT NULL"""
+NAME_MATE_VARIANTS = f"""
+    SELECT record_id, county, mate_name_key, {_one_replaced('name_key')} AS variant
+    FROM name_mates WHERE length(name_key) >= 3 AND NOT contains(name_key, '?')"""
+NAME_FAMILY_VARIANTS = f"""
+    SELECT student_id, county, member_name_key, {_one_replaced('name_key')} AS variant
+    FROM name_families WHERE length(name_key) >= 3 AND NOT contains(name_key, '?')"""
+HOUSEHOLD_NAME_PAIRS = """
+    SELECT DISTINCT record_id, student_id, 'name:' || county || '|' || member_name_key AS key
+    FROM (
         -- same name, or the same pinyin (a homophone typed)
         SELECT m.record_id, f.student_id, f.county, f.member_name_key
-        FROM mates m JOIN families f ON f.county = m.county
+        FROM name_mates m JOIN name_families f ON f.county = m.county
              AND f.member_name_key = m.mate_name_key AND f.pinyin = m.pinyin
         UNION ALL
         -- one character replaced (names of three characters or more)
         SELECT m.record_id, f.student_id, f.county, f.member_name_key
-        FROM mate_variants m JOIN family_variants f ON f.county = m.county
+        FROM name_mate_variants m JOIN name_family_variants f ON f.county = m.county
              AND f.member_name_key = m.mate_name_key AND f.variant = m.variant
         UNION ALL
         -- no name, or a placeholder, on either side (few records): the mate's name alone
         SELECT m.record_id, f.student_id, f.county, f.member_name_key
-        FROM (SELECT * FROM mates WHERE name_key = '' OR contains(name_key, '?')) m
-        JOIN families f ON f.county = m.county AND f.member_name_key = m.mate_name_key
+        FROM (SELECT * FROM name_mates WHERE name_key = '' OR contains(name_key, '?')) m
+        JOIN name_families f ON f.county = m.county AND f.member_name_key = m.mate_name_key
         UNION ALL
         SELECT m.record_id, f.student_id, f.county, f.member_name_key
-        FROM mates m
-        JOIN (SELECT * FROM families WHERE contains(name_key, '?')) f
+        FROM name_mates m
+        JOIN (SELECT * FROM name_families WHERE contains(name_key, '?')) f
           ON f.county = m.county AND f.member_name_key = m.mate_name_key
-    )
-    SELECT DISTINCT record_id, student_id, 'name:' || county || '|' || member_name_key AS key
-    FROM pairs"""
+    )"""
 
 
 def _plausible(key_type: str, inner: str, names: str = PLAUSIBLE_NAME) -> str:
@@ -353,6 +352,13 @@ def block(steps: Steps, enabled: tuple[str, ...], max_block_size: int) -> None:
     steps.table("family_ids", ids)
     _name_pinyin(steps)
     steps.table("household_mates", household_mates_sql())
+    steps.table("name_mates", NAME_MATES)
+    steps.table("name_families", NAME_FAMILIES)
+    steps.table("name_mate_variants", NAME_MATE_VARIANTS)
+    steps.table("name_family_variants", NAME_FAMILY_VARIANTS)
+    # materialised before the names are compared: as a subquery of that step, a 64 MB
+    # --memory-limit ran out on 139 pairs (20,000 students)
+    steps.table("household_name_blocks", HOUSEHOLD_NAME_PAIRS)
     build_blocking_keys(steps, enabled, max_block_size)
     steps.table("fuzzy_pairs", fuzzy_pairs_sql())
     steps.table("blocking_counts", blocking_counts_sql())
