@@ -191,9 +191,16 @@ RAW_EMPTY = ("SELECT NULL::VARCHAR AS key_type, NULL::BIGINT AS record_id, "
 
 
 def build_blocking_keys(steps: Steps, enabled: tuple[str, ...], max_block_size: int) -> None:
-    """``blocking_raw`` from one step per key (``blocking_<key>``: each its own statement, so a
-    small memory limit spills one join at a time instead of holding all of them), then
-    ``blocking_keys``."""
+    """The household-name key's tables, ``blocking_raw`` from one step per key
+    (``blocking_<key>``: each its own statement, so a small memory limit spills one join at a
+    time instead of holding all of them), then ``blocking_keys``."""
+    steps.table("name_mates", NAME_MATES)
+    steps.table("name_families", NAME_FAMILIES)
+    steps.table("name_mate_variants", NAME_MATE_VARIANTS)
+    steps.table("name_family_variants", NAME_FAMILY_VARIANTS)
+    # materialised before the names are compared: as a subquery of that step, a 64 MB
+    # --memory-limit ran out on 139 pairs (20,000 students)
+    steps.table("household_name_blocks", HOUSEHOLD_NAME_PAIRS)
     parts: list[str] = []
     for number, part in enumerate(blocking_key_parts(enabled), 1):
         parts.append(f"blocking_{number}")
@@ -352,13 +359,6 @@ def block(steps: Steps, enabled: tuple[str, ...], max_block_size: int) -> None:
     steps.table("family_ids", ids)
     _name_pinyin(steps)
     steps.table("household_mates", household_mates_sql())
-    steps.table("name_mates", NAME_MATES)
-    steps.table("name_families", NAME_FAMILIES)
-    steps.table("name_mate_variants", NAME_MATE_VARIANTS)
-    steps.table("name_family_variants", NAME_FAMILY_VARIANTS)
-    # materialised before the names are compared: as a subquery of that step, a 64 MB
-    # --memory-limit ran out on 139 pairs (20,000 students)
-    steps.table("household_name_blocks", HOUSEHOLD_NAME_PAIRS)
     build_blocking_keys(steps, enabled, max_block_size)
     steps.table("fuzzy_pairs", fuzzy_pairs_sql())
     steps.table("blocking_counts", blocking_counts_sql())
