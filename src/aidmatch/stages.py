@@ -80,7 +80,7 @@ def _features(into: str) -> tuple[str, ...]:
 
 
 # The tables each stage creates, in the order its steps make them. ``blocking_*`` is one table
-# per blocking key of rules/linkage.yaml.
+# per blocking key of rules/linkage.yaml (and the household-name key's own tables).
 INPUTS = ("records", "family")
 EXACT = (
     "school_counties", "students", "registry_rows", "roster_parents", "registry_parents",
@@ -95,8 +95,7 @@ KEY_LINKS = ("key_links", "key_review")
 LINKS = ("links", "link_review")
 FUZZY = (
     "compare_records", "fuzzy_records", "fuzzy_students", "family_members", "family_ids",
-    "name_pinyin", "household_mates", "name_mates", "name_families", "name_mate_variants",
-    "name_family_variants", "household_name_blocks", "blocking_*", "blocking_raw", "blocking_keys",
+    "name_pinyin", "household_mates", "blocking_*", "blocking_raw", "blocking_keys",
     "fuzzy_pairs", "blocking_counts", "candidate_pairs",
     *_features("pair_features"),
     "random_sample", "random_pairs", *_features("random_features"),

@@ -159,7 +159,7 @@ def blocking_key_parts(enabled: tuple[str, ...]) -> list[str]:
         # record's name agrees with the student's: a sibling's row shares the parents' names
         # and the surname, and in a large county a common parent's name reaches hundreds of
         # families
-        parts.append(_plausible("household", "SELECT * FROM household_name_blocks",
+        parts.append(_plausible("household", "SELECT * FROM blocking_household_names",
                                 AGREEING_NAME))
     if "school_surname" in enabled:
         parts.append("""
@@ -194,13 +194,14 @@ def build_blocking_keys(steps: Steps, enabled: tuple[str, ...], max_block_size: 
     """The household-name key's tables, ``blocking_raw`` from one step per key
     (``blocking_<key>``: each its own statement, so a small memory limit spills one join at a
     time instead of holding all of them), then ``blocking_keys``."""
-    steps.table("name_mates", NAME_MATES)
-    steps.table("name_families", NAME_FAMILIES)
-    steps.table("name_mate_variants", NAME_MATE_VARIANTS)
-    steps.table("name_family_variants", NAME_FAMILY_VARIANTS)
-    # materialised before the names are compared: as a subquery of that step, a 64 MB
-    # --memory-limit ran out on 139 pairs (20,000 students)
-    steps.table("household_name_blocks", HOUSEHOLD_NAME_PAIRS)
+    if "household" in enabled:
+        steps.table("blocking_name_mates", NAME_MATES)
+        steps.table("blocking_name_families", NAME_FAMILIES)
+        steps.table("blocking_name_mate_variants", NAME_MATE_VARIANTS)
+        steps.table("blocking_name_family_variants", NAME_FAMILY_VARIANTS)
+        # materialised before the names are compared: as a subquery of that step, a 64 MB
+        # --memory-limit ran out on 139 pairs (20,000 students)
+        steps.table("blocking_household_names", HOUSEHOLD_NAME_PAIRS)
     parts: list[str] = []
     for number, part in enumerate(blocking_key_parts(enabled), 1):
         parts.append(f"blocking_{number}")
@@ -250,9 +251,10 @@ def _one_replaced(name: str) -> str:
 # the same county), with the two names agreeing: every join is an equality on the names, so no
 # step ever pairs a record with every family that has a parent of that common name (at 2M
 # students in seven counties that was 119M rows for 0.2M pairs). The two sides and their
-# one-character variants are steps of their own (``name_mates``, ``name_families``,
-# ``name_mate_variants``, ``name_family_variants``): as CTEs read several times they were
-# materialised and pinned, and a 64 MB --memory-limit ran out instead of spilling.
+# one-character variants are steps of their own (``blocking_name_mates``,
+# ``blocking_name_families``, ``blocking_name_mate_variants``, ``blocking_name_family_variants``):
+# as CTEs read several times they were materialised and pinned, and a 64 MB --memory-limit ran
+# out instead of spilling.
 NAME_MATES = """
     SELECT m.record_id, r.county, m.mate_name_key, r.name_key, p.pinyin
     FROM household_mates m JOIN fuzzy_records r USING (record_id)
@@ -265,31 +267,33 @@ NAME_FAMILIES = """
     WHERE f.name_key IS NOT NULL"""
 NAME_MATE_VARIANTS = f"""
     SELECT record_id, county, mate_name_key, {_one_replaced('name_key')} AS variant
-    FROM name_mates WHERE length(name_key) >= 3 AND NOT contains(name_key, '?')"""
+    FROM blocking_name_mates WHERE length(name_key) >= 3 AND NOT contains(name_key, '?')"""
 NAME_FAMILY_VARIANTS = f"""
     SELECT student_id, county, member_name_key, {_one_replaced('name_key')} AS variant
-    FROM name_families WHERE length(name_key) >= 3 AND NOT contains(name_key, '?')"""
+    FROM blocking_name_families WHERE length(name_key) >= 3 AND NOT contains(name_key, '?')"""
 HOUSEHOLD_NAME_PAIRS = """
     SELECT DISTINCT record_id, student_id, 'name:' || county || '|' || member_name_key AS key
     FROM (
         -- same name, or the same pinyin (a homophone typed)
         SELECT m.record_id, f.student_id, f.county, f.member_name_key
-        FROM name_mates m JOIN name_families f ON f.county = m.county
+        FROM blocking_name_mates m JOIN blocking_name_families f ON f.county = m.county
              AND f.member_name_key = m.mate_name_key AND f.pinyin = m.pinyin
         UNION ALL
         -- one character replaced (names of three characters or more)
         SELECT m.record_id, f.student_id, f.county, f.member_name_key
-        FROM name_mate_variants m JOIN name_family_variants f ON f.county = m.county
+        FROM blocking_name_mate_variants m
+        JOIN blocking_name_family_variants f ON f.county = m.county
              AND f.member_name_key = m.mate_name_key AND f.variant = m.variant
         UNION ALL
         -- no name, or a placeholder, on either side (few records): the mate's name alone
         SELECT m.record_id, f.student_id, f.county, f.member_name_key
-        FROM (SELECT * FROM name_mates WHERE name_key = '' OR contains(name_key, '?')) m
-        JOIN name_families f ON f.county = m.county AND f.member_name_key = m.mate_name_key
+        FROM (SELECT * FROM blocking_name_mates WHERE name_key = '' OR contains(name_key, '?')) m
+        JOIN blocking_name_families f
+          ON f.county = m.county AND f.member_name_key = m.mate_name_key
         UNION ALL
         SELECT m.record_id, f.student_id, f.county, f.member_name_key
-        FROM name_mates m
-        JOIN (SELECT * FROM name_families WHERE contains(name_key, '?')) f
+        FROM blocking_name_mates m
+        JOIN (SELECT * FROM blocking_name_families WHERE contains(name_key, '?')) f
           ON f.county = m.county AND f.member_name_key = m.mate_name_key
     )"""
 
