@@ -212,7 +212,7 @@ def _rules_option(func: F) -> F:
               help="有文件无法读取时，仍处理其余文件；所有结果文件和汇总都标为「不完整」并列出跳过的文件。")
 @click.option("--keep-intermediate", is_flag=True, help="在数据库的 work 模式中保留每个处理步骤的中间表。")
 @click.option("--memory-limit", default=None, metavar="大小",
-              help="比对时最多使用的内存，如 4GB；放不下的部分暂存到临时目录（默认：物理内存的 80%）。")
+              help="比对时最多使用的内存，如 4GB；放不下的部分暂存到临时目录（默认：物理内存的四分之一，至少 1GB）。")
 @click.option("--temp-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="暂存目录（默认：系统临时目录）；运行结束后删除其中本次的文件。")
 @click.option("--threads", type=click.IntRange(1), default=None,

@@ -126,7 +126,7 @@ def _duckdb_error(exc: duckdb.Error, memory_limit: str | None, stage: str | None
         limit = f"内存上限 {memory_limit} " if memory_limit else "可用内存"
         during = f"完成「{stage}」" if stage else "完成比对"
         return MachineError(f"{limit}不够{during}",
-                            hint="调高 --memory-limit（例如 4GB），或不设它（默认用内存的 80%）；"
+                            hint="调高 --memory-limit（例如 4GB），或不设它（默认用物理内存的四分之一）；"
                                  "--threads 1 也能减少所需内存。")
     return None
 

@@ -224,12 +224,19 @@ def parent_conflicts_sql(pairs: str) -> str:
     """
 
 
+# The registry rows' key fields, a step of its own: as a CTE read by every key below it was
+# materialised whole (every column of two million rows) and pinned, and a 2 GB memory limit ran
+# out at 2M students.
+REGISTRY_KEY_FIELDS = """
+    SELECT rr.student_id, r.id, r.student_no, r.name_key, r.birth_date, r.school, r.grade,
+           r.class_name
+    FROM records r JOIN registry_rows rr USING (record_id)"""
+
+
 def student_keys_sql() -> str:
     named = usable_name()
     return f"""
-    WITH reg AS (
-        SELECT r.*, rr.student_id FROM records r JOIN registry_rows rr USING (record_id)
-    )
+    WITH reg AS (SELECT * FROM registry_key_fields)
     SELECT DISTINCT key_type, key, student_id FROM (
         SELECT 'id' AS key_type, id AS key, student_id FROM reg WHERE id IS NOT NULL
         UNION ALL
@@ -462,6 +469,7 @@ def link_exact(steps: Steps, rules: Rules) -> None:
     steps.table("roster_parents", roster_parents_sql())
     steps.table("registry_parents", registry_parents_sql())
     steps.table("household_family", household_family_sql())
+    steps.table("registry_key_fields", REGISTRY_KEY_FIELDS)
     steps.table("student_keys", student_keys_sql())
     steps.table("record_keys", record_keys_sql())
     steps.table("candidates", candidates_sql())
