@@ -84,7 +84,8 @@ def _features(into: str) -> tuple[str, ...]:
 INPUTS = ("records", "family")
 EXACT = (
     "school_counties", "students", "registry_rows", "roster_parents", "registry_parents",
-    "household_family", "registry_key_fields", "student_keys", "record_keys", "candidates", "candidate_names",
+    "household_family", "registry_key_fields", "student_keys", "record_keys", "key_pairs",
+    "key_pair_parent_conflicts", "candidates", "candidate_names",
     "ranked", "exact_links", "exact_review",
 )
 HOUSEHOLDS = (

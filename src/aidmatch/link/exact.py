@@ -327,6 +327,21 @@ def record_keys_sql() -> str:
     """
 
 
+def key_pairs_sql() -> str:
+    """Record × student pairs sharing an exact key, with the keys (strongest first) and the
+    strongest key's strength: a step of its own, as is its ``parent_conflicts`` (as CTEs of
+    ``candidates`` they were materialised and pinned, and a 64 MB memory limit ran out)."""
+    return f"""
+    SELECT k.record_id, s.student_id,
+           -- one key of each type per record, so no duplicates: strongest key first
+           list(k.key_type ORDER BY {_strength_case('k.key_type')} DESC, k.key_type) AS via,
+           max({_strength_case('k.key_type')}) AS strength
+    FROM record_keys k
+    JOIN student_keys s ON k.key_type = s.key_type AND k.key = s.key
+    GROUP BY k.record_id, s.student_id
+    """
+
+
 def candidates_sql() -> str:
     """Record × student pairs sharing a key, minus the pairs the record's own ID rules out.
 
@@ -342,26 +357,17 @@ def candidates_sql() -> str:
     no sex of its own and its relation word names a child of the other sex (之孙子 for a girl).
     """
     return f"""
-    WITH pairs AS (
-        SELECT k.record_id, s.student_id,
-               -- one key of each type per record, so no duplicates: strongest key first
-               list(k.key_type ORDER BY {_strength_case('k.key_type')} DESC, k.key_type) AS via,
-               max({_strength_case('k.key_type')}) AS strength
-        FROM record_keys k
-        JOIN student_keys s ON k.key_type = s.key_type AND k.key = s.key
-        GROUP BY k.record_id, s.student_id
-    ),
-    student_ids AS (SELECT DISTINCT key AS id FROM student_keys WHERE key_type = 'id'),
+    WITH student_ids AS (SELECT DISTINCT key AS id FROM student_keys WHERE key_type = 'id'),
     family_ids AS (
         SELECT DISTINCT rr.student_id, f.id FROM family f
         JOIN registry_rows rr ON rr.record_id = f.student_record_id WHERE f.id IS NOT NULL
-    ),
-    parent_conflicts AS ({parent_conflicts_sql('pairs')})
-    SELECT p.* FROM pairs p
+    )
+    SELECT p.* FROM key_pairs p
     JOIN records r USING (record_id)
     JOIN students s USING (student_id)
     WHERE (list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'id_in_cert'])
-           OR ((record_id, student_id) NOT IN (SELECT (record_id, student_id) FROM parent_conflicts)
+           OR ((record_id, student_id) NOT IN (SELECT (record_id, student_id)
+                                               FROM key_pair_parent_conflicts)
                AND NOT (r.sex IS NULL
                         AND coalesce({relation_sex('r.relation')} <> s.sex, false))))
       AND (list_has_any(p.via, ['id', 'student_no', 'id_in_student_no', 'id_in_cert',
@@ -472,6 +478,8 @@ def link_exact(steps: Steps, rules: Rules) -> None:
     steps.table("registry_key_fields", REGISTRY_KEY_FIELDS)
     steps.table("student_keys", student_keys_sql())
     steps.table("record_keys", record_keys_sql())
+    steps.table("key_pairs", key_pairs_sql())
+    steps.table("key_pair_parent_conflicts", parent_conflicts_sql("key_pairs"))
     steps.table("candidates", candidates_sql())
     _score_candidate_names(steps)
     steps.table("ranked", ranked_sql())
