@@ -38,7 +38,7 @@ from aidmatch.config import Rules
 from aidmatch.link.persons import match_persons
 from aidmatch.semester import Semester
 from aidmatch.sql import (
-    expected_programme_match,
+    expected_programmes_per_student,
     listed_person,
     relation_word,
     source_text,
@@ -438,15 +438,7 @@ def pending_payments_sql() -> str:
 
 def gaps_sql() -> str:
     return f"""
-    WITH expected AS (
-        SELECT s.student_id,
-               string_agg(p.label || CASE WHEN p.amount IS NULL THEN '（金额按当地标准）' ELSE '' END,
-                          '；' ORDER BY p.sort_order) AS programmes,
-               sum(p.amount) AS amount
-        FROM students s
-        JOIN student_groups sg USING (student_id)
-        JOIN expected_programmes p ON {expected_programme_match()}
-        GROUP BY s.student_id
+    WITH expected AS ({expected_programmes_per_student('student_groups')}
     )
     SELECT s.*, sg.groups, sg.group_labels,
            concat_ws('；', sg.sources, s.county_source) AS sources,  -- where the 区县 came from

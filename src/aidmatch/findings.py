@@ -50,6 +50,7 @@ from aidmatch.sql import (
     boarding_label,
     contradicts_boarding,
     expected_programme_match,
+    expected_programmes_per_student,
     labels_case,
     source_text,
     with_detail,
@@ -201,15 +202,8 @@ def finding_pending_payment_sql() -> str:
         JOIN link_review v ON v.record_id = u.record_id AND v.student_id = p.student_id
         GROUP BY p.student_id
     ),
-    expected AS (
-        SELECT s.student_id,
-               string_agg(e.label || CASE WHEN e.amount IS NULL THEN '（金额按当地标准）' ELSE '' END,
-                          '；' ORDER BY e.sort_order) AS programmes,
-               sum(e.amount) AS amount
-        FROM students s JOIN student_groups sg USING (student_id)
-        JOIN expected_programmes e ON {expected_programme_match('e')}
-        WHERE s.student_id IN (SELECT student_id FROM pay)
-        GROUP BY s.student_id
+    expected AS ({expected_programmes_per_student(
+        'student_groups', 'WHERE s.student_id IN (SELECT student_id FROM pay)')}
     )
     SELECT {keys.case_key_sql('ZQ', 's.person_key')} AS case_key, s.student_id, s.person_key,
            s.student_no, coalesce(s.id, s.id_raw) AS id_number, s.name, s.county, s.school,
@@ -258,14 +252,7 @@ def finding_family_member_listed_sql() -> str:
                string_agg(DISTINCT method_text, '；' ORDER BY method_text) AS methods
         FROM evidence GROUP BY student_id
     ),
-    expected AS (
-        SELECT s.student_id,
-               string_agg(p.label || CASE WHEN p.amount IS NULL THEN '（金额按当地标准）' ELSE '' END,
-                          '；' ORDER BY p.sort_order) AS programmes,
-               sum(p.amount) AS amount
-        FROM students s JOIN per_student sg USING (student_id)
-        JOIN expected_programmes p ON {expected_programme_match()}
-        GROUP BY s.student_id
+    expected AS ({expected_programmes_per_student('per_student')}
     )
     SELECT {keys.case_key_sql('JT', 's.person_key')} AS case_key, s.student_id, s.person_key,
            s.student_no, coalesce(s.id, s.id_raw) AS id_number, s.name, s.county, s.school,

@@ -144,6 +144,21 @@ def expected_programme_match(programme: str = "p", student: str = "s",
             f" AND (len({p}.groups) = 0 OR list_has_any({p}.groups, {groups}))")
 
 
+def expected_programmes_per_student(groups_from: str, where: str = "") -> str:
+    """A SELECT of ``student_id``, ``programmes`` (labels, 「金额按当地标准」 where set locally) and
+    ``amount``: what ``expected_programmes`` gives each student of ``groups_from`` (a table or
+    CTE with ``student_id`` and ``groups``), optionally narrowed by ``where``."""
+    return f"""
+        SELECT s.student_id,
+               string_agg(p.label || CASE WHEN p.amount IS NULL THEN '（金额按当地标准）' ELSE '' END,
+                          '；' ORDER BY p.sort_order) AS programmes,
+               sum(p.amount) AS amount
+        FROM students s JOIN {groups_from} sg USING (student_id)
+        JOIN expected_programmes p ON {expected_programme_match()}
+        {where}
+        GROUP BY s.student_id"""
+
+
 def contradicts_boarding(programme: str = "e", student: str = "s") -> str:
     """A paid programme is for the other 就读方式 than the registry's: only when both are known
     (a blank 就读方式 is no evidence against the school that paid)."""
@@ -153,7 +168,8 @@ def contradicts_boarding(programme: str = "e", student: str = "s") -> str:
 
 __all__ = [
     "ID18_PATTERN", "NAME_LEVELS_AGREE", "boarding_label", "contradicts_boarding", "digits_apart",
-    "expected_programme_match", "is_id18", "labels_case", "listed_person", "person_key", "quoted",
+    "expected_programme_match", "expected_programmes_per_student", "is_id18", "labels_case",
+    "listed_person", "person_key", "quoted",
     "quoted_list", "relation_sex", "relation_word", "source_text", "usable_name", "usable_name_or_null",
     "with_detail", "yuan",
 ]
