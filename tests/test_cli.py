@@ -165,3 +165,17 @@ def test_rules_check_lists_the_preferential_care_groups_and_checks_optional(tmp_
     result = CliRunner().invoke(main, ["rules", "check", "--rules", str(broken)])
     assert result.exit_code == 4
     assert "sources.preferential_care.optional" in result.output and "true 或 false" in result.output
+
+
+def test_demo_reconciles_two_semesters_and_scores_them(tmp_path: Path) -> None:
+    """`make demo` (README's first command) end to end on a small city: both semesters
+    reconciled and scored against the truth, the report written."""
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--students", "400",
+                                       "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("与真实答案比较：漏助名单 精确率") == 2
+    assert "数据中仍能发现的漏助，召回率" in result.output
+    for name in ("2024-autumn/gaps.csv", "2025-spring/gaps.csv", "2025-spring/pending_payment.csv",
+                 "核查报告.xlsx", "核查报告.html"):
+        assert (out / name).is_file(), name

@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from aidmatch.bench.quality import Score, score_gaps
+from aidmatch.bench.quality import Score, score_discoverable, score_gaps
 from aidmatch.outputs.html import write_html
 from aidmatch.outputs.report import NEW, RESOLVED, STILL_OPEN, Report, load_report, write_workbook
 from aidmatch.outputs.summary import Summary
@@ -66,9 +66,11 @@ def run_demo(out_dir: Path, students: int, seed: int,
             show_summary(result.summary)
         score = scores[semester.code] = score_gaps(result_dir / "gaps.csv",
                                                    data_dir / "truth" / "gaps.csv")
+        findable = score_discoverable(result_dir / "gaps.csv", data_dir / "truth" / "gaps.csv")
         note(f"    与真实答案比较：漏助名单 精确率 {score.precision:.2%}，召回率 "
              f"{score.recall:.2%}（命中 {score.true_positives}，误报 {score.false_positives}，"
-             f"漏报 {score.false_negatives}）")
+             f"漏报 {score.false_negatives}）；数据中仍能发现的漏助，召回率 "
+             f"{findable.recall:.2%}（其余的证据已被造数据时的损坏抹去）")
     report = load_report(db_path, spring)
     write_workbook(report, out_dir / "核查报告.xlsx")
     write_html(report, out_dir / "核查报告.html")
