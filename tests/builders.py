@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,3 +66,19 @@ def write_csv(path: Path, rows: Sequence[Sequence[Cell]], encoding: str = "utf-8
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+SHIPPED_RULES = Path(__file__).resolve().parents[1] / "rules"
+RULE_FILES = ("sources.yaml", "policy.yaml", "programmes.yaml", "linkage.yaml", "review.yaml")
+
+
+def mutated_rules(folder: Path, file: str, old: str, new: str) -> Path:
+    """A copy of the shipped rules in ``folder`` with ``old`` replaced by ``new`` once in
+    ``file`` (which must contain it: a test whose mutation no longer applies fails)."""
+    folder.mkdir()
+    for name in RULE_FILES:
+        shutil.copy(SHIPPED_RULES / name, folder / name)
+    text = (SHIPPED_RULES / file).read_text(encoding="utf-8")
+    assert old in text, f"{file} no longer contains {old!r}: update the mutation"
+    (folder / file).write_text(text.replace(old, new, 1), encoding="utf-8")
+    return folder

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from aidmatch.cli import main
-from tests.builders import read_csv, write_csv
+from tests.builders import mutated_rules, read_csv, write_csv
 from tests.conftest import EXPECTED_GAPS
 
 
@@ -82,18 +82,11 @@ def test_rules_check_reports_every_problem(tmp_path: Path) -> None:
 
 
 def test_rules_check_names_and_checks_the_family_member_route(tmp_path: Path) -> None:
-    rules = Path(__file__).resolve().parents[1] / "rules"
     shown = CliRunner().invoke(main, ["rules", "check"])
     assert "城乡低保家庭学生" in shown.output
     assert "家庭成员在册、本人未在册（全户在册）：列为待核实" in shown.output
-    broken = tmp_path / "rules"
-    broken.mkdir()
-    for name in ("sources.yaml", "programmes.yaml", "linkage.yaml"):
-        (broken / name).write_text((rules / name).read_text(encoding="utf-8"), encoding="utf-8")
-    policy = (rules / "policy.yaml").read_text(encoding="utf-8")
-    (broken / "policy.yaml").write_text(
-        policy.replace("family_member_route: candidate", "family_member_route: 待核实", 1),
-        encoding="utf-8")
+    broken = mutated_rules(tmp_path / "rules", "policy.yaml", "family_member_route: candidate",
+                           "family_member_route: 待核实")
     result = CliRunner().invoke(main, ["rules", "check", "--rules", str(broken)])
     assert result.exit_code == 4
     assert "family_member_route" in result.output and "只能是 gap" in result.output
@@ -151,17 +144,10 @@ def test_rules_check_lists_the_preferential_care_groups_and_checks_optional(tmp_
                                                                            ) -> None:
     """Issue 17 (foreign2 T29): 烈士子女/优抚对象子女 are key groups of the shipped rules; a
     source's `optional` is true or false."""
-    rules = Path(__file__).resolve().parents[1] / "rules"
     shown = CliRunner().invoke(main, ["rules", "check"])
     assert "[启用] 烈士子女、优抚对象子女：优抚对象名单" in shown.output
     assert "[启用] 优抚对象子女：优抚对象名单" in shown.output
-    broken = tmp_path / "rules"
-    broken.mkdir()
-    for name in ("policy.yaml", "programmes.yaml", "linkage.yaml"):
-        (broken / name).write_text((rules / name).read_text(encoding="utf-8"), encoding="utf-8")
-    sources = (rules / "sources.yaml").read_text(encoding="utf-8")
-    (broken / "sources.yaml").write_text(sources.replace("optional: true", "optional: 是", 1),
-                                         encoding="utf-8")
+    broken = mutated_rules(tmp_path / "rules", "sources.yaml", "optional: true", "optional: 是")
     result = CliRunner().invoke(main, ["rules", "check", "--rules", str(broken)])
     assert result.exit_code == 4
     assert "sources.preferential_care.optional" in result.output and "true 或 false" in result.output

@@ -18,7 +18,7 @@ from aidmatch.config import default_rules_dir
 from aidmatch.outputs.report import load_report, write_workbook
 from aidmatch.pipeline import reconcile
 from aidmatch.semester import Semester
-from tests.builders import make_id, read_csv, write_csv, write_xlsx
+from tests.builders import make_id, mutated_rules, read_csv, write_csv, write_xlsx
 
 SPRING = Semester.parse("2025-spring")
 REGION = "611022"
@@ -158,12 +158,9 @@ def test_grandparents_are_the_guardians_of_a_row_that_names_no_parent(
     write_registry(folder, students, guardian_columns=[("", ""), ("", "")])
     write_certificates(folder, [grandpa, grandma2])
     write_payments(folder)
-    rules_dir = tmp_path / "rules"
-    shutil.copytree(default_rules_dir(), rules_dir)
-    policy_path = rules_dir / "policy.yaml"
-    policy = yaml.safe_load(policy_path.read_text(encoding="utf-8"))
-    policy["parents"]["grandparents_guard_when_no_parent_listed"] = setting
-    policy_path.write_text(yaml.safe_dump(policy, allow_unicode=True), encoding="utf-8")
+    rules_dir = mutated_rules(tmp_path / "rules", "policy.yaml",
+                              "grandparents_guard_when_no_parent_listed: true",
+                              f"grandparents_guard_when_no_parent_listed: {str(setting).lower()}")
     out = tmp_path / "out"
     reconcile(folder, SPRING, out, db_path=tmp_path / "a.duckdb", rules_dir=rules_dir)
     gaps = gaps_by_name(out)

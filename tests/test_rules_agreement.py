@@ -8,17 +8,14 @@ fails after loading and linking would pass the first assertion and fail the seco
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from aidmatch.cli import main
+from tests.builders import SHIPPED_RULES, mutated_rules
 from tests.conftest import write_mini_exports
-
-SHIPPED = Path(__file__).resolve().parents[1] / "rules"
-RULE_FILES = ("sources.yaml", "policy.yaml", "programmes.yaml", "linkage.yaml", "review.yaml")
 
 # (case, file, shipped text, replacement, words the message must contain)
 MUTATIONS = [
@@ -58,16 +55,6 @@ MUTATIONS = [
 ]
 
 
-def _mutated_rules(folder: Path, file: str, old: str, new: str) -> Path:
-    folder.mkdir()
-    for name in RULE_FILES:
-        shutil.copy(SHIPPED / name, folder / name)
-    text = (SHIPPED / file).read_text(encoding="utf-8")
-    assert old in text, f"{file} no longer contains {old!r}: update the mutation"
-    (folder / file).write_text(text.replace(old, new, 1), encoding="utf-8")
-    return folder
-
-
 def _problem_lines(output: str, words: list[str]) -> list[str]:
     return [line.strip() for line in output.splitlines() if all(w in line for w in words[1:])]
 
@@ -78,14 +65,14 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_shipped_rules_pass_both() -> None:
-    assert CliRunner().invoke(main, ["rules", "check", "--rules", str(SHIPPED)]).exit_code == 0
+    assert CliRunner().invoke(main, ["rules", "check", "--rules", str(SHIPPED_RULES)]).exit_code == 0
 
 
 @pytest.mark.parametrize(("file", "old", "new", "words"),
                          [pytest.param(*m[1:], id=m[0]) for m in MUTATIONS])
 def test_rules_check_and_reconcile_agree(tmp_path: Path, exports: Path, file: str, old: str,
                                          new: str, words: list[str]) -> None:
-    rules = _mutated_rules(tmp_path / "rules", file, old, new)
+    rules = mutated_rules(tmp_path / "rules", file, old, new)
 
     checked = CliRunner().invoke(main, ["rules", "check", "--rules", str(rules)])
     assert checked.exit_code == 4, checked.output
