@@ -13,9 +13,12 @@ Steps (each a table; ``--keep-intermediate`` keeps them):
 ``registry_parents`` a student's 父亲/母亲 in the registry's family columns, with a valid ID
 ``household_family`` roster children with a household mate who is one of a student's registry
                     family members (by ID): that student's family is in this household
+``registry_key_fields`` the registry rows' key columns, with their student
 ``student_keys``    the exact keys a student can be found by
 ``record_keys``     the same keys computed for every other record
-``candidates``      record × student pairs sharing at least one key
+``key_pairs``       record × student pairs sharing at least one key, the keys strongest first
+``key_pair_parent_conflicts`` those whose roster parent contradicts the registry parent
+``candidates``      the key pairs the record's own ID, parent or relation does not rule out
 ``candidate_names`` name agreement of each pair (scored in bulk in Python, see ``names.py``)
 ``ranked``          candidates ordered by name agreement, then key strength
 ``exact_links``     the accepted link of each record (one student at most)
@@ -353,8 +356,8 @@ def candidates_sql() -> str:
     and birthday are two people. A payment row names the school it was paid in, so name + school
     stands on its own (its ID may be a parent's or an old one). A pair found by anything but
     an ID or 学籍号 is also dropped when the record's roster parent contradicts the student's
-    registry parent (``parent_conflicts``, computed here for these pairs), or when the record has
-    no sex of its own and its relation word names a child of the other sex (之孙子 for a girl).
+    registry parent (``key_pair_parent_conflicts``), or when the record has no sex of its own
+    and its relation word names a child of the other sex (之孙子 for a girl).
     """
     return f"""
     WITH student_ids AS (SELECT DISTINCT key AS id FROM student_keys WHERE key_type = 'id'),
