@@ -6,6 +6,7 @@ which students are gaps, which are review candidates, and the evidence they carr
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -505,3 +506,8 @@ def test_a_student_an_unlinked_payment_may_belong_to_is_pending_not_a_gap(tmp_pa
     assert "资助发放明细.csv第2行" in pending[0]["资助记录来源"]
     assert "得分" in pending[0]["未自动关联的原因"]
     assert pending[0]["困难类型"] == "城乡低保家庭学生"
+    # the summary counts them apart: 困难学生 = 已资助 + 漏助 + 资助记录待确认
+    total = json.loads((out / "summary.json").read_text(encoding="utf-8"))["total"]
+    assert (total["key_students"], total["aided"], total["gaps"]) == (2, 0, 1)
+    assert "另有 1 名困难学生有一条未能自动关联、可能属于本人的资助记录" in \
+        (out / "summary.txt").read_text(encoding="utf-8-sig")

@@ -33,6 +33,7 @@ from aidmatch.outputs.summary import (
     county_lines,
     county_placement_notes,
     link_method_counts,
+    pending_payment_notes,
 )
 from aidmatch.runner import Clock, Progress, Runner, Stage, StageTime
 from aidmatch.semester import Semester
@@ -314,7 +315,8 @@ def _summary(steps: Steps, work: Work, notes: list[str], masked: bool) -> Summar
         rules=f"{rules.version}（指纹 {rules.fingerprint}）",
         sheets=work.accounts,
         counties=county_lines(con),
-        notes=notes + county_placement_notes(con) + blank_status_notes(con),
+        notes=notes + county_placement_notes(con) + blank_status_notes(con)
+        + pending_payment_notes(con),
         link_methods=link_method_counts(con),
         review_records=int(scalar(con, "SELECT count(DISTINCT record_id) FROM link_review")),
         skipped=[str(problem) for problem in loaded.skipped],
