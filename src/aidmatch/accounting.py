@@ -81,12 +81,11 @@ def account(steps: Steps, semester: Semester, sheets: list[SheetReport],
     steps.table("row_states", row_states_sql())
     counts = {
         (file_id, sheet): (linked, unlinked, rejected, records)
-        for file_id, sheet, linked, unlinked, rejected, records in steps.con.execute(
+        for file_id, sheet, linked, unlinked, rejected, records in steps.rows(
             """SELECT file_id, sheet, count(*) FILTER (state = 'linked'),
                       count(*) FILTER (state = 'unlinked'), count(*) FILTER (state = 'rejected'),
                       sum(records)
-               FROM row_states GROUP BY file_id, sheet"""
-        ).fetchall()
+               FROM row_states GROUP BY file_id, sheet""")
     }
     accounts: list[SheetAccount] = []
     for report in sheets:

@@ -558,7 +558,7 @@ def find(steps: Steps, rules: Rules, semester: Semester, secret: str | None = No
     """Run the finding steps (after :func:`aidmatch.eligibility.decide`); case numbers are keyed
     by ``secret``, the database's (a run without a database gets a secret of its own)."""
     code = [semester.code]
-    keys.install(steps.con, secret or keys.new_secret())
+    steps.macro(keys.keyed_hash_macro(secret or keys.new_secret()))
     _programme_names(steps, rules)
     steps.table("semester_payments", semester_payments_sql(), code)
     steps.table("finding_gaps", finding_gaps_sql(), code)

@@ -14,6 +14,8 @@ The keyed hash runs inside DuckDB as a temporary macro, ``keyed_hash(text)``, de
 connection by :func:`install` (temporary objects live in memory and in that connection only):
 
 >>> import duckdb
+
+from aidmatch.steps import Macro
 >>> con = duckdb.connect()
 >>> install(con, "00" * 32)
 >>> key = con.execute("SELECT " + case_key_sql("LZ", "'611022201212127771'"), ["2025-spring"]
@@ -36,6 +38,8 @@ import secrets
 
 import duckdb
 
+from aidmatch.steps import Macro
+
 SECRET_BYTES = 32
 _BLOCK = 64  # SHA-256's block size, for HMAC's pads
 CASE_DIGEST_LENGTH = 10  # hex characters of a case number's last part
@@ -52,13 +56,19 @@ def _pads(secret: str) -> tuple[str, str]:
     return (bytes(b ^ 0x36 for b in block).hex(), bytes(b ^ 0x5C for b in block).hex())
 
 
-def install(con: duckdb.DuckDBPyConnection, secret: str) -> None:
-    """Define ``keyed_hash(text)`` (HMAC-SHA256 under ``secret``, hex) on this connection only."""
+def keyed_hash_macro(secret: str) -> Macro:
+    """``keyed_hash(msg)``: HMAC-SHA256 of ``msg`` under ``secret``, hex (a step defines it on
+    its engine with :meth:`aidmatch.steps.Steps.macro`)."""
     if len(bytes.fromhex(secret)) != SECRET_BYTES:
         raise ValueError("a database secret is 32 bytes")
     inner, outer = _pads(secret)
-    con.execute(f"CREATE OR REPLACE TEMP MACRO keyed_hash(msg) AS sha256(unhex('{outer}') || "
-                f"unhex(sha256(unhex('{inner}') || encode(CAST(msg AS VARCHAR)))))")
+    return Macro("keyed_hash", ("msg",), f"sha256(unhex('{outer}') || "
+                 f"unhex(sha256(unhex('{inner}') || encode(CAST(msg AS VARCHAR)))))")
+
+
+def install(con: duckdb.DuckDBPyConnection, secret: str) -> None:
+    """Define ``keyed_hash(text)`` (HMAC-SHA256 under ``secret``, hex) on this connection only."""
+    con.execute(keyed_hash_macro(secret).create_sql())
 
 
 def keyed_hash(secret: str, text: str) -> str:
@@ -101,5 +111,5 @@ def slip_key_hash_sql(semester_param: str, slip_key: str) -> str:
     return f"keyed_hash(sha256({semester_param} || chr(31) || {slip_key}))"
 
 
-__all__ = ["case_key", "case_key_sql", "install", "keyed_hash", "new_secret", "rekey_case_sql",
-           "slip_key_hash_sql"]
+__all__ = ["case_key", "case_key_sql", "install", "keyed_hash", "keyed_hash_macro", "new_secret",
+           "rekey_case_sql", "slip_key_hash_sql"]

@@ -6,8 +6,9 @@ work), and the function that does its work over :class:`~aidmatch.steps.Steps`. 
 :class:`Runner` runs a list of them: it times each (:class:`StageTime`), reports progress by the
 stage's label, counts its steps, and checks its declarations.
 
-The check compares DuckDB's catalog before and after each stage (``duckdb_tables()``, by table
-OID, so a table replaced by ``CREATE OR REPLACE`` counts as created): that sees every table a
+The check compares DuckDB's catalog before and after each stage (``duckdb_tables()`` and
+``duckdb_views()``, by OID, so a table replaced by ``CREATE OR REPLACE`` counts as created; the
+Spark engine's steps are views over Parquet files): that sees every table a
 stage makes, whether through a named step or a bare statement, at the cost of one catalog query.
 Every run checks that each declared table exists afterwards. Strictly (``AIDMATCH_CHECK_PLAN=1``,
 which the tests set) it also checks that nothing undeclared was created and that a stage's steps
@@ -160,9 +161,13 @@ class Runner:
         self._reads |= tables_read(self.steps.con, sql)
 
     def _catalog(self) -> dict[str, int]:
+        # Tables, and views: the Spark engine's steps are views over its Parquet files.
         return dict(self.steps.con.execute(
             "SELECT table_name, table_oid FROM duckdb_tables() "
-            "WHERE database_name = current_database() AND schema_name = 'main'").fetchall())
+            "WHERE database_name = current_database() AND schema_name = 'main' "
+            "UNION ALL SELECT view_name, view_oid FROM duckdb_views() "
+            "WHERE NOT internal AND database_name = current_database() "
+            "AND schema_name = 'main'").fetchall())
 
     def _check(self, stage: Stage[Any], before: dict[str, int]) -> None:
         after = self._catalog()
@@ -182,8 +187,8 @@ class Runner:
 def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
     """The base tables a SELECT names, by DuckDB's parser (CTE names included: the caller
     keeps only names in the catalog)."""
-    row = con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
-    tree = json.loads(row[0]) if row else {}
+    rows = con.execute("SELECT json_serialize_sql(?)", [sql]).fetchall()  # all: the con is free
+    tree = json.loads(rows[0][0]) if rows else {}
     if tree.get("error"):
         raise PlanError(f"无法解析处理步骤的 SQL（{tree.get('error_message')}）")
     found: set[str] = set()

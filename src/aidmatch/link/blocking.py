@@ -31,7 +31,7 @@ import pyarrow as pa
 from aidmatch.config import BLOCKING_KEYS
 from aidmatch.normalize.names import pinyin_keys
 from aidmatch.sql import digits_apart, is_id18, relation_sex, relation_word, usable_name_or_null
-from aidmatch.steps import Steps, arrow
+from aidmatch.steps import Steps
 
 BLOCKING_LABELS = {
     "id_window": "身份证号（允许1处错位）",
@@ -339,15 +339,19 @@ def family_views_sql() -> tuple[str, str]:
     return members, ids
 
 
+def name_pinyin_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``name_key`` → with its toneless ``pinyin`` (a blocking key), row by row."""
+    return pa.RecordBatch.from_arrays(
+        [batch.column("name_key"),
+         pa.array(pinyin_keys(batch.column("name_key").to_pylist()), pa.string())],
+        names=["name_key", "pinyin"])
+
+
 def _name_pinyin(steps: Steps) -> None:
-    names = arrow(steps.con, """
+    steps.scored("name_pinyin", """
         SELECT DISTINCT name_key FROM (SELECT name_key FROM fuzzy_records
                                        UNION ALL SELECT name_key FROM fuzzy_students)
-        WHERE name_key <> ''""").column("name_key").to_pylist()
-    steps.from_arrow("name_pinyin", pa.table({
-        "name_key": pa.array(names, pa.string()),
-        "pinyin": pa.array(pinyin_keys(names), pa.string()),
-    }))
+        WHERE name_key <> ''""", name_pinyin_batch)
 
 
 def block(steps: Steps, enabled: tuple[str, ...], max_block_size: int) -> None:

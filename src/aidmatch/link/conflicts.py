@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from aidmatch.link.features import name_pair_levels
 from aidmatch.sql import NAME_LEVELS_AGREE, quoted_list
-from aidmatch.steps import Steps, arrow
+from aidmatch.steps import Steps
 
 
 def id_pair_names_sql() -> str:
@@ -72,17 +72,19 @@ def person_matches_sql() -> str:
     """
 
 
+def person_pair_names_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Pairs found by the ID with both names → with the names' agreement (score and level),
+    row by row (:meth:`aidmatch.steps.Steps.scored`)."""
+    levels, scores = name_pair_levels(batch.column("name_a").to_pylist(),
+                                      batch.column("name_b").to_pylist())
+    return pa.RecordBatch.from_arrays(
+        [batch.column("kind_a"), batch.column("person_a"), batch.column("person_b"),
+         pa.array(scores, pa.float64()), pa.array(levels, pa.string())],
+        names=["kind_a", "person_a", "person_b", "name_score", "name_level"])
+
+
 def drop_id_conflicts(steps: Steps) -> None:
     """``person_pairs`` → ``person_pair_names``, ``id_conflicts``, ``person_matches``."""
-    pairs = arrow(steps.con, id_pair_names_sql())
-    levels, scores = name_pair_levels(pairs.column("name_a").to_pylist(),
-                                      pairs.column("name_b").to_pylist())
-    steps.from_arrow("person_pair_names", pa.table({
-        "kind_a": pairs.column("kind_a"),
-        "person_a": pairs.column("person_a"),
-        "person_b": pairs.column("person_b"),
-        "name_score": pa.array(scores, pa.float64()),
-        "name_level": pa.array(levels, pa.string()),
-    }))
+    steps.scored("person_pair_names", id_pair_names_sql(), person_pair_names_batch)
     steps.table("id_conflicts", id_conflicts_sql())
     steps.table("person_matches", person_matches_sql())

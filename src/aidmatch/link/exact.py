@@ -51,7 +51,7 @@ from aidmatch.sql import (
     relation_word,
     usable_name,
 )
-from aidmatch.steps import Steps, arrow
+from aidmatch.steps import Steps
 
 METHOD_LABELS = {
     "id": "身份证号",
@@ -449,24 +449,23 @@ def link_review_sql() -> str:
     """
 
 
+def candidate_names_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Candidate pairs with both names (``a``, ``b``) → with the names' score and level
+    (:func:`aidmatch.link.names.score_pairs`), row by row (:meth:`Steps.scored`)."""
+    scores, levels = score_pairs(batch.column("a").to_pylist(), batch.column("b").to_pylist())
+    return pa.RecordBatch.from_arrays(
+        [batch.column("record_id"), batch.column("student_id"),
+         pa.array(scores, pa.float64()), pa.array(levels, pa.string())],
+        names=["record_id", "student_id", "name_score", "name_level"])
+
+
 def _score_candidate_names(steps: Steps) -> None:
-    pairs = arrow(
-        steps.con,
-        """
+    steps.scored("candidate_names", """
         SELECT c.record_id, c.student_id, coalesce(r.name_key, '') AS a, coalesce(s.name_key, '') AS b
         FROM candidates c
         JOIN records r USING (record_id)
         JOIN students s USING (student_id)
-        """,
-    )
-    scores, levels = score_pairs(pairs.column("a").to_pylist(), pairs.column("b").to_pylist())
-    table = pa.table({
-        "record_id": pairs.column("record_id"),
-        "student_id": pairs.column("student_id"),
-        "name_score": pa.array(scores, pa.float64()),
-        "name_level": pa.array(levels, pa.string()),
-    })
-    steps.from_arrow("candidate_names", table)
+        """, candidate_names_batch)
 
 
 def link_exact(steps: Steps, rules: Rules) -> None:

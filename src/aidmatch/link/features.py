@@ -46,7 +46,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from aidmatch.link.exact import parent_conflicts_sql
 from aidmatch.link.names import score_pairs
-from aidmatch.steps import Steps, arrow
+from aidmatch.steps import Steps
 
 COMPARISONS: dict[str, tuple[str, ...]] = {
     "name": ("same", "homophone", "wildcard", "similar", "partial", "different", "unknown"),
@@ -221,6 +221,27 @@ def name_pair_levels(record: list[str], student: list[str]) -> tuple[np.ndarray,
     return levels, np.round(scores, 3)
 
 
+def name_levels_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``record_name``, ``student_name`` → with the pair's name ``level`` and ``score``
+    (:func:`name_pair_levels`), row by row (:meth:`aidmatch.steps.Steps.scored`)."""
+    levels, scores = name_pair_levels(batch.column("record_name").to_pylist(),
+                                      batch.column("student_name").to_pylist())
+    return pa.RecordBatch.from_arrays(
+        [batch.column("record_name"), batch.column("student_name"),
+         pa.array(levels, pa.string()), pa.array(scores, pa.float64())],
+        names=["record_name", "student_name", "level", "score"])
+
+
+def id_distance_batch(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``record_digits``, ``student_digits`` → with their Damerau–Levenshtein ``distance``."""
+    distances = _id_distances(batch.column("record_digits").to_pylist(),
+                              batch.column("student_digits").to_pylist())
+    return pa.RecordBatch.from_arrays(
+        [batch.column("record_digits"), batch.column("student_digits"),
+         pa.array(distances, pa.int64())],
+        names=["record_digits", "student_digits", "distance"])
+
+
 def _quoted(values: tuple[str, ...]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
@@ -237,20 +258,12 @@ def compare(steps: Steps, pairs: str, into: str) -> None:
     steps.table(f"{into}_household_match", household_match_sql(pairs))
     steps.table(f"{into}_parent_conflicts", parent_conflicts_sql(pairs))
     steps.table(fields, pair_fields_sql(pairs, into))
-    names = arrow(steps.con, f"""
+    steps.scored(f"{into}_names", f"""
         SELECT DISTINCT record_name, student_name FROM {fields}
-        WHERE NOT name_missing AND NOT coalesce(name_equal, false)""")
-    record, student = (names.column(c).to_pylist() for c in ("record_name", "student_name"))
-    levels, scores = name_pair_levels(record, student)
-    steps.from_arrow(f"{into}_names", pa.table({
-        "record_name": names.column("record_name"), "student_name": names.column("student_name"),
-        "level": pa.array(levels, pa.string()), "score": pa.array(scores, pa.float64())}))
-    digits = arrow(steps.con, f"""
+        WHERE NOT name_missing AND NOT coalesce(name_equal, false)""", name_levels_batch)
+    steps.scored(f"{into}_ids", f"""
         SELECT DISTINCT record_digits, student_digits FROM {fields}
-        WHERE record_has_digits AND student_has_digits AND NOT digits_equal""")
-    steps.from_arrow(f"{into}_ids", digits.append_column("distance", pa.array(_id_distances(
-        digits.column("record_digits").to_pylist(), digits.column("student_digits").to_pylist()),
-        pa.int64())))
+        WHERE record_has_digits AND student_has_digits AND NOT digits_equal""", id_distance_batch)
     name_agrees = _quoted(("same", "homophone", "wildcard", "unknown"))
     steps.table(into, f"""
     WITH levels AS (

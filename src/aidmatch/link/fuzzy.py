@@ -30,7 +30,7 @@ from aidmatch.link.features import COMPARISONS, compare
 from aidmatch.link.links import weighted_sql
 from aidmatch.link.model import Model, fit
 from aidmatch.sql import NAME_LEVELS_AGREE, labels_case, quoted_list
-from aidmatch.steps import Steps, arrow
+from aidmatch.steps import Steps
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,16 @@ def _level_patterns(steps: Steps, sql: str) -> tuple[dict[str, np.ndarray], np.n
     """The distinct combinations of comparison levels among the pairs ``sql`` selects, and how
     many pairs have each: all the model needs, a few hundred rows however many pairs there are."""
     columns = ", ".join(f'"{c}"' for c in COMPARISONS)
-    table = arrow(steps.con, f"SELECT {columns}, count(*) AS pairs FROM ({sql}) "
-                             f"GROUP BY ALL ORDER BY ALL")
+    table = steps.arrow(f"SELECT {columns}, count(*) AS pairs FROM ({sql}) "
+                        f"GROUP BY ALL ORDER BY ALL")
     levels = {c: np.asarray(table.column(c).to_numpy(zero_copy_only=False), dtype=object)
               for c in COMPARISONS}
     return levels, np.asarray(table.column("pairs").to_numpy(), dtype=float)
 
 
 def _random_pairs(steps: Steps, settings: Linkage) -> None:
-    records = arrow(steps.con, "SELECT record_id FROM fuzzy_records ORDER BY record_id")
-    students = arrow(steps.con, "SELECT student_id FROM fuzzy_students ORDER BY student_id")
+    records = steps.arrow("SELECT record_id FROM fuzzy_records ORDER BY record_id")
+    students = steps.arrow("SELECT student_id FROM fuzzy_students ORDER BY student_id")
     n = min(settings.random_pairs, records.num_rows * students.num_rows)
     rng = np.random.default_rng(settings.seed)
     record_ids = np.asarray(records.column("record_id").to_numpy())
@@ -176,8 +176,7 @@ def link_fuzzy(steps: Steps, settings: Linkage) -> Model:
     """Find, score and decide candidates for the records ``key_links`` left unlinked; create
     ``links`` and ``link_review`` as the unions of the key and probabilistic tables."""
     block(steps, settings.blocking_keys, settings.max_block_size)
-    for key_type, pairs, records, only in steps.con.execute(
-            "SELECT * FROM blocking_counts").fetchall():
+    for key_type, pairs, records, only in steps.rows("SELECT * FROM blocking_counts"):
         log.info("分块键 %s：%d 对候选（%d 条记录，其中 %d 对仅由此键产生）",
                  BLOCKING_LABELS.get(key_type, key_type), pairs, records, only)
     # The model is fitted on every candidate pair: the exact stage's links and the new ones.

@@ -32,6 +32,7 @@ from aidmatch.normalize.ids import STATUS_LABELS, mask, mask_student_no, redact
 from aidmatch.outputs.files import write_csv, write_xlsx
 from aidmatch.sources.extract import Reject
 from aidmatch.sql import labels_case
+from aidmatch.steps import exists
 
 # The lists by the names the Python API gives them (besides the findings, by their labels).
 GAPS_LIST = "漏助"
@@ -133,8 +134,7 @@ EVIDENCE_HEADERS = ["匹配得分", *(f"{label}比较" for label in COMPARISON_L
 def _evidence_sql(con: duckdb.DuckDBPyConnection, alias: str) -> tuple[str, str]:
     """(select list, join) adding the evidence columns for pairs in ``alias``, each level shown
     as its label; NULLs if absent."""
-    has = bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'pair_evidence'"
-                           ).fetchall()[0][0])
+    has = exists(con, "pair_evidence")
     if not has:
         return ", ".join(["NULL"] * len(EVIDENCE_HEADERS)), ""
     columns = ", ".join(["e.match_weight",
@@ -192,8 +192,7 @@ def write_review(con: duckdb.DuckDBPyConnection, out: Path, masked: bool) -> int
 
 def write_linkage_model(con: duckdb.DuckDBPyConnection, out: Path) -> int:
     """The fitted model (m, u and weight per comparison level) and the blocking counts."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'linkage_model'"
-                       ).fetchall()[0][0]:
+    if not exists(con, "linkage_model"):
         return 0
     rows = con.execute("SELECT comparison, level, m, u, weight FROM linkage_model").fetchall()
     return write_csv(out / "linkage_model.csv", ["比较项", "比较结果", "m（同一人）", "u（不同人）",

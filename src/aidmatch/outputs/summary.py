@@ -16,7 +16,7 @@ from aidmatch.accounting import SheetAccount
 from aidmatch.link.blocking import BLOCKING_LABELS
 from aidmatch.normalize.ids import redact
 from aidmatch.privacy import private_file, redact_all
-from aidmatch.steps import scalar
+from aidmatch.steps import exists, scalar
 
 UNKNOWN_COUNTY = "（未填区县）"
 _WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
@@ -217,8 +217,7 @@ def link_method_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 def blocking_pair_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Candidate pairs each blocking key produced (empty when the probabilistic stage did not run)."""
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'blocking_counts'"
-                       ).fetchall()[0][0]:
+    if not exists(con, "blocking_counts"):
         return {}
     return {BLOCKING_LABELS.get(k, k): int(n) for k, n in con.execute(
         "SELECT key_type, pairs FROM blocking_counts ORDER BY pairs DESC, key_type").fetchall()}
