@@ -87,7 +87,8 @@ class Reconciliation:
 def reconcile(input_dir: str | Path, semester: str | Semester, out_dir: str | Path, *,
               db: str | Path | None = None, rules_dir: str | Path | None = None,
               masked: bool = False, keep_going: bool = False, memory_limit: str | None = None,
-              threads: int | None = None) -> Reconciliation:
+              threads: int | None = None, engine: str = "duckdb",
+              spark_master: str | None = None) -> Reconciliation:
     """Reconcile the exports in ``input_dir`` for ``semester`` (``"2025-spring"`` or a
     :class:`Semester`), writing the result files to ``out_dir``.
 
@@ -95,8 +96,9 @@ def reconcile(input_dir: str | Path, semester: str | Semester, out_dir: str | Pa
     ``rules_dir`` replaces the shipped rules (as ``--rules``); ``masked`` masks ID numbers in
     files and tables; ``keep_going`` leaves bad files out instead of stopping (every result is
     then marked incomplete); ``memory_limit`` (``"4GB"``) and ``threads`` cap what the run may
-    use. Bad input raises :class:`aidmatch.errors.AidmatchError` with the Chinese message the
-    command line prints.
+    use; ``engine="spark"`` runs the matching on Apache Spark (as ``--engine spark``, locally or
+    on the cluster ``spark_master``), with the same results. Bad input raises
+    :class:`aidmatch.errors.AidmatchError` with the Chinese message the command line prints.
     """
     chosen = semester if isinstance(semester, Semester) else Semester.parse(semester)
     rules = load_rules(None if rules_dir is None else Path(rules_dir))
@@ -104,7 +106,7 @@ def reconcile(input_dir: str | Path, semester: str | Semester, out_dir: str | Pa
                        db_path=None if db is None else Path(db), rules=rules, masked=masked,
                        keep_going=keep_going,
                        resources=Resources(memory_limit=memory_limit, threads=threads),
-                       tables=True)
+                       tables=True, engine=engine, spark_master=spark_master)
     return Reconciliation(chosen, run.out_dir, run.db_path, run.summary, run.tables)
 
 

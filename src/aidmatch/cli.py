@@ -219,11 +219,19 @@ def _rules_option(func: F) -> F:
               help="同时读取文件的进程数和比对使用的线程数（默认：每个 CPU 核一个）。")
 @click.option("--explain", is_flag=True,
               help="先列出处理计划（各阶段读取、生成哪些表），运行后列出各阶段的行数和用时。")
+@click.option("--engine", type=click.Choice(["duckdb", "spark"]), default="duckdb",
+              show_default=True,
+              help="比对引擎：duckdb（本机，默认）或 spark（Apache Spark，需要 "
+                   "pip install \"aidmatch[spark]\" 和 Java 17 或更新版本）；结果完全相同。")
+@click.option("--spark-master", default=None, metavar="URL",
+              help="Spark 集群地址，如 spark://主机:7077（默认：在本机运行，每个 CPU 核一个线程）；"
+                   "集群的各节点需安装 aidmatch，--temp-dir 须是各节点共享的文件夹。")
 @click.pass_context
 def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: Path,
               db_path: Path, rules_dir: Path | None, sources: tuple[str, ...], masked: bool,
               keep_going: bool, keep_intermediate: bool, memory_limit: str | None,
-              temp_dir: Path | None, threads: int | None, explain: bool) -> None:
+              temp_dir: Path | None, threads: int | None, explain: bool, engine: str,
+              spark_master: str | None) -> None:
     """对账一个学期：读入各系统名单，输出漏助名单（gaps.csv）等结果。"""
     from aidmatch.pipeline import Resources
     from aidmatch.pipeline import reconcile as run_reconcile
@@ -237,7 +245,8 @@ def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: 
             input_dir, semester, out_dir, db_path=db_path, rules_dir=rules_dir,
             overrides=_source_overrides(sources), masked=masked,
             keep_intermediate=keep_intermediate, progress=progress, keep_going=keep_going,
-            resources=Resources(memory_limit, temp_dir, threads))
+            resources=Resources(memory_limit, temp_dir, threads), engine=engine,
+            spark_master=spark_master)
     if not ctx.obj["quiet"]:
         _print_summary(result.summary)
         names = "不完整-gaps.csv、不完整-gaps.xlsx" if result.summary.incomplete else "gaps.csv、gaps.xlsx"

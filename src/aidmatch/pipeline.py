@@ -144,6 +144,8 @@ def reconcile(
     tables: bool = False,
     stages: Sequence[Stage[Work]] | None = None,
     prepare: Prepare | None = None,
+    engine: str = "duckdb",
+    spark_master: str | None = None,
 ) -> RunResult:
     """Reconcile one semester's exports in ``input_dir``; write results to ``out_dir``.
 
@@ -158,8 +160,13 @@ def reconcile(
     :mod:`aidmatch.bench.linkers`): ``stages`` replaces the declared stages of
     :func:`aidmatch.stages.plan`, and ``prepare`` is applied to the loaded records and family
     rows before they are staged.
+
+    ``engine`` runs the declared stages on DuckDB (the default) or on Apache Spark
+    (``"spark"``: :class:`aidmatch.spark.steps.SparkSteps`, locally or on the cluster
+    ``spark_master`` names); reading the files, the outputs and the store are the same either way.
     """
     resources = resources or Resources()
+    _check_engine(engine, spark_master)
     # What the machine must allow is checked before minutes of reading, not after.
     check_writable(out_dir, "输出文件夹")
     if db_path is not None:
@@ -178,7 +185,7 @@ def reconcile(
     try:
         return _reconcile(input_dir, semester, out_dir, db_path, rules, rules_dir, overrides,
                           masked, keep_intermediate, tracked, keep_going, resources, tables,
-                          list(stages or plan()), prepare)
+                          list(stages or plan()), prepare, Engine(engine, spark_master))
     except BaseException as exc:
         # A failed run leaves no new empty database or output folder behind; what existed stays.
         undo()
@@ -204,6 +211,7 @@ def _reconcile(
     want_tables: bool,
     stages: list[Stage[Work]],
     prepare: Prepare | None,
+    engine: Engine | None = None,
 ) -> RunResult:
     """The run itself; :func:`reconcile` checks the machine first and reports what it stopped.
     Reading the files, writing the outputs and storing are its own; everything between is the
@@ -249,7 +257,7 @@ def _reconcile(
     spill_dir = spill.enter_context(owned_folder(
         resources.temp_dir or Path(tempfile.gettempdir()), SPILL_PREFIX))
     con = connect_work(spill_dir, resources.memory_limit, resources.threads)
-    steps = Steps(con)
+    steps = _steps(engine or Engine(), con, spill_dir, resources, spill)
     runner = Runner(steps, progress, clock)
     try:
         # Results are written to a private staging folder and moved into place only when the
@@ -306,6 +314,43 @@ def _reconcile(
     finally:
         con.close()
         spill.close()
+
+
+ENGINES = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What runs the declared stages: DuckDB, or Spark (local, or the cluster ``master``)."""
+
+    name: str = "duckdb"
+    master: str | None = None
+
+
+def _check_engine(engine: str, spark_master: str | None) -> None:
+    """A wrong engine, or a Spark engine this machine cannot run, before any file is read."""
+    if engine not in ENGINES:
+        raise UsageError(f"未知的引擎：{engine}", hint="引擎为 duckdb（默认）或 spark。")
+    if spark_master is not None and engine != "spark":
+        raise UsageError("--spark-master 只用于 --engine spark")
+    if engine == "spark":
+        from aidmatch.spark.session import check_spark
+
+        check_spark()
+
+
+def _steps(engine: Engine, con: duckdb.DuckDBPyConnection, spill_dir: Path,
+           resources: Resources, closing: contextlib.ExitStack) -> Steps:
+    """The steps the declared stages run on. Spark's files live in the run's spill folder and
+    its session stops before that folder is removed (``closing`` unwinds in reverse)."""
+    if engine.name != "spark":
+        return Steps(con)
+    from aidmatch.spark.session import spark_session
+    from aidmatch.spark.steps import SparkSteps
+
+    session = closing.enter_context(spark_session(
+        engine.master, resources.threads, resources.memory_limit, spill_dir / "spark-local"))
+    return SparkSteps(con, spark=session, warehouse=spill_dir / "spark-tables")
 
 
 def _summary(steps: Steps, work: Work, notes: list[str], masked: bool) -> Summary:
