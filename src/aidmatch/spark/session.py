@@ -41,6 +41,20 @@ _UNITS = {"B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
           "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
 
 
+# Spark's own log (Java): errors only, on stderr, without the start-up banner; a failing
+# statement reaches the user as aidmatch's error, not as a JVM log line.
+LOG4J2 = """\
+status = error
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.stderr.type = Console
+appender.stderr.name = stderr
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
 class SparkUnavailable(MachineError):
     """This machine cannot run the Spark engine: no pyspark, no Java, or a Java too old."""
 
@@ -120,7 +134,13 @@ def spark_session(master: str | None = None, threads: int | None = None,
         builder = builder.config("spark.driver.memory", spark_memory(memory_limit))
     if local_dir is not None:
         local_dir.mkdir(parents=True, exist_ok=True)
-        builder = builder.config("spark.local.dir", str(local_dir))
+        log_config = local_dir / "log4j2.properties"
+        log_config.write_text(LOG4J2, encoding="utf-8")
+        builder = (builder.config("spark.local.dir", str(local_dir))
+                   .config("spark.driver.extraJavaOptions",
+                           f"-Dlog4j2.configurationFile={log_config.as_uri()}"))
+    # PySpark logs every failed statement as JSON before raising it; the error is enough
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     session.conf.set("spark.sql.session.timeZone", "UTC")
