@@ -126,6 +126,8 @@ def spark_session(master: str | None = None, threads: int | None = None,
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.session.timeZone", "UTC")
+               # DuckDB's TIMESTAMP has no time zone: neither has Spark's, then
+               .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
                .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"))
     if master is None:
         # one machine: a few partitions per core, not Spark's 200 (each a task and a file)

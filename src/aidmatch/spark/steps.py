@@ -71,15 +71,21 @@ class SparkSteps(Steps):
     macros: dict[str, dialect.Macro] = field(default_factory=dict)
     _serial: Iterator[int] = field(default_factory=itertools.count)
 
-    def sql(self, sql: str, params: Params = None) -> DataFrame:
-        """A DuckDB statement as a Spark DataFrame."""
-        return self.spark.sql(dialect.spark_sql(sql, params, self.macros))
+    def sql(self, sql: str, params: Params = None, step: str = "") -> DataFrame:
+        """A DuckDB statement as a Spark DataFrame. A statement Spark refuses carries the step's
+        name and its Spark SQL (shown with ``--debug``)."""
+        rewritten = dialect.spark_sql(sql, params, self.macros)
+        try:
+            return self.spark.sql(rewritten)
+        except Exception as exc:
+            exc.add_note(f"aidmatch step {step or '(query)'}, as Spark SQL:\n{rewritten}")
+            raise
 
     def table(self, name: str, sql: str, params: Params = None) -> int:
         if self.on_sql is not None:
             self.on_sql(sql)
         started = time.perf_counter()
-        self._publish(name, self.sql(sql, params))
+        self._publish(name, self.sql(sql, params, name))
         return self._done(name, started)
 
     def from_arrow(self, name: str, table: pa.Table | pa.RecordBatchReader) -> int:
@@ -101,7 +107,7 @@ class SparkSteps(Steps):
         if self.on_sql is not None:
             self.on_sql(sql)
         started = time.perf_counter()
-        frame = self.sql(sql, params)
+        frame = self.sql(sql, params, name)
         schema = output_schema(fn, to_arrow_schema(frame.schema))
         self._publish(name, frame.mapInArrow(_Apply(fn, schema), from_arrow_schema(schema)))
         return self._done(name, started)
@@ -128,7 +134,11 @@ class SparkSteps(Steps):
 
     def _publish(self, name: str, frame: DataFrame) -> None:
         folder = self._folder(name)
-        frame.write.mode("overwrite").parquet(str(folder))
+        try:
+            frame.write.mode("overwrite").parquet(str(folder))
+        except Exception as exc:
+            exc.add_note(f"aidmatch step {name}: Spark failed while running it")
+            raise
         self._register(name, folder)
 
     def _register(self, name: str, folder: Path) -> None:
