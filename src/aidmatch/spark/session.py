@@ -12,7 +12,7 @@ act on.
 >>> java_major('java version "1.8.0_402"')
 8
 >>> spark_memory("4GB"), spark_memory("500MB"), spark_memory("2GiB")
-('3815m', '476m', '2048m')
+('3814m', '476m', '2048m')
 """
 
 from __future__ import annotations
