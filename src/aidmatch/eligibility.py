@@ -76,7 +76,7 @@ def roster_rows_sql() -> str:
 def _empty_to_null(column: str, alias: str = "") -> str:
     qualified = f"{alias}.{column}" if alias else column
     if column == "categories":
-        return f"CASE WHEN len(coalesce({qualified}, [])) = 0 THEN NULL ELSE {qualified} END"
+        return f"CASE WHEN array_length(coalesce({qualified}, [])) = 0 THEN NULL ELSE {qualified} END"
     if column in ("end_date", "start_date", "members_count"):
         return qualified
     return f"nullif({qualified}, '')"
@@ -230,7 +230,7 @@ def roster_child_parents_sql() -> str:
     WHERE child.household_key IS NOT NULL
       AND (child.relation IS NULL OR m.relation IS NULL)
       AND child.birth_date IS NOT NULL AND m.birth_date IS NOT NULL
-      AND date_diff('year', m.birth_date, child.birth_date) BETWEEN 18 AND 45
+      AND year(child.birth_date) - year(m.birth_date) BETWEEN 18 AND 45
     """
 
 

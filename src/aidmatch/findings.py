@@ -189,18 +189,20 @@ def finding_pending_payment_sql() -> str:
     student was paid; not theirs, the student is 漏助."""
     return f"""
     WITH pay AS (
-        SELECT p.student_id,
+        SELECT u.student_id,
                string_agg(r.name || '，' || coalesce(r.programme, '') || '，'
                           || coalesce({yuan('r.amount')} || '元', '金额未填'),
                           '；' ORDER BY r.record_id) AS payments,
                min(nullif(trim(coalesce(r.id_raw, '')), '')) AS payment_id_number,
                string_agg({source_text('r')}, '；' ORDER BY r.record_id) AS payment_sources,
-               string_agg(DISTINCT v.reason || '（得分 ' || round(v.match_weight, 1) || '）', '；')
+               string_agg(DISTINCT v.reason || '（得分 ' || round(v.match_weight, 1) || '）', '；'
+                          ORDER BY v.reason || '（得分 ' || round(v.match_weight, 1) || '）')
                    AS problem
-        FROM pending_payments p, unnest(p.aid_records) AS u(record_id)
+        -- the payment records unnested first: a lateral unnest reads the same on Spark
+        FROM (SELECT student_id, unnest(aid_records) AS record_id FROM pending_payments) u
         JOIN records r ON r.record_id = u.record_id
-        JOIN link_review v ON v.record_id = u.record_id AND v.student_id = p.student_id
-        GROUP BY p.student_id
+        JOIN link_review v ON v.record_id = u.record_id AND v.student_id = u.student_id
+        GROUP BY u.student_id
     ),
     expected AS ({expected_programmes_per_student(
         'student_groups', 'WHERE s.student_id IN (SELECT student_id FROM pay)')}
@@ -348,10 +350,10 @@ def finding_wrong_standard_sql() -> str:
     ),
     local_rates AS (  -- 按当地标准: the amount most of the county's payments carry
         SELECT county, programme_id, amount, payments FROM (
-            SELECT *, sum(payments) OVER w AS total,
-                   row_number() OVER (w ORDER BY payments DESC, amount) AS rank
-            FROM local_amounts
-            WINDOW w AS (PARTITION BY county, programme_id))
+            SELECT *, sum(payments) OVER (PARTITION BY county, programme_id) AS total,
+                   row_number() OVER (PARTITION BY county, programme_id
+                                      ORDER BY payments DESC, amount) AS rank
+            FROM local_amounts)
         WHERE rank = 1 AND payments >= {LOCAL_RATE_MIN_PAYMENTS} AND payments >= 0.6 * total
     ),
     expected AS (
@@ -380,7 +382,7 @@ def finding_wrong_standard_sql() -> str:
                  WHEN {contradicts_boarding('e', 's')}
                    THEN '学籍就读方式为' || {boarding_label('s.boarding')} || '，发放的是'
                         || {boarding_label('e.boarding')} || '生的项目'
-                 WHEN len(e.groups) > 0
+                 WHEN array_length(e.groups) > 0
                       AND NOT list_has_any(e.groups, coalesce(sg.groups, []))
                    THEN '「' || e.label || '」只发给特定困难群体，该生不在其中'
                  WHEN e.amount IS NOT NULL AND p.amount IS NOT NULL AND p.amount <> e.amount

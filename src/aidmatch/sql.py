@@ -98,11 +98,13 @@ def digits_apart(left: str, right: str) -> str:
     """How many positions two ID strings differ in; unequal lengths count as far apart.
 
     Written with list functions rather than DuckDB's ``hamming``, which raises on unequal
-    lengths even inside a CASE the optimiser has rewritten into a join.
+    lengths even inside a CASE the optimiser has rewritten into a join. Characters by
+    ``substring`` and the list's size by ``array_length``: both mean the same on Spark
+    (:mod:`aidmatch.spark.dialect`), where ``s[i]`` and ``len(list)`` do not.
     """
     return (f"(CASE WHEN length({left}) = length({right}) THEN "
-            f"len(list_filter(range(1, length({left}) + 1), "
-            f"lambda i: {left}[i] <> {right}[i])) ELSE 99 END)")
+            f"array_length(list_filter(range(1, length({left}) + 1), "
+            f"lambda i: substring({left}, i, 1) <> substring({right}, i, 1))) ELSE 99 END)")
 
 
 def source_text(alias: str) -> str:
@@ -141,7 +143,7 @@ def expected_programme_match(programme: str = "p", student: str = "s",
     p = programme
     return (f"{p}.stage = {student}.stage"
             f" AND ({p}.boarding IS NULL OR {p}.boarding = coalesce({student}.boarding, false))"
-            f" AND (len({p}.groups) = 0 OR list_has_any({p}.groups, {groups}))")
+            f" AND (array_length({p}.groups) = 0 OR list_has_any({p}.groups, {groups}))")
 
 
 def expected_programmes_per_student(groups_from: str, where: str = "") -> str:

@@ -227,7 +227,7 @@ def household_mates_sql() -> str:
 # such pairs: a parent's row paired with every child of the family is work for nothing.
 PLAUSIBLE_NAME = """
     (r.name_key = '' OR rp.pinyin = sp.pinyin OR contains(r.name_key, '?')
-     OR len(list_intersect(string_split(r.name_key, ''), string_split(s.name_key, '')))
+     OR array_length(list_intersect(string_split(r.name_key, ''), string_split(s.name_key, '')))
         >= least(length(r.name_key), length(s.name_key)) - 1)"""
 
 
@@ -321,7 +321,7 @@ def blocking_counts_sql() -> str:
     return """
     SELECT key_type, count(*) AS pairs, count(DISTINCT record_id) AS records,
            count(*) FILTER (WHERE unique_to_key) AS pairs_only_this_key
-    FROM (SELECT b.*, len(p.blocked_by) = 1 AS unique_to_key
+    FROM (SELECT b.*, array_length(p.blocked_by) = 1 AS unique_to_key
           FROM blocking_keys b JOIN fuzzy_pairs p USING (record_id, student_id))
     GROUP BY key_type ORDER BY key_type
     """

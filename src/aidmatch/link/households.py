@@ -110,8 +110,8 @@ def household_links_sql() -> str:
     return """
     WITH pairs AS (
         SELECT record_id, student_id,
-               first(trim(slot || ' ' || family_relation || ' ' || family_name)
-                     ORDER BY member_id) AS through
+               arg_min(trim(slot || ' ' || family_relation || ' ' || family_name),
+                       member_id) AS through
         FROM household_candidates GROUP BY record_id, student_id
     ),
     one_student AS (
