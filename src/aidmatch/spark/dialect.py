@@ -17,6 +17,7 @@ cannot know:
 from __future__ import annotations
 
 import datetime as dt
+import re
 import decimal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -192,6 +193,13 @@ def _for_spark(node: exp.Expr) -> exp.Expr:
                 this=exp.Literal.string("^(?:"), expression=pattern.copy()),
                 expression=exp.Literal.string(")$")))
         return exp.RegexpLike(this=node.this.copy(), expression=anchored)
+    if isinstance(node, exp.Split) and isinstance(node.expression, exp.Literal):
+        # Spark splits by a regular expression: a literal separator is written as one (sqlglot's
+        # \\Q…\\E leaves an empty string after the last character when the separator is '')
+
+        separator = node.expression.this
+        return _call("SPLIT", node.this.copy(),
+                     exp.Literal.string(re.escape(separator) if separator else ""))
     if isinstance(node, exp.ArrayOverlaps):
         return _call("ARRAYS_OVERLAP", node.this.copy(), node.expression.copy())
     if isinstance(node, exp.Anonymous):

@@ -128,7 +128,11 @@ def spark_session(master: str | None = None, threads: int | None = None,
                .config("spark.sql.session.timeZone", "UTC")
                # DuckDB's TIMESTAMP has no time zone: neither has Spark's, then
                .config("spark.sql.timestampType", "TIMESTAMP_NTZ")
-               .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS"))
+               .config("spark.sql.parquet.outputTimestampType", "TIMESTAMP_MICROS")
+               # DuckDB's meanings: size(NULL) is NULL; a bad cast is NULL where DuckDB's TRY_CAST
+               # is asked for, and int || text concatenates (the SQL asks TRY_CAST where it matters)
+               .config("spark.sql.legacy.sizeOfNull", "false")
+               .config("spark.sql.ansi.enabled", "false"))
     if master is None:
         # one machine: a few partitions per core, not Spark's 200 (each a task and a file)
         builder = builder.config("spark.sql.shuffle.partitions", str(max(2, 2 * cores)))

@@ -74,7 +74,7 @@ class SparkSteps(Steps):
     def sql(self, sql: str, params: Params = None, step: str = "") -> DataFrame:
         """A DuckDB statement as a Spark DataFrame. A statement Spark refuses carries the step's
         name and its Spark SQL (shown with ``--debug``)."""
-        rewritten = dialect.spark_sql(sql, params, self.macros)
+        rewritten = dialect.spark_sql(sql, params, self.macros, self._describe)
         try:
             return self.spark.sql(rewritten)
         except Exception as exc:
@@ -125,6 +125,10 @@ class SparkSteps(Steps):
     def macro(self, macro: Macro) -> None:
         """Kept for the later statements: Spark has no macros, so calls are expanded in place."""
         self.macros[macro.name.lower()] = dialect.Macro(macro.name, macro.params, macro.body)
+
+    def _describe(self, query: str) -> list[str]:
+        """The columns of a DuckDB query over the steps' views (for ``* REPLACE``, ``BY NAME``)."""
+        return [str(row[0]) for row in self.con.execute(f"DESCRIBE {query}").fetchall()]
 
     def _folder(self, name: str) -> Path:
         # a folder per step run: a replaced table's old files may still be read by its query
