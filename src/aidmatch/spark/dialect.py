@@ -17,8 +17,8 @@ cannot know:
 from __future__ import annotations
 
 import datetime as dt
-import re
 import decimal
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
