@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import duckdb
@@ -40,7 +39,7 @@ from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult, load_inputs
 from aidmatch.stages import STAGE_LABELS, Work, plan, stage_inputs
 from aidmatch.steps import StepRecord, Steps, scalar
-from aidmatch.store import RunInfo, RunStore, list_runs, storing
+from aidmatch.store import RunInfo, RunStore, aidmatch_version, list_runs, storing
 
 # Re-exported: callers (the CLI, benchmarks, tests) have always found these here.
 __all__ = ["STAGE_LABELS", "Prepare", "Progress", "Resources", "RunResult", "StageTime",
@@ -62,13 +61,6 @@ class RunResult:
     steps: list[StepRecord] = field(default_factory=list)
     # The result lists as Arrow tables (the rows the list writers wrote), when asked for them.
     tables: dict[str, pa.Table] = field(default_factory=dict)
-
-
-def aidmatch_version() -> str:
-    try:
-        return version("aidmatch")
-    except PackageNotFoundError:
-        return "dev"
 
 
 @dataclass(frozen=True)
