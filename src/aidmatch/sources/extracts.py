@@ -72,8 +72,12 @@ _RELOAD_HINT = "用 aidmatch load 重新生成这个提取结果（--semester、
 
 
 def is_extract(folder: Path) -> bool:
-    """Whether ``folder`` holds an extract (its manifest)."""
-    return (folder / MANIFEST).is_file()
+    """Whether ``folder`` holds an extract (its manifest). A folder that cannot be looked into
+    holds none here; the loader reports it."""
+    try:
+        return (folder / MANIFEST).is_file()
+    except OSError:
+        return False
 
 
 # ------------------------------------------------------------------------------------ writing
@@ -193,8 +197,11 @@ def read_extracts(input_dir: Path, rules: Rules, semester: Semester, *,
 def _extract_folders(input_dir: Path) -> list[Path]:
     """The extract folders directly in ``input_dir``, by name; an error if anything else is
     there beside them (hidden names, as ``.DS_Store``, are passed over as the loader does)."""
-    entries = sorted((p for p in input_dir.iterdir() if not p.name.startswith(".")),
-                     key=lambda p: p.name)
+    try:
+        entries = sorted((p for p in input_dir.iterdir() if not p.name.startswith(".")),
+                         key=lambda p: p.name)
+    except OSError:  # the loader says what cannot be read
+        return []
     extracts = [p for p in entries if p.is_dir() and is_extract(p)]
     others = [p for p in entries if p not in extracts]
     if extracts and others:
