@@ -237,9 +237,9 @@ def test_a_failed_load_leaves_no_half_written_extract(city: Path, tmp_path: Path
     original = extracts._write_table
     monkeypatch.setattr(extracts, "_write_table", failing)
     with pytest.raises(OSError):
-        load(city, SPRING, tmp_path / "extract")
+        load(city, SPRING, tmp_path / "new" / "extract")
     assert written == ["records.parquet", "family.parquet"]
-    assert list(tmp_path.iterdir()) == []  # no extract, no staging folder
+    assert list(tmp_path.iterdir()) == []  # no extract, no staging folder, no parent made
 
     monkeypatch.setattr(extracts, "_write_table", original)
     load(city, SPRING, tmp_path / "extract")

@@ -205,9 +205,14 @@ def load(input_dir: Path, semester: Semester, out_dir: Path, rules: Rules | None
         if progress is not None:
             progress(STAGE_LABELS["load"], label, number - 1, total)
 
-    loaded = load_inputs(input_dir, rules, semester, overrides, file_read,
-                         keep_going=keep_going, workers=threads)
-    write_extract(loaded, out_dir, semester, rules, input_dir)
+    undo = Undo(out_dir)  # a failed load leaves no folder it created behind
+    try:
+        loaded = load_inputs(input_dir, rules, semester, overrides, file_read,
+                             keep_going=keep_going, workers=threads)
+        write_extract(loaded, out_dir, semester, rules, input_dir)
+    except BaseException:
+        undo()
+        raise
     return loaded
 
 
