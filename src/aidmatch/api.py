@@ -90,7 +90,8 @@ def reconcile(input_dir: str | Path, semester: str | Semester, out_dir: str | Pa
               threads: int | None = None, engine: str = "duckdb",
               spark_master: str | None = None) -> Reconciliation:
     """Reconcile the exports in ``input_dir`` for ``semester`` (``"2025-spring"`` or a
-    :class:`Semester`), writing the result files to ``out_dir``.
+    :class:`Semester`), writing the result files to ``out_dir``. ``input_dir`` may instead be
+    an extract (``aidmatch load``) or a folder of extracts, one per province, reconciled together.
 
     ``db`` keeps the semester in a database (as ``--db``; default: none, nothing stored);
     ``rules_dir`` replaces the shipped rules (as ``--rules``); ``masked`` masks ID numbers in

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sys
@@ -197,7 +198,8 @@ def _rules_option(func: F) -> F:
 @main.command()
 @click.option("--input", "input_dir", required=True,
               type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="存放各部门导出文件（.xlsx/.xls/.csv）的文件夹。")
+              help="存放各部门导出文件（.xlsx/.xls/.csv）的文件夹；或 aidmatch load 生成的提取结果"
+                   "文件夹，或包含多个提取结果文件夹（如每省一个）的文件夹。")
 @click.option("--semester", required=True, callback=_semester,
               help="学期，如 2025-spring、2024-autumn、2025春、2025年春季学期。")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -257,6 +259,51 @@ def reconcile(ctx: click.Context, input_dir: Path, semester: Semester, out_dir: 
     if result.summary.incomplete:
         say(f"结果不完整：跳过了 {len(result.summary.skipped)} 个文件或工作表，见 summary.txt。",
             err=True, style="bold red")
+
+
+@main.command()
+@click.option("--input", "input_dir", required=True,
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="存放各部门导出文件（.xlsx/.xls/.csv）的文件夹，与 reconcile 相同。")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="提取结果文件夹（Parquet 文件和 aidmatch-extract.json）；其中已有的提取结果会被替换。")
+@click.option("--semester", default=None, callback=_semester,
+              help="学期，如 2025-spring（默认：今天所在的学期）；对账时必须用同一学期。")
+@_rules_option
+@click.option("--source", "sources", multiple=True, metavar="类型=文件",
+              help="指定某个文件是哪种名单（可多次使用），同 reconcile。")
+@click.option("--keep-going", is_flag=True,
+              help="有文件无法读取时，仍提取其余文件；用这个提取结果对账时，结果标为「不完整」。")
+@click.option("--threads", type=click.IntRange(1), default=None,
+              help="同时读取文件的进程数（默认：每个 CPU 核一个）。")
+@click.pass_context
+def load(ctx: click.Context, input_dir: Path, out_dir: Path, semester: Semester | None,
+         rules_dir: Path | None, sources: tuple[str, ...], keep_going: bool,
+         threads: int | None) -> None:
+    """提取：读入一个文件夹的导出名单（与 reconcile 的读取完全相同），保存为提取结果。
+
+    各省（或各县）分别提取，汇总后用 reconcile --input 对一个提取结果文件夹、或一个包含多个
+    提取结果文件夹（每省一个）的文件夹一起对账，不必再次读取原始文件。
+    """
+    from aidmatch.pipeline import load as run_load
+
+    chosen = semester or Semester.containing(dt.date.today())
+    started = time.perf_counter()
+    with terminal.run_progress(not ctx.obj["quiet"]) as progress:
+        loaded = run_load(input_dir, chosen, out_dir, rules_dir=rules_dir,
+                          overrides=_source_overrides(sources), keep_going=keep_going,
+                          threads=threads, progress=progress)
+    if not ctx.obj["quiet"]:
+        for note in loaded.notes:
+            say(f"※ {note}", style="yellow")
+        say(f"已提取 {len(loaded.files)} 个文件、{loaded.records.num_rows} 条记录、"
+            f"{len(loaded.rejects)} 行剔除（{chosen.label}），写入 {out_dir}，"
+            f"用时 {time.perf_counter() - started:.1f} 秒。")
+    if loaded.skipped:
+        say(f"提取结果不完整：跳过了 {len(loaded.skipped)} 个文件或工作表；用它对账时结果标为「不完整」。",
+            err=True, style="bold red")
+        for problem in loaded.skipped:
+            say(f"  {problem}", err=True)
 
 
 @main.command()

@@ -14,7 +14,6 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import duckdb
@@ -38,13 +37,14 @@ from aidmatch.outputs.summary import (
 from aidmatch.runner import Clock, Progress, Runner, Stage, StageTime
 from aidmatch.semester import Semester
 from aidmatch.sources import LoadResult, load_inputs
+from aidmatch.sources.extracts import read_extracts, write_extract
 from aidmatch.stages import STAGE_LABELS, Work, plan, stage_inputs
 from aidmatch.steps import StepRecord, Steps, scalar
-from aidmatch.store import RunInfo, RunStore, list_runs, storing
+from aidmatch.store import RunInfo, RunStore, aidmatch_version, list_runs, storing
 
 # Re-exported: callers (the CLI, benchmarks, tests) have always found these here.
 __all__ = ["STAGE_LABELS", "Prepare", "Progress", "Resources", "RunResult", "StageTime",
-           "connect_work", "reconcile", "stage_inputs"]
+           "connect_work", "load", "reconcile", "stage_inputs"]
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +62,6 @@ class RunResult:
     steps: list[StepRecord] = field(default_factory=list)
     # The result lists as Arrow tables (the rows the list writers wrote), when asked for them.
     tables: dict[str, pa.Table] = field(default_factory=dict)
-
-
-def aidmatch_version() -> str:
-    try:
-        return version("aidmatch")
-    except PackageNotFoundError:
-        return "dev"
 
 
 @dataclass(frozen=True)
@@ -149,6 +142,9 @@ def reconcile(
 ) -> RunResult:
     """Reconcile one semester's exports in ``input_dir``; write results to ``out_dir``.
 
+    ``input_dir`` may instead hold an extract (:func:`load`) or a folder of extracts, one per
+    province, reconciled together (:mod:`aidmatch.sources.extracts`).
+
     A bad input file stops the run (every problem file is reported at once). With
     ``keep_going`` the good files are reconciled and every output is marked incomplete: the
     files are named ``不完整-…``, gaps.xlsx opens on a warning sheet and the summary names what
@@ -195,6 +191,38 @@ def reconcile(
         raise found from exc
 
 
+def load(input_dir: Path, semester: Semester, out_dir: Path, rules: Rules | None = None,
+         rules_dir: Path | None = None, overrides: Mapping[str, str] | None = None,
+         keep_going: bool = False, threads: int | None = None,
+         progress: Progress | None = None) -> LoadResult:
+    """Read the exports in ``input_dir`` as :func:`reconcile` does and write the load as an
+    extract in ``out_dir`` (:func:`aidmatch.sources.extracts.write_extract`), for reconciling
+    later, alone or with other extracts. A folder without a registry, payments or rosters is
+    fine here (half a city, one department's files); the reconciliation checks the whole."""
+    check_writable(out_dir.resolve().parent, "输出文件夹")
+    rules = rules or load_rules(rules_dir)
+    if not input_dir.is_dir():
+        raise InputError("输入目录不存在", file=str(input_dir),
+                         hint="--input 应指向存放各部门导出文件的文件夹。")
+    if out_dir.resolve().is_relative_to(input_dir.resolve()):
+        raise UsageError("--out 不能在输入目录之内（提取结果会被当作导出文件读入）",
+                         file=str(out_dir), hint="把 --out 指向输入目录之外的文件夹。")
+
+    def file_read(label: str, number: int, total: int) -> None:
+        if progress is not None:
+            progress(STAGE_LABELS["load"], label, number - 1, total)
+
+    undo = Undo(out_dir)  # a failed load leaves no folder it created behind
+    try:
+        loaded = load_inputs(input_dir, rules, semester, overrides, file_read,
+                             keep_going=keep_going, workers=threads)
+        write_extract(loaded, out_dir, semester, rules, input_dir)
+    except BaseException:
+        undo()
+        raise
+    return loaded
+
+
 def _reconcile(
     input_dir: Path,
     semester: Semester,
@@ -229,8 +257,15 @@ def _reconcile(
     def file_read(label: str, number: int, total: int) -> None:
         progress(STAGE_LABELS["load"], label, number - 1, total)
 
-    loaded = load_inputs(input_dir, rules, semester, overrides, file_read, keep_going=keep_going,
-                         workers=resources.threads, require_systems=True)
+    # A folder of extracts (aidmatch load) is read as the load it holds; otherwise the exports.
+    loaded = read_extracts(input_dir, rules, semester, keep_going=keep_going)
+    if loaded is not None and overrides:
+        raise UsageError("--source 只用于原始导出文件；输入目录中是提取结果（aidmatch load 生成）",
+                         hint="在 aidmatch load 时用 --source 指定名单类型。")
+    if loaded is None:
+        loaded = load_inputs(input_dir, rules, semester, overrides, file_read,
+                             keep_going=keep_going, workers=resources.threads,
+                             require_systems=True)
     progress(STAGE_LABELS["load"], f"{loaded.records.num_rows} 条记录", len(loaded.files),
              len(loaded.files))
     clock.lap("load", loaded.records.num_rows, loaded.worker_cpu_seconds, loaded.worker_peak_rss,

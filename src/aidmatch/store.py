@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,14 @@ log = logging.getLogger(__name__)
 # Work tables kept per semester (with a `run_semester` column in front).
 SEMESTER_TABLES = ("records", "family", "students", "links", "link_review", "key_group_evidence",
                    "student_groups", "paid_students", "gaps", "record_states", *FINDING_TABLES)
+
+
+def aidmatch_version() -> str:
+    """The installed aidmatch's version (``dev`` when run from a source tree not installed)."""
+    try:
+        return metadata.version("aidmatch")
+    except metadata.PackageNotFoundError:
+        return "dev"
 
 
 @dataclass(frozen=True)

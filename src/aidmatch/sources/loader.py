@@ -424,14 +424,19 @@ def load_inputs(
                else LOADED_RECORD_SCHEMA.empty_table())
     family = (pa.concat_tables(family_tables) if family_tables
               else LOADED_FAMILY_SCHEMA.empty_table())
-    kinds_present = {s.kind for f in files for s in f.sheets if s.kind}
-    for kind, source in rules.sources.sources.items():
-        if kind not in kinds_present and not source.optional:
-            notes.append(f"注意：没有找到「{source.label}」（{source.system}）的文件，"
-                         f"本次结果不含这部分数据")
+    notes.extend(missing_source_notes(files, rules))
     return LoadResult(files, records, family, rejects, notes, problems,
                       worker_cpu_seconds=worker_cpu, worker_peak_rss=worker_rss,
                       workers=len(worker_pids))
+
+
+def missing_source_notes(files: list[InputFile], rules: Rules) -> list[str]:
+    """The summary's note for each roster (not optional) no file was recognised as; the last
+    notes of a load, recomputed when loads are combined (:mod:`aidmatch.sources.extracts`)."""
+    kinds_present = {s.kind for f in files for s in f.sheets if s.kind}
+    return [f"注意：没有找到「{source.label}」（{source.system}）的文件，本次结果不含这部分数据"
+            for kind, source in rules.sources.sources.items()
+            if kind not in kinds_present and not source.optional]
 
 
 _KEEP_GOING_HINT = ("如确实要在缺少这部分数据时运行，加 --keep-going：结果标为「不完整」，并替换数据库中"
