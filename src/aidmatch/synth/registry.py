@@ -61,7 +61,7 @@ def write_registry(ctx: ExportContext) -> None:
                  style: FileStyle = style) -> Iterator[DataRow]:
             for number, student in enumerate(items, 1):
                 home = city.household_of(student.person)
-                address = (f"陕西省{home.county.city}{home.county.name}{home.town.name}{home.village}"
+                address = (f"{home.county.province}{home.county.city}{home.county.name}{home.town.name}{home.village}"
                            f"{file_rng.randint(1, 9)}组")
                 yield _row(file_rng, number, student, columns, style, own, members, member_slots,
                            address)
