@@ -70,6 +70,11 @@ class ExportContext:
     findings: list[Any] = field(default_factory=list)
     _names: set[str] = field(default_factory=set)
 
+    @property
+    def city_name(self) -> str:
+        """The city its files name (商洛市; a country's other provinces' cities)."""
+        return self.city.geography.counties[0].city
+
     def rng(self, label: str) -> random.Random:
         """A generator of its own for each file or purpose, so files don't shift each other."""
         if self.subfolder:
