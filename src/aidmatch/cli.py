@@ -319,11 +319,31 @@ def load(ctx: click.Context, input_dir: Path, out_dir: Path, semester: Semester 
 @click.option("--csv-only", is_flag=True, help="全部导出为 CSV（大规模数据时使用）。")
 @click.option("--city-semester", default=None, callback=_semester,
               help="按这个学期生成城市（同一种子、同一学年的两个学期得到同一批学生），如 2025-spring。")
+@click.option("--country", "provinces", default=None, type=click.IntRange(2),
+              help="生成全国数据：N 个省（陕西省在前），每省一个子文件夹 exports/<省名>/，含跨省随迁子女"
+                   "（在甲省就读、户籍和帮扶名单在乙省）；--students 为全国合计。")
+@click.option("--migrant-share", default=None, type=click.FloatRange(0, 1),
+              help="与 --country 同用：有在校子女的家庭中，子女到外省就读的比例（默认 0.1）。")
 def synth(students: int, seed: int, out_dir: Path, semester: Semester, profile: str,
-          csv_only: bool, city_semester: Semester | None) -> None:
+          csv_only: bool, city_semester: Semester | None, provinces: int | None,
+          migrant_share: float | None) -> None:
     """生成合成的测试数据（虚构的人员，绝无真实个人信息）及其真实答案。"""
-    from aidmatch.synth import generate_city
+    from aidmatch.synth import generate_city, generate_country
+    from aidmatch.synth.geography import country_provinces
 
+    if provinces is None and migrant_share is not None:
+        raise UsageError("--migrant-share 只能与 --country 同时使用")
+    if provinces is not None:
+        names = country_provinces()
+        if provinces > len(names):
+            raise UsageError(f"--country 最多 {len(names)} 个省（{'、'.join(names)}）")
+        if city_semester is not None:
+            raise UsageError("--country 不能与 --city-semester 同时使用")
+        country = generate_country(out_dir, provinces=provinces, students=students, seed=seed,
+                                   migrant_share=0.1 if migrant_share is None else migrant_share,
+                                   semester=semester, profile=profile, excel=not csv_only)
+        say(f"已生成 {out_dir}：{country}")
+        return
     result = generate_city(out_dir, students=students, seed=seed, semester=semester,
                            profile=profile, excel=not csv_only, city_semester=city_semester)
     say(f"已生成 {out_dir}：{result}")

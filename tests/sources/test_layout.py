@@ -160,3 +160,13 @@ def test_english_and_pinyin_file_names_name_the_roster(rules: Rules, file: str, 
 def test_a_care_category_column_names_the_roster(rules: Rules) -> None:
     head = [["姓名", "身份证号", "优抚类别", "与烈士关系"]]
     assert _best(rules, head, sheet="Sheet1", file="名单.xlsx").kind == "preferential_care"
+
+
+# Issue 16 (country run, seed 3): 民政部's 低收入人口动态监测信息平台 exports a 户码 / 人编号 roster
+# with a 人员类别 column; without a title row or a telling sheet name, its 人编号 (a 扶贫
+# signature column) outscored the file name's 低收入, and the "监测" in the file name then made
+# every member a 防返贫监测对象.
+def test_a_low_income_roster_with_person_numbers_is_civil(rules: Rules) -> None:
+    head = [["编号", "区县", "乡(镇)", "行政村", "户码", "人编号", "成员姓名", "公民身份号码",
+             "与户主关系（称谓）", "性别", "出生年月", "人员类别", "手机号码", "一卡通账号"]]
+    assert _best(rules, head, file="低收入人口动态监测信息.xls").kind == "civil_assistance"

@@ -348,6 +348,12 @@ def _score_sources(head: Sequence[Sequence[str]], index: int, columns: list[Colu
         signature = sum(1 for f in source.signature if f in fields)
         strong = _keyword_hits(source, context_strong)
         weak = _keyword_hits(source, file_name)
+        # A roster's category column (人员类别, 保障类别) is shared by the 民政 rosters, so it is no
+        # signature; but with the roster's keyword in a name it outweighs a lone generic column of
+        # another source (人编号 in 低收入人口动态监测信息.xls).
+        if (strong or weak) and any(f in fields for f in source.category_fields
+                                    if f not in source.signature):
+            signature += 1
         if only_kind is None and signature == 0 and strong == 0 and weak == 0:
             continue
         score = 4 * signature + 3 * min(strong, 2) + 2 * min(weak, 2)

@@ -6,6 +6,7 @@
 See ``docs/synthetic-data.md`` for what is generated and what the truth files hold.
 """
 
+from aidmatch.synth.country import CountryResult, generate_country
 from aidmatch.synth.generate import SynthResult, generate_city
 from aidmatch.synth.profiles import (
     NO_DAMAGE,
@@ -21,10 +22,12 @@ __all__ = [
     "NO_DAMAGE",
     "PROFILES",
     "AidRates",
+    "CountryResult",
     "DamageRates",
     "LayoutRates",
     "PopulationRates",
     "Profile",
     "SynthResult",
     "generate_city",
+    "generate_country",
 ]

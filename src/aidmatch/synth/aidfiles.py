@@ -16,7 +16,6 @@ from aidmatch.synth.exports import (
     extra_columns,
     title_rows,
 )
-from aidmatch.synth.geography import CITY
 from aidmatch.synth.layouts import FileStyle, bank_card, class_label, date_cell, grade_label, phone
 from aidmatch.synth.writers import DataRow, SlotRecord, Table
 
@@ -83,7 +82,7 @@ def _write_part(ctx: ExportContext, label: str, current: list[Payment],
     columns = _columns(rng, style, term_mode)
     name_choice = rng.randrange(3)
     wording = rng.randrange(8)
-    where = label if label in order else CITY
+    where = label if label in order else ctx.city_name
     what = label if label and label not in order else "学生资助"
     title = f"{where}{semester.label}{what}资金发放名单"
     titles, info = title_rows(rng, style, title, f"{where}学生资助管理中心", city.today)

@@ -62,10 +62,14 @@ class City:
 
 
 def build_city(
-    rng: random.Random, students: int, semester: Semester, rates: PopulationRates
+    rng: random.Random, students: int, semester: Semester, rates: PopulationRates,
+    geography: Geography | None = None,
 ) -> City:
+    """The city's people and students; ``geography`` replaces 商洛's (a country's provinces)."""
     today = semester.start
-    geography = build_geography(random.Random(rng.random()), students)
+    geography_rng = random.Random(rng.random())
+    if geography is None:
+        geography = build_geography(geography_rng, students)
     counter = itertools.count(1)
     ids = IdMaker(random.Random(rng.random()))
     names = NameMaker(random.Random(rng.random()), rates.minority_names, rates.rare_char_names)
@@ -86,7 +90,7 @@ def build_city(
                     registry.append(student)
         if maker.rng.random() < rates.childless_households:
             households.append(maker.childless())
-    placing.assign_classes(registry)
+    assign_classes(registry)
     persons = [member for household in households for member in household.members]
     extra = random.Random(rng.random())
     for person in persons:
@@ -184,7 +188,9 @@ class _Placer:
         if stage == "高中":
             return rng.choice(self.geo.senior[household.county.name])
         own = [s for s in self.geo.vocational if s.county is household.county]
-        return own[0] if own and rng.random() < 0.7 else rng.choice(self.geo.vocational)
+        # A country's provinces each have their own: a child placed here stays in the province.
+        province = [s for s in self.geo.vocational if s.county.province == household.county.province]
+        return own[0] if own and rng.random() < 0.7 else rng.choice(province)
 
     def _members(self, child: Person) -> list[tuple[Person, str]]:
         rng = self.rng
@@ -201,12 +207,13 @@ class _Placer:
         members.extend((parent, label) for parent, label in parents if parent is not None)
         return members[:3]
 
-    def assign_classes(self, students: list[Student]) -> None:
-        groups: dict[tuple[str, str, int], list[Student]] = defaultdict(list)
-        for student in students:
-            groups[(student.school.code, student.stage, student.grade)].append(student)
-        for group in groups.values():
-            classes = max(1, math.ceil(len(group) / CLASS_SIZE))
-            for position, student in enumerate(group):
-                student.class_no = position % classes + 1
 
+def assign_classes(students: list[Student]) -> None:
+    """Classes of at most :data:`CLASS_SIZE` per school, stage and grade, in registry order."""
+    groups: dict[tuple[str, str, int], list[Student]] = defaultdict(list)
+    for student in students:
+        groups[(student.school.code, student.stage, student.grade)].append(student)
+    for group in groups.values():
+        classes = max(1, math.ceil(len(group) / CLASS_SIZE))
+        for position, student in enumerate(group):
+            student.class_no = position % classes + 1

@@ -63,13 +63,22 @@ class ExportContext:
     excel: bool
     seed: int
     log: RecordLog
+    # A country's province: its files go in root/<subfolder>/, with random draws of their own.
+    subfolder: str = ""
     manifest_files: list[dict[str, Any]] = field(default_factory=list)
     paths: list[Path] = field(default_factory=list)
     findings: list[Any] = field(default_factory=list)
     _names: set[str] = field(default_factory=set)
 
+    @property
+    def city_name(self) -> str:
+        """The city its files name (商洛市; a country's other provinces' cities)."""
+        return self.city.geography.counties[0].city
+
     def rng(self, label: str) -> random.Random:
         """A generator of its own for each file or purpose, so files don't shift each other."""
+        if self.subfolder:
+            return random.Random(f"aidmatch-synth:{self.seed}:{self.subfolder}:{label}")
         return random.Random(f"aidmatch-synth:{self.seed}:{label}")
 
     def style(self, rng: random.Random, rows: int, *, wide_allowed: bool = False) -> FileStyle:
@@ -79,6 +88,8 @@ class ExportContext:
         return Damager(rng, self.profile.damage, fmt=style.fmt, **options)
 
     def unique(self, folder: str, stem: str, extension: str) -> str:
+        if self.subfolder:
+            folder = f"{self.subfolder}/{folder}"
         candidate = f"{folder}/{stem}.{extension}"
         number = 2
         while candidate in self._names:
@@ -194,6 +205,7 @@ def split_by_county(
 def _county_order() -> dict[str, int]:
     names = [row[0] for row in data_lines("geography.tsv")]
     names += [row[1] for row in data_lines("province.tsv")]
+    names += [row[2] for row in data_lines("country.tsv")]
     return {name: rank for rank, name in enumerate(names)}
 
 

@@ -77,7 +77,7 @@ def generate_city(
     ``excel=False`` writes every export as CSV. Existing ``exports/`` and ``truth/`` folders in
     ``out_dir`` are replaced.
     """
-    chosen = _profile(profile)
+    chosen = profile_named(profile)
     if students < 1:
         raise ValueError("students must be at least 1")
     started = time.perf_counter()
@@ -183,7 +183,8 @@ def _missed_in_anchor(ctx: ExportContext, city: City, stopped: dict[int, bool],
     return frozenset(s.person.key for s in key if s.person.key not in paid)
 
 
-def _profile(profile: str | Profile) -> Profile:
+def profile_named(profile: str | Profile) -> Profile:
+    """A profile by name from :data:`PROFILES`, or the given :class:`Profile`."""
     if isinstance(profile, Profile):
         return profile
     if profile not in PROFILES:

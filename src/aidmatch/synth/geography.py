@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from aidmatch.synth.datafiles import data_lines
 
 CITY = "商洛市"
+PROVINCE = "陕西省"
 # About as many students per county as a real province has (陕西: ~5.5M students, 107 counties;
 # 商洛: ~300k in 7): a synthetic city of more students than 7 × this becomes a province.
 STUDENTS_PER_COUNTY = 20_000
@@ -46,6 +47,7 @@ class County:
     weight: float
     towns: list[Town] = field(default_factory=list, repr=False)
     city: str = CITY
+    province: str = PROVINCE
 
 
 @dataclass(eq=False)
@@ -81,37 +83,92 @@ def town_key(town: Town) -> str:
 
 
 def build_geography(rng: random.Random, students: int) -> Geography:
-    stems = data_lines("villages.txt")[0][0].split()
-
-    def villages(town_name: str) -> list[str]:
-        count = rng.randint(4, 8) if town_name.endswith("街道") else rng.randint(8, 14)
-        suffix = "社区" if town_name.endswith("街道") else "村"
-        return [stem + suffix for stem in rng.sample(stems, count)]
-
+    stems = _village_stems()
     counties = []
     for name, code, old_code, weight, towns in data_lines("geography.tsv"):
         county = County(name, code, old_code, float(weight))
         for town_name in towns.split():
-            county.towns.append(Town(town_name, county, villages(town_name)))
+            county.towns.append(Town(town_name, county, _villages(rng, stems, town_name)))
         counties.append(county)
     wanted = math.ceil(students / STUDENTS_PER_COUNTY)
     for city, name, code, weight in data_lines("province.tsv")[:max(0, wanted - len(counties))]:
         # Outside 商洛 no re-coding is modelled: IDs of every age carry today's code.
-        county = County(name, code, code, float(weight), city=city)
-        town_names = ["城关街道", *(["东关街道"] if name.endswith("区") else [])]
-        town_names += [stem + "镇" for stem in rng.sample(stems, rng.randint(8, 16))]
-        for town_name in town_names:
-            county.towns.append(Town(town_name, county, villages(town_name)))
-        counties.append(county)
+        counties.append(_invented_towns(rng, stems, County(name, code, code, float(weight),
+                                                           city=city)))
     return _with_schools(rng, counties, students)
 
 
-def _with_schools(rng: random.Random, counties: list[County], students: int) -> Geography:
+def country_provinces() -> list[str]:
+    """The provinces a synthetic country takes, in order: 陕西省 (商洛市), then ``country.tsv``'s.
+
+    >>> country_provinces()[:3]
+    ['陕西省', '河南省', '四川省']
+    """
+    names = [PROVINCE]
+    for province, *_ in data_lines("country.tsv"):
+        if province not in names:
+            names.append(province)
+    return names
+
+
+def build_other_province(rng: random.Random, province: str, students: int) -> Geography:
+    """One city of another province (``country.tsv``: real region codes, invented towns), with
+    its schools; 学校标识码 carry the province's two digits as 商洛's carry 61."""
+    stems = _village_stems()
+    counties = [
+        _invented_towns(rng, stems, County(name, code, code, float(weight), city=city,
+                                           province=province))
+        for row_province, city, name, code, weight in data_lines("country.tsv")
+        if row_province == province
+    ]
+    if not counties:
+        raise ValueError(f"no counties for {province!r} in country.tsv")
+    return _with_schools(rng, counties, students, code_prefix="21" + counties[0].code[:2])
+
+
+def merge_geographies(parts: list[Geography]) -> Geography:
+    """One geography of several (a country of provinces); county names must be unique."""
+    counties = [county for part in parts for county in part.counties]
+    names = [county.name for county in counties]
+    if len(set(names)) != len(names):
+        raise ValueError("county names repeat across the merged geographies")
+    return Geography(
+        counties,
+        [school for part in parts for school in part.schools],
+        {k: v for part in parts for k, v in part.kindergartens.items()},
+        {k: v for part in parts for k, v in part.primary.items()},
+        {k: v for part in parts for k, v in part.village_primary.items()},
+        {k: v for part in parts for k, v in part.junior.items()},
+        {k: v for part in parts for k, v in part.senior.items()},
+        [school for part in parts for school in part.vocational],
+    )
+
+
+def _village_stems() -> list[str]:
+    return data_lines("villages.txt")[0][0].split()
+
+
+def _villages(rng: random.Random, stems: list[str], town_name: str) -> list[str]:
+    count = rng.randint(4, 8) if town_name.endswith("街道") else rng.randint(8, 14)
+    suffix = "社区" if town_name.endswith("街道") else "村"
+    return [stem + suffix for stem in rng.sample(stems, count)]
+
+
+def _invented_towns(rng: random.Random, stems: list[str], county: County) -> County:
+    town_names = ["城关街道", *(["东关街道"] if county.name.endswith("区") else [])]
+    town_names += [stem + "镇" for stem in rng.sample(stems, rng.randint(8, 16))]
+    for town_name in town_names:
+        county.towns.append(Town(town_name, county, _villages(rng, stems, town_name)))
+    return county
+
+
+def _with_schools(rng: random.Random, counties: list[County], students: int,
+                  code_prefix: str = "2161") -> Geography:
     codes: set[str] = set()
 
     def code() -> str:
         while True:
-            candidate = "2161" + "".join(rng.choice("0123456789") for _ in range(6))
+            candidate = code_prefix + "".join(rng.choice("0123456789") for _ in range(6))
             if candidate not in codes:
                 codes.add(candidate)
                 return candidate
@@ -179,7 +236,7 @@ def _with_schools(rng: random.Random, counties: list[County], students: int) -> 
         add(School("商洛市职业技术教育中心", code(), counties[0], None, "中职", False, 0.7)),
         add(School("洛南县职业教育中心", code(), counties[1], None, "中职", True, 0.7)),
         add(School("山阳县职业技术教育中心", code(), counties[4], None, "中职", True, 0.7)),
-    ]
+    ] if counties[0].city == CITY else []
     first_of_city = {c.city: c for c in reversed(counties) if c.city != CITY}
     vocational += [add(School(f"{city}职业技术教育中心", code(), county, None, "中职", True, 0.7))
                    for city, county in sorted(first_of_city.items(), key=lambda i: i[1].code)]

@@ -22,7 +22,6 @@ from aidmatch.synth.exports import (
     split_by_county,
     title_rows,
 )
-from aidmatch.synth.geography import CITY
 from aidmatch.synth.households import Household
 from aidmatch.synth.layouts import FileStyle, bank_card, date_cell, header, phone, relation_label
 from aidmatch.synth.people import Person
@@ -273,7 +272,7 @@ def _poverty_file(ctx: ExportContext, label: str, households: list[Household],
     damager = ctx.damager(rng, style)
     policy = rng.random() < ctx.profile.layout.policy_column
     policy_header = header(rng, "policy")
-    where = label if label and not label.startswith("第") else CITY
+    where = label if label and not label.startswith("第") else ctx.city_name
     jobs = []
     for kind in kinds:
         if kind == "poor":
@@ -396,7 +395,7 @@ def _dibao_file(
     damager = ctx.damager(rng, style)
     dates = rng.random() < ctx.profile.layout.dibao_dates
     status_mode = rng.choice(("dates", "both")) if dates else "status"
-    where = label if label and not label.startswith("第") else CITY
+    where = label if label and not label.startswith("第") else ctx.city_name
     month = f"{city.today.year}年{city.today.month}月份"
     jobs = []
     with_head = rng.random() < 0.5
@@ -476,7 +475,7 @@ def write_low_income(ctx: ExportContext) -> None:
         return {"category": rng.choice(("低收入家庭", "低保边缘家庭", "刚性支出困难家庭"))}
 
     spec = HouseholdTable([("category", "人员类别")], values)
-    titles, info = title_rows(rng, style, f"{CITY}低收入人口动态监测名单", f"{CITY}民政局",
+    titles, info = title_rows(rng, style, f"{ctx.city_name}低收入人口动态监测名单", f"{ctx.city_name}民政局",
                               city.today)
     job = household_job(ctx, rng, style, damager, households, spec,
                         rng.choice(("低收入人口", "Sheet1")), titles, info)

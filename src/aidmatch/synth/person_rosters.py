@@ -17,7 +17,6 @@ from aidmatch.synth.exports import (
     split_by_county,
     title_rows,
 )
-from aidmatch.synth.geography import CITY
 from aidmatch.synth.layouts import FileStyle, bank_card, date_cell, phone
 from aidmatch.synth.people import Person
 from aidmatch.synth.writers import DataRow, SlotRecord, Table
@@ -82,7 +81,7 @@ class TekunRoster:
         sheet = rng.choice(("特困供养", "特困人员"))
         job = self._job(ctx, rng, style, damager, part, sheet, titles=[], info="")
         if standalone:
-            where = label if label and not label.startswith("第") else CITY
+            where = label if label and not label.startswith("第") else ctx.city_name
             ctx.write_file("民政", f"{where}特困供养人员名单", style, "civil", [job], rng,
                            damager=damager, notes={"tables": ["特困供养"]}, part=label)
             return None
@@ -98,7 +97,7 @@ class TekunRoster:
             file_rng = ctx.rng(f"tekun:{label}")
             style = ctx.style(file_rng, len(part))
             damager = ctx.damager(file_rng, style)
-            where = label if label and not label.startswith("第") else CITY
+            where = label if label and not label.startswith("第") else ctx.city_name
             titles, info = title_rows(file_rng, style, f"{where}特困人员救助供养花名册",
                                       f"{where}民政局", ctx.city.today)
             job = self._job(ctx, file_rng, style, damager, part,
@@ -202,18 +201,18 @@ def _welfare_file(
         if not part:
             continue
         if by_sheet:
-            title = f"{CITY}困境儿童基本生活保障对象花名册"  # the category is the sheet name only
+            title = f"{ctx.city_name}困境儿童基本生活保障对象花名册"  # the category is the sheet name only
         else:
-            title = f"{CITY}{label or '孤儿和事实无人抚养儿童'}基本生活保障花名册"
-        titles, info = title_rows(rng, style, title, f"{CITY}民政局", city.today)
+            title = f"{ctx.city_name}{label or '孤儿和事实无人抚养儿童'}基本生活保障花名册"
+        titles, info = title_rows(rng, style, title, f"{ctx.city_name}民政局", city.today)
         sheet = label if by_sheet else rng.choice(("Sheet1", "花名册", label or "保障对象"))
         jobs.append(_welfare_job(ctx, rng, style, damager, part, sheet, titles, info, combined))
     if not jobs:
         return
-    stem = rng.choice((f"{CITY}孤儿和事实无人抚养儿童名单", "困境儿童保障对象花名册",
+    stem = rng.choice((f"{ctx.city_name}孤儿和事实无人抚养儿童名单", "困境儿童保障对象花名册",
                        f"儿童福利{city.today.year}年{city.today.month}月"))
     if len(tables) == 1 and tables[0][0]:
-        stem = rng.choice((f"{tables[0][0]}名单", f"{CITY}{tables[0][0]}基本生活费发放花名册"))
+        stem = rng.choice((f"{tables[0][0]}名单", f"{ctx.city_name}{tables[0][0]}基本生活费发放花名册"))
     ctx.write_file("民政", stem, style, "child_welfare", jobs, rng, damager=damager,
                    notes={"tables": [label or "combined" for label, _ in tables]})
 
@@ -324,7 +323,7 @@ def _disability_file(ctx: ExportContext, label: str, part: list[Person]) -> None
     if rng.random() < 0.5:
         columns.pick(rng, "cert_date")
     extra_columns(rng, columns, style, ("phone", "note"))
-    where = label if label and not label.startswith("第") else CITY
+    where = label if label and not label.startswith("第") else ctx.city_name
     titles, info = title_rows(rng, style, f"{where}持证残疾人信息表", f"{where}残疾人联合会",
                               city.today)
     table = Table(columns.headers, titles, info, expected_rows=len(part))

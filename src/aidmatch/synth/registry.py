@@ -16,7 +16,6 @@ from aidmatch.synth.exports import (
     split_by_county,
     title_rows,
 )
-from aidmatch.synth.geography import CITY
 from aidmatch.synth.layouts import FileStyle, class_label, date_cell, grade_label, phone
 from aidmatch.synth.people import MIDDLE_DOT
 from aidmatch.synth.writers import DataRow, SlotRecord, Table
@@ -47,12 +46,12 @@ def write_registry(ctx: ExportContext) -> None:
             file_rng, style, numeric=False, scale=ctx.profile.damage.member_scale,
             blank=ctx.profile.damage.member_blank * file_rng.uniform(0.5, 1.5))
         columns = _columns(file_rng, style, member_slots)
-        where = label if label and not label.startswith("第") else CITY
+        where = label if label and not label.startswith("第") else ctx.city_name
         title = f"{where}{semester.label}学生学籍信息"
         titles, info = title_rows(file_rng, style, title, f"{where}教育局", city.today)
         table = Table(columns.headers, titles, info, _groups(columns, style, member_slots),
                       expected_rows=len(items))
-        stem = _stem(file_rng, label, semester.label)
+        stem = _stem(file_rng, label, semester.label, ctx.city_name)
         sheet_name = file_rng.choice(("Sheet1", "学生信息", "学籍信息", label or "学生名单"))
 
         def rows(items: list[Student] = items, columns: Columns = columns,
@@ -61,7 +60,7 @@ def write_registry(ctx: ExportContext) -> None:
                  style: FileStyle = style) -> Iterator[DataRow]:
             for number, student in enumerate(items, 1):
                 home = city.household_of(student.person)
-                address = (f"陕西省{home.county.city}{home.county.name}{home.town.name}{home.village}"
+                address = (f"{home.county.province}{home.county.city}{home.county.name}{home.town.name}{home.village}"
                            f"{file_rng.randint(1, 9)}组")
                 yield _row(file_rng, number, student, columns, style, own, members, member_slots,
                            address)
@@ -72,10 +71,10 @@ def write_registry(ctx: ExportContext) -> None:
                        notes={"member_slots": member_slots}, part=label)
 
 
-def _stem(rng: random.Random, label: str, semester_label: str) -> str:
+def _stem(rng: random.Random, label: str, semester_label: str, city_name: str) -> str:
     if label.startswith("第"):
         return rng.choice((f"学籍在读学生名单{label}", f"学生信息导出_{label}"))
-    where = label or CITY
+    where = label or city_name
     return rng.choice((
         f"{where}{semester_label}学籍学生名单",
         f"{where}学生学籍信息导出",
