@@ -34,7 +34,7 @@ RESTATED = {
     "yuan": re.compile(r"DECIMAL\(14, 2\)\) AS VARCHAR\), '0'"),
     "expected programme (boarding)": re.compile(r"\.boarding IS NULL OR"),
     "label CASE": re.compile(r"WHEN '\{\w+\}' THEN '\{\w+\}'"),
-    "digits apart": re.compile(r"lambda i: \{left\}\[i\]"),
+    "digits apart": re.compile(r"lambda i: substring\(\{left\}, i, 1\)"),
     "name levels that agree": re.compile(r"'same', 'homophone'"),
 }
 # Where the vocabulary applies: the engine's SQL (sources/ builds no SQL of these kinds).
