@@ -8,9 +8,9 @@ succeeded.
 from __future__ import annotations
 
 import contextlib
-import os
 import datetime as dt
 import logging
+import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
