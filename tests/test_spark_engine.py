@@ -240,7 +240,6 @@ def _fingerprints(folder: Path) -> dict[str, str]:
 
 
 @needs_spark
-@pytest.mark.xfail(strict=False, reason="dialect work in progress")
 def test_spark_and_duckdb_write_the_same_result_files(spark: Any, tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """THE proof: one city, both engines, every result file the same (case numbers, keyed by

@@ -489,7 +489,7 @@ def data_quality_sql() -> str:
     FROM identity_problems
     WHERE NOT about_enrolled_student
     GROUP BY source, source_label, file, sheet, problem
-    ORDER BY min(file_id), sheet, rows DESC, problem
+    ORDER BY file_id, sheet, rows DESC, problem
     """
 
 

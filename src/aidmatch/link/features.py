@@ -136,7 +136,9 @@ def pair_fields_sql(pairs: str, into: str) -> str:
            fm.record_id IS NOT NULL AS id_is_family,
            pc.record_id IS NOT NULL AS parent_conflict,
            coalesce(fm.family_member_named_so, false) AS family_member_named_so,
-           r.id18 IN (SELECT id18 FROM student_ids) AS id_is_other_student,
+           -- unknown without an ID (said so: Spark's IN gives false for a NULL there)
+           CASE WHEN r.id18 IS NOT NULL THEN r.id18 IN (SELECT id18 FROM student_ids) END
+               AS id_is_other_student,
            -- the ID says its holder is 16 or more years older than the student: a guardian's
            coalesce(year(s.birth_date)
                     - TRY_CAST(substr(coalesce(r.id18, r.id15), 7, 4) AS INTEGER) >= 16, false)

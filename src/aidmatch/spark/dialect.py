@@ -216,6 +216,18 @@ def _for_spark(node: exp.Expr) -> exp.Expr:
                 return _call("EXISTS", inner.this.copy(), inner.expression.copy())
             item = exp.to_identifier("x")
             return _call("EXISTS", inner, exp.Lambda(this=exp.column("x"), expressions=[item]))
+    if (isinstance(node, exp.GroupConcat) and isinstance(node.this, exp.Order)
+            and isinstance(node.this.this, exp.Distinct)):
+        # string_agg(DISTINCT x, sep ORDER BY x): Spark 4's listagg(DISTINCT …) WITHIN GROUP
+        # fails in its planner (a ClassCastException), so the sorted set is joined; no rows
+        # give NULL, as in DuckDB
+        distinct = node.this.this.expressions[0].copy()
+        values = _call("ARRAY_SORT", _call("COLLECT_SET", distinct))
+        joined = _call("ARRAY_JOIN", values, (node.args.get("separator")
+                                              or exp.Literal.string(",")).copy())
+        return exp.Case(ifs=[exp.If(this=exp.EQ(this=_call("SIZE", values.copy()),
+                                                expression=exp.Literal.number(0)),
+                                    true=exp.null())], default=joined)
     if isinstance(node, exp.ArrayAgg) and isinstance(node.this, exp.Order):
         order = node.this
         if isinstance(order.this, exp.Distinct):
