@@ -52,7 +52,7 @@ class Problem(Exception):
 class ShadowSteps(Steps):
     spark: Any
     folder: Path
-    macros: dict[str, dialect.Macro]
+    macros: dict[str, Macro]
     stop: bool
     problems: int = 0
     _copying: bool = False
@@ -75,7 +75,7 @@ class ShadowSteps(Steps):
 
     def macro(self, macro: Macro) -> None:
         super().macro(macro)
-        self.macros[macro.name.lower()] = dialect.Macro(macro.name, macro.params, macro.body)
+        self.macros[macro.name.lower()] = macro
 
     def _describe(self, query: str) -> list[str]:
         return [str(row[0]) for row in self.con.execute(f"DESCRIBE {query}").fetchall()]

@@ -20,7 +20,6 @@ import datetime as dt
 import decimal
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sqlglot
@@ -28,6 +27,8 @@ from sqlglot import exp, transforms
 from sqlglot.dialects.spark import Spark
 from sqlglot.generators.spark import SparkGenerator
 from sqlglot.tokenizer_core import TokenType
+
+from aidmatch.steps import Macro
 
 Params = Sequence[Any] | Mapping[str, Any] | None
 # The output column names of a DuckDB SELECT (the engine asks its DuckDB catalog, which holds a
@@ -92,15 +93,6 @@ def bind(sql: str, params: Params) -> str:
     if used and used != len(positional):
         raise DialectError(f"参数个数不符：SQL 用了 {used} 个，给了 {len(positional)} 个")
     return "".join(pieces)
-
-
-@dataclass(frozen=True)
-class Macro:
-    """A scalar macro: ``name(params) AS body``, in DuckDB SQL."""
-
-    name: str
-    params: tuple[str, ...]
-    body: str
 
 
 def expand_macros(tree: exp.Expr, macros: Mapping[str, Macro]) -> exp.Expr:

@@ -68,7 +68,7 @@ class SparkSteps(Steps):
 
     spark: SparkSession
     warehouse: Path  # the run's own folder (inside its spill folder) for the steps' files
-    macros: dict[str, dialect.Macro] = field(default_factory=dict)
+    macros: dict[str, Macro] = field(default_factory=dict)
     _serial: Iterator[int] = field(default_factory=itertools.count)
 
     def sql(self, sql: str, params: Params = None, step: str = "") -> DataFrame:
@@ -124,7 +124,7 @@ class SparkSteps(Steps):
 
     def macro(self, macro: Macro) -> None:
         """Kept for the later statements: Spark has no macros, so calls are expanded in place."""
-        self.macros[macro.name.lower()] = dialect.Macro(macro.name, macro.params, macro.body)
+        self.macros[macro.name.lower()] = macro
 
     def _describe(self, query: str) -> list[str]:
         """The columns of a DuckDB query over the steps' views (for ``* REPLACE``, ``BY NAME``)."""
