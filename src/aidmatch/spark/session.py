@@ -11,6 +11,8 @@ act on.
 17
 >>> java_major('java version "1.8.0_402"')
 8
+>>> local_cores("local[2]"), local_cores("local"), local_cores("spark://host:7077")
+(2, 1, None)
 >>> spark_memory("4GB"), spark_memory("500MB"), spark_memory("2GiB")
 ('3814m', '476m', '2048m')
 """
@@ -107,6 +109,20 @@ def spark_memory(limit: str) -> str:
     return f"{max(1, int(float(found.group(1)) * _UNITS[unit] / 2**20))}m"
 
 
+def local_cores(master: str | None, threads: int | None = None) -> int | None:
+    """The worker threads of a Spark running on this machine (no ``master``, or ``local``,
+    ``local[N]``, ``local[*]``); None for a cluster, which sizes itself."""
+    if master is None:
+        return threads or os.cpu_count() or 1
+    found = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\s*\d+)?\])?", master.strip())
+    if found is None:
+        return None
+    count = found.group(1)
+    if count is None:  # plain "local": one thread
+        return 1
+    return os.cpu_count() or 1 if count == "*" else int(count)
+
+
 @contextlib.contextmanager
 def spark_session(master: str | None = None, threads: int | None = None,
                   memory_limit: str | None = None, local_dir: Path | None = None
@@ -120,7 +136,7 @@ def spark_session(master: str | None = None, threads: int | None = None,
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     running = SparkSession.getActiveSession()
-    cores = threads or os.cpu_count() or 1
+    cores = local_cores(master, threads)
     builder = (SparkSession.builder.appName("aidmatch")
                .master(master or f"local[{cores}]")
                .config("spark.ui.enabled", "false")
@@ -133,7 +149,7 @@ def spark_session(master: str | None = None, threads: int | None = None,
                # is asked for, and int || text concatenates (the SQL asks TRY_CAST where it matters)
                .config("spark.sql.legacy.sizeOfNull", "false")
                .config("spark.sql.ansi.enabled", "false"))
-    if master is None:
+    if cores is not None:
         # one machine: a few partitions per core, not Spark's 200 (each a task and a file)
         builder = builder.config("spark.sql.shuffle.partitions", str(max(2, 2 * cores)))
     if memory_limit:

@@ -75,6 +75,8 @@ class SparkSteps(Steps):
         """A DuckDB statement as a Spark DataFrame. A statement Spark refuses carries the step's
         name and its Spark SQL (shown with ``--debug``)."""
         rewritten = dialect.spark_sql(sql, params, self.macros, self._describe)
+        # Spark's jobs carry the step's name: its UI and event log say which step they are
+        self.spark.sparkContext.setJobDescription(f"aidmatch {step or 'query'}")
         try:
             return self.spark.sql(rewritten)
         except Exception as exc:
@@ -146,6 +148,7 @@ class SparkSteps(Steps):
         self._register(name, folder)
 
     def _register(self, name: str, folder: Path) -> None:
+        self.spark.sparkContext.setJobDescription(f"aidmatch {name}")
         self.spark.read.parquet(str(folder)).createOrReplaceTempView(name)
         self.con.execute(f"CREATE OR REPLACE VIEW {name} AS "
                          f"SELECT * FROM read_parquet({_quoted(str(folder / '*.parquet'))})")
