@@ -179,7 +179,8 @@ def spark_metrics(log_dir: Path, stage_windows: list[tuple[str, float, float]]
     top = sorted(by_step.items(), key=lambda kv: -kv[1]["shuffle_write"])[:8]
     return {"jobs": len(jobs), "total": dict(total),
             "stages": {k: dict(v) for k, v in by_stage.items()},
-            "top_shuffle_steps": [{"step": k, **v} for k, v in top]}
+            "top_shuffle_steps": [{"step": k, **v} for k, v in top],
+            "steps": {k: dict(v) for k, v in by_step.items()}}
 
 
 # --- one run, and the report ------------------------------------------------------------------

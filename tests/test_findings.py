@@ -38,7 +38,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> RunResult:
         _pay("dibao_member", "非寄宿生生活补助", "375"),  # 住校 student paid the day rate
         _pay("sibling_a", "寄宿生生活补助", "750"),  # 走读 student paid the boarding rate
         _pay("disabled", "非寄宿生生活补助", "312.5"),  # 初中 paid the 小学 amount
-        _pay("no_policy", "普通高中国家助学金", "1150", "龙驹寨小学"),  # not a 小学 programme
+        # not a 小学 programme, and paid in 丹凤中学's list: the list shows the registry's school
+        _pay("no_policy", "普通高中国家助学金", "1150", "丹凤中学"),
         _pay("plain", "义务教育非寄宿生生活补助", "375", "龙驹寨小学"),  # a second payment
         _pay("household_only", "非寄宿生生活补助", "312.5", "龙驹寨小学"),
         _pay("household_only", "非寄宿生生活补助", "-312.5", "龙驹寨小学"),  # reversed
@@ -98,6 +99,16 @@ def test_wrong_standard(run: RunResult) -> None:
     assert rows["郑一"]["问题"] == "金额 312.5 元，标准 375 元"
     assert rows["王二"]["问题"] == "「普通高中国家助学金」不是小学学生的资助项目"
     assert "义务教育家庭经济困难非寄宿生生活补助" in rows["王二"]["应发项目及标准"]
+
+
+def test_wrong_standard_is_listed_by_the_county_and_school_it_shows(run: RunResult) -> None:
+    """Ordered by the student's 区县 and 学校名称 (the columns shown), not the paying list's:
+    王二 of 龙驹寨小学, paid in 丹凤中学's list, comes after every 丹凤中学 student (on Spark
+    and DuckDB alike)."""
+    rows = read_csv(run.out_dir / "wrong_standard.csv")
+    shown = [(row["区县"], row["学校名称"]) for row in rows]
+    assert shown == sorted(shown)
+    assert rows[-1]["姓名"] == "王二" and rows[-1]["学校名称"] == "龙驹寨小学"
 
 
 def test_identity_errors(run: RunResult) -> None:

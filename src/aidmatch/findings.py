@@ -413,7 +413,9 @@ def finding_wrong_standard_sql() -> str:
            method_text AS methods, record_id, file_id, file, sheet, row
     FROM checked
     WHERE problem IS NOT NULL
-    ORDER BY coalesce(county, ''), coalesce(school, ''), file_id, sheet, row, slot
+    -- the student's county and school, as the list shows them (``checked`` also holds the
+    -- paying file's county and school: a bare ``county`` means one on DuckDB, the other on Spark)
+    ORDER BY coalesce(student_county, ''), coalesce(student_school, ''), file_id, sheet, row, slot
     """
 
 
