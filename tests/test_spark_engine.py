@@ -8,6 +8,7 @@ test reconciles one small synthetic city on both engines and compares every resu
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
@@ -256,3 +257,29 @@ def test_spark_and_duckdb_write_the_same_result_files(spark: Any, tmp_path: Path
     assert sorted(sparked) == sorted(duck)
     differing = [name for name in sorted(duck) if duck[name] != sparked[name]]
     assert differing == [], f"first differing file: {differing[0] if differing else None}"
+
+
+@needs_spark
+def test_a_spark_run_may_use_what_a_duckdb_run_may_by_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spark's own 1 GB driver fails a 200,000-student city (a broadcast join does not fit): a
+    run without --memory-limit gives Spark DuckDB's default (a quarter of the machine)."""
+    from aidmatch import pipeline
+    from aidmatch.spark import steps as spark_steps
+
+    seen: dict[str, Any] = {}
+
+    @contextlib.contextmanager
+    def session(master: str | None, threads: int | None, memory: str | None,
+                local_dir: Path) -> Iterator[object]:
+        seen.update(master=master, memory=memory)
+        yield object()
+
+    monkeypatch.setattr(spark_session_module, "spark_session", session)
+    for limit, expected in ((None, pipeline.default_memory_limit(duckdb.connect())),
+                            ("3GB", "3GB")):
+        with contextlib.ExitStack() as closing:
+            steps = pipeline._steps(pipeline.Engine("spark"), duckdb.connect(), tmp_path,
+                                    pipeline.Resources(memory_limit=limit), closing)
+        assert isinstance(steps, spark_steps.SparkSteps)
+        assert seen == {"master": None, "memory": expected}

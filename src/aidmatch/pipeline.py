@@ -395,8 +395,11 @@ def _steps(engine: Engine, con: duckdb.DuckDBPyConnection, spill_dir: Path,
     from aidmatch.spark.session import spark_session
     from aidmatch.spark.steps import SparkSteps
 
+    # Spark's own default (a 1 GB driver) cannot hold a 200,000-student city's broadcast joins:
+    # the run may use what DuckDB's default would (a quarter of the machine's memory)
+    memory = resources.memory_limit or default_memory_limit(duckdb.connect())
     session = closing.enter_context(spark_session(
-        engine.master, resources.threads, resources.memory_limit, spill_dir / "spark-local"))
+        engine.master, resources.threads, memory, spill_dir / "spark-local"))
     return SparkSteps(con, spark=session, warehouse=spill_dir / "spark-tables")
 
 
