@@ -188,3 +188,31 @@ def test_unlinked_record_that_fits_one_student_is_a_candidate(run: RunResult) ->
     # Not linked: the student gains no key group from it.
     key = {r["学籍号"] for r in read_csv(run.out_dir / "key_students.csv")}
     assert STUDENTS["plain"].student_no not in key
+
+
+def test_every_list_is_read_in_its_own_order_not_the_tables() -> None:
+    """A table's order does not survive a scan (DuckDB's parallel scans; Spark reads a step's
+    files largest first: at 2M students gaps.csv came out in five runs): the readers sort."""
+    from aidmatch.findings import GAPS, IDENTITY
+    from aidmatch.outputs.lists import finding_rows, gap_rows
+
+    con = duckdb.connect()
+    # stored backwards: the last county first
+    con.execute("""
+        CREATE TABLE gaps AS
+        SELECT 'G' || i AS student_no, NULL AS id, NULL AS id_raw, '学生' || i AS name,
+               NULL AS sex, ['商州区', '丹凤县', '山阳县'][1 + i % 3] AS county,
+               '学校' || (i % 2) AS school, '一年级' AS grade, NULL AS class_name, NULL AS stage,
+               NULL AS boarding, '' AS group_labels, '' AS sources, '' AS expected_programmes,
+               0 AS expected_amount, '' AS methods, i AS student_id, '' AS case_key,
+               'p' || i AS person_key, '' AS id_number
+        FROM range(300) t(i) ORDER BY i DESC""")
+    con.execute("CREATE TABLE finding_gaps AS SELECT * FROM gaps")
+    expected = [row[0] for row in con.execute(
+        f"SELECT student_no FROM gaps ORDER BY {GAPS.order}").fetchall()]
+    assert [row[0] for row in gap_rows(con, masked=False)] == expected
+    assert [row[1] for row in finding_rows(con, GAPS, masked=False)] == expected
+    shown = [(row[4], row[5]) for row in gap_rows(con, masked=False)]
+    assert shown == sorted(shown) and len(set(shown)) == 6
+    # a source-row list: by county, then the file's own order (file, sheet, row, record)
+    assert IDENTITY.order.endswith("file_id, sheet, row, record_id")

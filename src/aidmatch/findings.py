@@ -73,6 +73,17 @@ class Finding:
     table: str
     csv: str  # file name in out/ ('' : written by outputs.lists itself, like gaps.csv)
     columns: tuple[Column, ...]
+    # The order its list is read in (over the table's columns; the last key is unique). A
+    # table's own order is not kept by a scan: not by DuckDB's parallel scans, not by Spark's
+    # (which reads a step's files largest first), so every reader of a list sorts it.
+    order: str
+
+
+# Students by where they are: 区县, 学校, 年级, 班级, name, then the student (unique).
+STUDENT_ORDER = ("coalesce(county, ''), coalesce(school, ''), coalesce(grade, ''), "
+                 "coalesce(class_name, ''), name, student_id")
+# Source rows by the county and school shown, then the file's own order (a record per row slot).
+ROW_ORDER = "coalesce(county, ''), coalesce(school, ''), file_id, sheet, row, record_id"
 
 
 def _columns(*spec: tuple[str, str] | tuple[str, str, bool]) -> tuple[Column, ...]:
@@ -86,18 +97,20 @@ _EVIDENCE = (("来源", "sources"), ("匹配方式", "methods"))
 GAPS = Finding("LZ", "漏助", "finding_gaps", "", _columns(
     *_WHO, ("年级", "grade"), ("班级", "class_name"), ("学段", "stage"), ("就读方式", "boarding"),
     ("困难类型", "group_labels"), ("建议资助项目", "expected_programmes"),
-    ("建议金额（元）", "expected_amount"), *_EVIDENCE))
+    ("建议金额（元）", "expected_amount"), *_EVIDENCE), STUDENT_ORDER)
 NOT_ENROLLED = Finding("FZ", "非在读享受资助", "finding_not_enrolled", "not_enrolled_aid.csv",
                        _columns(*_WHO, ("资助项目", "programme"), ("资助金额（元）", "amount"),
-                                ("问题", "problem"), ("发放学校", "paying_school"), *_EVIDENCE))
+                                ("问题", "problem"), ("发放学校", "paying_school"), *_EVIDENCE),
+                       ROW_ORDER)
 DUPLICATES = Finding("CF", "重复资助", "finding_duplicates", "duplicate_aid.csv", _columns(
     *_WHO, ("资助项目", "programme"), ("发放次数", "payments"), ("合计金额（元）", "amount"),
-    ("问题", "problem"), *_EVIDENCE))
+    ("问题", "problem"), *_EVIDENCE),
+    "coalesce(county, ''), coalesce(school, ''), name, student_id, programme")
 WRONG_STANDARD = Finding("BZ", "标准不符", "finding_wrong_standard", "wrong_standard.csv",
                          _columns(*_WHO, ("学段", "stage"), ("就读方式", "boarding"),
                                   ("资助项目", "programme"), ("资助金额（元）", "amount"),
                                   ("问题", "problem"), ("应发项目及标准", "expected"),
-                                  *_EVIDENCE))
+                                  *_EVIDENCE), ROW_ORDER)
 PENDING_PAYMENT = Finding(
     "ZQ", "资助记录待确认", "finding_pending_payment", "pending_payment.csv",
     _columns(*_WHO, ("年级", "grade"), ("班级", "class_name"), ("学段", "stage"),
@@ -106,7 +119,7 @@ PENDING_PAYMENT = Finding(
              ("资助记录来源", "payment_sources"),
              ("未自动关联的原因", "problem"), ("来源", "sources"), ("匹配方式", "methods"),
              ("不是本人时的资助项目", "expected_programmes"),
-             ("不是本人时的金额（元）", "expected_amount")))
+             ("不是本人时的金额（元）", "expected_amount")), STUDENT_ORDER)
 FAMILY_MEMBER_LISTED = Finding(
     "JT", "家庭成员在册，本人未在册", "finding_family_member_listed", "family_member_listed.csv",
     _columns(*_WHO, ("年级", "grade"), ("班级", "class_name"), ("学段", "stage"),
@@ -114,17 +127,18 @@ FAMILY_MEMBER_LISTED = Finding(
              ("在册家庭成员", "family_members"), ("名单情况", "household_listing"),
              ("学生学籍记录", "registry_sources"), ("家庭成员名单记录", "sources"),
              ("匹配方式", "methods"), ("核实属实时的资助项目", "expected_programmes"),
-             ("核实属实时的金额（元）", "expected_amount")))
+             ("核实属实时的金额（元）", "expected_amount")), STUDENT_ORDER)
 IDENTITY = Finding("SF", "身份信息有误", "finding_identity", "identity_errors.csv", _columns(
     ("名单类型", "source_label"), ("姓名", "name"), ("证件号", "id_number", True),
     ("问题", "problem"), ("区县", "county"), ("学校名称", "school"),
     ("可能的学生学籍号", "student_no"), ("可能的学生姓名", "student_name"),
-    ("可能的学生身份证件号", "student_id_number", True), *_EVIDENCE))
+    ("可能的学生身份证件号", "student_id_number", True), *_EVIDENCE),
+    "coalesce(county, ''), file_id, sheet, row, record_id")
 
 CANDIDATES = Finding("HX", "未关联的可能学生", "finding_candidates", "unlinked_candidates.csv",
                      _columns(*_WHO, ("名单类型", "source_label"), ("名单姓名", "record_name"),
                               ("名单证件号", "record_id_number", True), ("问题", "problem"),
-                              *_EVIDENCE))
+                              *_EVIDENCE), ROW_ORDER)
 
 FINDINGS: tuple[Finding, ...] = (GAPS, PENDING_PAYMENT, FAMILY_MEMBER_LISTED, NOT_ENROLLED, DUPLICATES,
                                  WRONG_STANDARD, IDENTITY, CANDIDATES)

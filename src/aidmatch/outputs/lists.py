@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from aidmatch.findings import FINDINGS, Finding
+from aidmatch.findings import FINDINGS, GAPS, Finding
 from aidmatch.link.exact import NAME_LEVEL_LABELS
 from aidmatch.link.features import COMPARISON_LABELS, COMPARISONS, LEVEL_LABELS
 from aidmatch.normalize.ids import STATUS_LABELS, mask, mask_student_no, redact
@@ -78,7 +78,7 @@ def gap_rows(con: duckdb.DuckDBPyConnection, masked: bool) -> list[list[Any]]:
         """SELECT student_no, coalesce(id, id_raw), name, sex, county, school, grade, class_name,
                   stage, boarding, group_labels, sources, expected_programmes, expected_amount,
                   methods
-           FROM gaps"""
+           FROM gaps ORDER BY """ + GAPS.order
     ).fetchall()
     return list(redacted((
         [show_no(r[0]), show_id(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], _boarding(r[9]), r[10],
@@ -228,8 +228,8 @@ def finding_rows(con: duckdb.DuckDBPyConnection, finding: Finding, masked: bool,
     table or from ``table`` (a subquery over it, with ``params``)."""
     show_id, show_no = id_writer(masked), student_no_writer(masked)
     columns = ", ".join(c.column for c in finding.columns)
-    rows = con.execute(f"SELECT case_key, {columns} FROM {table or finding.table}",
-                       list(params)).fetchall()
+    rows = con.execute(f"SELECT case_key, {columns} FROM {table or finding.table} "
+                       f"ORDER BY {finding.order}", list(params)).fetchall()
     return list(redacted((
         [row[0], *(show_id(v) if c.is_id else show_no(v) if c.column == "student_no"
                    else _amount(v) if "amount" in c.column else v
