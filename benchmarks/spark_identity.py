@@ -84,6 +84,21 @@ def _csv_rows(path: Path) -> set[tuple[str, ...]]:
     return {tuple(row) for row in csv.reader(io.StringIO(text, newline=""))}
 
 
+def migrant_gaps(root: Path) -> str:
+    """How many of the country's discoverable migrant gaps (truth/migrants.csv) each engine's
+    gaps.csv lists: the cross-province comparison no province's own run can make."""
+    truth = root / "city" / "truth" / "migrants.csv"
+    with truth.open(encoding="utf-8-sig", newline="") as rows:
+        wanted = {row["学籍号"] for row in csv.DictReader(rows)
+                  if row["is_gap"] == "1" and row["可发现"] == "是"}
+    found = []
+    for engine in ("duckdb", "spark"):
+        with (root / engine / "gaps.csv").open(encoding="utf-8-sig", newline="") as rows:
+            listed = {row["学籍号"] for row in csv.DictReader(rows)}
+        found.append(f"{engine} {len(wanted & listed)} of {len(wanted)}")
+    return "migrant gaps found: " + ", ".join(found)
+
+
 def compare(city: str, root: Path, students: int, seed: int, identity: ModuleType) -> bool:
     exports = generate(city, root / "city", students, seed)
     seconds, gaps, prints = {}, {}, {}
@@ -97,6 +112,8 @@ def compare(city: str, root: Path, students: int, seed: int, identity: ModuleTyp
           f"gaps {gaps['duckdb']} / {gaps['spark']}, "
           f"duckdb {seconds['duckdb']:.1f} s, spark {seconds['spark']:.1f} s: "
           + ("identical" if not differing else f"{len(differing)} differ"), flush=True)
+    if city == "country":
+        print("  " + migrant_gaps(root))
     for name in differing:
         detail = ""
         if name.endswith(".csv") and name in duck and name in spark:
@@ -114,12 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="keep each city and both outputs here")
     args = parser.parse_args(argv)
-    from aidmatch.pipeline import SPARK_TRIAL_ENV
     from aidmatch.runner import CHECK_PLAN_ENV
     from aidmatch.spark.session import spark_session
 
     os.environ[CHECK_PLAN_ENV] = "1"
-    os.environ[SPARK_TRIAL_ENV] = "1"
     same = True
     with tempfile.TemporaryDirectory(prefix="aidmatch-spark-identity-") as tmp:
         top = args.keep or Path(tmp)

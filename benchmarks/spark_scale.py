@@ -46,10 +46,9 @@ TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 # --- the run, in its own process --------------------------------------------------------------
 
 def _child(exports: Path, engine: str, master: str | None) -> dict[str, Any]:
-    from aidmatch.pipeline import SPARK_TRIAL_ENV, reconcile
+    from aidmatch.pipeline import reconcile
     from aidmatch.semester import Semester
 
-    os.environ[SPARK_TRIAL_ENV] = "1"
     with tempfile.TemporaryDirectory(prefix="aidmatch-spark-scale-") as tmp:
         began = time.time()
         started = time.perf_counter()

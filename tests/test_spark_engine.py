@@ -22,7 +22,7 @@ from aidmatch import keys
 from aidmatch.errors import UsageError
 from aidmatch.link.blocking import name_pinyin_batch
 from aidmatch.link.features import id_distance_batch, name_levels_batch
-from aidmatch.pipeline import SPARK_TRIAL_ENV, reconcile
+from aidmatch.pipeline import reconcile
 from aidmatch.runner import CHECK_PLAN_ENV, PlanError, Runner, Stage
 from aidmatch.semester import Semester
 from aidmatch.spark import session as spark_session_module
@@ -46,12 +46,6 @@ def _spark_missing() -> str | None:
 
 needs_spark = pytest.mark.skipif(_spark_missing() is not None,
                                  reason=f"Spark cannot run here: {_spark_missing()}")
-
-
-@pytest.fixture(autouse=True)
-def _spark_trial(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests try the engine: the trial switch is on unless a test turns it off."""
-    monkeypatch.setenv(SPARK_TRIAL_ENV, "1")
 
 
 @pytest.fixture(scope="module")
@@ -205,17 +199,6 @@ def test_the_command_line_offers_the_engine() -> None:
 
     text = CliRunner().invoke(main, ["reconcile", "--help"]).output
     assert "--engine [duckdb|spark]" in text and "--spark-master URL" in text
-
-
-def test_the_spark_engine_is_refused_until_it_is_proven(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No exit 0 with another answer: until the proof below passes, a clerk's run on Spark stops
-    and says why; only a trial (the environment variable) runs it."""
-    monkeypatch.delenv(SPARK_TRIAL_ENV, raising=False)
-    with pytest.raises(UsageError, match="Spark 引擎尚在验证中") as raised:
-        reconcile(tmp_path / "missing", SPRING, tmp_path / "out", db_path=None, engine="spark")
-    assert SPARK_TRIAL_ENV in str(raised.value.hint)
-    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(("engine", "master", "message"), [

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
-import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -363,23 +362,12 @@ class Engine:
     master: str | None = None
 
 
-# Set to try the Spark engine while its results are not yet DuckDB's row for row.
-SPARK_TRIAL_ENV = "AIDMATCH_SPARK_TRIAL"
-
-
 def _check_engine(engine: str, spark_master: str | None) -> None:
     """A wrong engine, or a Spark engine this machine cannot run, before any file is read."""
     if engine not in ENGINES:
         raise UsageError(f"未知的引擎：{engine}", hint="引擎为 duckdb（默认）或 spark。")
     if spark_master is not None and engine != "spark":
         raise UsageError("--spark-master 只用于 --engine spark")
-    if engine == "spark" and os.environ.get(SPARK_TRIAL_ENV, "") in ("", "0"):
-        # Until the Spark engine gives DuckDB's result files row for row (tests/
-        # test_spark_engine.py's proof), a run on it could exit 0 with a different answer.
-        raise UsageError(
-            "Spark 引擎尚在验证中：它的结果还没有与默认引擎逐行一致，不能用于正式核查",
-            hint=f"请不加 --engine（默认 duckdb）运行；开发与测试时设置环境变量 "
-                 f"{SPARK_TRIAL_ENV}=1 才能使用 Spark 引擎。")
     if engine == "spark":
         from aidmatch.spark.session import check_spark
 
