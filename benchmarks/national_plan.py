@@ -5,25 +5,29 @@
         --json /tmp/spark-2m.json
     .venv/bin/python benchmarks/national_plan.py /tmp/spark-200k.json /tmp/spark-2m.json
 
-Nothing here is guessed except the inputs named on the command line (students, the executor
-shape, the target hours); everything else comes from the two measurements:
+Only the national size (``--students``) and the cluster sizes to tabulate (``--cores``) are
+inputs; everything else is carried from the two measured cities (the small one with local[1] and
+local[2], the large one with local[2]):
 
-- **Growth.** Every step's output rows at the small and the large city give it an exponent
-  (rows ∝ students^k). Its executor time and shuffle at the large city are carried to the national
-  size along that exponent. Steps keyed by county or by one person grow linearly (k ≈ 1); blocks
-  keyed across the whole run (a name and a birth date, say) grow faster. A fitted exponent between
-  two sizes can understate a join that tends to quadratic, so a second column carries every step
-  whose exponent is above 1.05 at k = 2 beyond the large city: the bound to plan for.
-- **Executors.** local[1] against local[2] at the small city gives how much of a second core the
-  work uses (the efficiency applied to every core of the cluster: optimistic for a network shuffle,
-  said as such).
-- **Memory.** The largest execution memory one task used at the large city, for the partition size
-  it had; national partitions are chosen to hold the same number of rows, so a task needs the same.
-- **Driver.** Wall time not spent in tasks (planning ~130 statements, registering each step's
-  files, the serial steps) is carried over as measured, per step, and reading and writing the
-  results as they grow.
+- **Work in tasks** (executor run time, from Spark's event log). The *linear* column carries the
+  large city's task time and shuffle per input row to the national rows: between the two cities
+  the total grew with the rows (the table shows the ratio). The *bound* column does not trust
+  that beyond the large city: each step's output rows at the two cities give it an exponent
+  (rows ∝ students^k), and every step above k = 1.05 (blocks keyed across the whole run, such as
+  a name and a birth date) is carried quadratically, the most a join within blocks can grow.
+  Exponents of small steps are noisy (and the small city is Excel, the large one CSV), so they
+  only choose which steps the bound treats as quadratic.
+- **Contention.** On a 2-core machine the driver (JVM and Python) shares the cores with the task
+  threads: the same work takes more task time at local[2] than at local[1]. Their ratio, measured
+  at the small city, turns the large city's local[2] task time into dedicated-core time.
+- **The driver's serial time**, per declared stage: wall time minus task time over the task
+  threads. Fitted as a fixed part plus a part per input row from the two cities, and carried to the
+  national rows: what no number of executors shortens.
+- **Memory and partitions**: national partitions are sized at 200 MB of shuffle each (Spark's
+  guidance is 100-200 MB); a task's execution memory is the large city's largest, scaled from its
+  partition size to that, and an executor core's heap gives execution Spark's 60%.
 
-Prints the plan as Markdown tables (``benchmarks/NATIONAL.md`` quotes them).
+Prints Markdown tables (``benchmarks/NATIONAL.md`` quotes them).
 """
 
 from __future__ import annotations
@@ -36,145 +40,165 @@ from typing import Any
 
 GB = 1000**3
 MB = 1000**2
+LOCAL_PARTITIONS_PER_THREAD = 2  # aidmatch.spark.session: shuffle partitions on one machine
+TARGET_PARTITION = 200 * MB  # shuffle bytes per partition planned for the national run
 
 
-def _run(measured: list[dict[str, Any]], name: str) -> tuple[int, dict[str, Any]] | None:
-    for size in measured:
-        for run in size["runs"]:
-            if run["run"] == name:
-                return size["students"], run
-    return None
+def _find(measured: list[dict[str, Any]], students: int, name: str) -> dict[str, Any] | None:
+    return next((run for size in measured if size["students"] == students
+                 for run in size["runs"] if run["run"] == name), None)
+
+
+def _need(run: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    if run is None:
+        raise SystemExit(f"the measurements lack {what}")
+    return run
 
 
 def _steps_rows(run: dict[str, Any]) -> dict[str, int]:
-    """A step's rows (the largest, if a step name is used twice)."""
     rows: dict[str, int] = {}
     for step in run["steps"]:
         rows[step["name"]] = max(rows.get(step["name"], 0), step["rows"])
     return rows
 
 
-def growth(small: dict[str, Any], small_n: int, large: dict[str, Any], large_n: int
-           ) -> dict[str, float]:
-    """Each step's exponent k: rows ∝ students^k between the two cities."""
-    small_rows, large_rows = _steps_rows(small), _steps_rows(large)
-    exponents = {}
-    for name, rows in large_rows.items():
-        before = small_rows.get(name, 0)
-        if rows > 0 and before > 0:
-            exponents[name] = math.log(rows / before) / math.log(large_n / small_n)
-        else:
-            exponents[name] = 1.0
-    return exponents
+def exponents(small: dict[str, Any], large: dict[str, Any], ratio: float) -> dict[str, float]:
+    """Each step's k in rows ∝ students^k between the two cities (1 when a side has no rows)."""
+    before, after = _steps_rows(small), _steps_rows(large)
+    return {name: (math.log(rows / before[name]) / math.log(ratio)
+                   if rows > 0 and before.get(name, 0) > 0 else 1.0)
+            for name, rows in after.items()}
 
 
-def plan(small_file: Path, large_file: Path, students: int, cores_per_executor: int,
-         executor_memory_gb: float, hours: float) -> str:
+def driver_seconds(run: dict[str, Any], threads: int) -> dict[str, float]:
+    """Per declared stage: wall time not covered by task time spread over ``threads``."""
+    tasks = run.get("spark", {}).get("stages", {})
+    return {stage["name"]: max(stage["seconds"] - tasks.get(stage["name"], {}).get("run_s", 0.0)
+                               / threads, 0.0) for stage in run["stages"]}
+
+
+def plan(small_file: Path, large_file: Path, students: int, cores: list[int]) -> str:
     measured = json.loads(small_file.read_text()) + json.loads(large_file.read_text())
-    one, two = _run(measured, "spark:local[1]"), _run(measured, "spark:local[2]")
-    assert one is not None and two is not None, "needs spark:local[1] and spark:local[2]"
-    small_n = min(size["students"] for size in measured)
-    large_n = max(size["students"] for size in measured)
-    large_run = next(run for size in measured if size["students"] == large_n
-                     for run in size["runs"] if run["run"] == "spark:local[2]")
-    small_run = next(run for size in measured if size["students"] == small_n
-                     for run in size["runs"] if run["run"] == "spark:local[2]")
-    duck = next((run for size in measured if size["students"] == large_n
-                 for run in size["runs"] if run["run"] == "duckdb"), None)
+    sizes = sorted({size["students"] for size in measured})
+    small_n, large_n = sizes[0], sizes[-1]
+    one = _need(_find(measured, small_n, "spark:local[1]"), f"spark:local[1] at {small_n:,}")
+    two_small = _need(_find(measured, small_n, "spark:local[2]"), f"spark:local[2] at {small_n:,}")
+    two = _need(_find(measured, large_n, "spark:local[2]"), f"spark:local[2] at {large_n:,}")
+    duck = _find(measured, large_n, "duckdb")
+    rows_small, rows_large = two_small["input_rows"], two["input_rows"]
     scale = students / large_n
-    exponents = growth(small_run, small_n, large_run, large_n)
-    metrics = large_run["spark"]
+    national_rows = rows_large * scale
+    k = exponents(two_small, two, large_n / small_n)
+    contention = two_small["spark"]["total"]["run_s"] / one["spark"]["total"]["run_s"]
 
-    # Executor work per step, carried to the national size along its exponent.
-    fitted = {"run_s": 0.0, "shuffle_write": 0.0, "spill_disk": 0.0}
-    bound = dict(fitted)
-    step_lines = []
-    for step, values in metrics["steps"].items():
+    # Task work: per input row as measured (the total grew linearly between the two cities), and
+    # bounded by carrying every superlinear step quadratically beyond the large city.
+    linear = {key: two["spark"]["total"].get(key, 0.0) * scale
+              for key in ("run_s", "shuffle_write", "spill_disk")}
+    bound = dict.fromkeys(linear, 0.0)
+    per_step = []
+    largest_step_shuffle = 0.0
+    for step, values in two["spark"]["steps"].items():
         name = step.removeprefix("aidmatch ")
-        k = exponents.get(name, 1.0)
-        factor_fit = scale ** k
-        factor_bound = scale ** 2 if k > 1.05 else factor_fit
-        for key in fitted:
-            fitted[key] += values.get(key, 0.0) * factor_fit
-            bound[key] += values.get(key, 0.0) * factor_bound
-        step_lines.append((values.get("run_s", 0.0) * factor_bound, name, k, values))
-    step_lines.sort(reverse=True)
+        exponent = k.get(name, 1.0)
+        grow = scale ** 2 if exponent > 1.05 else scale
+        for key in bound:
+            bound[key] += values.get(key, 0.0) * grow
+        largest_step_shuffle = max(largest_step_shuffle, values.get("shuffle_write", 0.0) * grow)
+        per_step.append((values.get("run_s", 0.0) * grow / contention, name, exponent, values))
+    per_step.sort(reverse=True)
+    core_hours_fit = linear["run_s"] / contention / 3600
+    core_hours_bound = bound["run_s"] / contention / 3600
+    small_per_row = two_small["spark"]["total"]["run_s"] / rows_small
+    large_per_row = two["spark"]["total"]["run_s"] / rows_large
 
-    # How much of a second core the Spark run used, at the small city.
-    seconds_one, seconds_two = one[1]["seconds"], two[1]["seconds"]
-    efficiency = seconds_one / (2 * seconds_two)
-    tasks_wall = metrics["total"]["run_s"] / 2  # two task threads
-    driver_s = max(large_run["seconds"] - tasks_wall, 0.0)
-    peak_task = metrics["total"].get("peak_task_memory", 0.0)
-    partitions = 4  # spark_session: 2 per local core
-    rows_per_partition = large_run["input_rows"] / partitions
-    national_rows = large_run["input_rows"] * scale
-    national_partitions = math.ceil(national_rows / rows_per_partition)
+    # The driver's serial time: fixed + per row, from the two cities, per declared stage.
+    small_driver, large_driver = driver_seconds(two_small, 2), driver_seconds(two, 2)
+    serial: dict[str, float] = {}
+    for stage, after in large_driver.items():
+        before = small_driver.get(stage, 0.0)
+        per_row = max((after - before) / (rows_large - rows_small), 0.0)
+        fixed = max(after - per_row * rows_large, 0.0)
+        serial[stage] = fixed + per_row * national_rows
+    serial_hours = sum(serial.values()) / 3600
 
-    def cores_for(work_s: float) -> int:
-        return math.ceil(work_s / (hours * 3600 * efficiency))
+    partitions = LOCAL_PARTITIONS_PER_THREAD * 2
+    rows_per_partition = rows_large / partitions
+    peak_task = two["spark"]["total"].get("peak_task_memory", 0.0)
+    total = two["spark"]["total"]
+    # Partitions sized by shuffle (Spark's guidance: 100-200 MB each); a task's memory scales
+    # with its partition from the large city's, and Spark gives execution 60% of the heap
+    # (spark.memory.fraction) after 300 MB reserved.
+    largest_large = max(v.get("shuffle_write", 0.0) for v in two["spark"]["steps"].values())
+    largest_linear = largest_large * scale
+    measured_partition = largest_large / partitions
+    heap_per_core = (peak_task * TARGET_PARTITION / measured_partition) / 0.6 + 300 * MB
 
-    out = []
-    out.append(f"Measured: {small_n:,} and {large_n:,} students on Spark local[2] (and local[1] at "
-               f"{one[0]:,}); national run: {students:,} students, ×{scale:,.0f} the large city, "
-               f"{national_rows / 1e6:,.0f} million input rows at the large city's "
-               f"{large_run['input_rows'] / large_n:.2f} rows per student.\n")
-    out.append("| measured | value |\n|---|---|")
+    out = [f"Measured on this machine (2 cores, 24 GB): {small_n:,} students "
+           f"({rows_small:,} input rows) on DuckDB, Spark local[1] and local[2]; {large_n:,} "
+           f"students ({rows_large:,} input rows) on DuckDB and Spark local[2]. National run: "
+           f"{students:,} students, ×{scale:,.0f} the large city: {national_rows / 1e6:,.0f} "
+           f"million input rows at its {rows_large / large_n:.2f} rows per student.", ""]
+    out += ["| measured | value |", "|---|---|"]
     if duck is not None:
-        out.append(f"| {large_n:,} students, DuckDB, wall | {duck['seconds']:,.0f} s, peak "
-                   f"{duck['peak_tree_rss'] / GB:.1f} GB |")
-    out.append(f"| {large_n:,} students, Spark local[2], wall | {large_run['seconds']:,.0f} s, "
-               f"peak {large_run['peak_tree_rss'] / GB:.1f} GB |")
-    out.append(f"| executor task time at {large_n:,} | {metrics['total']['run_s']:,.0f} s "
-               f"({1e6 * metrics['total']['run_s'] / large_run['input_rows']:.0f} µs per input "
-               f"row) |")
-    out.append(f"| driver time not in tasks at {large_n:,} | {driver_s:,.0f} s |")
-    out.append(f"| shuffle written at {large_n:,} | {metrics['total']['shuffle_write'] / GB:.2f} GB"
-               f" ({metrics['total']['shuffle_write'] / large_run['input_rows']:.0f} bytes per "
-               f"input row) |")
-    out.append(f"| largest task execution memory at {large_n:,} | {peak_task / MB:,.0f} MB "
-               f"({rows_per_partition / 1e6:.1f} M input rows per partition) |")
-    out.append(f"| local[1] / local[2] at {one[0]:,} | {seconds_one:,.0f} s / {seconds_two:,.0f} s"
-               f": a second core gives {seconds_one / seconds_two:.2f}×, efficiency "
-               f"{efficiency:.0%} |")
-    out.append("")
-    out.append("| national run | fitted growth | quadratic bound |\n|---|---|---|")
-    out.append(f"| executor task time | {fitted['run_s'] / 3600:,.0f} core-hours | "
-               f"{bound['run_s'] / 3600:,.0f} core-hours |")
-    out.append(f"| shuffle written | {fitted['shuffle_write'] / 1e12:,.1f} TB | "
-               f"{bound['shuffle_write'] / 1e12:,.1f} TB |")
-    out.append(f"| spilled to disk | {fitted['spill_disk'] / 1e12:,.1f} TB | "
-               f"{bound['spill_disk'] / 1e12:,.1f} TB |")
-    for label, work in (("fitted", fitted["run_s"]), ("bound", bound["run_s"])):
-        cores = cores_for(work)
-        executors = math.ceil(cores / cores_per_executor)
-        out.append(f"| cores for {hours:g} h ({label}) | {cores:,} cores = {executors:,} executors "
-                   f"of {cores_per_executor} cores, {executors * executor_memory_gb:,.0f} GB | |")
-    out.append(f"| shuffle partitions | {national_partitions:,} (the large city's "
-               f"{rows_per_partition / 1e6:.1f} M input rows each) | |")
-    out.append(f"| memory per task | {peak_task / MB:,.0f} MB measured; "
-               f"{executor_memory_gb / cores_per_executor:.1f} GB per core planned | |")
-    out.append("")
-    out.append("| step | k (rows ∝ students^k) | task s at "
-               f"{large_n:,} | shuffle MB at {large_n:,} | national task hours (bound) |")
-    out.append("|---|---|---|---|---|")
-    for national_s, name, k, values in step_lines[:12]:
-        out.append(f"| `{name}` | {k:.2f} | {values.get('run_s', 0):,.1f} | "
+        out.append(f"| {large_n:,} students on DuckDB | {duck['seconds']:,.0f} s, whole run at "
+                   f"most {duck['peak_tree_rss'] / GB:.1f} GB |")
+    out.append(f"| {large_n:,} students on Spark local[2] | {two['seconds']:,.0f} s, whole run at "
+               f"most {two['peak_tree_rss'] / GB:.1f} GB |")
+    out.append(f"| task time at {large_n:,} (local[2]) | {total['run_s']:,.0f} s, "
+               f"{1e6 * total['run_s'] / rows_large:,.0f} µs per input row |")
+    out.append(f"| shuffle written at {large_n:,} | {total['shuffle_write'] / GB:,.2f} GB, "
+               f"{total['shuffle_write'] / rows_large:,.0f} bytes per input row; spilled "
+               f"{total['spill_disk'] / GB:,.2f} GB |")
+    out.append(f"| largest task's execution memory at {large_n:,} | {peak_task / MB:,.0f} MB; "
+               f"{partitions} partitions of {rows_per_partition / 1e6:,.2f} M input rows, the "
+               f"largest step's {measured_partition / MB:,.0f} MB of shuffle each |")
+    out.append(f"| local[1] / local[2] at {small_n:,} | {one['seconds']:,.0f} s / "
+               f"{two_small['seconds']:,.0f} s wall; task time {one['spark']['total']['run_s']:,.0f}"
+               f" s / {two_small['spark']['total']['run_s']:,.0f} s: contention ×{contention:.2f} |")
+    out.append(f"| driver time outside tasks | {sum(small_driver.values()):,.0f} s at "
+               f"{small_n:,}, {sum(large_driver.values()):,.0f} s at {large_n:,} |")
+    out.append(f"| task time per input row, {small_n:,} → {large_n:,} | "
+               f"{1e6 * small_per_row:,.0f} → {1e6 * large_per_row:,.0f} µs "
+               f"(×{large_per_row / small_per_row:.2f}) |")
+    out += ["", "| national run | linear, as measured | quadratic bound |", "|---|---|---|"]
+    out.append(f"| task work (dedicated cores) | {core_hours_fit:,.0f} core-hours | "
+               f"{core_hours_bound:,.0f} core-hours |")
+    out.append(f"| shuffle written | {linear['shuffle_write'] / 1e12:,.2f} TB | "
+               f"{bound['shuffle_write'] / 1e12:,.2f} TB |")
+    out.append(f"| largest one step's shuffle | {largest_linear / 1e12:,.2f} TB | "
+               f"{largest_step_shuffle / 1e12:,.2f} TB |")
+    out.append(f"| shuffle partitions ({TARGET_PARTITION / MB:,.0f} MB each) | "
+               f"{math.ceil(largest_linear / TARGET_PARTITION):,} | "
+               f"{math.ceil(largest_step_shuffle / TARGET_PARTITION):,} |")
+    out.append(f"| heap per executor core | {heap_per_core / GB:,.1f} GB | "
+               f"{heap_per_core / GB:,.1f} GB |")
+    out.append(f"| driver's serial time | {serial_hours:,.1f} h | {serial_hours:,.1f} h |")
+    for count in cores:
+        out.append(f"| wall time on {count:,} executor cores | "
+                   f"{serial_hours + core_hours_fit / count:,.1f} h | "
+                   f"{serial_hours + core_hours_bound / count:,.1f} h |")
+    out += ["", "| declared stage | driver s at " + f"{small_n:,} | at {large_n:,} | national h |",
+            "|---|---|---|---|"]
+    for stage, seconds in serial.items():
+        out.append(f"| {stage} | {small_driver.get(stage, 0):,.1f} | "
+                   f"{large_driver.get(stage, 0):,.1f} | {seconds / 3600:,.2f} |")
+    out += ["", f"| step | k | task s at {large_n:,} | shuffle MB at {large_n:,} | national "
+            "core-hours (bound) |", "|---|---|---|---|---|"]
+    for national_s, name, exponent, values in per_step[:12]:
+        out.append(f"| `{name}` | {exponent:.2f} | {values.get('run_s', 0):,.1f} | "
                    f"{values.get('shuffle_write', 0) / MB:,.0f} | {national_s / 3600:,.0f} |")
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("small", type=Path, help="spark_scale.py JSON with local[1] and local[2]")
-    parser.add_argument("large", type=Path, help="spark_scale.py JSON with the large city")
+    parser.add_argument("small", type=Path, help="spark_scale.py JSON: local[1] and local[2]")
+    parser.add_argument("large", type=Path, help="spark_scale.py JSON: the large city, local[2]")
     parser.add_argument("--students", type=int, default=290_000_000)
-    parser.add_argument("--cores-per-executor", type=int, default=4)
-    parser.add_argument("--executor-memory-gb", type=float, default=16)
-    parser.add_argument("--hours", type=float, default=8, help="the run's target wall time")
+    parser.add_argument("--cores", type=int, nargs="+", default=[200, 500, 1000, 2000])
     args = parser.parse_args(argv)
-    print(plan(args.small, args.large, args.students, args.cores_per_executor,
-               args.executor_memory_gb, args.hours))
+    print(plan(args.small, args.large, args.students, args.cores))
     return 0
 
 
