@@ -38,8 +38,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-GB = 1000**3
-MB = 1000**2
+GB = 2**30  # binary units, as spark_scale.py prints them
+MB = 2**20
 LOCAL_PARTITIONS_PER_THREAD = 2  # aidmatch.spark.session: shuffle partitions on one machine
 TARGET_PARTITION = 200 * MB  # shuffle bytes per partition planned for the national run
 
@@ -164,10 +164,10 @@ def plan(small_file: Path, large_file: Path, students: int, cores: list[int]) ->
     out += ["", "| national run | linear, as measured | quadratic bound |", "|---|---|---|"]
     out.append(f"| task work (dedicated cores) | {core_hours_fit:,.0f} core-hours | "
                f"{core_hours_bound:,.0f} core-hours |")
-    out.append(f"| shuffle written | {linear['shuffle_write'] / 1e12:,.2f} TB | "
-               f"{bound['shuffle_write'] / 1e12:,.2f} TB |")
-    out.append(f"| largest one step's shuffle | {largest_linear / 1e12:,.2f} TB | "
-               f"{largest_step_shuffle / 1e12:,.2f} TB |")
+    out.append(f"| shuffle written | {linear['shuffle_write'] / 2**40:,.2f} TB | "
+               f"{bound['shuffle_write'] / 2**40:,.2f} TB |")
+    out.append(f"| largest one step's shuffle | {largest_linear / 2**40:,.2f} TB | "
+               f"{largest_step_shuffle / 2**40:,.2f} TB |")
     out.append(f"| shuffle partitions ({TARGET_PARTITION / MB:,.0f} MB each) | "
                f"{math.ceil(largest_linear / TARGET_PARTITION):,} | "
                f"{math.ceil(largest_step_shuffle / TARGET_PARTITION):,} |")
